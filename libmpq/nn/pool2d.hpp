@@ -1,0 +1,34 @@
+#pragma once
+
+#include "libmpq/nn/layer.hpp"
+
+namespace mpq {
+
+// Average or max pooling over NHWC input, square window, symmetric zero padding.
+// Average pooling divides by the full window (padding counted, PyTorch's default
+// count_include_pad=true); max pooling ignores padded positions; its gradient goes to the
+// first maximum in window order.
+class Pool2d : public Layer {
+ public:
+  enum class Mode { Average, Max };
+  Pool2d(Mode mode, int64_t kernel, int64_t stride, int64_t padding = 0);
+
+  LayerKind kind() const override { return mode_ == Mode::Max ? LayerKind::MaxPool : LayerKind::AvgPool; }
+  std::string describe() const override;
+  Shape output_shape(const std::vector<Shape>& inputs) const override;
+  void forward(const std::vector<const Tensor*>& inputs, Tensor& output, bool training) override;
+  void backward(const std::vector<const Tensor*>& inputs, const Tensor& output, const Tensor& grad_output,
+                const std::vector<Tensor*>& grad_inputs) override;
+
+  Mode mode() const { return mode_; }
+  int64_t kernel() const { return kernel_; }
+  int64_t stride() const { return stride_; }
+  int64_t padding() const { return padding_; }
+
+ private:
+  Mode mode_;
+  int64_t kernel_, stride_, padding_;
+  std::vector<int64_t> argmax_;  // max mode: input index chosen for each output element
+};
+
+}  // namespace mpq
