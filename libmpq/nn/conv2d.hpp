@@ -40,6 +40,10 @@ class Conv2d : public Layer {
  private:
   int64_t in_channels_, out_channels_, kernel_, stride_, padding_, groups_;
   bool has_bias_;
+  // Scratch reused across calls, so training steps do not reallocate big buffers.
+  std::vector<float> weight_khwc_;  // depthwise weights as [k, k, C]: channel innermost, like NHWC
+  std::vector<float> columns_;      // im2col buffers, one slice per parallel chunk
+  std::vector<float> partials_;     // per-chunk weight and bias gradient sums, added in chunk order
 };
 
 }  // namespace mpq

@@ -30,6 +30,7 @@ class Linear : public Layer {
  private:
   int64_t in_, out_;
   bool has_bias_;
+  std::vector<float> partials_;  // per-chunk weight and bias gradient sums, added in chunk order
 };
 
 }  // namespace mpq
