@@ -15,4 +15,7 @@ std::string read_file(const std::string& path);
 
 bool file_exists(const std::string& path);
 
+// Creates the folder that will hold `file_path` (and its parents) if missing.
+void make_parent_directories(const std::string& file_path);
+
 }  // namespace mpq

@@ -1,1 +1,146 @@
-// placeholder: being written
+#include "libmpq/nn/checkpoint.hpp"
+
+#include <cstring>
+
+#include "libmpq/core/atomic_file.hpp"
+#include "libmpq/core/byte_io.hpp"
+#include "libmpq/core/crc32.hpp"
+#include "libmpq/core/error.hpp"
+
+namespace mpq {
+
+namespace {
+const char kMagic[4] = {'M', 'P', 'Q', 'C'};
+constexpr size_t kHeaderSize = 4 + 4 + 8 + 4;  // magic, version, payload size, crc
+}  // namespace
+
+const Tensor* Checkpoint::find(const std::string& name) const {
+  for (const auto& t : tensors)
+    if (t.first == name) return &t.second;
+  return nullptr;
+}
+
+std::string Checkpoint::meta_or(const std::string& key, const std::string& fallback) const {
+  auto it = meta.find(key);
+  return it == meta.end() ? fallback : it->second;
+}
+
+std::string encode_checkpoint(const Checkpoint& ckpt) {
+  ByteWriter p;
+  p.str(ckpt.spec.arch);
+  p.f32(ckpt.spec.width);
+  p.i64(ckpt.spec.in_channels);
+  p.i64(ckpt.spec.in_height);
+  p.i64(ckpt.spec.in_width);
+  p.i64(ckpt.spec.classes);
+  p.u8(ckpt.spec.small_input ? 1 : 0);
+  p.u32(static_cast<uint32_t>(ckpt.meta.size()));
+  for (const auto& kv : ckpt.meta) {
+    p.str(kv.first);
+    p.str(kv.second);
+  }
+  p.u32(static_cast<uint32_t>(ckpt.tensors.size()));
+  for (const auto& t : ckpt.tensors) {
+    p.str(t.first);
+    p.u32(static_cast<uint32_t>(t.second.rank()));
+    for (int64_t d : t.second.shape()) p.i64(d);
+    p.floats(t.second.data(), static_cast<size_t>(t.second.size()));
+  }
+  ByteWriter out;
+  out.raw(kMagic, 4);
+  out.u32(kCheckpointVersion);
+  out.u64(p.bytes().size());
+  out.u32(crc32(p.bytes().data(), p.bytes().size()));
+  out.raw(p.bytes().data(), p.bytes().size());
+  return std::move(out.bytes());
+}
+
+Checkpoint decode_checkpoint(const std::string& bytes, const std::string& what) {
+  if (bytes.size() < kHeaderSize || std::memcmp(bytes.data(), kMagic, 4) != 0)
+    throw Error(what + ": not a libmpq checkpoint (expected magic 'MPQC')");
+  ByteReader h(bytes, what, 4, kHeaderSize);
+  const uint32_t version = h.u32("version");
+  if (version != kCheckpointVersion)
+    throw Error(what + ": checkpoint version " + std::to_string(version) + ", this build reads version " +
+                std::to_string(kCheckpointVersion));
+  const uint64_t size = h.u64("payload size");
+  const uint32_t crc = h.u32("checksum");
+  if (size != bytes.size() - kHeaderSize)
+    throw Error(what + ": truncated or padded checkpoint (header says " + std::to_string(size) +
+                " payload bytes, file has " + std::to_string(bytes.size() - kHeaderSize) + ")");
+  if (crc32(bytes.data() + kHeaderSize, size) != crc) throw Error(what + ": checksum mismatch (file is corrupted)");
+
+  ByteReader r(bytes, what, kHeaderSize);
+  Checkpoint c;
+  c.spec.arch = r.str("model arch");
+  c.spec.width = r.f32("model width");
+  c.spec.in_channels = r.i64("input channels");
+  c.spec.in_height = r.i64("input height");
+  c.spec.in_width = r.i64("input width");
+  c.spec.classes = r.i64("classes");
+  c.spec.small_input = r.u8("small-input flag") != 0;
+  const uint32_t metas = r.u32("metadata count");
+  for (uint32_t i = 0; i < metas; ++i) {
+    std::string k = r.str("metadata key");
+    c.meta[k] = r.str("metadata value");
+  }
+  const uint32_t count = r.u32("tensor count");
+  for (uint32_t i = 0; i < count; ++i) {
+    std::string name = r.str("tensor name");
+    const uint32_t rank = r.u32("tensor rank");
+    if (rank > 8) throw Error(what + ": tensor '" + name + "' has rank " + std::to_string(rank) + " (at most 8)");
+    Shape shape(rank);
+    uint64_t elements = 1;
+    for (auto& d : shape) {
+      d = r.i64("tensor dimension");
+      if (d < 0 || static_cast<uint64_t>(d) > r.remaining()) throw Error(what + ": tensor '" + name + "' has a bad dimension");
+      elements *= static_cast<uint64_t>(d);
+    }
+    if (elements * 4 > r.remaining()) throw Error(what + ": tensor '" + name + "' runs past the end of the file");
+    Tensor t(shape);
+    r.floats(t.data(), elements, "tensor data");
+    c.tensors.emplace_back(std::move(name), std::move(t));
+  }
+  if (r.remaining() != 0) throw Error(what + ": " + std::to_string(r.remaining()) + " unexpected bytes after the tensors");
+  return c;
+}
+
+void save_checkpoint(const std::string& path, const Checkpoint& ckpt) {
+  write_file_atomically(path, encode_checkpoint(ckpt));
+}
+
+Checkpoint load_checkpoint(const std::string& path) { return decode_checkpoint(read_file(path), path); }
+
+void capture_model(Model& model, Checkpoint& ckpt) {
+  ckpt.spec = model.spec();
+  for (auto& p : model.named_parameters()) ckpt.tensors.emplace_back(p.first, p.second->value);
+  for (auto& b : model.named_buffers()) ckpt.tensors.emplace_back(b.first, *b.second);
+}
+
+void capture_optimizer(Optimizer& optimizer, Checkpoint& ckpt) {
+  for (auto& s : optimizer.state()) ckpt.tensors.emplace_back("optimizer." + s.first, *s.second);
+  ckpt.meta["optimizer.steps"] = std::to_string(optimizer.steps());
+}
+
+namespace {
+void copy_into(const Checkpoint& ckpt, const std::string& name, Tensor& dst, const std::string& what) {
+  const Tensor* src = ckpt.find(name);
+  if (!src) throw Error(what + ": missing tensor '" + name + "'");
+  if (src->shape() != dst.shape())
+    throw Error(what + ": tensor '" + name + "' has shape " + shape_to_string(src->shape()) + ", the model expects " +
+                shape_to_string(dst.shape()));
+  dst = *src;
+}
+}  // namespace
+
+void restore_model(const Checkpoint& ckpt, Model& model, const std::string& what) {
+  for (auto& p : model.named_parameters()) copy_into(ckpt, p.first, p.second->value, what);
+  for (auto& b : model.named_buffers()) copy_into(ckpt, b.first, *b.second, what);
+}
+
+void restore_optimizer(const Checkpoint& ckpt, Optimizer& optimizer, const std::string& what) {
+  for (auto& s : optimizer.state()) copy_into(ckpt, "optimizer." + s.first, *s.second, what);
+  optimizer.set_steps(std::stoll(ckpt.meta_or("optimizer.steps", "0")));
+}
+
+}  // namespace mpq

@@ -1,0 +1,77 @@
+#include "cli.hpp"
+
+#include <iostream>
+
+#include <boost/program_options/parsers.hpp>
+
+#include "libmpq/tensor/parallel.hpp"
+
+namespace mpq::cli {
+
+bool parse(const std::vector<std::string>& args, const po::options_description& options, po::variables_map& vm,
+           const std::string& usage, const std::string& summary) {
+  po::options_description all("Options");
+  all.add_options()("help,h", "show this help");
+  all.add(options);
+  try {
+    po::store(po::command_line_parser(args).options(all).run(), vm);
+    if (vm.count("help")) {
+      std::cout << "usage: " << usage << "\n\n" << summary << "\n\n" << all << "\n";
+      return false;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(std::string(e.what()) + " (see '" + usage.substr(0, usage.find(' ', 4)) + " --help')");
+  }
+  return true;
+}
+
+po::options_description model_options(const ModelSpec& d) {
+  po::options_description o("Model");
+  o.add_options()
+      ("model", po::value<std::string>()->default_value(d.arch), "architecture: mobilenet_v1, mobilenet_v2, mnasnet")
+      ("width", po::value<float>()->default_value(d.width), "width multiplier")
+      ("input", po::value<std::string>()->default_value(std::to_string(d.in_channels) + "x" +
+                                                         std::to_string(d.in_height) + "x" + std::to_string(d.in_width)),
+       "input shape CxHxW")
+      ("classes", po::value<int64_t>()->default_value(d.classes), "number of classes")
+      ("stem", po::value<std::string>()->default_value("auto"),
+       "stem stride: 'auto' (small-input stride 1 below 100 px), 'small' or 'imagenet'");
+  return o;
+}
+
+ModelSpec read_model_options(const po::variables_map& vm) {
+  ModelSpec s;
+  s.arch = vm["model"].as<std::string>();
+  if (!is_known_arch(s.arch))
+    throw UsageError("--model '" + s.arch + "': expected mobilenet_v1, mobilenet_v2 or mnasnet");
+  s.width = vm["width"].as<float>();
+  if (!(s.width > 0.f && s.width <= 4.f)) throw UsageError("--width " + std::to_string(s.width) + ": expected (0, 4]");
+  try {
+    parse_input_shape(vm["input"].as<std::string>(), s);
+  } catch (const Error& e) {
+    throw UsageError(std::string("--input: ") + e.what());
+  }
+  s.classes = vm["classes"].as<int64_t>();
+  if (s.classes < 2) throw UsageError("--classes " + std::to_string(s.classes) + ": expected at least 2");
+  const std::string stem = vm["stem"].as<std::string>();
+  if (stem == "auto") set_default_stem(s);
+  else if (stem == "small") s.small_input = true;
+  else if (stem == "imagenet") s.small_input = false;
+  else throw UsageError("--stem '" + stem + "': expected auto, small or imagenet");
+  return s;
+}
+
+po::options_description thread_options() {
+  po::options_description o("Execution");
+  o.add_options()("threads", po::value<int>()->default_value(0), "worker threads (0 = all cores)");
+  return o;
+}
+
+void apply_thread_options(const po::variables_map& vm) {
+  int t = vm["threads"].as<int>();
+  if (t < 0) throw UsageError("--threads " + std::to_string(t) + ": expected 0 or more");
+  set_thread_count(t);
+}
+
+}  // namespace mpq::cli

@@ -1,0 +1,46 @@
+// mpq: the host command-line tool. One file per subcommand; this header holds what they
+// share: option groups, the usage-error type, and JSON/figure printing.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <boost/program_options/options_description.hpp>
+#include <boost/program_options/variables_map.hpp>
+
+#include "libmpq/core/error.hpp"
+#include "libmpq/nn/model_spec.hpp"
+
+namespace mpq::cli {
+
+namespace po = boost::program_options;
+
+// A wrong flag or value: exit code 2 instead of 1.
+class UsageError : public Error {
+ public:
+  explicit UsageError(const std::string& message) : Error(message) {}
+};
+
+using Command = int (*)(const std::vector<std::string>& args);
+
+// Parses `args` against `options` (adds --help); returns false after printing help.
+// Throws UsageError on unknown or malformed options.
+bool parse(const std::vector<std::string>& args, const po::options_description& options, po::variables_map& vm,
+           const std::string& usage, const std::string& summary);
+
+// --model --width --input --classes --stem; applied by read_model_options.
+po::options_description model_options(const ModelSpec& defaults);
+ModelSpec read_model_options(const po::variables_map& vm);
+
+// --threads (applied to the process).
+po::options_description thread_options();
+void apply_thread_options(const po::variables_map& vm);
+
+// Commands.
+int run_info(const std::vector<std::string>& args);
+int run_train(const std::vector<std::string>& args);
+int run_eval(const std::vector<std::string>& args);
+int run_bench(const std::vector<std::string>& args);
+int run_demo(const std::vector<std::string>& args);
+
+}  // namespace mpq::cli

@@ -1,0 +1,57 @@
+// mpq: find, train and deploy mixed-precision quantized CNNs for microcontrollers.
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli.hpp"
+
+namespace {
+
+struct Entry {
+  const char* name;
+  mpq::cli::Command run;
+  const char* summary;
+};
+
+const Entry kCommands[] = {
+    {"demo", mpq::cli::run_demo, "run the whole default pipeline end to end and print the results"},
+    {"train", mpq::cli::run_train, "train a float model (default: MobileNetV1 0.25 on Fashion-MNIST)"},
+    {"eval", mpq::cli::run_eval, "accuracy of a checkpoint on the validation or test split"},
+    {"info", mpq::cli::run_info, "per-layer shapes, parameters and MACs of a model"},
+    {"bench", mpq::cli::run_bench, "throughput of training and inference (bench train | bench infer)"},
+};
+
+void print_usage(std::ostream& out) {
+  out << "usage: mpq <command> [options]   ('mpq <command> --help' for its options)\n\ncommands:\n";
+  for (const Entry& e : kCommands) out << "  " << e.name << std::string(8 - std::strlen(e.name), ' ') << e.summary << "\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    print_usage(argc < 2 ? std::cerr : std::cout);
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string name = argv[1];
+  std::vector<std::string> args(argv + 2, argv + argc);
+  for (const Entry& e : kCommands) {
+    if (name != e.name) continue;
+    try {
+      return e.run(args);
+    } catch (const mpq::cli::UsageError& err) {
+      std::cerr << "mpq: error: " << err.what() << "\n";
+      return 2;
+    } catch (const mpq::Error& err) {
+      std::cerr << "mpq: error: " << err.what() << "\n";
+      return 1;
+    } catch (const std::bad_alloc&) {
+      std::cerr << "mpq: error: out of memory\n";
+      return 1;
+    }
+  }
+  std::cerr << "mpq: error: unknown command '" << name << "'\n";
+  print_usage(std::cerr);
+  return 2;
+}

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "libmpq/nn/layer.hpp"
+#include "libmpq/nn/model_spec.hpp"
+
+namespace mpq {
+
+// One op of the graph and where its inputs come from.
+struct Node {
+  std::string name;             // unique, e.g. "features.3.dw.conv"
+  std::unique_ptr<Layer> layer;
+  std::vector<int> inputs;      // indices of earlier nodes; Model::kInput is the image batch
+};
+
+// A feed-forward graph of layers in execution order (a DAG: residual adds read two
+// earlier nodes). The last node's output is the model's output (logits [N, classes]).
+// forward() keeps every node's output for backward() and for inspection.
+class Model {
+ public:
+  static constexpr int kInput = -1;
+
+  explicit Model(ModelSpec spec = {}) : spec_(std::move(spec)) {}
+  Model(Model&&) = default;
+  Model& operator=(Model&&) = default;
+
+  // Appends a node reading `inputs` (default: the previous node, or the image for the
+  // first node). Returns its index. Throws Error on a duplicate name or a bad index.
+  int add(const std::string& name, std::unique_ptr<Layer> layer, std::vector<int> inputs);
+  int add(const std::string& name, std::unique_ptr<Layer> layer);
+
+  // images: [N, H, W, C]. Returns the last node's output.
+  const Tensor& forward(const Tensor& images, bool training);
+  // Backpropagates d(loss)/d(output) of the last forward; accumulates parameter grads.
+  void backward(const Tensor& grad_output);
+
+  void zero_grad();
+  void reset_parameters(uint64_t seed);
+
+  // "<node>.<param>" names, in node order.
+  std::vector<std::pair<std::string, Parameter*>> named_parameters();
+  std::vector<Parameter*> parameters();
+  std::vector<std::pair<std::string, Tensor*>> named_buffers();
+  int64_t parameter_count();
+
+  // Output shape of every node for a batch of `batch` images (validates the graph).
+  std::vector<Shape> node_shapes(int64_t batch = 1) const;
+  std::vector<Shape> node_input_shapes(int index, const std::vector<Shape>& node_shapes, int64_t batch = 1) const;
+
+  size_t size() const { return nodes_.size(); }
+  Node& node(size_t i) { return nodes_[i]; }
+  const Node& node(size_t i) const { return nodes_[i]; }
+  int find(const std::string& name) const;  // -1 if absent
+  const Tensor& output_of(size_t i) const { return outputs_[i]; }
+  const ModelSpec& spec() const { return spec_; }
+  Shape input_shape() const { return spec_.input_shape(); }
+
+ private:
+  ModelSpec spec_;
+  std::vector<Node> nodes_;
+  const Tensor* last_input_ = nullptr;
+  std::vector<Tensor> outputs_;
+  std::vector<Tensor> grads_;
+  std::vector<int> consumers_;  // number of nodes reading each node's output
+};
+
+}  // namespace mpq

@@ -1,0 +1,174 @@
+#include "libmpq/train/trainer.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "libmpq/core/error.hpp"
+#include "libmpq/core/timer.hpp"
+#include "libmpq/data/batch_loader.hpp"
+#include "libmpq/nn/optimizer.hpp"
+#include "libmpq/nn/softmax_cross_entropy.hpp"
+
+namespace mpq {
+
+EvalResult evaluate(Model& model, const Dataset& data, int64_t batch_size, int64_t max_images) {
+  BatchLoader loader(data, batch_size, /*shuffle=*/false, /*augment=*/false, /*seed=*/0, /*drop_last=*/false);
+  loader.start_epoch(0);
+  Tensor images;
+  std::vector<int32_t> labels;
+  EvalResult r;
+  double loss_sum = 0;
+  int64_t correct = 0;
+  while (loader.next(images, labels)) {
+    const Tensor& logits = model.forward(images, false);
+    LossResult l = softmax_cross_entropy(logits, labels, nullptr);
+    loss_sum += l.loss * static_cast<double>(labels.size());
+    correct += l.correct;
+    r.images += static_cast<int64_t>(labels.size());
+    if (max_images > 0 && r.images >= max_images) break;
+  }
+  if (r.images > 0) {
+    r.loss = loss_sum / static_cast<double>(r.images);
+    r.accuracy = static_cast<double>(correct) / static_cast<double>(r.images);
+  }
+  return r;
+}
+
+Trainer::Trainer(Model& model, const Dataset& train, const Dataset* validation, TrainOptions options)
+    : model_(model), train_(train), validation_(validation), options_(std::move(options)) {
+  require(options_.epochs >= 1, "training: epochs must be at least 1");
+  require(options_.batch_size >= 1, "training: batch size must be at least 1");
+  require(options_.lr > 0.f, "training: learning rate must be positive");
+  require(train_.num_classes() == model_.spec().classes,
+          "training: the data has " + std::to_string(train_.num_classes()) + " classes, the model " +
+              std::to_string(model_.spec().classes));
+  require(train_.sample_shape() == model_.input_shape(),
+          "training: the data's images are " + shape_to_string(train_.sample_shape()) + " (HxWxC), the model expects " +
+              shape_to_string(model_.input_shape()));
+}
+
+namespace {
+std::string encode_history(const std::vector<EpochStats>& h) {
+  std::ostringstream s;
+  s.precision(17);
+  for (const auto& e : h)
+    s << e.epoch << ',' << e.train_loss << ',' << e.train_accuracy << ',' << e.val_loss << ',' << e.val_accuracy << ','
+      << e.seconds << ',' << e.images_per_second << ';';
+  return s.str();
+}
+
+std::vector<EpochStats> decode_history(const std::string& text) {
+  std::vector<EpochStats> h;
+  std::istringstream s(text);
+  std::string row;
+  while (std::getline(s, row, ';')) {
+    EpochStats e;
+    char c;
+    std::istringstream r(row);
+    r >> e.epoch >> c >> e.train_loss >> c >> e.train_accuracy >> c >> e.val_loss >> c >> e.val_accuracy >> c >>
+        e.seconds >> c >> e.images_per_second;
+    if (r) h.push_back(e);
+  }
+  return h;
+}
+}  // namespace
+
+void Trainer::resume(const Checkpoint& ckpt, const std::string& what) {
+  const std::string kind = ckpt.meta_or("kind", "");
+  require(kind == options_.checkpoint_kind,
+          what + ": is a '" + kind + "' checkpoint, cannot resume a '" + options_.checkpoint_kind + "' run from it");
+  require(ckpt.spec.to_string() == model_.spec().to_string(),
+          what + ": belongs to model " + ckpt.spec.to_string() + ", not " + model_.spec().to_string());
+  restore_model(ckpt, model_, what);
+  completed_epochs_ = std::stoll(ckpt.meta_or("epoch", "0"));
+  history_ = decode_history(ckpt.meta_or("history", ""));
+  pending_resume_ = ckpt;
+  has_resume_ = true;
+}
+
+std::vector<EpochStats> Trainer::run(const std::function<void(const EpochStats&)>& on_epoch) {
+  Sgd optimizer(model_.parameters(), options_.momentum, options_.weight_decay, /*nesterov=*/true);
+  if (has_resume_) restore_optimizer(pending_resume_, optimizer, options_.checkpoint_path);
+
+  BatchLoader loader(train_, options_.batch_size, /*shuffle=*/true, options_.augment, options_.seed, /*drop_last=*/true);
+  int64_t batches = loader.batches_per_epoch();
+  if (options_.max_batches_per_epoch > 0) batches = std::min(batches, options_.max_batches_per_epoch);
+  require(batches >= 1, "training: the training set (" + std::to_string(train_.size()) +
+                            " images) is smaller than one batch of " + std::to_string(options_.batch_size));
+  const int64_t total_steps = batches * options_.epochs;
+  const auto warmup_steps = static_cast<int64_t>(options_.warmup_epochs * static_cast<double>(batches));
+
+  Tensor images, grad;
+  std::vector<int32_t> labels;
+  Timer run_timer;
+  int64_t epochs_this_run = 0;
+  for (int64_t epoch = completed_epochs_; epoch < options_.epochs; ++epoch) {
+    Timer timer;
+    loader.start_epoch(epoch);
+    double loss_sum = 0;
+    int64_t correct = 0, seen = 0;
+    for (int64_t b = 0; b < batches && loader.next(images, labels); ++b) {
+      const int64_t step = epoch * batches + b;
+      const Tensor& logits = model_.forward(images, true);
+      LossResult l = softmax_cross_entropy(logits, labels, &grad);
+      if (!std::isfinite(l.loss))
+        throw Error("training diverged at epoch " + std::to_string(epoch + 1) + " (loss is not finite): lower --lr");
+      optimizer.zero_grad();
+      model_.backward(grad);
+      optimizer.step(cosine_lr(options_.lr, step, total_steps, warmup_steps, options_.min_lr));
+      loss_sum += l.loss * static_cast<double>(labels.size());
+      correct += l.correct;
+      seen += static_cast<int64_t>(labels.size());
+    }
+    EpochStats s;
+    s.epoch = epoch + 1;
+    s.train_loss = loss_sum / static_cast<double>(seen);
+    s.train_accuracy = static_cast<double>(correct) / static_cast<double>(seen);
+    const double train_seconds = timer.seconds();
+    s.images_per_second = static_cast<double>(seen) / train_seconds;
+    if (validation_) {
+      EvalResult v = evaluate(model_, *validation_);
+      s.val_loss = v.loss;
+      s.val_accuracy = v.accuracy;
+    }
+    s.seconds = timer.seconds();
+    history_.push_back(s);
+    completed_epochs_ = epoch + 1;
+    ++epochs_this_run;
+
+    if (!options_.checkpoint_path.empty()) {
+      Checkpoint ckpt;
+      capture_model(model_, ckpt);
+      capture_optimizer(optimizer, ckpt);
+      ckpt.meta = extra_meta;
+      ckpt.meta["kind"] = options_.checkpoint_kind;
+      ckpt.meta["epoch"] = std::to_string(completed_epochs_);
+      ckpt.meta["epochs"] = std::to_string(options_.epochs);
+      ckpt.meta["seed"] = std::to_string(options_.seed);
+      ckpt.meta["history"] = encode_history(history_);
+      ckpt.meta["optimizer.steps"] = std::to_string(optimizer.steps());
+      save_checkpoint(options_.checkpoint_path, ckpt);
+    }
+    if (!options_.quiet) {
+      const double per_epoch = run_timer.seconds() / static_cast<double>(epochs_this_run);
+      std::printf("%s\n", format_epoch(s, options_.epochs, per_epoch * static_cast<double>(options_.epochs - s.epoch)).c_str());
+      std::fflush(stdout);
+    }
+    if (on_epoch) on_epoch(s);
+  }
+  return history_;
+}
+
+std::string format_epoch(const EpochStats& s, int64_t total_epochs, double eta_seconds) {
+  char buf[256];
+  char val[48] = "";
+  if (s.val_accuracy >= 0) std::snprintf(val, sizeof val, "  val %.2f%%", 100 * s.val_accuracy);
+  std::snprintf(buf, sizeof buf, "epoch %lld/%lld  loss %.4f  train %.2f%%%s  %.0f img/s  %s  ETA %s",
+                static_cast<long long>(s.epoch), static_cast<long long>(total_epochs), s.train_loss,
+                100 * s.train_accuracy, val, s.images_per_second, format_duration(s.seconds).c_str(),
+                format_duration(eta_seconds).c_str());
+  return buf;
+}
+
+}  // namespace mpq

@@ -1,0 +1,77 @@
+// train: the supervised training loop shared by float training (`mpq train`), fake-quant
+// fine-tuning and the search's short fine-tunes: epochs of SGD over a BatchLoader,
+// cosine learning rate with warm-up, evaluation, progress, and atomic per-epoch
+// checkpoints from which a killed run resumes to the same result.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "libmpq/data/dataset.hpp"
+#include "libmpq/nn/checkpoint.hpp"
+#include "libmpq/nn/model.hpp"
+
+namespace mpq {
+
+struct TrainOptions {
+  int64_t epochs = 15;
+  int64_t batch_size = 128;
+  float lr = 0.1f;            // peak learning rate (after warm-up)
+  float min_lr = 0.f;
+  float momentum = 0.9f;      // SGD, Nesterov
+  float weight_decay = 1e-4f; // conv and linear weights only
+  double warmup_epochs = 1;
+  uint64_t seed = 1;          // data order and augmentation
+  bool augment = true;
+  int64_t max_batches_per_epoch = 0;  // 0 = whole epochs; >0 for quick runs and tests
+  std::string checkpoint_path;        // "" = do not checkpoint
+  std::string checkpoint_kind = "float";  // stored as meta "kind"
+  bool quiet = false;
+};
+
+struct EpochStats {
+  int64_t epoch = 0;  // 1-based
+  double train_loss = 0, train_accuracy = 0;
+  double val_loss = 0, val_accuracy = -1;  // -1 without a validation set
+  double seconds = 0, images_per_second = 0;
+};
+
+struct EvalResult {
+  double loss = 0, accuracy = 0;
+  int64_t images = 0;
+};
+
+// Accuracy and mean loss of `model` (evaluation mode) over a whole dataset.
+EvalResult evaluate(Model& model, const Dataset& data, int64_t batch_size = 256, int64_t max_images = 0);
+
+class Trainer {
+ public:
+  Trainer(Model& model, const Dataset& train, const Dataset* validation, TrainOptions options);
+
+  // Continues from a checkpoint this trainer wrote (model, optimizer, epoch, history).
+  // Throws Error when it belongs to another model or kind of run.
+  void resume(const Checkpoint& ckpt, const std::string& what);
+  // Runs the remaining epochs; calls on_epoch after each one (after checkpointing).
+  std::vector<EpochStats> run(const std::function<void(const EpochStats&)>& on_epoch = {});
+
+  int64_t completed_epochs() const { return completed_epochs_; }
+  const std::vector<EpochStats>& history() const { return history_; }
+  // Extra metadata written into every checkpoint (e.g. the policy of a fine-tune).
+  std::map<std::string, std::string> extra_meta;
+
+ private:
+  Model& model_;
+  const Dataset& train_;
+  const Dataset* validation_;
+  TrainOptions options_;
+  int64_t completed_epochs_ = 0;
+  std::vector<EpochStats> history_;
+  Checkpoint pending_resume_;
+  bool has_resume_ = false;
+};
+
+std::string format_epoch(const EpochStats& s, int64_t total_epochs, double eta_seconds);
+
+}  // namespace mpq

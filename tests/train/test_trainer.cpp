@@ -1,0 +1,117 @@
+#include <boost/test/unit_test.hpp>
+
+#include <cstdlib>
+
+#include "libmpq/core/atomic_file.hpp"
+#include "libmpq/core/error.hpp"
+#include "libmpq/train/trainer.hpp"
+#include "nn/tiny_model.hpp"
+
+namespace {
+
+// In-memory synthetic dataset (see tiny_model.hpp): class k lights up column band k.
+class SyntheticData final : public mpq::Dataset {
+ public:
+  SyntheticData(int64_t n, uint64_t seed) {
+    mpq::Rng rng(seed);
+    mpq::test::synthetic_batch(rng, n, 8, 3, images_, labels_);
+  }
+  int64_t size() const override { return static_cast<int64_t>(labels_.size()); }
+  mpq::Shape sample_shape() const override { return {8, 8, 1}; }
+  int num_classes() const override { return 3; }
+  std::string class_name(int c) const override { return std::to_string(c); }
+  int32_t label(int64_t i) const override { return labels_[static_cast<size_t>(i)]; }
+  mpq::PixelNormalization normalization() const override { return {}; }
+  void load(int64_t i, bool augment, mpq::Rng& rng, float* out) const override {
+    const float shift = augment ? 0.1f * rng.normal() : 0.f;
+    for (int64_t k = 0; k < 64; ++k) out[k] = images_[i * 64 + k] + shift;
+  }
+
+ private:
+  mpq::Tensor images_;
+  std::vector<int32_t> labels_;
+};
+
+struct Fixture {
+  SyntheticData train{192, 1}, val{64, 2};
+  std::string dir;
+  Fixture() {
+    char tmpl[] = "/tmp/mpq_trainer_XXXXXX";
+    dir = mkdtemp(tmpl);
+  }
+  mpq::TrainOptions options(const std::string& ckpt) {
+    mpq::TrainOptions o;
+    o.epochs = 4;
+    o.batch_size = 32;
+    o.lr = 0.05f;
+    o.quiet = true;
+    o.checkpoint_path = ckpt;
+    return o;
+  }
+};
+
+struct Killed {};
+
+std::vector<float> flat_parameters(mpq::Model& m) {
+  std::vector<float> v;
+  for (auto* p : m.parameters()) v.insert(v.end(), p->value.data(), p->value.data() + p->value.size());
+  for (auto& b : m.named_buffers()) v.insert(v.end(), b.second->data(), b.second->data() + b.second->size());
+  return v;
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(trainer, Fixture)
+
+BOOST_AUTO_TEST_CASE(training_reaches_high_validation_accuracy_on_learnable_data) {
+  auto m = mpq::test::tiny_model();
+  auto o = options("");
+  o.epochs = 12;
+  mpq::Trainer t(m, train, &val, o);
+  auto h = t.run();
+  BOOST_TEST(h.size() == 12u);
+  BOOST_TEST(h.back().train_loss < h.front().train_loss);
+  BOOST_TEST(h.back().val_accuracy > 0.9);
+  BOOST_TEST(mpq::evaluate(m, val).accuracy == h.back().val_accuracy);
+}
+
+BOOST_AUTO_TEST_CASE(a_killed_run_resumed_from_its_checkpoint_ends_bit_identical) {
+  auto full = mpq::test::tiny_model();
+  mpq::Trainer a(full, train, &val, options(dir + "/full.mpqc"));
+  a.run();
+
+  auto first = mpq::test::tiny_model();
+  mpq::Trainer b(first, train, &val, options(dir + "/killed.mpqc"));
+  BOOST_CHECK_THROW(b.run([](const mpq::EpochStats& s) {
+    if (s.epoch == 2) throw Killed{};
+  }),
+                    Killed);
+  auto resumed = mpq::test::tiny_model(8, 3, 77);  // different init: everything must come from the file
+  mpq::Trainer c(resumed, train, &val, options(dir + "/killed.mpqc"));
+  c.resume(mpq::load_checkpoint(dir + "/killed.mpqc"), "killed.mpqc");
+  BOOST_TEST(c.completed_epochs() == 2);
+  auto h = c.run();
+  BOOST_TEST(h.size() == 4u);
+  BOOST_TEST(flat_parameters(resumed) == flat_parameters(full));
+  BOOST_TEST(h.back().val_accuracy == a.history().back().val_accuracy);
+}
+
+BOOST_AUTO_TEST_CASE(resume_rejects_a_checkpoint_of_another_model_or_kind) {
+  auto m = mpq::test::tiny_model();
+  auto o = options(dir + "/x.mpqc");
+  o.epochs = 1;
+  mpq::Trainer(m, train, &val, o).run();
+  mpq::Checkpoint ckpt = mpq::load_checkpoint(dir + "/x.mpqc");
+  auto other = mpq::test::tiny_model(8, 3);
+  auto o2 = o;
+  o2.checkpoint_kind = "finetune";
+  mpq::Trainer t(other, train, &val, o2);
+  BOOST_CHECK_THROW(t.resume(ckpt, "x.mpqc"), mpq::Error);
+}
+
+BOOST_AUTO_TEST_CASE(mismatched_data_and_model_are_rejected) {
+  auto m = mpq::test::tiny_model(8, 5);  // 5 classes, data has 3
+  BOOST_CHECK_THROW(mpq::Trainer(m, train, &val, options("")), mpq::Error);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs every Debian package libmpq needs to build, test and run its default example.
+# Idempotent; needs root (apt-get). Skips apt-get when everything is already there.
+set -euo pipefail
+packages=(
+  build-essential meson ninja-build pkg-config ccache
+  libeigen3-dev libtbb-dev libboost-program-options-dev libboost-test-dev
+  libstb-dev nlohmann-json3-dev zlib1g-dev
+  dataset-fashion-mnist
+)
+if [ "${MPQ_WITH_FIRMWARE:-1}" = 1 ]; then
+  packages+=(gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm)
+fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
