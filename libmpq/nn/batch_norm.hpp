@@ -36,7 +36,11 @@ class BatchNorm : public Layer {
   int64_t channels_;
   float momentum_, eps_;
   bool last_forward_training_ = false;
-  Tensor saved_mean_, saved_inv_std_;  // of the last training forward
+  Tensor saved_mean_, saved_inv_std_;  // statistics the last forward normalized with
+  // Scratch reused across calls so that the hot path does not allocate.
+  std::vector<float> partials_;  // per-chunk partial sums, summed in chunk order
+  std::vector<float> patterns_;  // per-channel vectors repeated to the tile width
+  std::vector<double> sums_;     // per-channel totals
 };
 
 }  // namespace mpq

@@ -1,1 +1,182 @@
-// placeholder: being written
+#include "libmpq/nn/pool2d.hpp"
+
+#include <algorithm>
+
+#include "libmpq/core/error.hpp"
+#include "libmpq/tensor/parallel.hpp"
+
+namespace mpq {
+
+namespace {
+
+constexpr int64_t kChunkFloats = 16384;  // elements per parallel_for chunk
+
+// Rows of `row_elements` floats per parallel_for chunk.
+int64_t rows_per_chunk(int64_t row_elements) { return std::max<int64_t>(1, kChunkFloats / std::max<int64_t>(1, row_elements)); }
+
+struct Geometry {
+  int64_t N, H, W, C, OH, OW;
+};
+
+// Window [lo, hi) of output positions along one axis whose windows contain input
+// position i: o * stride - padding <= i <= o * stride - padding + kernel - 1.
+void covering_outputs(int64_t i, int64_t kernel, int64_t stride, int64_t padding, int64_t out, int64_t& lo,
+                      int64_t& hi) {
+  const int64_t first = i + padding - kernel + 1;
+  lo = first <= 0 ? 0 : (first + stride - 1) / stride;
+  hi = std::min(out, (i + padding) / stride + 1);
+}
+
+}  // namespace
+
+Pool2d::Pool2d(Mode mode, int64_t kernel, int64_t stride, int64_t padding)
+    : mode_(mode), kernel_(kernel), stride_(stride), padding_(padding) {
+  const std::string name = layer_kind_name(kind());
+  require(kernel >= 1, name + ": kernel must be at least 1, got " + std::to_string(kernel));
+  require(stride >= 1, name + ": stride must be at least 1, got " + std::to_string(stride));
+  // As PyTorch: more padding would create windows with no input position in them.
+  require(padding >= 0 && padding <= kernel / 2, name + ": padding must be in [0, kernel/2 = " +
+                                                     std::to_string(kernel / 2) + "], got " + std::to_string(padding));
+}
+
+std::string Pool2d::describe() const {
+  std::string s = std::to_string(kernel_) + "x" + std::to_string(kernel_) + "/" + std::to_string(stride_);
+  if (padding_ > 0) s += " p" + std::to_string(padding_);
+  return s;
+}
+
+Shape Pool2d::output_shape(const std::vector<Shape>& inputs) const {
+  const std::string name = layer_kind_name(kind());
+  require(inputs.size() == 1, name + ": expected 1 input, got " + std::to_string(inputs.size()));
+  const Shape& s = inputs[0];
+  require(s.size() == 4, name + ": expected input NxHxWxC, got " + shape_to_string(s));
+  require(s[1] + 2 * padding_ >= kernel_ && s[2] + 2 * padding_ >= kernel_,
+          name + " " + describe() + ": input " + shape_to_string(s) + " is smaller than the window");
+  return {s[0], (s[1] + 2 * padding_ - kernel_) / stride_ + 1, (s[2] + 2 * padding_ - kernel_) / stride_ + 1, s[3]};
+}
+
+void Pool2d::forward(const std::vector<const Tensor*>& inputs, Tensor& output, bool /*training*/) {
+  const Tensor& in = *inputs.at(0);
+  const Shape out_shape = output_shape({in.shape()});
+  output.resize(out_shape);
+  const Geometry g{in.dim(0), in.dim(1), in.dim(2), in.dim(3), out_shape[1], out_shape[2]};
+  const int64_t k = kernel_, s = stride_, p = padding_;
+  const float* x = in.data();
+  float* y = output.data();
+
+  if (mode_ == Mode::Average) {
+    const float inv = 1.f / static_cast<float>(k * k);  // count_include_pad
+    parallel_for(g.N * g.OH, rows_per_chunk(g.OW * g.C), [=](int64_t begin, int64_t end) {
+      for (int64_t row = begin; row < end; ++row) {
+        const int64_t n = row / g.OH, oh = row % g.OH;
+        const int64_t h0 = std::max<int64_t>(0, oh * s - p), h1 = std::min(g.H, oh * s - p + k);
+        for (int64_t ow = 0; ow < g.OW; ++ow) {
+          const int64_t w0 = std::max<int64_t>(0, ow * s - p), w1 = std::min(g.W, ow * s - p + k);
+          float* __restrict acc = y + (row * g.OW + ow) * g.C;
+          std::fill(acc, acc + g.C, 0.f);
+          for (int64_t h = h0; h < h1; ++h)
+            for (int64_t w = w0; w < w1; ++w) {
+              const float* __restrict src = x + ((n * g.H + h) * g.W + w) * g.C;
+              for (int64_t c = 0; c < g.C; ++c) acc[c] += src[c];
+            }
+          for (int64_t c = 0; c < g.C; ++c) acc[c] *= inv;
+        }
+      }
+    });
+    return;
+  }
+
+  argmax_.resize(static_cast<size_t>(output.size()));
+  int32_t* arg = argmax_.data();
+  parallel_for(g.N * g.OH, rows_per_chunk(g.OW * g.C), [=](int64_t begin, int64_t end) {
+    for (int64_t row = begin; row < end; ++row) {
+      const int64_t n = row / g.OH, oh = row % g.OH;
+      const int64_t top = oh * s - p;
+      const int64_t h0 = std::max<int64_t>(0, top), h1 = std::min(g.H, top + k);
+      for (int64_t ow = 0; ow < g.OW; ++ow) {
+        const int64_t left = ow * s - p;
+        const int64_t w0 = std::max<int64_t>(0, left), w1 = std::min(g.W, left + k);
+        float* __restrict best = y + (row * g.OW + ow) * g.C;
+        int32_t* __restrict best_at = arg + (row * g.OW + ow) * g.C;
+        // The padding bound guarantees a non-empty window; its first element seeds the max.
+        const float* first = x + ((n * g.H + h0) * g.W + w0) * g.C;
+        const auto first_pos = static_cast<int32_t>((h0 - top) * k + (w0 - left));
+        for (int64_t c = 0; c < g.C; ++c) {
+          best[c] = first[c];
+          best_at[c] = first_pos;
+        }
+        for (int64_t h = h0; h < h1; ++h)
+          for (int64_t w = w0; w < w1; ++w) {
+            const float* __restrict src = x + ((n * g.H + h) * g.W + w) * g.C;
+            const auto pos = static_cast<int32_t>((h - top) * k + (w - left));
+            for (int64_t c = 0; c < g.C; ++c) {
+              // Strict '>': the first maximum wins. The select is written as a bit mask
+              // because a float compare driving an int select does not vectorize otherwise.
+              const float v = src[c], b = best[c];
+              const int32_t greater = -static_cast<int32_t>(v > b);
+              best[c] = v > b ? v : b;
+              best_at[c] = (pos & greater) | (best_at[c] & ~greater);
+            }
+          }
+      }
+    }
+  });
+}
+
+void Pool2d::backward(const std::vector<const Tensor*>& inputs, const Tensor& /*output*/, const Tensor& grad_output,
+                      const std::vector<Tensor*>& grad_inputs) {
+  const Tensor& in = *inputs.at(0);
+  const Shape out_shape = output_shape({in.shape()});
+  const std::string name = layer_kind_name(kind());
+  require(grad_output.shape() == out_shape, name + ": gradient " + shape_to_string(grad_output.shape()) +
+                                                " does not match output " + shape_to_string(out_shape));
+  require(mode_ == Mode::Average || static_cast<int64_t>(argmax_.size()) == grad_output.size(),
+          name + ": backward called before forward");
+  Tensor* grad_in = grad_inputs.empty() ? nullptr : grad_inputs[0];
+  if (!grad_in) return;
+  grad_in->resize(in.shape());
+  const Geometry g{in.dim(0), in.dim(1), in.dim(2), in.dim(3), out_shape[1], out_shape[2]};
+  const int64_t k = kernel_, s = stride_, p = padding_;
+  covering_.resize(static_cast<size_t>(2 * g.W));
+  for (int64_t w = 0; w < g.W; ++w) covering_outputs(w, k, s, p, g.OW, covering_[2 * w], covering_[2 * w + 1]);
+  const int64_t* cover = covering_.data();
+  const float* dy = grad_output.data();
+  float* dx = grad_in->data();
+  const int32_t* arg = argmax_.data();
+  const bool average = mode_ == Mode::Average;
+  const float inv = 1.f / static_cast<float>(k * k);
+
+  // Gathers, per input element, from the outputs whose windows cover it: every dx element
+  // is written once by one chunk, so rows of the same image can run in parallel.
+  parallel_for(g.N * g.H, rows_per_chunk(g.W * g.C), [=](int64_t begin, int64_t end) {
+    for (int64_t row = begin; row < end; ++row) {
+      const int64_t n = row / g.H, h = row % g.H;
+      int64_t oh0, oh1;
+      covering_outputs(h, k, s, p, g.OH, oh0, oh1);
+      for (int64_t w = 0; w < g.W; ++w) {
+        const int64_t ow0 = cover[2 * w], ow1 = cover[2 * w + 1];
+        float* __restrict acc = dx + (row * g.W + w) * g.C;
+        std::fill(acc, acc + g.C, 0.f);
+        for (int64_t oh = oh0; oh < oh1; ++oh)
+          for (int64_t ow = ow0; ow < ow1; ++ow) {
+            const int64_t o = ((n * g.OH + oh) * g.OW + ow) * g.C;
+            const float* __restrict src = dy + o;
+            if (average) {
+              for (int64_t c = 0; c < g.C; ++c) acc[c] += src[c];
+            } else {
+              const auto pos = static_cast<int32_t>((h - (oh * s - p)) * k + (w - (ow * s - p)));
+              const int32_t* __restrict chosen = arg + o;
+              for (int64_t c = 0; c < g.C; ++c) {
+                const float d = src[c];
+                acc[c] += chosen[c] == pos ? d : 0.f;
+              }
+            }
+          }
+        if (average)
+          for (int64_t c = 0; c < g.C; ++c) acc[c] *= inv;
+      }
+    }
+  });
+}
+
+}  // namespace mpq

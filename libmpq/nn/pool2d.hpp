@@ -28,7 +28,10 @@ class Pool2d : public Layer {
  private:
   Mode mode_;
   int64_t kernel_, stride_, padding_;
-  std::vector<int64_t> argmax_;  // max mode: input index chosen for each output element
+  // Max mode: window position (row * kernel + column) of the maximum for each output
+  // element; 32-bit so that the select vectorizes alongside the float compare.
+  std::vector<int32_t> argmax_;
+  std::vector<int64_t> covering_;  // backward scratch: output ranges covering each input column
 };
 
 }  // namespace mpq
