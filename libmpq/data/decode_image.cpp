@@ -1,0 +1,37 @@
+#include "libmpq/data/decode_image.hpp"
+
+#include <memory>
+
+#include <stb_image.h>
+
+#include "libmpq/core/atomic_file.hpp"
+#include "libmpq/core/error.hpp"
+
+namespace mpq {
+
+ImageU8 decode_image_file(const std::string& path, int channels) {
+  require(channels >= 1 && channels <= 4, path + ": cannot decode into " + std::to_string(channels) +
+                                              " channels: expected 1 to 4");
+  const std::string bytes = read_file(path);
+  if (bytes.size() > static_cast<size_t>(INT32_MAX)) throw Error(path + ": image file larger than 2 GB");
+  int w = 0, h = 0, file_channels = 0;
+  // stbi_failure_reason() is thread-local in this stb version, so the message belongs to
+  // this call even when other threads decode at the same time.
+  std::unique_ptr<stbi_uc, void (*)(void*)> data(
+      stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()), static_cast<int>(bytes.size()), &w, &h,
+                            &file_channels, channels),
+      stbi_image_free);
+  if (!data) {
+    const char* reason = stbi_failure_reason();
+    throw Error(path + ": cannot decode image (" + (reason ? reason : "unknown reason") +
+                "): expected a valid PNG, JPEG or BMP file");
+  }
+  ImageU8 image;
+  image.height = h;
+  image.width = w;
+  image.channels = channels;
+  image.pixels.assign(data.get(), data.get() + static_cast<size_t>(w) * static_cast<size_t>(h) * channels);
+  return image;
+}
+
+}  // namespace mpq
