@@ -1,0 +1,134 @@
+#pragma once
+// The SIMD primitives of the fast kernels: each is one Cortex-M DSP-extension instruction
+// when __ARM_FEATURE_DSP is defined (inline asm, so the instruction is exactly the one
+// named) and a plain C++ equivalent elsewhere. The fast kernels are written once against
+// these, so the host runs and tests the very algorithm the MCU runs, lane order included.
+//
+// Lane notation: a 32-bit word holds two 16-bit lanes, (lo, hi).
+
+#include <cstdint>
+#include <cstring>
+
+#if defined(__BYTE_ORDER__)
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the packed layouts assume little endian");
+#endif
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#define MPQ_KERNELS_DSP 1
+#else
+#define MPQ_KERNELS_DSP 0
+#endif
+
+#define MPQ_ALWAYS_INLINE inline __attribute__((always_inline))
+
+namespace mpq::kernels::dsp {
+
+// Little-endian 32-bit load/store at any alignment (a single LDR/STR on Cortex-M3 and up).
+MPQ_ALWAYS_INLINE uint32_t load32(const void* p) {
+  uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+MPQ_ALWAYS_INLINE void store32(void* p, uint32_t v) { std::memcpy(p, &v, sizeof v); }
+
+// The first n bytes at p (n in 0..4) as a little-endian word, the missing bytes zero:
+// never reads past p + n.
+MPQ_ALWAYS_INLINE uint32_t load32_partial(const uint8_t* p, int32_t n) {
+  if (n >= 4) return load32(p);
+  uint32_t v = 0;
+  for (int32_t i = 0; i < n; ++i) v |= static_cast<uint32_t>(p[i]) << (8 * i);
+  return v;
+}
+
+#if MPQ_KERNELS_DSP
+
+// (sign-extended byte 0, sign-extended byte 2)
+MPQ_ALWAYS_INLINE uint32_t sxtb16(uint32_t x) {
+  uint32_t r;
+  __asm__("sxtb16 %0, %1" : "=r"(r) : "r"(x));
+  return r;
+}
+// (sign-extended byte 1, sign-extended byte 3)
+MPQ_ALWAYS_INLINE uint32_t sxtb16_ror8(uint32_t x) {
+  uint32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+  return r;
+}
+// (zero-extended byte 0, zero-extended byte 2)
+MPQ_ALWAYS_INLINE uint32_t uxtb16(uint32_t x) {
+  uint32_t r;
+  __asm__("uxtb16 %0, %1" : "=r"(r) : "r"(x));
+  return r;
+}
+// (zero-extended byte 1, zero-extended byte 3)
+MPQ_ALWAYS_INLINE uint32_t uxtb16_ror8(uint32_t x) {
+  uint32_t r;
+  __asm__("uxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+  return r;
+}
+// acc + a.lo * b.lo + a.hi * b.hi (signed lanes; wraps modulo 2^32)
+MPQ_ALWAYS_INLINE int32_t smlad(uint32_t a, uint32_t b, int32_t acc) {
+  int32_t r;
+  __asm__("smlad %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+  return r;
+}
+// acc + a.lo * b.lo
+MPQ_ALWAYS_INLINE int32_t smlabb(uint32_t a, uint32_t b, int32_t acc) {
+  int32_t r;
+  __asm__("smlabb %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+  return r;
+}
+// acc + a.hi * b.hi
+MPQ_ALWAYS_INLINE int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
+  int32_t r;
+  __asm__("smlatt %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+  return r;
+}
+// (a.lo, b.lo)
+MPQ_ALWAYS_INLINE uint32_t pkhbt(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+// (b.hi, a.hi)
+MPQ_ALWAYS_INLINE uint32_t pkhtb(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+
+#else  // portable equivalents, bit for bit
+
+MPQ_ALWAYS_INLINE uint32_t sext8_lane(uint32_t byte) {
+  return static_cast<uint32_t>(static_cast<int32_t>(static_cast<int8_t>(byte))) & 0xFFFFu;
+}
+MPQ_ALWAYS_INLINE int32_t lane_lo(uint32_t x) { return static_cast<int16_t>(x & 0xFFFFu); }
+MPQ_ALWAYS_INLINE int32_t lane_hi(uint32_t x) { return static_cast<int16_t>(x >> 16); }
+
+MPQ_ALWAYS_INLINE uint32_t sxtb16(uint32_t x) {
+  return sext8_lane(x & 0xFFu) | (sext8_lane((x >> 16) & 0xFFu) << 16);
+}
+MPQ_ALWAYS_INLINE uint32_t sxtb16_ror8(uint32_t x) { return sxtb16((x >> 8) | (x << 24)); }
+MPQ_ALWAYS_INLINE uint32_t uxtb16(uint32_t x) { return x & 0x00FF00FFu; }
+MPQ_ALWAYS_INLINE uint32_t uxtb16_ror8(uint32_t x) { return (x >> 8) & 0x00FF00FFu; }
+MPQ_ALWAYS_INLINE int32_t smlad(uint32_t a, uint32_t b, int32_t acc) {
+  const uint32_t lo = static_cast<uint32_t>(lane_lo(a) * lane_lo(b));
+  const uint32_t hi = static_cast<uint32_t>(lane_hi(a) * lane_hi(b));
+  return static_cast<int32_t>(static_cast<uint32_t>(acc) + lo + hi);
+}
+MPQ_ALWAYS_INLINE int32_t smlabb(uint32_t a, uint32_t b, int32_t acc) {
+  return static_cast<int32_t>(static_cast<uint32_t>(acc) +
+                              static_cast<uint32_t>(lane_lo(a) * lane_lo(b)));
+}
+MPQ_ALWAYS_INLINE int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
+  return static_cast<int32_t>(static_cast<uint32_t>(acc) +
+                              static_cast<uint32_t>(lane_hi(a) * lane_hi(b)));
+}
+MPQ_ALWAYS_INLINE uint32_t pkhbt(uint32_t a, uint32_t b) { return (a & 0xFFFFu) | (b << 16); }
+MPQ_ALWAYS_INLINE uint32_t pkhtb(uint32_t a, uint32_t b) {
+  return (a & 0xFFFF0000u) | (b >> 16);
+}
+
+#endif
+
+}  // namespace mpq::kernels::dsp
