@@ -1,0 +1,122 @@
+#include "libmpq/quant/policy.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "libmpq/core/atomic_file.hpp"
+#include "libmpq/core/error.hpp"
+
+namespace mpq {
+
+bool is_valid_bits(int bits) { return bits == 2 || bits == 4 || bits == 8; }
+
+bool Policy::operator==(const Policy& o) const {
+  if (spec.to_string() != o.spec.to_string() || layers.size() != o.layers.size()) return false;
+  for (size_t i = 0; i < layers.size(); ++i)
+    if (layers[i].name != o.layers[i].name || layers[i].w_bits != o.layers[i].w_bits ||
+        layers[i].a_bits != o.layers[i].a_bits)
+      return false;
+  return true;
+}
+
+std::string Policy::key() const {
+  std::string k;
+  for (const auto& l : layers) {
+    if (!k.empty()) k += ' ';
+    k += std::to_string(l.w_bits) + ',' + std::to_string(l.a_bits);
+  }
+  return k;
+}
+
+Policy uniform_policy(const QuantGraph& graph, int w_bits, int a_bits) {
+  require(is_valid_bits(w_bits) && is_valid_bits(a_bits), "uniform policy: bits must be 2, 4 or 8");
+  Policy p;
+  p.spec = graph.spec;
+  for (int op_index : graph.decision_ops) {
+    const QOp& op = graph.ops[static_cast<size_t>(op_index)];
+    p.layers.push_back({op.name, qop_kind_name(op.kind), op.has_weights() ? w_bits : 0, a_bits});
+  }
+  return p;
+}
+
+std::string policy_to_json(const Policy& p) {
+  nlohmann::json layers = nlohmann::json::array();
+  for (const auto& l : p.layers) {
+    nlohmann::json j = {{"name", l.name}, {"kind", l.kind}, {"a_bits", l.a_bits}};
+    if (l.w_bits != 0) j["w_bits"] = l.w_bits;
+    layers.push_back(j);
+  }
+  nlohmann::json model = {{"arch", p.spec.arch},
+                          {"width", p.spec.width},
+                          {"input", std::to_string(p.spec.in_channels) + "x" + std::to_string(p.spec.in_height) + "x" +
+                                        std::to_string(p.spec.in_width)},
+                          {"classes", p.spec.classes},
+                          {"small_input", p.spec.small_input}};
+  nlohmann::json out = {{"format", "mpq-policy"}, {"version", 1}, {"model", model}, {"layers", layers}};
+  return out.dump(2) + "\n";
+}
+
+Policy policy_from_json(const std::string& text, const std::string& what) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(what + ": not valid JSON (" + std::string(e.what()) + ")");
+  }
+  auto field = [&](const nlohmann::json& obj, const char* key, const std::string& where) -> const nlohmann::json& {
+    if (!obj.is_object() || !obj.contains(key)) throw Error(what + ": missing field '" + where + key + "'");
+    return obj.at(key);
+  };
+  try {
+    if (j.value("format", "") != "mpq-policy") throw Error(what + ": field 'format' must be \"mpq-policy\"");
+    if (j.value("version", 0) != 1) throw Error(what + ": field 'version' must be 1");
+    Policy p;
+    const auto& m = field(j, "model", "");
+    p.spec.arch = field(m, "arch", "model.").get<std::string>();
+    p.spec.width = field(m, "width", "model.").get<float>();
+    parse_input_shape(field(m, "input", "model.").get<std::string>(), p.spec);
+    p.spec.classes = field(m, "classes", "model.").get<int64_t>();
+    p.spec.small_input = field(m, "small_input", "model.").get<bool>();
+    const auto& layers = field(j, "layers", "");
+    if (!layers.is_array() || layers.empty()) throw Error(what + ": field 'layers' must be a non-empty array");
+    for (size_t i = 0; i < layers.size(); ++i) {
+      const std::string where = "layers[" + std::to_string(i) + "].";
+      LayerBits l;
+      l.name = field(layers[i], "name", where).get<std::string>();
+      l.kind = field(layers[i], "kind", where).get<std::string>();
+      l.a_bits = field(layers[i], "a_bits", where).get<int>();
+      l.w_bits = layers[i].contains("w_bits") ? layers[i].at("w_bits").get<int>() : 0;
+      if (!is_valid_bits(l.a_bits))
+        throw Error(what + ": " + where + "a_bits is " + std::to_string(l.a_bits) + ", expected 2, 4 or 8");
+      if (l.kind != "add" && !is_valid_bits(l.w_bits))
+        throw Error(what + ": " + where + "w_bits is " + std::to_string(l.w_bits) + ", expected 2, 4 or 8");
+      p.layers.push_back(l);
+    }
+    return p;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(what + ": wrong field type (" + std::string(e.what()) + ")");
+  }
+}
+
+Policy load_policy(const std::string& path) { return policy_from_json(read_file(path), path); }
+
+void save_policy(const std::string& path, const Policy& policy) { write_file_atomically(path, policy_to_json(policy)); }
+
+void validate_policy(const Policy& p, const QuantGraph& g, const std::string& what) {
+  if (p.spec.to_string() != g.spec.to_string())
+    throw Error(what + ": policy is for model " + p.spec.to_string() + ", not " + g.spec.to_string());
+  if (p.layers.size() != g.decision_ops.size())
+    throw Error(what + ": policy has " + std::to_string(p.layers.size()) + " layers, the model has " +
+                std::to_string(g.decision_ops.size()));
+  for (size_t i = 0; i < p.layers.size(); ++i) {
+    const QOp& op = g.ops[static_cast<size_t>(g.decision_ops[i])];
+    const LayerBits& l = p.layers[i];
+    const std::string where = what + ": layers[" + std::to_string(i) + "] ";
+    if (l.name != op.name) throw Error(where + "is named '" + l.name + "', expected '" + op.name + "'");
+    if (l.kind != qop_kind_name(op.kind)) throw Error(where + "kind is '" + l.kind + "', expected '" + qop_kind_name(op.kind) + "'");
+    if (!is_valid_bits(l.a_bits)) throw Error(where + "a_bits is " + std::to_string(l.a_bits) + ", expected 2, 4 or 8");
+    if (op.has_weights() ? !is_valid_bits(l.w_bits) : l.w_bits != 0)
+      throw Error(where + "w_bits is " + std::to_string(l.w_bits) + (op.has_weights() ? ", expected 2, 4 or 8" : ", expected none (an add has no weights)"));
+  }
+}
+
+}  // namespace mpq
