@@ -8,7 +8,7 @@
 #include "data_options.hpp"
 #include "libmpq/core/timer.hpp"
 #include "libmpq/nn/model_builders.hpp"
-#include "libmpq/train/trainer.hpp"
+#include "libmpq/train/finetune.hpp"
 
 namespace mpq::cli {
 
@@ -23,7 +23,7 @@ int run_eval(const std::vector<std::string>& args) {
       ("json", "print JSON");
   po::variables_map vm;
   if (!parse(args, opts, vm, "mpq eval [--checkpoint C] [--split validation|test] [--json]",
-             "Reports top-1 accuracy and mean loss of a checkpoint on one split of the data."))
+             "Reports top-1 accuracy and mean loss of a float or fine-tuned (fake-quant) checkpoint\non one split of the data."))
     return 0;
   apply_thread_options(vm);
   Split split;
@@ -34,13 +34,12 @@ int run_eval(const std::vector<std::string>& args) {
   }
   const std::string path = vm["checkpoint"].as<std::string>();
   Checkpoint ckpt = load_checkpoint(path);
-  Model model = build_model(ckpt.spec);
-  restore_model(ckpt, model, path);
+  Model model = load_any_model(ckpt, path);
   auto data = open_dataset(vm, split, ckpt.spec);
   Timer timer;
   EvalResult r = evaluate(model, *data, vm["batch"].as<int64_t>());
   if (vm.count("json")) {
-    nlohmann::json out = {{"checkpoint", path}, {"model", ckpt.spec.to_string()}, {"split", split_name(split)},
+    nlohmann::json out = {{"checkpoint", path}, {"model", ckpt.spec.to_string()}, {"kind", ckpt.meta_or("kind", "float")}, {"split", split_name(split)},
                           {"accuracy", r.accuracy}, {"loss", r.loss}, {"images", r.images}, {"seconds", timer.seconds()}};
     std::cout << out.dump(2) << "\n";
   } else {

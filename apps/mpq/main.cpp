@@ -17,6 +17,7 @@ struct Entry {
 const Entry kCommands[] = {
     {"demo", mpq::cli::run_demo, "run the whole default pipeline end to end and print the results"},
     {"train", mpq::cli::run_train, "train a float model (default: MobileNetV1 0.25 on Fashion-MNIST)"},
+    {"finetune", mpq::cli::run_finetune, "quantization-aware fine-tuning of a bit-width policy"},
     {"eval", mpq::cli::run_eval, "accuracy of a checkpoint on the validation or test split"},
     {"info", mpq::cli::run_info, "per-layer shapes, parameters and MACs of a model"},
     {"bench", mpq::cli::run_bench, "throughput of training and inference (bench train | bench infer)"},
@@ -24,7 +25,7 @@ const Entry kCommands[] = {
 
 void print_usage(std::ostream& out) {
   out << "usage: mpq <command> [options]   ('mpq <command> --help' for its options)\n\ncommands:\n";
-  for (const Entry& e : kCommands) out << "  " << e.name << std::string(8 - std::strlen(e.name), ' ') << e.summary << "\n";
+  for (const Entry& e : kCommands) out << "  " << e.name << std::string(10 - std::strlen(e.name), ' ') << e.summary << "\n";
 }
 
 }  // namespace

@@ -94,7 +94,9 @@ QuantGraph build_quant_graph(const Model& model) {
       op.in_c = in[1];
     }
     if (kind == LayerKind::Conv2d) {
-      const auto& conv = static_cast<const Conv2d&>(*node.layer);
+      const auto* conv_ptr = dynamic_cast<const Conv2d*>(node.layer.get());
+      if (!conv_ptr) throw Error("quantization: node '" + node.name + "' is not a float Conv2d");
+      const auto& conv = *conv_ptr;
       if (conv.groups() != 1 && !conv.is_depthwise())
         throw Error("quantization: node '" + node.name + "' is a grouped convolution; the integer runtime supports "
                     "groups 1 or depthwise only");
@@ -125,7 +127,7 @@ QuantGraph build_quant_graph(const Model& model) {
       if (act >= 0) {
         op.act_node = act;
         op.relu_output = true;
-        op.relu_cap = static_cast<const ReLU&>(*model.node(static_cast<size_t>(act)).layer).cap();
+        op.relu_cap = dynamic_cast<const ReLU&>(*model.node(static_cast<size_t>(act)).layer).cap();
         last = static_cast<size_t>(act);
       }
     }

@@ -1,0 +1,90 @@
+// mpq finetune: quantization-aware fine-tuning of a policy from a float checkpoint.
+#include <cstdio>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli.hpp"
+#include "data_options.hpp"
+#include "libmpq/core/atomic_file.hpp"
+#include "libmpq/core/timer.hpp"
+#include "libmpq/tensor/parallel.hpp"
+#include "libmpq/train/finetune.hpp"
+#include "policy_options.hpp"
+
+namespace mpq::cli {
+
+po::options_description training_options(const TrainOptions& d);
+TrainOptions read_training_options(const po::variables_map& vm, TrainOptions o);
+
+int run_finetune(const std::vector<std::string>& args) {
+  po::options_description opts;
+  opts.add(policy_options());
+  opts.add(data_options());
+  opts.add(training_options(default_finetune_options()));
+  opts.add(thread_options());
+  opts.add_options()
+      ("checkpoint", po::value<std::string>()->default_value("runs/default/float.mpqc"), "float checkpoint to start from")
+      ("out", po::value<std::string>()->default_value("runs/default/quantized.mpqc"), "quantized checkpoint to write")
+      ("resume", "continue a killed fine-tune from --out")
+      ("calibration-images", po::value<int64_t>()->default_value(512), "training images that initialize the activation grids")
+      ("per-tensor", "one weight scale per tensor instead of per output channel")
+      ("json", "print the result as JSON");
+  po::variables_map vm;
+  if (!parse(args, opts, vm, "mpq finetune --checkpoint C (--policy P | --uniform N) [--epochs N] [--out Q]",
+             "Folds BN into the convolutions, fake-quantizes weights (per channel, symmetric) and\n"
+             "activations (PACT after ReLU, asymmetric elsewhere) at the policy's bits, calibrates\n"
+             "the activation grids, and fine-tunes. Checkpoints every epoch (resumable)."))
+    return 0;
+  apply_thread_options(vm);
+  const std::string float_path = vm["checkpoint"].as<std::string>();
+  const Checkpoint float_ckpt = load_checkpoint(float_path);
+  const Policy policy = read_policy_options(vm, float_ckpt.spec);
+  TrainOptions options = read_training_options(vm, default_finetune_options());
+  options.checkpoint_path = vm["out"].as<std::string>();
+  const bool json = vm.count("json") > 0;
+  options.quiet = json;
+
+  auto train = open_dataset(vm, Split::train, float_ckpt.spec);
+  auto val = open_dataset(vm, Split::validation, float_ckpt.spec);
+  auto test = open_dataset(vm, Split::test, float_ckpt.spec);
+  const bool per_tensor = vm.count("per-tensor") > 0;
+  Model model = prepare_fake_quant_model(float_ckpt, float_path, policy, *train,
+                                         vm["calibration-images"].as<int64_t>(), per_tensor);
+  Trainer trainer(model, *train, val.get(), options);
+  trainer.extra_meta["policy"] = policy_to_json(policy);
+  trainer.extra_meta["source"] = float_path;
+  trainer.extra_meta["per_tensor_weights"] = per_tensor ? "1" : "0";
+  const bool resuming = vm.count("resume") && file_exists(options.checkpoint_path);
+  if (resuming) {
+    Checkpoint ckpt = load_checkpoint(options.checkpoint_path);
+    if (!(policy_of(ckpt, options.checkpoint_path) == policy))
+      throw UsageError(options.checkpoint_path + " holds a fine-tune of another policy; choose another --out");
+    trainer.resume(ckpt, options.checkpoint_path);
+  } else {
+    if (file_exists(options.checkpoint_path))
+      throw UsageError(options.checkpoint_path + " exists: pass --resume to continue it or choose another --out");
+    make_parent_directories(options.checkpoint_path);
+  }
+  double calibrated_val = -1;
+  if (!resuming) calibrated_val = evaluate(model, *val).accuracy;
+  if (!json) {
+    std::printf("fine-tuning %s, policy %s\n", float_ckpt.spec.to_string().c_str(), policy.key().c_str());
+    if (calibrated_val >= 0) std::printf("after calibration, before fine-tuning: val %.2f%%\n", 100 * calibrated_val);
+  }
+  trainer.run();
+  EvalResult t = evaluate(model, *test);
+  const double val_acc = trainer.history().back().val_accuracy;
+  if (json) {
+    nlohmann::json out = {{"checkpoint", options.checkpoint_path}, {"policy", policy.key()},
+                          {"val_accuracy_calibrated", calibrated_val}, {"val_accuracy", val_acc},
+                          {"test_accuracy", t.accuracy}, {"epochs", options.epochs}};
+    std::cout << out.dump(2) << "\n";
+  } else {
+    std::printf("fake-quant accuracy: val %.2f%%, test %.2f%% (%lld images)\nquantized checkpoint: %s\n",
+                100 * val_acc, 100 * t.accuracy, static_cast<long long>(t.images), options.checkpoint_path.c_str());
+  }
+  return 0;
+}
+
+}  // namespace mpq::cli

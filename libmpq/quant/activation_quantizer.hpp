@@ -1,0 +1,53 @@
+#pragma once
+
+#include <cstdint>
+
+#include "libmpq/nn/layer.hpp"
+
+namespace mpq {
+
+// The uniform grid of a quantized activation tensor: code q = clamp(round(x / scale) +
+// zero_point, qmin, qmax) stands for the real value (q - zero_point) * scale. This is
+// exactly what the integer runtime stores (unsigned codes, DESIGN.md).
+struct QuantGrid {
+  float scale = 1.f;
+  int32_t zero_point = 0;
+  int bits = 8;
+  int32_t qmin = 0, qmax = 255;
+
+  float quantize(float x) const;       // fake-quant: the real value of x's code
+  int32_t code(float x) const;          // the code itself
+  float lowest() const { return static_cast<float>(qmin - zero_point) * scale; }
+  float highest() const { return static_cast<float>(qmax - zero_point) * scale; }
+};
+
+// A fake-quantization node for an activation tensor: forward rounds every value to its
+// grid, backward passes the gradient straight through where the value lies inside the
+// grid's range (zero where it was clipped). While observing (calibration), forward
+// passes values through unchanged and records their range, from which the grid is then
+// initialized by finish_observing().
+class ActivationQuantizer : public Layer {
+ public:
+  LayerKind kind() const override { return LayerKind::FakeQuant; }
+  Shape output_shape(const std::vector<Shape>& inputs) const override;
+  virtual QuantGrid grid() const = 0;
+  int bits() const { return bits_; }
+
+  void start_observing();
+  void finish_observing();
+  bool observing() const { return observing_; }
+
+ protected:
+  explicit ActivationQuantizer(int bits);
+  // Rounds `input` to grid() into `output`; fills mask_ (1 where the gradient passes).
+  void fake_quantize(const Tensor& input, Tensor& output);
+  void record_range(const Tensor& input);
+  virtual void set_from_observed(float lo, float hi) = 0;
+
+  int bits_;
+  bool observing_ = false;
+  float observed_lo_ = 0.f, observed_hi_ = 0.f;
+  std::vector<uint8_t> mask_;
+};
+
+}  // namespace mpq

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "libmpq/nn/model.hpp"
+#include "libmpq/quant/policy.hpp"
+
+namespace mpq {
+
+// The fake-quantized model of a policy, built from a BN-folded float model
+// (fold_batch_norm). Node names, which export relies on:
+//   "input.q"          frozen asymmetric 8-bit quantizer of the network input
+//   "<op>"             the op's layer (conv and linear wrapped in WeightQuantized)
+//   "<op>.q"           the quantizer of the op's output: PACT where the float model had
+//                      ReLU/ReLU6 (the ReLU node is dropped), asymmetric elsewhere,
+//                      and the grid of its input for global average pooling
+// where <op> is each QuantGraph op's name. Parameters and buffers keep the float
+// model's names ("<op>.weight", "<op>.bias"), plus "<op>.q.alpha" and "<op>.q.range".
+// input_lo / input_hi: the range of the normalized network input (what raw pixels 0 and
+// 255 become), which fixes the input grid.
+struct FakeQuantOptions {
+  bool per_tensor_weights = false;
+  float input_lo = -1.f, input_hi = 1.f;
+};
+Model build_fake_quant_model(Model& folded, const Policy& policy, const FakeQuantOptions& options);
+
+// Initializes every activation quantizer's grid from the float statistics of `batches`
+// (each [N,H,W,C]): range quantizers take the observed min/max, PACT clips the observed
+// maximum (capped). Runs in evaluation mode.
+void calibrate_quantizers(Model& fake_quant, const std::vector<Tensor>& batches);
+
+// Builds the fake-quant model of (spec, policy) from scratch with the structure of a
+// checkpoint written by a fine-tune, ready for restore_model().
+Model build_fake_quant_model_for(const ModelSpec& spec, const Policy& policy, const FakeQuantOptions& options);
+
+}  // namespace mpq

@@ -1,0 +1,73 @@
+#include "libmpq/quant/pact_quantizer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace mpq {
+
+PactQuantizer::PactQuantizer(int bits, float alpha_init, float cap)
+    : ActivationQuantizer(bits), alpha("alpha", {1}, /*decay=*/false), cap_(cap) {
+  alpha.value[0] = alpha_init;
+}
+
+std::string PactQuantizer::describe() const {
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "u%d pact alpha %.4g%s", bits_, static_cast<double>(clip()),
+                std::isfinite(cap_) ? " (relu6)" : "");
+  return buf;
+}
+
+float PactQuantizer::clip() const { return std::min(std::max(alpha.value[0], 1e-3f), cap_); }
+
+QuantGrid PactQuantizer::grid() const {
+  QuantGrid g;
+  g.bits = bits_;
+  g.qmin = 0;
+  g.qmax = (1 << bits_) - 1;
+  g.zero_point = 0;
+  g.scale = clip() / static_cast<float>(g.qmax);
+  return g;
+}
+
+void PactQuantizer::set_from_observed(float, float hi) { alpha.value[0] = std::min(std::max(hi, 1e-3f), cap_); }
+
+void PactQuantizer::forward(const std::vector<const Tensor*>& inputs, Tensor& output, bool) {
+  const Tensor& x = *inputs[0];
+  if (observing_) {
+    // Calibration runs the float function this quantizer replaces: a (capped) ReLU.
+    record_range(x);
+    output.resize(x.shape());
+    for (int64_t i = 0; i < x.size(); ++i) output[i] = std::min(std::max(x[i], 0.f), cap_);
+    mask_.assign(static_cast<size_t>(x.size()), 1);
+    return;
+  }
+  fake_quantize(x, output);
+}
+
+void PactQuantizer::backward(const std::vector<const Tensor*>& inputs, const Tensor&, const Tensor& grad_output,
+                             const std::vector<Tensor*>& grad_inputs) {
+  const Tensor& x = *inputs[0];
+  const float a = clip();
+  const bool alpha_free = alpha.value[0] >= 1e-3f && alpha.value[0] <= cap_;
+  const float n = static_cast<float>((1 << bits_) - 1);
+  const float inv_s = n / a;
+  double d_alpha = 0;
+  Tensor* gx = grad_inputs.empty() ? nullptr : grad_inputs[0];
+  if (gx) gx->resize(x.shape());
+  for (int64_t i = 0; i < x.size(); ++i) {
+    const float v = x[i], g = grad_output[i];
+    if (v >= a) {
+      d_alpha += g;
+      if (gx) (*gx)[i] = 0.f;
+    } else if (v <= 0.f) {
+      if (gx) (*gx)[i] = 0.f;
+    } else {
+      d_alpha += static_cast<double>(g) * std::nearbyint(v * inv_s) / n;
+      if (gx) (*gx)[i] = g;
+    }
+  }
+  if (alpha_free) alpha.grad[0] += static_cast<float>(d_alpha);
+}
+
+}  // namespace mpq

@@ -1,0 +1,71 @@
+#include "libmpq/quant/range_quantizer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "libmpq/core/error.hpp"
+
+namespace mpq {
+
+QuantGrid asymmetric_grid(int bits, float lo, float hi) {
+  lo = std::min(lo, 0.f);
+  hi = std::max(hi, 0.f);
+  if (hi - lo < 1e-6f) hi = lo + 1e-6f;
+  QuantGrid g;
+  g.bits = bits;
+  g.qmin = 0;
+  g.qmax = (1 << bits) - 1;
+  g.scale = (hi - lo) / static_cast<float>(g.qmax);
+  g.zero_point = static_cast<int32_t>(std::min<float>(std::max<float>(std::nearbyint(-lo / g.scale), 0.f), g.qmax));
+  return g;
+}
+
+RangeQuantizer::RangeQuantizer(int bits, float lo, float hi, bool frozen, float momentum)
+    : ActivationQuantizer(bits), range_({2}), frozen_(frozen), momentum_(momentum) {
+  set_range(lo, hi);
+}
+
+void RangeQuantizer::set_range(float lo, float hi) {
+  range_[0] = std::min(lo, 0.f);
+  range_[1] = std::max(hi, 0.f);
+}
+
+std::string RangeQuantizer::describe() const {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "u%d asym [%.4g, %.4g]%s", bits_, static_cast<double>(range_[0]),
+                static_cast<double>(range_[1]), frozen_ ? " frozen" : "");
+  return buf;
+}
+
+QuantGrid RangeQuantizer::grid() const { return asymmetric_grid(bits_, range_[0], range_[1]); }
+
+void RangeQuantizer::set_from_observed(float lo, float hi) {
+  if (!frozen_) set_range(lo, hi);
+}
+
+void RangeQuantizer::forward(const std::vector<const Tensor*>& inputs, Tensor& output, bool training) {
+  const Tensor& x = *inputs[0];
+  if (observing_) {
+    record_range(x);
+    output = x;
+    mask_.assign(static_cast<size_t>(x.size()), 1);
+    return;
+  }
+  if (training && !frozen_ && x.size() > 0) {
+    auto [lo, hi] = std::minmax_element(x.data(), x.data() + x.size());
+    set_range((1 - momentum_) * range_[0] + momentum_ * std::min(*lo, 0.f),
+              (1 - momentum_) * range_[1] + momentum_ * std::max(*hi, 0.f));
+  }
+  fake_quantize(x, output);
+}
+
+void RangeQuantizer::backward(const std::vector<const Tensor*>& inputs, const Tensor&, const Tensor& grad_output,
+                              const std::vector<Tensor*>& grad_inputs) {
+  if (grad_inputs.empty() || !grad_inputs[0]) return;
+  Tensor& g = *grad_inputs[0];
+  g.resize(inputs[0]->shape());
+  for (int64_t i = 0; i < g.size(); ++i) g[i] = mask_[static_cast<size_t>(i)] ? grad_output[i] : 0.f;
+}
+
+}  // namespace mpq

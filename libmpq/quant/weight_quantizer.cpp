@@ -1,0 +1,98 @@
+#include "libmpq/quant/weight_quantizer.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "libmpq/core/error.hpp"
+#include "libmpq/tensor/parallel.hpp"
+
+namespace mpq {
+
+int32_t weight_code_max(int bits) { return (1 << (bits - 1)) - 1; }
+
+int32_t weight_code(float w, float scale, int bits) {
+  const float m = static_cast<float>(weight_code_max(bits));
+  return static_cast<int32_t>(std::min(std::max(std::nearbyint(w / scale), -m), m));
+}
+
+float choose_weight_scale(const float* w, int64_t n, int bits) {
+  float max_abs = 0.f;
+  for (int64_t i = 0; i < n; ++i) max_abs = std::max(max_abs, std::abs(w[i]));
+  if (max_abs == 0.f) return 1.f;  // all-zero channel: any scale represents it exactly
+  const float qmax = static_cast<float>(weight_code_max(bits));
+  if (bits >= 8) return max_abs / qmax;
+  float best_scale = max_abs / qmax;
+  double best_error = -1;
+  for (int step = 0; step <= 14; ++step) {
+    const float scale = max_abs * (1.f - 0.05f * static_cast<float>(step)) / qmax;
+    double error = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      const double d = static_cast<double>(weight_code(w[i], scale, bits)) * scale - w[i];
+      error += d * d;
+    }
+    if (best_error < 0 || error < best_error) {
+      best_error = error;
+      best_scale = scale;
+    }
+  }
+  return best_scale;
+}
+
+void fake_quantize_weights(const Tensor& w, int bits, bool per_tensor, Tensor& out, std::vector<float>& scales) {
+  require(bits == 2 || bits == 4 || bits == 8, "weight quantizer: bits must be 2, 4 or 8");
+  const int64_t channels = w.dim(0);
+  const int64_t per_channel = w.size() / channels;
+  out.resize(w.shape());
+  scales.assign(static_cast<size_t>(channels), 0.f);
+  if (per_tensor) std::fill(scales.begin(), scales.end(), choose_weight_scale(w.data(), w.size(), bits));
+  parallel_for(channels, 8, [&](int64_t b, int64_t e) {
+    for (int64_t c = b; c < e; ++c) {
+      const float* src = w.data() + c * per_channel;
+      float& s = scales[static_cast<size_t>(c)];
+      if (!per_tensor) s = choose_weight_scale(src, per_channel, bits);
+      float* dst = out.data() + c * per_channel;
+      for (int64_t k = 0; k < per_channel; ++k) dst[k] = static_cast<float>(weight_code(src[k], s, bits)) * s;
+    }
+  });
+}
+
+WeightQuantized::WeightQuantized(std::unique_ptr<Layer> inner, int bits, bool per_tensor)
+    : inner_(std::move(inner)), bits_(bits), per_tensor_(per_tensor) {
+  require(bits == 2 || bits == 4 || bits == 8, "weight quantizer: bits must be 2, 4 or 8");
+  auto params = inner_->parameters();
+  require(!params.empty() && params[0]->name == "weight", "weight quantizer: the inner layer has no 'weight'");
+  inner_weight_ = params[0];
+  master_.name = "weight";
+  master_.value = inner_weight_->value;
+  master_.grad = Tensor(master_.value.shape());
+  master_.weight_decay = inner_weight_->weight_decay;
+  refresh();
+}
+
+std::string WeightQuantized::describe() const {
+  return "w" + std::to_string(bits_) + (per_tensor_ ? " per-tensor " : " ") + inner_->describe();
+}
+
+void WeightQuantized::refresh() { fake_quantize_weights(master_.value, bits_, per_tensor_, inner_weight_->value, scales_); }
+
+void WeightQuantized::forward(const std::vector<const Tensor*>& inputs, Tensor& output, bool training) {
+  refresh();
+  inner_->forward(inputs, output, training);
+}
+
+void WeightQuantized::backward(const std::vector<const Tensor*>& inputs, const Tensor& output,
+                               const Tensor& grad_output, const std::vector<Tensor*>& grad_inputs) {
+  inner_weight_->grad.zero();
+  inner_->backward(inputs, output, grad_output, grad_inputs);
+  // Straight-through: d(loss)/d(master) = d(loss)/d(quantized).
+  for (int64_t i = 0; i < master_.grad.size(); ++i) master_.grad[i] += inner_weight_->grad[i];
+}
+
+std::vector<Parameter*> WeightQuantized::parameters() {
+  std::vector<Parameter*> out{&master_};
+  auto inner = inner_->parameters();
+  for (size_t i = 1; i < inner.size(); ++i) out.push_back(inner[i]);
+  return out;
+}
+
+}  // namespace mpq

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "libmpq/nn/layer.hpp"
+
+namespace mpq {
+
+// Symmetric signed weight quantization with zero point 0: codes -(2^(b-1)-1) ..
+// 2^(b-1)-1 (2-bit: -1, 0, 1), one scale per output channel (or one for the tensor).
+// The scale is clip / (2^(b-1)-1) where clip minimizes the squared rounding error over
+// clip ratios 1, 0.95, ..., 0.30 of max|w| (at 8 bits: max|w|, where clipping never pays).
+int32_t weight_code_max(int bits);
+float choose_weight_scale(const float* w, int64_t n, int bits);
+int32_t weight_code(float w, float scale, int bits);
+
+// Fake-quantizes `w` whose first dimension is the output channel: out = code * scale.
+// `scales` gets one entry per channel (per_tensor: all equal).
+void fake_quantize_weights(const Tensor& w, int bits, bool per_tensor, Tensor& out, std::vector<float>& scales);
+
+// Wraps a Conv2d or Linear whose weights are fake-quantized on every forward: the
+// float master weights are what the optimizer updates (exposed as "weight"), the inner
+// layer computes with their quantized copy, and the weight gradient passes straight
+// through. kind() is the inner layer's kind: code that needs the inner type must
+// dynamic_cast inner(), never static_cast this layer.
+class WeightQuantized : public Layer {
+ public:
+  WeightQuantized(std::unique_ptr<Layer> inner, int bits, bool per_tensor = false);
+
+  LayerKind kind() const override { return inner_->kind(); }
+  std::string describe() const override;
+  Shape output_shape(const std::vector<Shape>& inputs) const override { return inner_->output_shape(inputs); }
+  void forward(const std::vector<const Tensor*>& inputs, Tensor& output, bool training) override;
+  void backward(const std::vector<const Tensor*>& inputs, const Tensor& output, const Tensor& grad_output,
+                const std::vector<Tensor*>& grad_inputs) override;
+  std::vector<Parameter*> parameters() override;
+  int64_t macs(const std::vector<Shape>& inputs) const override { return inner_->macs(inputs); }
+
+  Layer& inner() { return *inner_; }
+  const Layer& inner() const { return *inner_; }
+  int bits() const { return bits_; }
+  bool per_tensor() const { return per_tensor_; }
+  // The per-channel scales of the last forward (what export uses).
+  const std::vector<float>& scales() const { return scales_; }
+  Parameter& master_weight() { return master_; }
+  // Quantizes the current master weights into the inner layer (done by forward too).
+  void refresh();
+
+ private:
+  std::unique_ptr<Layer> inner_;
+  Parameter* inner_weight_;
+  Parameter master_;
+  int bits_;
+  bool per_tensor_;
+  std::vector<float> scales_;
+};
+
+}  // namespace mpq

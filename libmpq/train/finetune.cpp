@@ -1,0 +1,89 @@
+#include "libmpq/train/finetune.hpp"
+
+#include <algorithm>
+
+#include "libmpq/core/error.hpp"
+#include "libmpq/data/batch_loader.hpp"
+#include "libmpq/nn/model_builders.hpp"
+#include "libmpq/quant/fold_batch_norm.hpp"
+
+namespace mpq {
+
+TrainOptions default_finetune_options() {
+  TrainOptions o;
+  o.epochs = 3;
+  o.lr = 0.01f;
+  o.warmup_epochs = 0;
+  o.weight_decay = 1e-5f;
+  o.checkpoint_kind = "finetune";
+  return o;
+}
+
+void input_range(const Dataset& data, float& lo, float& hi) {
+  const PixelNormalization n = data.normalization();
+  lo = 0.f;
+  hi = 0.f;
+  for (size_t c = 0; c < n.mean.size(); ++c) {
+    lo = std::min(lo, (0.f - n.mean[c]) / n.std[c]);
+    hi = std::max(hi, (1.f - n.mean[c]) / n.std[c]);
+  }
+  if (n.mean.empty()) {  // no normalization: raw [0, 1]
+    lo = 0.f;
+    hi = 1.f;
+  }
+}
+
+Model prepare_fake_quant_model(const Checkpoint& float_ckpt, const std::string& what, const Policy& policy,
+                               const Dataset& train, int64_t calibration_images, bool per_tensor_weights) {
+  require(float_ckpt.meta_or("kind", "float") == "float",
+          what + ": is a '" + float_ckpt.meta_or("kind", "") + "' checkpoint; fine-tuning starts from a float one");
+  require(policy.spec.to_string() == float_ckpt.spec.to_string(),
+          "policy is for model " + policy.spec.to_string() + ", but " + what + " holds " + float_ckpt.spec.to_string());
+  Model float_model = build_model(float_ckpt.spec, 1);
+  restore_model(float_ckpt, float_model, what);
+  Model folded = fold_batch_norm(float_model);
+  FakeQuantOptions options;
+  options.per_tensor_weights = per_tensor_weights;
+  input_range(train, options.input_lo, options.input_hi);
+  Model fq = build_fake_quant_model(folded, policy, options);
+
+  std::vector<Tensor> batches;
+  BatchLoader loader(train, std::min<int64_t>(128, std::max<int64_t>(1, calibration_images)), /*shuffle=*/true,
+                     /*augment=*/false, /*seed=*/12345, /*drop_last=*/false);
+  loader.start_epoch(0);
+  Tensor images;
+  std::vector<int32_t> labels;
+  int64_t seen = 0;
+  while (seen < calibration_images && loader.next(images, labels)) {
+    batches.push_back(images);
+    seen += images.dim(0);
+  }
+  calibrate_quantizers(fq, batches);
+  return fq;
+}
+
+Policy policy_of(const Checkpoint& ckpt, const std::string& what) {
+  const std::string text = ckpt.meta_or("policy", "");
+  require(!text.empty(), what + ": has no policy (not a fine-tuned checkpoint)");
+  return policy_from_json(text, what + " (policy)");
+}
+
+Model load_fake_quant_model(const Checkpoint& ckpt, const std::string& what) {
+  require(ckpt.meta_or("kind", "") == "finetune",
+          what + ": is a '" + ckpt.meta_or("kind", "") + "' checkpoint, expected a fine-tuned (quantized) one");
+  FakeQuantOptions options;
+  options.per_tensor_weights = ckpt.meta_or("per_tensor_weights", "0") == "1";
+  Model fq = build_fake_quant_model_for(ckpt.spec, policy_of(ckpt, what), options);
+  restore_model(ckpt, fq, what);
+  return fq;
+}
+
+Model load_any_model(const Checkpoint& ckpt, const std::string& what) {
+  const std::string kind = ckpt.meta_or("kind", "float");
+  if (kind == "finetune") return load_fake_quant_model(ckpt, what);
+  Model m = build_model(ckpt.spec, 1);
+  restore_model(ckpt, m, what);
+  return m;
+}
+
+}  // namespace mpq

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <string>
+
+#include "libmpq/data/dataset.hpp"
+#include "libmpq/nn/checkpoint.hpp"
+#include "libmpq/quant/fake_quant_model.hpp"
+#include "libmpq/quant/policy.hpp"
+#include "libmpq/train/trainer.hpp"
+
+namespace mpq {
+
+// Quantization-aware fine-tuning of a policy, starting from a float checkpoint: fold BN,
+// build the fake-quant model, calibrate its activation grids on a few training batches,
+// then train it (Trainer) with kind "finetune" checkpoints that carry the policy.
+
+// Defaults for a fine-tune: short, low learning rate, no warm-up.
+TrainOptions default_finetune_options();
+
+// The range of normalized inputs: what raw pixels 0..255 become, over all channels.
+void input_range(const Dataset& data, float& lo, float& hi);
+
+// The calibrated fake-quant model of `policy` for the float model in `float_ckpt`.
+// calibration_images: how many training images (evaluation transform) set the grids.
+Model prepare_fake_quant_model(const Checkpoint& float_ckpt, const std::string& what, const Policy& policy,
+                               const Dataset& train, int64_t calibration_images = 512, bool per_tensor_weights = false);
+
+// Rebuilds the fake-quant model stored in a "finetune" checkpoint (policy from its
+// metadata). Throws Error naming `what` when the checkpoint is not one.
+Model load_fake_quant_model(const Checkpoint& ckpt, const std::string& what);
+Policy policy_of(const Checkpoint& ckpt, const std::string& what);
+
+// Loads a float or fine-tuned checkpoint as a runnable model (eval uses it).
+Model load_any_model(const Checkpoint& ckpt, const std::string& what);
+
+}  // namespace mpq
