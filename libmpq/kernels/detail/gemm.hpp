@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "libmpq/kernels/detail/codes.hpp"
 #include "libmpq/kernels/detail/dsp.hpp"
 #include "libmpq/kernels/detail/lanes.hpp"
 #include "libmpq/kernels/requantize.hpp"
@@ -24,25 +25,6 @@ namespace mpq::kernels::detail {
 
 // Weight words of a row of `row_bytes` bytes (the last one may be partial).
 constexpr int32_t row_words(int32_t row_bytes) { return (row_bytes + 3) / 4; }
-
-// Unsigned b-bit codes of one packed row -> one byte each.
-inline void unpack_codes(const uint8_t* src, int32_t count, int32_t bits, uint8_t* dst) {
-  if (bits == 8) {
-    std::memcpy(dst, src, static_cast<size_t>(count));
-    return;
-  }
-  const int32_t per_byte = 8 / bits;
-  const uint32_t mask = (1u << bits) - 1u;
-  int32_t i = 0;
-  for (; i + per_byte <= count; i += per_byte) {
-    uint32_t b = *src++;
-    for (int32_t k = 0; k < per_byte; ++k, b >>= bits) dst[i + k] = static_cast<uint8_t>(b & mask);
-  }
-  if (i < count) {
-    uint32_t b = *src;
-    for (; i < count; ++i, b >>= bits) dst[i] = static_cast<uint8_t>(b & mask);
-  }
-}
 
 // Natural bytes of one column (words * Lanes<WB>::kValues of them) -> column q of a stream
 // of np columns.
@@ -89,16 +71,6 @@ MPQ_ALWAYS_INLINE void dot_rows(const uint8_t* w, int32_t row_bytes, const uint3
         }
       }
     }
-  }
-}
-
-// Writes code (< 2^bits) as value `index` of a packed row whose bytes were zeroed first.
-MPQ_ALWAYS_INLINE void put_code(uint8_t* row, int32_t index, int32_t bits, uint32_t code) {
-  if (bits == 8) {
-    row[index] = static_cast<uint8_t>(code);
-  } else {
-    const int32_t bit = index * bits;
-    row[bit >> 3] = static_cast<uint8_t>(row[bit >> 3] | (code << (bit & 7)));
   }
 }
 

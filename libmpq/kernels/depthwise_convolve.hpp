@@ -1,0 +1,48 @@
+#pragma once
+// Depthwise 2-D convolution, channel multiplier 1: each channel convolved with its own
+// kernel. HWC activations; weights HWC: kernel_h * kernel_w taps, each a packed row of
+// `channels` values (depthwise_weight_bytes).
+//
+//   acc = bias[c] + sum_{ky,kx} w[ky][kx][c] * x[oy*stride_h - pad_top + ky]
+//                                               [ox*stride_w - pad_left + kx][c]
+// with x outside the image = input.zero_point, and `bias` folded
+// (fold_input_zero_point_depthwise). Then
+//   out[oy][ox][c] = requantize_to_code(acc, multiplier[c], shift[c], output.zero_point,
+//                                       output.min, output.max)
+// Output size per axis: (input + pad_before + pad_after - kernel) / stride + 1.
+// The output must not overlap the input.
+
+#include <cstdint>
+
+#include "libmpq/kernels/quant_params.hpp"
+#include "libmpq/kernels/status.hpp"
+
+namespace mpq::kernels {
+
+struct DepthwiseParams {
+  int32_t input_h, input_w, channels;
+  int32_t kernel_h, kernel_w;
+  int32_t stride_h, stride_w;
+  int32_t pad_top, pad_bottom, pad_left, pad_right;  // each in [0, kernel size - 1]
+  ActivationFormat input;
+  int32_t weight_bits;
+  OutputFormat output;
+};
+
+// Validates `params` (not pointers or per-channel arrays), once at load time.
+Status depthwise_convolve_check(const DepthwiseParams& params);
+
+Status depthwise_convolve_ref(const DepthwiseParams& params, const uint8_t* input,
+                              const uint8_t* weights, const int32_t* bias,
+                              const int32_t* multiplier, const int32_t* shift,
+                              uint8_t* output);
+
+// Scratch bytes of depthwise_convolve_fast, the same on every target; 0 for invalid params.
+int32_t depthwise_convolve_fast_get_buffer_size(const DepthwiseParams& params);
+
+Status depthwise_convolve_fast(const DepthwiseParams& params, const uint8_t* input,
+                               const uint8_t* weights, const int32_t* bias,
+                               const int32_t* multiplier, const int32_t* shift, void* scratch,
+                               int32_t scratch_bytes, uint8_t* output);
+
+}  // namespace mpq::kernels

@@ -1,0 +1,52 @@
+#include "libmpq/kernels/packing.hpp"
+#include "libmpq/kernels/pointwise_convolve.hpp"
+#include "tests/kernels/case_generators.hpp"
+
+namespace mpq::kernels::testing {
+
+void pointwise_convolve_case(CaseRng& rng, int32_t index, Arena& arena, CaseReport& report) {
+  static const int32_t kChannels[] = {1, 2, 3, 4, 5, 7, 8, 12, 15, 16, 17, 24, 32, 33, 48, 64, 65};
+  const BitsCombo bits = bits_combo(index);
+  PointwiseParams p{};
+  p.input_h = rng.range(1, 7);
+  p.input_w = rng.range(1, 7);
+  p.input_c = rng.pick(kChannels);
+  p.output_c = rng.pick(kChannels);
+  p.input = random_input_format(rng, bits.a);
+  p.weight_bits = bits.b;
+  p.output = random_output_format(rng, bits.c);
+  char what[200];
+  Text t(what, sizeof what);
+  t << "in " << p.input_h << "x" << p.input_w << "x" << p.input_c << " b" << p.input.bits
+    << ", w b" << p.weight_bits << ", out c" << p.output_c << " b" << p.output.bits << " zp"
+    << p.output.zero_point << " [" << p.output.min << "," << p.output.max << "]";
+
+  const int32_t acc_log2 = p.input.bits + p.weight_bits - 2 + (ceil_log2(p.input_c) + 1) / 2;
+  const int32_t out_bytes = activation_bytes(p.input_h, p.input_w, p.output_c, p.output.bits);
+  const int32_t scratch_bytes = pointwise_convolve_fast_get_buffer_size(p);
+  uint8_t* input = random_bytes(rng, arena, activation_bytes(p.input_h, p.input_w, p.input_c, p.input.bits));
+  uint8_t* weights = random_bytes(rng, arena, conv_weight_bytes(p.output_c, 1, 1, p.input_c, p.weight_bits));
+  int32_t* bias = reinterpret_cast<int32_t*>(arena.take(4 * p.output_c));
+  int32_t* multiplier = reinterpret_cast<int32_t*>(arena.take(4 * p.output_c));
+  int32_t* shift = reinterpret_cast<int32_t*>(arena.take(4 * p.output_c));
+  uint8_t* ref = arena.take(out_bytes);
+  uint8_t* fast = arena.take(out_bytes);
+  uint8_t* scratch = arena.take(scratch_bytes);
+  if (input == nullptr || weights == nullptr || bias == nullptr || multiplier == nullptr ||
+      shift == nullptr || ref == nullptr || fast == nullptr || scratch == nullptr) {
+    record_setup_failure(report, what);
+    return;
+  }
+  random_bias(rng, p.output_c, acc_log2, bias);
+  random_requant(rng, p.output_c, acc_log2, p.output.bits, multiplier, shift);
+  for (int32_t i = 0; i < out_bytes; ++i) {
+    ref[i] = 0xA5;
+    fast[i] = 0x5A;
+  }
+  const Status rs = pointwise_convolve_ref(p, input, weights, bias, multiplier, shift, ref);
+  const Status fs = pointwise_convolve_fast(p, input, weights, bias, multiplier, shift, scratch,
+                                            scratch_bytes, fast);
+  record_case(report, what, rs, fs, ref, fast, out_bytes);
+}
+
+}  // namespace mpq::kernels::testing
