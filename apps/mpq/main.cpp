@@ -20,6 +20,7 @@ const Entry kCommands[] = {
     {"finetune", mpq::cli::run_finetune, "quantization-aware fine-tuning of a bit-width policy"},
     {"eval", mpq::cli::run_eval, "accuracy of a checkpoint on the validation or test split"},
     {"info", mpq::cli::run_info, "per-layer shapes, parameters and MACs of a model"},
+    {"memory", mpq::cli::run_memory, "FLASH and RAM of a policy, per layer, against a board's budget"},
     {"bench", mpq::cli::run_bench, "throughput of training and inference (bench train | bench infer)"},
 };
 

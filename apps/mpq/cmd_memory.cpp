@@ -1,0 +1,242 @@
+// mpq memory: FLASH and RAM of a model under a policy, per op, against a board's budget.
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli.hpp"
+#include "policy_options.hpp"
+#include "libmpq/mcu/board.hpp"
+#include "libmpq/mcu/byte_size.hpp"
+#include "libmpq/mcu/memory_model.hpp"
+#include "libmpq/nn/model_builders.hpp"
+
+namespace mpq::cli {
+
+namespace {
+
+// The default board: the default model's uniform 8-bit policy does not fit it, 4-bit does.
+constexpr const char* kDefaultBoard = "stm32l432";
+
+// What the model may use, and where the numbers come from.
+struct Budget {
+  std::string source;  // "stm32h743 (cortex-m7)", "--flash/--ram", ...
+  uint64_t flash = 0, ram = 0;
+  uint64_t reserved_flash = 0, reserved_ram = 0;
+};
+
+uint64_t parse_size_option(const po::variables_map& vm, const char* name) {
+  try {
+    return parse_byte_size(vm[name].as<std::string>(), std::string("--") + name);
+  } catch (const UsageError&) {
+    throw;
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
+}
+
+Budget read_budget(const po::variables_map& vm) {
+  Budget b;
+  const std::string name = vm["board"].as<std::string>();
+  const std::vector<std::string> known = board_names();
+  const bool is_path = name.size() > 5 && name.compare(name.size() - 5, 5, ".json") == 0;
+  if (!is_path && std::find(known.begin(), known.end(), name) == known.end()) {
+    try {
+      find_board(name);  // for its message listing the known boards
+    } catch (const Error& e) {
+      throw UsageError(std::string("--board: ") + e.what());
+    }
+  }
+  const Board board = find_board(name);
+  b.source = board.name + " (" + board.core + ")";
+  b.flash = board.flash_budget();
+  b.ram = board.ram_budget();
+  b.reserved_flash = board.reserved_flash;
+  b.reserved_ram = board.reserved_ram;
+  if (vm.count("flash")) {
+    b.flash = parse_size_option(vm, "flash");
+    b.reserved_flash = 0;
+    b.source += ", --flash " + vm["flash"].as<std::string>();
+  }
+  if (vm.count("ram")) {
+    b.ram = parse_size_option(vm, "ram");
+    b.reserved_ram = 0;
+    b.source += ", --ram " + vm["ram"].as<std::string>();
+  }
+  return b;
+}
+
+// "1,234,567"
+std::string grouped(uint64_t v) {
+  std::string digits = std::to_string(v), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+// "fits, 12.00 KiB to spare" / "over by 3.50 KiB"
+std::string verdict(uint64_t used, uint64_t budget) {
+  return used <= budget ? "fits, " + format_bytes(budget - used) + " (" + grouped(budget - used) + " B) to spare"
+                        : "DOES NOT FIT, over by " + format_bytes(used - budget) + " (" + grouped(used - budget) + " B)";
+}
+
+nlohmann::json budget_json(const Budget& b, uint64_t flash, uint64_t ram) {
+  return {{"board", b.source},
+          {"flash_budget", b.flash},
+          {"ram_budget", b.ram},
+          {"reserved_flash", b.reserved_flash},
+          {"reserved_ram", b.reserved_ram},
+          {"flash_fits", flash <= b.flash},
+          {"ram_fits", ram <= b.ram},
+          {"fits", flash <= b.flash && ram <= b.ram},
+          {"flash_margin", static_cast<int64_t>(b.flash) - static_cast<int64_t>(flash)},
+          {"ram_margin", static_cast<int64_t>(b.ram) - static_cast<int64_t>(ram)}};
+}
+
+int print_fit_table(const QuantGraph& graph, const Budget& budget, bool json) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (int w : {8, 4, 2})
+    for (int a : {8, 4, 2}) {
+      const MemoryReport r = memory_report(graph, uniform_policy(graph, w, a));
+      rows.push_back({{"w_bits", w},
+                      {"a_bits", a},
+                      {"flash_bytes", r.flash_bytes},
+                      {"ram_bytes", r.ram_bytes},
+                      {"flash_fits", r.flash_bytes <= budget.flash},
+                      {"ram_fits", r.ram_bytes <= budget.ram},
+                      {"fits", r.flash_bytes <= budget.flash && r.ram_bytes <= budget.ram}});
+    }
+  if (json) {
+    nlohmann::json out = budget_json(budget, 0, 0);
+    for (const char* k : {"flash_fits", "ram_fits", "fits", "flash_margin", "ram_margin"}) out.erase(k);
+    out["model"] = graph.spec.to_string();
+    out["policies"] = rows;
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  std::printf("%s on %s: FLASH budget %s (%s B), RAM budget %s (%s B)\n", graph.spec.to_string().c_str(),
+              budget.source.c_str(), format_bytes(budget.flash).c_str(), grouped(budget.flash).c_str(),
+              format_bytes(budget.ram).c_str(), grouped(budget.ram).c_str());
+  std::printf("%-8s %14s %12s %14s %12s  %s\n", "policy", "FLASH B", "FLASH", "RAM B", "RAM", "fits");
+  for (const auto& row : rows) {
+    const std::string name = "w" + std::to_string(row["w_bits"].get<int>()) + "a" + std::to_string(row["a_bits"].get<int>());
+    const uint64_t f = row["flash_bytes"], m = row["ram_bytes"];
+    std::string fits = row["fits"].get<bool>() ? "yes" : "no";
+    if (!row["flash_fits"].get<bool>()) fits += " (FLASH)";
+    if (!row["ram_fits"].get<bool>()) fits += " (RAM)";
+    std::printf("%-8s %14s %12s %14s %12s  %s\n", name.c_str(), grouped(f).c_str(), format_bytes(f).c_str(),
+                grouped(m).c_str(), format_bytes(m).c_str(), fits.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+int run_memory(const std::vector<std::string>& args) {
+  po::options_description opts;
+  opts.add(model_options(ModelSpec{}));
+  opts.add(policy_options());
+  po::options_description bud("Budget");
+  bud.add_options()
+      ("board", po::value<std::string>()->default_value(kDefaultBoard),
+       "board profile: a name in data/boards (or $MPQ_BOARDS_DIR) or a .json path")
+      ("flash", po::value<std::string>(), "FLASH the model may use, overriding the board's (e.g. 2MB, 1.5MiB; k/M = 1024)")
+      ("ram", po::value<std::string>(), "RAM the model may use, overriding the board's (e.g. 512kB)")
+      ("fit", "instead of one policy: all 9 uniform (w, a) policies with FLASH, RAM and whether they fit")
+      ("json", "print JSON instead of a table");
+  opts.add(bud);
+  po::variables_map vm;
+  if (!parse(args, opts, vm,
+             "mpq memory [--model NAME ...] [--policy P | --uniform N | --uniform-w W --uniform-a A | --fit] "
+             "[--board NAME] [--flash X] [--ram Y] [--json]",
+             "Prints what a policy costs on a microcontroller, per op: weight bytes, parameter bytes\n"
+             "(per-channel bias/multiplier/shift + op and buffer records), input and output activation\n"
+             "bytes, kernel scratch, and the bytes live in the arena at that op's step (* = RAM peak).\n"
+             "FLASH is the exact size of the exported model blob; RAM is the activation arena the\n"
+             "device runtime allocates (docs/memory-model.md). Totals are compared with the board's\n"
+             "budget (its size minus what it reserves for code and stack). Without a policy option:\n"
+             "uniform 8-bit. A --policy file carries its model; the Model options are then ignored."))
+    return 0;
+  if (vm.count("fit") && has_policy_option(vm)) throw UsageError("--fit compares the uniform policies; give no policy with it");
+  const Budget budget = read_budget(vm);
+  const bool json = vm.count("json") > 0;
+
+  Policy policy;
+  std::string policy_name;
+  QuantGraph graph;
+  if (vm.count("policy")) {
+    const std::string path = vm["policy"].as<std::string>();
+    policy = load_policy(path);
+    graph = build_quant_graph(build_model(policy.spec));
+    validate_policy(policy, graph, path);
+    policy_name = path;
+  } else {
+    const ModelSpec spec = read_model_options(vm);
+    graph = build_quant_graph(build_model(spec));
+    if (vm.count("fit")) return print_fit_table(graph, budget, json);
+    policy = has_policy_option(vm) ? read_policy_options(vm, spec) : uniform_policy(graph, 8, 8);
+    const int w = graph.ops.front().has_weights() ? policy.layers.front().w_bits : 8;
+    policy_name = "uniform w" + std::to_string(w) + " a" + std::to_string(policy.layers.front().a_bits);
+  }
+  const MemoryReport r = memory_report(graph, policy);
+
+  if (json) {
+    nlohmann::json layers = nlohmann::json::array();
+    for (const OpMemory& m : r.ops)
+      layers.push_back({{"name", m.name},
+                        {"kind", qop_kind_name(m.kind)},
+                        {"w_bits", m.weight_bits},
+                        {"in_bits", m.input_bits},
+                        {"a_bits", m.output_bits},
+                        {"weight_bytes", m.weight_bytes},
+                        {"param_bytes", m.param_bytes},
+                        {"input_bytes", m.input_bytes},
+                        {"output_bytes", m.output_bytes},
+                        {"scratch_bytes", m.scratch_bytes},
+                        {"live_bytes", m.live_bytes},
+                        {"arena_top", m.arena_top},
+                        {"peak", m.peak}});
+    nlohmann::json out = budget_json(budget, r.flash_bytes, r.ram_bytes);
+    out["model"] = graph.spec.to_string();
+    out["policy"] = policy_name;
+    out["flash_bytes"] = r.flash_bytes;
+    out["ram_bytes"] = r.ram_bytes;
+    out["fixed_flash_bytes"] = r.fixed_flash_bytes;
+    out["input_bytes"] = r.input_bytes;
+    out["ram_lower_bound"] = r.ram_lower_bound;
+    out["naive_ram_bytes"] = r.naive_ram_bytes;
+    out["peak_layer"] = r.peak_op >= 0 ? r.ops[static_cast<size_t>(r.peak_op)].name : "";
+    out["layers"] = layers;
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+
+  std::printf("%s, policy %s, board %s\n", graph.spec.to_string().c_str(), policy_name.c_str(), budget.source.c_str());
+  std::printf("%-4s %-28s %-9s %2s %2s %10s %8s %10s %10s %8s %10s\n", "op", "name", "kind", "w", "a", "weights B",
+              "params B", "input B", "output B", "scratch", "live B");
+  for (size_t i = 0; i < r.ops.size(); ++i) {
+    const OpMemory& m = r.ops[i];
+    std::printf("%-4zu %-28s %-9s %2s %2d %10u %8u %10u %10u %8u %10u%s\n", i, m.name.c_str(), qop_kind_name(m.kind),
+                m.weight_bits ? std::to_string(m.weight_bits).c_str() : "-", m.output_bits, m.weight_bytes,
+                m.param_bytes, m.input_bytes, m.output_bytes, m.scratch_bytes, m.live_bytes, m.peak ? " *" : "");
+  }
+  std::printf("(header + input table + input buffer record: %u B; * = step at the top of the arena)\n",
+              r.fixed_flash_bytes);
+  const uint64_t flash_total = r.flash_bytes + budget.reserved_flash, ram_total = r.ram_bytes + budget.reserved_ram;
+  std::printf("FLASH %s B (%s)", grouped(r.flash_bytes).c_str(), format_bytes(r.flash_bytes).c_str());
+  if (budget.reserved_flash) std::printf(" + reserved %s = %s", format_bytes(budget.reserved_flash).c_str(), format_bytes(flash_total).c_str());
+  std::printf("; model budget %s: %s\n", format_bytes(budget.flash).c_str(), verdict(r.flash_bytes, budget.flash).c_str());
+  std::printf("RAM   %s B (%s)", grouped(r.ram_bytes).c_str(), format_bytes(r.ram_bytes).c_str());
+  if (budget.reserved_ram) std::printf(" + reserved %s = %s", format_bytes(budget.reserved_ram).c_str(), format_bytes(ram_total).c_str());
+  std::printf("; model budget %s: %s\n", format_bytes(budget.ram).c_str(), verdict(r.ram_bytes, budget.ram).c_str());
+  std::printf("RAM peak at %s; naive max(input + output) %s B, lower bound of any placement %s B\n",
+              r.peak_op >= 0 ? r.ops[static_cast<size_t>(r.peak_op)].name.c_str() : "-", grouped(r.naive_ram_bytes).c_str(),
+              grouped(r.ram_lower_bound).c_str());
+  std::printf("%s\n", r.flash_bytes <= budget.flash && r.ram_bytes <= budget.ram ? "fits" : "does not fit");
+  return 0;
+}
+
+}  // namespace mpq::cli

@@ -1,0 +1,53 @@
+// mcu: what a policy costs on a microcontroller. Board profiles, the byte layout of the
+// integer model blob, and the memory model (FLASH = blob bytes, RAM = the planned arena),
+// all computed on the host from a QuantGraph and a Policy with the same rules the
+// exporter and the device runtime follow (docs/memory-model.md, docs/blob-format.md).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "libmpq/mcu/blob_layout.hpp"
+
+namespace mpq {
+
+// One op's share of FLASH and its RAM situation at its step (op i runs at step i + 1).
+struct OpMemory {
+  std::string name;
+  QOpKind kind = QOpKind::conv;
+  int weight_bits = 0;          // 0 without weights
+  int input_bits = 8;           // first input
+  int output_bits = 8;
+  // FLASH
+  uint32_t weight_bytes = 0;    // packed weights + padding to 4 bytes
+  uint32_t param_bytes = 0;     // bias/multiplier/shift per channel + op record + its buffer records
+  // RAM
+  uint32_t input_bytes = 0;     // packed input activation(s): both inputs of an add
+  uint32_t output_bytes = 0;    // packed output activation
+  uint32_t scratch_bytes = 0;   // the kernel's scratch
+  uint32_t live_bytes = 0;      // sum of the (4-byte aligned) buffers live at this step
+  uint32_t arena_top = 0;       // end of the highest buffer live at this step
+  bool peak = false;            // arena_top == the arena size: this step needs all of RAM
+};
+
+struct MemoryReport {
+  std::vector<OpMemory> ops;
+  // FLASH: flash_bytes == fixed_flash_bytes + sum of (weight_bytes + param_bytes)
+  //        == blob_layout(graph, policy).total_bytes.
+  uint32_t fixed_flash_bytes = 0;  // header + input LUT + the input buffer's record
+  uint32_t flash_bytes = 0;
+  // RAM: the arena plan_arena places the runtime's buffers in.
+  uint32_t ram_bytes = 0;
+  uint32_t input_bytes = 0;         // the 8-bit network input buffer
+  uint32_t ram_lower_bound = 0;     // arena_lower_bound: no placement can do better
+  uint32_t naive_ram_bytes = 0;     // max over ops of input_bytes + output_bytes
+  int peak_op = -1;                 // the peak step's op with the most live bytes
+};
+
+// Requires: `policy` belongs to `graph` (Error naming the mismatch otherwise).
+MemoryReport memory_report(const QuantGraph& graph, const Policy& policy);
+// The same from a layout already computed for them.
+MemoryReport memory_report(const QuantGraph& graph, const BlobLayout& layout);
+
+}  // namespace mpq
