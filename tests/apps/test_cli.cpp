@@ -69,7 +69,7 @@ void write_tiny_idx(const std::string& dir, const std::string& prefix, int count
 BOOST_AUTO_TEST_SUITE(cli)
 
 BOOST_AUTO_TEST_CASE(every_command_has_help_and_exits_zero) {
-  for (const char* cmd : {"demo", "train", "eval", "info", "bench train"}) {
+  for (const char* cmd : {"demo", "train", "finetune", "eval", "info", "bench train"}) {
     Run r = mpq(std::string(cmd) + " --help");
     BOOST_TEST(r.code == 0, cmd);
     BOOST_TEST(contains(r.out, "usage: mpq"), cmd);
@@ -143,6 +143,25 @@ BOOST_AUTO_TEST_CASE(train_eval_and_resume_on_a_tiny_idx_dataset) {
   r = mpq("eval --data " + dir + " --val-size 80 --checkpoint " + dir + "/m.mpqc --split validation --json");
   BOOST_TEST(r.code == 0, r.out);
   BOOST_TEST(contains(r.out, "\"images\": 80"));
+
+  // Quantization-aware fine-tune of a uniform 4-bit policy, then its evaluation.
+  const std::string q = "--data " + dir + " --val-size 80 --batch 32 --threads 1 --checkpoint " + dir + "/m.mpqc";
+  r = mpq("finetune " + q + " --uniform 4 --epochs 1 --out " + dir + "/q4.mpqc");
+  BOOST_TEST(r.code == 0, r.out);
+  BOOST_TEST(contains(r.out, "fake-quant accuracy"));
+  r = mpq("eval --data " + dir + " --val-size 80 --checkpoint " + dir + "/q4.mpqc --json");
+  BOOST_TEST(r.code == 0, r.out);
+  BOOST_TEST(contains(r.out, "\"kind\": \"finetune\""));
+  // Bad policies are usage errors or failures that name the problem.
+  r = mpq("finetune " + q + " --uniform 3 --out " + dir + "/q3.mpqc");
+  BOOST_TEST(r.code == 2);
+  BOOST_TEST(contains(r.out, "expected 2, 4 or 8"));
+  std::ofstream(dir + "/bad.json") << "{\"format\": \"mpq-policy\"";
+  r = mpq("finetune " + q + " --policy " + dir + "/bad.json --out " + dir + "/qb.mpqc");
+  BOOST_TEST(r.code == 1);
+  BOOST_TEST(contains(r.out, "bad.json"));
+  r = mpq("finetune " + q + " --out " + dir + "/qn.mpqc");
+  BOOST_TEST(r.code == 2);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
