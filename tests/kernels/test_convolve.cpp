@@ -4,7 +4,7 @@
 #include "libmpq/kernels/convolve.hpp"
 #include "libmpq/kernels/fold_input_zero_point.hpp"
 #include "libmpq/kernels/packing.hpp"
-#include "tests/kernels/kernel_cases.hpp"
+#include "tests/kernels/cases/kernel_cases.hpp"
 #include "tests/kernels/oracle.hpp"
 #include "tests/kernels/test_helpers.hpp"
 

@@ -7,8 +7,8 @@
 #include <ostream>
 #include <vector>
 
-#include "tests/kernels/case_support.hpp"
-#include "tests/kernels/kernel_cases.hpp"
+#include "tests/kernels/cases/case_support.hpp"
+#include "tests/kernels/cases/kernel_cases.hpp"
 #include "tests/kernels/oracle.hpp"
 #include "libmpq/kernels/status.hpp"
 

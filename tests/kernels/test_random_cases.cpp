@@ -1,6 +1,6 @@
 #include <boost/test/unit_test.hpp>
 
-#include "tests/kernels/kernel_cases.hpp"
+#include "tests/kernels/cases/kernel_cases.hpp"
 #include "tests/kernels/test_helpers.hpp"
 
 using mpq::kernels::testing::Family;

@@ -1,4 +1,4 @@
-#include "tests/kernels/case_generators.hpp"
+#include "tests/kernels/cases/case_generators.hpp"
 
 #include <climits>
 

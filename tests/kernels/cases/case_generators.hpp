@@ -5,8 +5,8 @@
 
 #include "libmpq/kernels/quant_params.hpp"
 #include "libmpq/kernels/status.hpp"
-#include "tests/kernels/case_support.hpp"
-#include "tests/kernels/kernel_cases.hpp"
+#include "tests/kernels/cases/case_support.hpp"
+#include "tests/kernels/cases/kernel_cases.hpp"
 
 namespace mpq::kernels::testing {
 

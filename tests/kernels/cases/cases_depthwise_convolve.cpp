@@ -1,7 +1,7 @@
 #include "libmpq/kernels/convolve.hpp"
 #include "libmpq/kernels/depthwise_convolve.hpp"
 #include "libmpq/kernels/packing.hpp"
-#include "tests/kernels/case_generators.hpp"
+#include "tests/kernels/cases/case_generators.hpp"
 
 namespace mpq::kernels::testing {
 

@@ -1,6 +1,6 @@
 #include "libmpq/kernels/fully_connected.hpp"
 #include "libmpq/kernels/packing.hpp"
-#include "tests/kernels/case_generators.hpp"
+#include "tests/kernels/cases/case_generators.hpp"
 
 namespace mpq::kernels::testing {
 

@@ -1,6 +1,6 @@
 #include "libmpq/kernels/global_average_pool.hpp"
 #include "libmpq/kernels/packing.hpp"
-#include "tests/kernels/case_generators.hpp"
+#include "tests/kernels/cases/case_generators.hpp"
 
 namespace mpq::kernels::testing {
 

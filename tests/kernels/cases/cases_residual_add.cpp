@@ -1,6 +1,6 @@
 #include "libmpq/kernels/packing.hpp"
 #include "libmpq/kernels/residual_add.hpp"
-#include "tests/kernels/case_generators.hpp"
+#include "tests/kernels/cases/case_generators.hpp"
 
 namespace mpq::kernels::testing {
 

@@ -1,6 +1,6 @@
-#include "tests/kernels/kernel_cases.hpp"
+#include "tests/kernels/cases/kernel_cases.hpp"
 
-#include "tests/kernels/case_generators.hpp"
+#include "tests/kernels/cases/case_generators.hpp"
 
 namespace mpq::kernels::testing {
 

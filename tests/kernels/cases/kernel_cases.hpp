@@ -10,7 +10,7 @@
 
 #include <cstdint>
 
-#include "tests/kernels/case_support.hpp"
+#include "tests/kernels/cases/case_support.hpp"
 
 namespace mpq::kernels::testing {
 
