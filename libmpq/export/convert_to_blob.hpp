@@ -1,0 +1,29 @@
+// export: turns a fine-tuned fake-quant model into the integer-only model blob (.mpqm,
+// docs/blob-format.md) and into C source for firmware. Sits above quant (the fake-quant
+// model) and mcu (the blob layout that fixes every byte's place, so that the blob's size
+// is the memory model's FLASH by construction).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "libmpq/nn/model.hpp"
+#include "libmpq/quant/policy.hpp"
+
+namespace mpq {
+
+// How raw 8-bit pixels became the float network input: x = (p / 255 - mean[c]) / std[c].
+struct InputNormalization {
+  std::vector<float> mean, std;
+};
+
+// Converts `fake_quant` (built by build_fake_quant_model for `policy`, evaluation mode)
+// into a blob. Weight codes, per-channel scales and activation grids are taken from the
+// fake-quant model exactly; biases become int32 at scale s_in * s_w, requantization
+// multipliers s_in * s_w / s_out become (multiplier, shift) pairs, the input zero point is
+// folded into the biases, and the input look-up table maps every raw pixel value to the
+// input grid's code. Throws Error naming the op when a value cannot be represented.
+std::vector<uint8_t> convert_to_blob(Model& fake_quant, const Policy& policy, const InputNormalization& input);
+
+}  // namespace mpq
