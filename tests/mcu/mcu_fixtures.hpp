@@ -1,0 +1,84 @@
+// Shared test helpers: small hand-built models whose FLASH and RAM the tests compute by
+// hand, and an error-message check.
+#pragma once
+
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <string>
+
+#include <boost/test/unit_test.hpp>
+
+#include "libmpq/core/error.hpp"
+#include "libmpq/nn/add.hpp"
+#include "libmpq/nn/batch_norm.hpp"
+#include "libmpq/nn/conv2d.hpp"
+#include "libmpq/nn/global_avg_pool.hpp"
+#include "libmpq/nn/linear.hpp"
+#include "libmpq/nn/model.hpp"
+#include "libmpq/quant/quant_graph.hpp"
+#include "nn/tiny_model.hpp"
+
+namespace mpq::test {
+
+inline ModelSpec small_spec(const char* arch, int64_t channels, int64_t size, int64_t classes) {
+  ModelSpec spec;
+  spec.arch = arch;
+  spec.in_channels = channels;
+  spec.in_height = spec.in_width = size;
+  spec.classes = classes;
+  return spec;
+}
+
+// A plain chain on a 1x8x8 input: conv 3x3 stride 2 (1->4) BN ReLU, pointwise (4->6) BN
+// ReLU, global pool, linear 6->3.
+inline Model chain_model() {
+  Model m(small_spec("chain", 1, 8, 3));
+  int x = m.add("c1", std::make_unique<Conv2d>(1, 4, 3, 2, 1), {Model::kInput});
+  x = m.add("b1", std::make_unique<BatchNorm>(4), {x});
+  x = m.add("r1", std::make_unique<ReLU>(), {x});
+  x = m.add("c2", std::make_unique<Conv2d>(4, 6, 1, 1, 0), {x});
+  x = m.add("b2", std::make_unique<BatchNorm>(6), {x});
+  x = m.add("r2", std::make_unique<ReLU>(), {x});
+  x = m.add("pool", std::make_unique<GlobalAvgPool>(), {x});
+  m.add("fc", std::make_unique<Linear>(6, 3), {x});
+  return m;
+}
+
+// Odd channel counts, so that 2-bit rows end in partial bytes: a 3x6x6 input, conv 3x3
+// (3->5) BN ReLU, depthwise 3x3 stride 2 (5) BN ReLU6, pointwise (5->7) BN ReLU, global
+// pool, linear 7->3.
+inline Model odd_channel_model() {
+  Model m(small_spec("odd", 3, 6, 3));
+  int x = m.add("c1", std::make_unique<Conv2d>(3, 5, 3, 1, 1), {Model::kInput});
+  x = m.add("b1", std::make_unique<BatchNorm>(5), {x});
+  x = m.add("r1", std::make_unique<ReLU>(), {x});
+  x = m.add("dw", std::make_unique<Conv2d>(5, 5, 3, 2, 1, 5), {x});
+  x = m.add("b2", std::make_unique<BatchNorm>(5), {x});
+  x = m.add("r2", std::make_unique<ReLU>(6.f), {x});
+  x = m.add("pw", std::make_unique<Conv2d>(5, 7, 1, 1, 0), {x});
+  x = m.add("b3", std::make_unique<BatchNorm>(7), {x});
+  x = m.add("r3", std::make_unique<ReLU>(), {x});
+  x = m.add("pool", std::make_unique<GlobalAvgPool>(), {x});
+  m.add("fc", std::make_unique<Linear>(7, 3), {x});
+  return m;
+}
+
+// The residual block of tests/nn/tiny_model.hpp on a 1x8x8 input: conv 3x3 (1->8) BN ReLU
+// -> r, depthwise 3x3 BN ReLU6, pointwise (8->8) BN, add(r, .), pool, linear 8->3.
+inline Model residual_model() { return tiny_model(8, 3); }
+
+inline QuantGraph graph_of(const Model& m) { return build_quant_graph(m); }
+
+// `fn` throws mpq::Error whose message contains every one of `parts`.
+inline void check_error_mentions(const std::function<void()>& fn, std::initializer_list<std::string> parts) {
+  try {
+    fn();
+    BOOST_ERROR("expected mpq::Error");
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    for (const std::string& part : parts) BOOST_TEST(message.find(part) != std::string::npos, "'" << message << "' mentions '" << part << "'");
+  }
+}
+
+}  // namespace mpq::test
