@@ -1,0 +1,110 @@
+// Constants of the integer model blob (.mpqm) layout, docs/blob-format.md. Only <cstdint>:
+// it lives in runtime/ so that the device parser (load_model) and the host encoders
+// (libmpq/mcu) read the very same numbers without runtime including a host folder.
+#pragma once
+
+#include <cstdint>
+
+namespace mpq::blob {
+
+constexpr uint8_t kMagic[4] = {'M', 'P', 'Q', 'M'};
+constexpr uint16_t kVersion = 1;
+constexpr uint32_t kSectionAlignment = 4;  // every section starts on a multiple of 4
+constexpr uint32_t kHeaderBytes = 64;
+constexpr uint32_t kInputLutBytesPerChannel = 256;  // raw pixel 0..255 -> 8-bit input code
+constexpr uint32_t kOpRecordBytes = 96;
+constexpr uint32_t kBufferRecordBytes = 12;
+constexpr uint32_t kChannelParamBytes = 12;  // int32 bias, multiplier and shift per channel
+constexpr uint16_t kNoBuffer = 0xFFFF;        // buffer id field of an absent buffer
+
+// Op record `kind` values (QOpKind on the host; a new kind needs a new blob version).
+namespace op_kind {
+constexpr uint8_t conv = 0;
+constexpr uint8_t depthwise = 1;
+constexpr uint8_t fc = 2;
+constexpr uint8_t add = 3;
+constexpr uint8_t avgpool = 4;
+constexpr uint8_t count = 5;
+}  // namespace op_kind
+
+// Op record `flags` bits; every other bit is 0.
+constexpr uint8_t kOpFlagReluOutput = 1;
+
+// Header fields: byte offsets.
+namespace header {
+constexpr uint32_t magic = 0;               // 4 x u8 "MPQM"
+constexpr uint32_t version = 4;             // u16
+constexpr uint32_t op_count = 6;            // u16
+constexpr uint32_t total_bytes = 8;         // u32, the whole blob
+constexpr uint32_t crc32 = 12;              // u32, CRC-32 of bytes [kHeaderBytes, total_bytes)
+constexpr uint32_t arena_bytes = 16;        // u32
+constexpr uint32_t buffer_count = 20;       // u16
+constexpr uint32_t arena_alignment = 22;    // u16
+constexpr uint32_t input_h = 24;            // u16
+constexpr uint32_t input_w = 26;            // u16
+constexpr uint32_t input_c = 28;            // u16
+constexpr uint32_t classes = 30;            // u16
+constexpr uint32_t output_zero_point = 32;  // i32
+constexpr uint32_t output_scale = 36;       // f32 (host-side display only)
+constexpr uint32_t input_lut_offset = 40;   // u32
+constexpr uint32_t ops_offset = 44;         // u32
+constexpr uint32_t buffers_offset = 48;     // u32
+constexpr uint32_t data_offset = 52;        // u32, first weight section
+constexpr uint32_t output_buffer = 56;      // u16
+constexpr uint32_t output_bits = 58;        // u8
+constexpr uint32_t flags = 59;              // u8, 0
+constexpr uint32_t reserved = 60;           // 4 x u8, 0
+static_assert(reserved + 4 == kHeaderBytes, "header fields fill the header");
+}  // namespace header
+
+// Op record fields: byte offsets from the record's start.
+namespace op {
+constexpr uint32_t kind = 0;                // u8: 0 conv, 1 depthwise, 2 fc, 3 add, 4 avgpool
+constexpr uint32_t flags = 1;               // u8: bit 0 output after ReLU/ReLU6
+constexpr uint32_t input_bits = 2;          // u8
+constexpr uint32_t input2_bits = 3;         // u8 (add; else 0)
+constexpr uint32_t weight_bits = 4;         // u8 (0 without weights)
+constexpr uint32_t output_bits = 5;         // u8
+constexpr uint32_t kernel = 6;              // u8, square kernel (1 for fc/add/avgpool)
+constexpr uint32_t stride = 7;              // u8
+constexpr uint32_t padding = 8;             // u8, same on all four sides
+constexpr uint32_t reserved0 = 9;           // 3 x u8, 0
+constexpr uint32_t in_h = 12;               // u16 (fc: 1)
+constexpr uint32_t in_w = 14;               // u16 (fc: 1)
+constexpr uint32_t in_c = 16;               // u16
+constexpr uint32_t out_h = 18;              // u16
+constexpr uint32_t out_w = 20;              // u16
+constexpr uint32_t out_c = 22;              // u16
+constexpr uint32_t input_buffer = 24;       // u16
+constexpr uint32_t input2_buffer = 26;      // u16 (add; else 0xFFFF)
+constexpr uint32_t output_buffer = 28;      // u16
+constexpr uint32_t scratch_buffer = 30;     // u16 (0xFFFF: none)
+constexpr uint32_t input_zero_point = 32;   // i32
+constexpr uint32_t input2_zero_point = 36;  // i32
+constexpr uint32_t output_zero_point = 40;  // i32
+constexpr uint32_t output_min = 44;         // i32
+constexpr uint32_t output_max = 48;         // i32
+constexpr uint32_t input_multiplier = 52;   // i32 (add: input 1; avgpool: the pool's)
+constexpr uint32_t input_shift = 56;        // i32
+constexpr uint32_t input2_multiplier = 60;  // i32 (add)
+constexpr uint32_t input2_shift = 64;       // i32 (add)
+constexpr uint32_t output_multiplier = 68;  // i32 (add)
+constexpr uint32_t output_shift = 72;       // i32 (add)
+constexpr uint32_t left_shift = 76;         // i32 (add)
+constexpr uint32_t weights_offset = 80;     // u32 from the blob's start (0: none)
+constexpr uint32_t weights_bytes = 84;      // u32 packed bytes, before padding
+constexpr uint32_t channel_params_offset = 88;  // u32: bias[C], multiplier[C], shift[C] (0: none)
+constexpr uint32_t reserved1 = 92;          // 4 x u8, 0
+static_assert(reserved1 + 4 == kOpRecordBytes, "op fields fill the record");
+}  // namespace op
+
+// Buffer record fields (the planned arena): byte offsets.
+namespace buffer {
+constexpr uint32_t size = 0;        // u32 exact bytes
+constexpr uint32_t first_step = 4;  // u16
+constexpr uint32_t last_step = 6;   // u16
+constexpr uint32_t offset = 8;      // u32 in the arena
+static_assert(offset + 4 == kBufferRecordBytes, "buffer fields fill the record");
+}  // namespace buffer
+
+}  // namespace mpq::blob

@@ -1,0 +1,106 @@
+#include "libmpq/kernels/packing.hpp"
+#include "libmpq/runtime/detail/blob_context.hpp"
+#include "libmpq/runtime/detail/op_fields.hpp"
+#include "libmpq/runtime/detail/read_le.hpp"
+#include "libmpq/runtime/plan_arena.hpp"
+
+namespace mpq::rt::detail {
+
+namespace {
+
+ArenaBuffer read_buffer(const BlobContext& ctx, uint32_t id) {
+  const uint8_t* r = ctx.buffer(id);
+  return {read_u32(r + blob::buffer::size), read_u16(r + blob::buffer::first_step),
+          read_u16(r + blob::buffer::last_step), read_u32(r + blob::buffer::offset)};
+}
+
+// The step of the last op reading buffer `id` (op i runs at step i + 1), or `none`.
+uint16_t last_reader_step(const BlobContext& ctx, uint16_t id, uint16_t none) {
+  uint16_t last = none;
+  for (uint16_t i = 0; i < ctx.op_count; ++i) {
+    const uint8_t* r = ctx.record(i);
+    if (read_u16(r + blob::op::input_buffer) == id || read_u16(r + blob::op::input2_buffer) == id)
+      last = static_cast<uint16_t>(i + 1);
+  }
+  return last;
+}
+
+Status check_buffer(const BlobContext& ctx, uint16_t id, int32_t size, uint16_t first_step, uint16_t last_step,
+                    LoadError* error) {
+  const ArenaBuffer b = read_buffer(ctx, id);
+  Status s = Status::ok;
+  if (size <= 0 || b.size != static_cast<uint32_t>(size))
+    s = Status::buffer_size_mismatch;
+  else if (b.first_step != first_step || b.last_step != last_step)
+    s = Status::buffer_table_mismatch;
+  if (s != Status::ok && error != nullptr) error->buffer = id;
+  return s;
+}
+
+// The table's rule (libmpq/mcu/plan_model_arena.hpp): buffer 0 is the 8-bit input, then
+// per op its output, then its scratch when the fast kernel needs any.
+Status check_ids(const BlobContext& ctx, LoadError* error) {
+  uint32_t next = 1;
+  for (uint16_t i = 0; i < ctx.op_count; ++i) {
+    const OpFields op = read_op_fields(ctx.record(i));
+    int32_t scratch = 0;
+    check_op(op, &scratch);
+    bool ok = op.output_buffer == next++;
+    if (scratch > 0)
+      ok = ok && op.scratch_buffer == next++;
+    else
+      ok = ok && op.scratch_buffer == blob::kNoBuffer;
+    if (!ok) {
+      if (error != nullptr) error->op = i;
+      return Status::buffer_table_mismatch;
+    }
+  }
+  return next == ctx.buffer_count ? Status::ok : Status::buffer_table_mismatch;
+}
+
+Status check_sizes_and_lifetimes(const BlobContext& ctx, LoadError* error) {
+  const int32_t input_bytes = kernels::activation_bytes(ctx.input_h, ctx.input_w, ctx.input_c, 8);
+  Status s = check_buffer(ctx, 0, input_bytes, 0, last_reader_step(ctx, 0, 0), error);
+  for (uint16_t i = 0; i < ctx.op_count && s == Status::ok; ++i) {
+    const OpFields op = read_op_fields(ctx.record(i));
+    const uint16_t step = static_cast<uint16_t>(i + 1);
+    const int32_t output_bytes = kernels::activation_bytes(op.out_h, op.out_w, op.out_c, op.output_bits);
+    s = check_buffer(ctx, op.output_buffer, output_bytes, step, last_reader_step(ctx, op.output_buffer, step), error);
+    if (s == Status::ok && op.scratch_buffer != blob::kNoBuffer) {
+      int32_t scratch = 0;
+      check_op(op, &scratch);
+      s = check_buffer(ctx, op.scratch_buffer, scratch, step, step, error);
+    }
+    if (s != Status::ok && error != nullptr) error->op = i;
+  }
+  return s;
+}
+
+}  // namespace
+
+Status validate_buffer_table(const BlobContext& ctx, uint32_t arena_bytes, uint32_t alignment, void* scratch,
+                             LoadError* error) {
+  Status s = check_ids(ctx, error);
+  if (s == Status::ok) s = check_sizes_and_lifetimes(ctx, error);
+  if (s != Status::ok) return s;
+
+  // Re-run the planner on a copy of the table; the stored placement must be its result.
+  ArenaBuffer* planned = static_cast<ArenaBuffer*>(scratch);
+  uint16_t* order = reinterpret_cast<uint16_t*>(planned + ctx.buffer_count);
+  for (uint16_t b = 0; b < ctx.buffer_count; ++b) {
+    planned[b] = read_buffer(ctx, b);
+    planned[b].offset = 0;
+  }
+  uint32_t planned_arena = 0;
+  if (plan_arena(planned, ctx.buffer_count, alignment, order, &planned_arena) != PlanStatus::ok)
+    return Status::plan_mismatch;
+  for (uint16_t b = 0; b < ctx.buffer_count; ++b) {
+    if (planned[b].offset != read_buffer(ctx, b).offset) {
+      if (error != nullptr) error->buffer = b;
+      return Status::plan_mismatch;
+    }
+  }
+  return planned_arena == arena_bytes ? Status::ok : Status::plan_mismatch;
+}
+
+}  // namespace mpq::rt::detail

@@ -1,0 +1,133 @@
+#include "libmpq/kernels/packing.hpp"
+#include "libmpq/kernels/requantize.hpp"
+#include "libmpq/runtime/detail/blob_context.hpp"
+#include "libmpq/runtime/detail/op_fields.hpp"
+#include "libmpq/runtime/detail/read_le.hpp"
+
+namespace mpq::rt::detail {
+
+namespace {
+
+bool is_aligned(uint32_t offset) { return offset % blob::kSectionAlignment == 0; }
+
+// One weight-side section [offset, offset + bytes) must lie in [data_offset, total).
+Status check_data_section(const BlobContext& ctx, uint32_t offset, uint64_t bytes) {
+  if (offset < ctx.data_offset || offset + bytes > ctx.total_bytes) return Status::section_out_of_bounds;
+  if (!is_aligned(offset)) return Status::section_misaligned;
+  return Status::ok;
+}
+
+// Fields that the format fixes: reserved bytes and the fields a kind does not use are 0
+// (docs/blob-format.md), flags hold only the ReLU bit of weighted ops, the window of
+// non-convolutions is 1/1/0; and the shapes each kind implies.
+Status check_structure(const OpFields& op) {
+  const bool is_add = op.kind == blob::op_kind::add;
+  const bool is_pool = op.kind == blob::op_kind::avgpool;
+  const bool is_window = op.kind == blob::op_kind::conv || op.kind == blob::op_kind::depthwise;
+  const uint8_t known_flags = op_has_weights(op) ? blob::kOpFlagReluOutput : 0;
+  if (!op.reserved_zero || (op.flags & ~known_flags) != 0) return Status::bad_op_field;
+  if (!is_add && (op.input2_bits != 0 || op.input2_buffer != blob::kNoBuffer || op.input2_zero_point != 0 ||
+                  op.input2_multiplier != 0 || op.input2_shift != 0 || op.output_multiplier != 0 ||
+                  op.output_shift != 0 || op.left_shift != 0))
+    return Status::bad_op_field;
+  if (!is_add && !is_pool && (op.input_multiplier != 0 || op.input_shift != 0)) return Status::bad_op_field;
+  if (!op_has_weights(op) &&
+      (op.weight_bits != 0 || op.weights_offset != 0 || op.weights_bytes != 0 || op.channel_params_offset != 0))
+    return Status::bad_op_field;
+  if (!is_window && (op.kernel != 1 || op.stride != 1 || op.padding != 0)) return Status::bad_op_field;
+  switch (op.kind) {
+    case blob::op_kind::depthwise:
+      if (op.in_c != op.out_c) return Status::bad_op_field;
+      break;
+    case blob::op_kind::fc:
+      if (op.in_h != 1 || op.in_w != 1 || op.out_h != 1 || op.out_w != 1) return Status::bad_op_field;
+      break;
+    case blob::op_kind::add:
+      if (op.in_h != op.out_h || op.in_w != op.out_w || op.in_c != op.out_c) return Status::bad_op_field;
+      break;
+    case blob::op_kind::avgpool:
+      if (op.out_h != 1 || op.out_w != 1 || op.in_c != op.out_c) return Status::bad_op_field;
+      break;
+    default: break;
+  }
+  return Status::ok;
+}
+
+Status check_bits(const OpFields& op) {
+  if (!kernels::is_valid_bits(op.input_bits) || !kernels::is_valid_bits(op.output_bits)) return Status::unsupported_bits;
+  if (op_has_weights(op) && !kernels::is_valid_bits(op.weight_bits)) return Status::unsupported_bits;
+  if (op.kind == blob::op_kind::add && !kernels::is_valid_bits(op.input2_bits)) return Status::unsupported_bits;
+  return Status::ok;
+}
+
+// The kernels compute the output size themselves; the record's must agree with it.
+Status check_output_size(const OpFields& op) {
+  if (op.kind != blob::op_kind::conv && op.kind != blob::op_kind::depthwise) return Status::ok;
+  const int32_t h = kernels::conv_output_size(op.in_h, op.kernel, op.stride, op.padding, op.padding);
+  const int32_t w = kernels::conv_output_size(op.in_w, op.kernel, op.stride, op.padding, op.padding);
+  return h == op.out_h && w == op.out_w ? Status::ok : Status::bad_op_field;
+}
+
+Status check_weights(const BlobContext& ctx, const OpFields& op) {
+  if (!op_has_weights(op)) return Status::ok;
+  const int32_t expected = op_weight_bytes(op);
+  if (expected <= 0 || op.weights_bytes != static_cast<uint32_t>(expected)) return Status::weights_size_mismatch;
+  Status s = check_data_section(ctx, op.weights_offset, op.weights_bytes);
+  if (s != Status::ok) return s;
+  const uint64_t params = static_cast<uint64_t>(op.out_c) * blob::kChannelParamBytes;
+  s = check_data_section(ctx, op.channel_params_offset, params);
+  if (s != Status::ok) return s;
+  // bias[C] at +0 (any value: adding it wraps), multiplier[C] at +4C, shift[C] at +8C.
+  const uint8_t* p = ctx.blob + op.channel_params_offset;
+  for (int32_t c = 0; c < op.out_c; ++c) {
+    const int32_t multiplier = read_i32(p + 4 * (op.out_c + c));
+    const int32_t shift = read_i32(p + 4 * (2 * op.out_c + c));
+    if (!kernels::is_valid_requant(multiplier, shift)) return Status::bad_channel_params;
+  }
+  return Status::ok;
+}
+
+// `id` must be the network input (8-bit, the header's shape) or the output of an op
+// before `op_index` with the same shape, bits and zero point.
+Status check_input(const BlobContext& ctx, uint16_t op_index, uint16_t id, int32_t h, int32_t w, int32_t c,
+                   int32_t bits, int32_t zero_point) {
+  if (id == 0) {
+    return h == ctx.input_h && w == ctx.input_w && c == ctx.input_c && bits == 8 ? Status::ok
+                                                                                  : Status::op_input_mismatch;
+  }
+  for (uint16_t j = 0; j < op_index; ++j) {
+    if (read_u16(ctx.record(j) + blob::op::output_buffer) != id) continue;
+    const OpFields producer = read_op_fields(ctx.record(j));
+    const bool same = producer.out_h == h && producer.out_w == w && producer.out_c == c &&
+                      producer.output_bits == bits && producer.output_zero_point == zero_point;
+    return same ? Status::ok : Status::op_input_mismatch;
+  }
+  return Status::op_input_mismatch;
+}
+
+}  // namespace
+
+Status validate_op(const BlobContext& ctx, uint16_t index, LoadError* error) {
+  const OpFields op = read_op_fields(ctx.record(index));
+  Status s = op.kind < blob::op_kind::count ? Status::ok : Status::unsupported_op_kind;
+  if (s == Status::ok) s = check_bits(op);
+  if (s == Status::ok) s = check_structure(op);
+  if (s == Status::ok) {
+    int32_t scratch = 0;
+    const kernels::Status k = check_op(op, &scratch);
+    if (k != kernels::Status::ok) {
+      s = Status::kernel_rejected;
+      if (error != nullptr) error->kernel_status = k;
+    }
+  }
+  if (s == Status::ok) s = check_output_size(op);
+  if (s == Status::ok) s = check_weights(ctx, op);
+  if (s == Status::ok)
+    s = check_input(ctx, index, op.input_buffer, op.in_h, op.in_w, op.in_c, op.input_bits, op.input_zero_point);
+  if (s == Status::ok && op.kind == blob::op_kind::add)
+    s = check_input(ctx, index, op.input2_buffer, op.in_h, op.in_w, op.in_c, op.input2_bits, op.input2_zero_point);
+  if (s != Status::ok && error != nullptr) error->op = index;
+  return s;
+}
+
+}  // namespace mpq::rt::detail

@@ -1,0 +1,67 @@
+#include "libmpq/runtime/run_model.hpp"
+
+#include "libmpq/runtime/blob_format.hpp"
+#include "libmpq/runtime/detail/op_fields.hpp"
+#include "libmpq/runtime/detail/read_le.hpp"
+
+namespace mpq::rt {
+
+namespace {
+
+using detail::read_u32;
+
+const uint8_t* buffer_record(const ModelView& m, uint16_t id) { return m.buffers + id * blob::kBufferRecordBytes; }
+
+uint8_t* buffer_data(const ModelView& m, uint8_t* arena, uint16_t id) {
+  return arena + read_u32(buffer_record(m, id) + blob::buffer::offset);
+}
+
+// Buffer 0 holds one 8-bit code per value: pixel p of channel c becomes lut[c][p].
+void encode_input(const ModelView& m, const uint8_t* image, uint8_t* codes) {
+  const uint32_t pixels = static_cast<uint32_t>(m.input_h) * m.input_w;
+  for (uint32_t p = 0; p < pixels; ++p) {
+    for (uint32_t c = 0; c < m.input_c; ++c) {
+      const uint32_t i = p * m.input_c + c;
+      codes[i] = m.input_lut[c * blob::kInputLutBytesPerChannel + image[i]];
+    }
+  }
+}
+
+}  // namespace
+
+Status run_model(const ModelView& m, const uint8_t* image, void* arena, uint32_t arena_bytes, KernelVariant variant) {
+  if (image == nullptr || arena == nullptr || m.blob == nullptr) return Status::bad_argument;
+  if (m.arena_alignment == 0 || reinterpret_cast<uintptr_t>(arena) % m.arena_alignment != 0)
+    return Status::misaligned_arena;
+  if (arena_bytes < m.arena_bytes) return Status::arena_too_small;
+
+  uint8_t* a = static_cast<uint8_t*>(arena);
+  encode_input(m, image, a + m.input_offset);
+  const bool reference = variant == KernelVariant::reference;
+  for (uint16_t i = 0; i < m.op_count; ++i) {
+    const detail::OpFields op = detail::read_op_fields(m.ops + i * blob::kOpRecordBytes);
+    detail::OpTensors t{};
+    t.input = buffer_data(m, a, op.input_buffer);
+    if (op.input2_buffer != blob::kNoBuffer) t.input2 = buffer_data(m, a, op.input2_buffer);
+    if (op.weights_offset != 0) {
+      t.weights = m.blob + op.weights_offset;
+      // Aligned (load_model checked the offset) little-endian int32 arrays.
+      const int32_t* params = reinterpret_cast<const int32_t*>(m.blob + op.channel_params_offset);
+      t.bias = params;
+      t.multiplier = params + op.out_c;
+      t.shift = params + 2 * op.out_c;
+    }
+    if (op.scratch_buffer != blob::kNoBuffer) {
+      t.scratch = buffer_data(m, a, op.scratch_buffer);
+      t.scratch_bytes = static_cast<int32_t>(read_u32(buffer_record(m, op.scratch_buffer) + blob::buffer::size));
+    } else {
+      t.scratch = a;  // kernels without scratch ignore it; a zero-size request needs non-null
+      t.scratch_bytes = 0;
+    }
+    t.output = buffer_data(m, a, op.output_buffer);
+    if (detail::run_op(op, t, reference) != kernels::Status::ok) return Status::kernel_failed;
+  }
+  return Status::ok;
+}
+
+}  // namespace mpq::rt
