@@ -168,6 +168,8 @@ int run_memory(const std::vector<std::string>& args) {
   std::string policy_name;
   QuantGraph graph;
   if (vm.count("policy")) {
+    if (vm.count("uniform") || vm.count("uniform-w") || vm.count("uniform-a"))
+      throw UsageError("give exactly one of --policy FILE, --uniform N, or --uniform-w W --uniform-a A");
     const std::string path = vm["policy"].as<std::string>();
     policy = load_policy(path);
     graph = build_quant_graph(build_model(policy.spec));
