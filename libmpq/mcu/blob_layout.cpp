@@ -4,7 +4,7 @@
 
 #include "libmpq/core/error.hpp"
 #include "libmpq/kernels/packing.hpp"
-#include "libmpq/mcu/blob_format.hpp"
+#include "libmpq/runtime/blob_format.hpp"
 
 namespace mpq {
 

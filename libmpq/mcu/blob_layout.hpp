@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "libmpq/mcu/blob_format.hpp"
+#include "libmpq/runtime/blob_format.hpp"
 #include "libmpq/mcu/op_bits.hpp"
 #include "libmpq/mcu/plan_model_arena.hpp"
 

@@ -7,9 +7,10 @@
 
 namespace mpq {
 
-static_assert(kQOpKindCount == 5 && static_cast<int>(QOpKind::conv) == 0 && static_cast<int>(QOpKind::depthwise) == 1 &&
-                  static_cast<int>(QOpKind::fc) == 2 && static_cast<int>(QOpKind::add) == 3 &&
-                  static_cast<int>(QOpKind::avgpool) == 4,
+static_assert(kQOpKindCount == blob::op_kind::count && static_cast<int>(QOpKind::conv) == blob::op_kind::conv &&
+                  static_cast<int>(QOpKind::depthwise) == blob::op_kind::depthwise &&
+                  static_cast<int>(QOpKind::fc) == blob::op_kind::fc && static_cast<int>(QOpKind::add) == blob::op_kind::add &&
+                  static_cast<int>(QOpKind::avgpool) == blob::op_kind::avgpool,
               "op record kinds are the QOpKind values; a new kind needs a new blob version");
 
 namespace {

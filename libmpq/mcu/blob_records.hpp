@@ -44,7 +44,7 @@ struct OpRecord {
   int32_t left_shift = 0;
   uint32_t weights_offset = 0, weights_bytes = 0, channel_params_offset = 0;
 
-  static constexpr uint8_t kReluOutput = 1;
+  static constexpr uint8_t kReluOutput = blob::kOpFlagReluOutput;
 };
 
 // Little-endian encoding into exactly blob::kHeaderBytes / kOpRecordBytes /

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "libmpq/mcu/op_bits.hpp"
+#include "libmpq/runtime/blob_format.hpp"
 #include "libmpq/runtime/plan_arena.hpp"
 
 namespace mpq {
@@ -13,7 +14,7 @@ namespace mpq {
 // Every buffer offset and the arena size are multiples of this: scratch must be 4-byte
 // aligned for the kernels, and word-aligned activations let them load 32 bits at a time.
 constexpr uint32_t kArenaAlignment = 4;
-constexpr uint16_t kNoBuffer = 0xFFFF;
+constexpr uint16_t kNoBuffer = blob::kNoBuffer;
 
 // Buffer ids of one op (indices into ModelArena::buffers; kNoBuffer when absent).
 struct OpBuffers {
