@@ -1,0 +1,59 @@
+// The arena the runtime asks for is mpq memory's RAM and the blob is its FLASH, to the
+// byte, for every model builder at uniform 8/4/2 bits and a mixed policy.
+#include <boost/test/unit_test.hpp>
+
+#include "libmpq/mcu/memory_model.hpp"
+#include "libmpq/nn/model_builders.hpp"
+#include "mcu/mcu_fixtures.hpp"
+#include "runtime/runtime_fixtures.hpp"
+
+using namespace mpq;
+using rt::Status;
+
+namespace {
+
+void check_memory(const QuantGraph& graph, const std::string& label) {
+  for (const test::NamedPolicy& p : test::test_policies(graph)) {
+    const std::string what = label + ", " + p.label;
+    const MemoryReport report = memory_report(graph, p.policy);
+    const std::vector<uint8_t> blob = test::random_valid_blob(graph, p.policy, 1);
+    BOOST_TEST(blob.size() == report.flash_bytes, what << ": blob bytes vs FLASH");
+    rt::BlobMemory memory{};
+    BOOST_REQUIRE(rt::query_blob_memory(blob.data(), static_cast<uint32_t>(blob.size()), &memory) == Status::ok);
+    BOOST_TEST(memory.arena_bytes == report.ram_bytes, what << ": queried arena vs RAM");
+    const test::LoadResult loaded = test::load(blob);
+    BOOST_REQUIRE_MESSAGE(loaded.status == Status::ok, what << ": " << rt::status_name(loaded.status));
+    BOOST_TEST(loaded.model.arena_bytes == report.ram_bytes, what << ": loaded arena vs RAM");
+    BOOST_TEST(loaded.model.blob_bytes == report.flash_bytes, what);
+  }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(runtime_memory)
+
+BOOST_AUTO_TEST_CASE(arena_is_ram_and_blob_is_flash_for_every_builder_and_policy) {
+  for (const char* arch : {"mobilenet_v1", "mobilenet_v2", "mnasnet"}) {
+    ModelSpec spec;  // width 0.25, 1x32x32, 10 classes
+    spec.arch = arch;
+    check_memory(build_quant_graph(build_model(spec, 1)), arch);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(arena_is_ram_and_blob_is_flash_for_rgb_input_and_other_widths) {
+  ModelSpec spec;
+  spec.arch = "mobilenet_v2";
+  spec.width = 0.35f;
+  spec.in_channels = 3;
+  spec.in_height = spec.in_width = 40;
+  spec.classes = 7;
+  check_memory(build_quant_graph(build_model(spec, 1)), "mobilenet_v2 w0.35 3x40x40");
+}
+
+BOOST_AUTO_TEST_CASE(arena_is_ram_and_blob_is_flash_for_the_small_graphs) {
+  check_memory(test::graph_of(test::chain_model()), "chain");
+  check_memory(test::graph_of(test::odd_channel_model()), "odd channels");
+  check_memory(test::graph_of(test::residual_model()), "residual");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
