@@ -1,17 +1,18 @@
-// Fast depthwise convolution. Channels go in blocks of one or two input words (8 channels
-// of 8 or 4 bits, 16 of 2 bits); per output pixel and block, each tap loads the block's
-// input word(s), splits them into 16-bit lanes (UXTB16) and multiply-accumulates each lane
-// into its own channel's accumulator (SMLABB / SMLATT) against weights expanded once per
-// call into the same lane order. Interior pixels read the input in place through per-tap
-// offsets; border pixels first copy their window, with zero-point pixels for the padding,
-// so one inner loop serves both.
+// Fast depthwise convolution. Channels go in blocks of one input word (4, 8 or 16 channels
+// of 8, 4 or 2 bits), each block in passes of 4 channels. Per output pixel and pass, each
+// tap loads the block's input word, takes its pass's lane pair (UXTB16) and multiply-
+// accumulates each lane into its own channel's accumulator (SMLABB / SMLATT) against
+// weights expanded once per call into the same lane order. Interior pixels read the input
+// in place through per-tap offsets; border pixels first copy their window, with zero-point
+// pixels for the padding, so one inner loop serves both.
 //
-// Scratch: expanded weights (16-bit, padded to whole blocks), the two tap-offset tables, a
-// zero-point pixel and a border window.
+// Scratch: expanded weights (16-bit, padded to whole blocks), per-channel requantization
+// parameters, the two tap-offset tables, a zero-point pixel and a border window.
 #include <cstring>
 
 #include "libmpq/kernels/convolve.hpp"
 #include "libmpq/kernels/depthwise_convolve.hpp"
+#include "libmpq/kernels/detail/channel_requant.hpp"
 #include "libmpq/kernels/detail/checks.hpp"
 #include "libmpq/kernels/detail/codes.hpp"
 #include "libmpq/kernels/detail/dsp.hpp"
@@ -25,71 +26,28 @@ namespace {
 
 using namespace detail;
 
-// A block of channels per input bit width: its bytes in a pixel, and the channel held by
-// each of the 8 accumulators of each pass (the lane order of the unpacking below).
-template <int XB>
-struct Block;
-template <>
-struct Block<8> {
-  static constexpr int32_t kChannels = 8, kBytes = 8, kPasses = 1;
-  static constexpr int8_t kOrder[1][8] = {{0, 2, 1, 3, 4, 6, 5, 7}};
-};
-template <>
-struct Block<4> {
-  static constexpr int32_t kChannels = 8, kBytes = 4, kPasses = 1;
-  static constexpr int8_t kOrder[1][8] = {{0, 4, 2, 6, 1, 5, 3, 7}};
-};
-template <>
-struct Block<2> {
-  static constexpr int32_t kChannels = 16, kBytes = 4, kPasses = 2;
-  static constexpr int8_t kOrder[2][8] = {{0, 8, 4, 12, 1, 9, 5, 13}, {2, 10, 6, 14, 3, 11, 7, 15}};
-};
-
 constexpr int32_t round4(int32_t n) { return (n + 3) & ~3; }
 
-// The four lane words of pass `pass` of the block at px. Partial blocks (the last of a
-// pixel) read only their `valid` bytes.
-template <int XB, bool Partial>
-MPQ_ALWAYS_INLINE uint32_t block_word(const uint8_t* px, int32_t valid) {
-  return Partial ? dsp::load32_partial(px, valid) : dsp::load32(px);
-}
-template <int XB, bool Partial>
-MPQ_ALWAYS_INLINE void block_lanes(const uint8_t* px, int32_t valid, int32_t pass, uint32_t* out) {
-  if constexpr (XB == 8) {
-    const uint32_t a = block_word<XB, Partial>(px, valid);
-    const uint32_t b = (!Partial || valid > 4) ? block_word<XB, Partial>(px + 4, valid - 4) : 0u;
-    out[0] = dsp::uxtb16(a);
-    out[1] = dsp::uxtb16_ror8(a);
-    out[2] = dsp::uxtb16(b);
-    out[3] = dsp::uxtb16_ror8(b);
-  } else if constexpr (XB == 4) {
-    unpack_unsigned<4>(block_word<XB, Partial>(px, valid), out);
-  } else {
-    const uint32_t x = block_word<XB, Partial>(px, valid) >> (4 * pass);
-    const uint32_t k0 = x & 0x03030303u, k1 = (x >> 2) & 0x03030303u;
-    out[0] = dsp::uxtb16(k0);
-    out[1] = dsp::uxtb16_ror8(k0);
-    out[2] = dsp::uxtb16(k1);
-    out[3] = dsp::uxtb16_ror8(k1);
-  }
-}
+// Per-channel requantization parameters, worked out once per call.
+struct ChannelParams {
+  int32_t bias;
+  int32_t multiplier;
+  int32_t shift;
+  int32_t mask;  // 2^max(-shift, 0) - 1
+};
 
 struct Plan {
   int32_t out_h, out_w, taps;
   int32_t in_pixel, out_pixel, w_tap;
-  int32_t blocks;  // whole and partial
+  int32_t blocks;  // input words per pixel: whole blocks plus a partial one
   // scratch regions
-  uint32_t* lanes;  // [block][pass][tap][4] weight lane words
+  uint32_t* lanes;  // [block][pass][tap][2] weight lane words
+  ChannelParams* params;  // in lane order: [block][lane position], as the accumulators
   int32_t* interior_offsets;
   int32_t* window_offsets;
   uint8_t* zero_pixel;
   uint8_t* window;
 };
-
-template <int XB>
-int32_t lane_bytes(int32_t blocks, int32_t taps) {
-  return blocks * Block<XB>::kPasses * taps * 16;
-}
 
 int32_t scratch_layout(const DepthwiseParams& p, void* scratch, Plan* plan) {
   Plan g;
@@ -99,15 +57,13 @@ int32_t scratch_layout(const DepthwiseParams& p, void* scratch, Plan* plan) {
   g.in_pixel = packed_row_bytes(p.channels, p.input.bits);
   g.out_pixel = packed_row_bytes(p.channels, p.output.bits);
   g.w_tap = packed_row_bytes(p.channels, p.weight_bits);
-  const int32_t block_channels = p.input.bits == 2 ? 16 : 8;
-  g.blocks = (p.channels + block_channels - 1) / block_channels;
-  const int32_t lanes = p.input.bits == 8   ? lane_bytes<8>(g.blocks, g.taps)
-                        : p.input.bits == 4 ? lane_bytes<4>(g.blocks, g.taps)
-                                            : lane_bytes<2>(g.blocks, g.taps);
+  g.blocks = (g.in_pixel + 3) / 4;
   uint8_t* base = static_cast<uint8_t*>(scratch);
   int32_t at = 0;
   g.lanes = reinterpret_cast<uint32_t*>(base + at);
-  at += lanes;
+  at += g.blocks * 32 / p.input.bits * g.taps * 2;  // two bytes per (channel slot, tap)
+  g.params = reinterpret_cast<ChannelParams*>(base + at);
+  at += static_cast<int32_t>(sizeof(ChannelParams)) * g.blocks * (32 / p.input.bits);
   g.interior_offsets = reinterpret_cast<int32_t*>(base + at);
   at += 4 * g.taps;
   g.window_offsets = reinterpret_cast<int32_t*>(base + at);
@@ -119,18 +75,19 @@ int32_t scratch_layout(const DepthwiseParams& p, void* scratch, Plan* plan) {
   if (plan != nullptr) *plan = g;
   return at;
 }
+static_assert(sizeof(ChannelParams) == 16, "the scratch size formula counts 16 bytes per channel");
 
 template <int XB>
 void expand_weights(const DepthwiseParams& p, const Plan& g, const uint8_t* weights) {
-  using B = Block<XB>;
+  using L = Lanes<XB>;
   uint32_t* out = g.lanes;
   for (int32_t b = 0; b < g.blocks; ++b) {
-    for (int32_t pass = 0; pass < B::kPasses; ++pass) {
+    for (int32_t k = 0; k < L::kWords / 2; ++k) {
       for (int32_t t = 0; t < g.taps; ++t) {
         const uint8_t* row = weights + static_cast<int64_t>(t) * g.w_tap;
-        for (int32_t k = 0; k < 8; k += 2) {
-          const int32_t c0 = b * B::kChannels + B::kOrder[pass][k];
-          const int32_t c1 = b * B::kChannels + B::kOrder[pass][k + 1];
+        for (int32_t j = 0; j < 4; j += 2) {
+          const int32_t c0 = b * L::kValues + L::kOrder[4 * k + j];
+          const int32_t c1 = b * L::kValues + L::kOrder[4 * k + j + 1];
           const int32_t w0 = c0 < p.channels ? get_signed(row, c0, p.weight_bits) : 0;
           const int32_t w1 = c1 < p.channels ? get_signed(row, c1, p.weight_bits) : 0;
           *out++ = (static_cast<uint32_t>(w0) & 0xFFFFu) | (static_cast<uint32_t>(w1) << 16);
@@ -140,51 +97,72 @@ void expand_weights(const DepthwiseParams& p, const Plan& g, const uint8_t* weig
   }
 }
 
-struct Requant {
-  const int32_t* bias;
-  const int32_t* multiplier;
-  const int32_t* shift;
-  OutputFormat output;
-};
-
-// One block of channels of one output pixel; its taps are at base + offsets[t].
-template <int XB, bool Partial>
-MPQ_ALWAYS_INLINE void depthwise_block(const DepthwiseParams& p, const Plan& g, int32_t b,
-                                       const uint8_t* base, const int32_t* offsets,
-                                       const Requant& rq, uint8_t* out) {
-  using B = Block<XB>;
-  const uint8_t* block_base = base + b * B::kBytes;
-  const int32_t valid = g.in_pixel - b * B::kBytes;
-  const int32_t first = b * B::kChannels;
-  const int32_t count = Partial ? p.channels - first : B::kChannels;
-  uint8_t codes[B::kChannels] = {};
-  for (int32_t pass = 0; pass < B::kPasses; ++pass) {
-    const uint32_t* w = g.lanes + (b * B::kPasses + pass) * g.taps * 4;
-    int32_t acc[8] = {};
-    for (int32_t t = 0; t < g.taps; ++t, w += 4) {
-      uint32_t x[4];
-      block_lanes<XB, Partial>(block_base + offsets[t], valid, pass, x);
-      for (int32_t j = 0; j < 4; ++j) {
-        acc[2 * j] = dsp::smlabb(x[j], w[j], acc[2 * j]);
-        acc[2 * j + 1] = dsp::smlatt(x[j], w[j], acc[2 * j + 1]);
-      }
-    }
-    for (int32_t k = 0; k < 8; ++k) {
-      const int32_t lane = B::kOrder[pass][k];
-      if (Partial && lane >= count) continue;
-      const int32_t c = first + lane;
-      codes[lane] = static_cast<uint8_t>(requantize_to_code(
-          wrapping_add(acc[k], rq.bias != nullptr ? rq.bias[c] : 0), rq.multiplier[c],
-          rq.shift[c], rq.output.zero_point, rq.output.min, rq.output.max));
-    }
+template <bool AnyLeft>
+MPQ_ALWAYS_INLINE int32_t finish(int32_t acc, const ChannelParams& c, int32_t lo, int32_t hi) {
+  int32_t x = acc;  // the bias is already in
+  int32_t right = -c.shift;
+  if (AnyLeft && c.shift > 0) {
+    x = shift_left_saturating(x, c.shift);
+    right = 0;
   }
-  pack_codes(codes, count, p.output.bits, out + first * p.output.bits / 8);
+  const int32_t high =
+      static_cast<int32_t>((static_cast<int64_t>(x) * c.multiplier + (int64_t{1} << 30)) >> 31);
+  const int32_t threshold = (c.mask >> 1) + static_cast<int32_t>(static_cast<uint32_t>(high) >> 31);
+  int32_t r = (high >> right) + ((high & c.mask) > threshold ? 1 : 0);
+  r = r < lo ? lo : r;
+  return r > hi ? hi : r;
 }
 
-template <int XB>
+// One block (input word b) of one output pixel; its taps are at base + offsets[t].
+template <int XB, bool Partial, bool AnyLeft>
+MPQ_ALWAYS_INLINE void depthwise_block(const DepthwiseParams& p, const Plan& g, int32_t b,
+                                       const uint8_t* base, const int32_t* offsets,
+                                       uint8_t* out) {
+  using L = Lanes<XB>;
+  const uint8_t* block_base = base + 4 * b;
+  const int32_t valid = g.in_pixel - 4 * b;  // bytes of this word inside the pixel
+  const int32_t first = b * L::kValues;
+  const int32_t count = Partial ? p.channels - first : L::kValues;
+  const int32_t zero_point = p.output.zero_point;
+  const int32_t lo = p.output.min - zero_point;
+  const int32_t hi = p.output.max - zero_point;
+  const uint32_t* w = g.lanes + b * L::kWords * g.taps;
+  const ChannelParams* params = g.params + first;
+  uint8_t* out_block = out + first * p.output.bits / 8;
+  const bool direct = p.output.bits == 8 && !Partial;
+  uint8_t codes[L::kValues];
+#pragma GCC unroll 4
+  for (int32_t k = 0; k < L::kWords / 2; ++k, params += 4) {
+    int32_t acc[4] = {params[0].bias, params[1].bias, params[2].bias, params[3].bias};
+    for (int32_t t = 0; t < g.taps; ++t) {
+      const uint8_t* px = block_base + offsets[t];
+      const uint32_t x = Partial ? dsp::load32_partial(px, valid) : dsp::load32(px);
+      uint32_t x0, x1, w0, w1;
+      unsigned_lane_pair<XB>(x, k, x0, x1);
+      dsp::load_pair_advance(w, w0, w1);
+      acc[0] = dsp::smlabb(x0, w0, acc[0]);
+      acc[1] = dsp::smlatt(x0, w0, acc[1]);
+      acc[2] = dsp::smlabb(x1, w1, acc[2]);
+      acc[3] = dsp::smlatt(x1, w1, acc[3]);
+    }
+    for (int32_t j = 0; j < 4; ++j) {
+      const int32_t lane = L::kOrder[4 * k + j];
+      if (Partial && lane >= count) continue;
+      const uint8_t code = static_cast<uint8_t>(finish<AnyLeft>(acc[j], params[j], lo, hi) + zero_point);
+      if (direct) {
+        out_block[lane] = code;
+      } else {
+        codes[lane] = code;
+      }
+    }
+  }
+  if (!direct) pack_codes(codes, count, p.output.bits, out_block);
+}
+
+template <int XB, bool AnyLeft>
 void depthwise_pixels(const DepthwiseParams& p, const Plan& g, const uint8_t* input,
-                      const Requant& rq, uint8_t* output) {
-  const int32_t whole = p.channels / Block<XB>::kChannels;
+                      uint8_t* output) {
+  const int32_t whole = p.channels / Lanes<XB>::kValues;
   for (int32_t oy = 0; oy < g.out_h; ++oy) {
     const int32_t iy0 = oy * p.stride_h - p.pad_top;
     for (int32_t ox = 0; ox < g.out_w; ++ox) {
@@ -209,17 +187,39 @@ void depthwise_pixels(const DepthwiseParams& p, const Plan& g, const uint8_t* in
         offsets = g.window_offsets;
       }
       uint8_t* out = output + (static_cast<int64_t>(oy) * g.out_w + ox) * g.out_pixel;
-      for (int32_t b = 0; b < whole; ++b) depthwise_block<XB, false>(p, g, b, base, offsets, rq, out);
-      if (whole < g.blocks) depthwise_block<XB, true>(p, g, whole, base, offsets, rq, out);
+      for (int32_t b = 0; b < whole; ++b) depthwise_block<XB, false, AnyLeft>(p, g, b, base, offsets, out);
+      if (whole < g.blocks) depthwise_block<XB, true, AnyLeft>(p, g, whole, base, offsets, out);
     }
   }
 }
 
+// Weights and requantization parameters in lane order, then every output pixel. Layers
+// whose multipliers are all below one (nearly all) skip the left-shift test per output.
 template <int XB>
 void run(const DepthwiseParams& p, const Plan& g, const uint8_t* input, const uint8_t* weights,
-         const Requant& rq, uint8_t* output) {
+         const int32_t* bias, const int32_t* multiplier, const int32_t* shift, uint8_t* output) {
+  using L = Lanes<XB>;
   expand_weights<XB>(p, g, weights);
-  depthwise_pixels<XB>(p, g, input, rq, output);
+  bool any_left = false;
+  for (int32_t b = 0; b < g.blocks; ++b) {
+    for (int32_t i = 0; i < L::kValues; ++i) {
+      const int32_t c = b * L::kValues + L::kOrder[i];
+      ChannelParams& cp = g.params[b * L::kValues + i];
+      if (c >= p.channels) {
+        cp = ChannelParams{0, 0, 0, 0};
+        continue;
+      }
+      const int32_t right = shift[c] < 0 ? -shift[c] : 0;
+      cp = ChannelParams{bias != nullptr ? bias[c] : 0, multiplier[c], shift[c],
+                         static_cast<int32_t>((1u << right) - 1u)};
+      any_left = any_left || shift[c] > 0;
+    }
+  }
+  if (any_left) {
+    depthwise_pixels<XB, true>(p, g, input, output);
+  } else {
+    depthwise_pixels<XB, false>(p, g, input, output);
+  }
 }
 
 }  // namespace
@@ -252,11 +252,10 @@ Status depthwise_convolve_fast(const DepthwiseParams& p, const uint8_t* input,
   for (int32_t c = 0; c < p.channels; ++c) {
     set_unsigned(g.zero_pixel, c, p.input.bits, static_cast<uint32_t>(p.input.zero_point));
   }
-  const Requant rq{bias, multiplier, shift, p.output};
   switch (p.input.bits) {
-    case 8: run<8>(p, g, input, weights, rq, output); break;
-    case 4: run<4>(p, g, input, weights, rq, output); break;
-    default: run<2>(p, g, input, weights, rq, output); break;
+    case 8: run<8>(p, g, input, weights, bias, multiplier, shift, output); break;
+    case 4: run<4>(p, g, input, weights, bias, multiplier, shift, output); break;
+    default: run<2>(p, g, input, weights, bias, multiplier, shift, output); break;
   }
   return Status::ok;
 }

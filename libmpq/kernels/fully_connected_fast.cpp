@@ -30,21 +30,21 @@ void fully_connected_rows(const FullyConnectedParams& p, const uint8_t* input,
     unpack_codes(input, p.input_c, p.input.bits, natural);
     scatter_column<WB>(natural, words, stream, 0, 1);
   }
+  const GemmOutput local = out;  // not aliased by the output stores
   int32_t o = 0;
-  for (; o + 2 <= p.output_c; o += 2) {
+  // Two rows share each stream load; with sub-byte weights their unpacking needs the
+  // registers more, so those go one row at a time.
+  for (; WB == 8 && o + 2 <= p.output_c; o += 2) {
     int32_t acc[2][1] = {};
     dot_rows<WB, 2, 1>(weights + static_cast<int64_t>(o) * row_bytes, row_bytes, stream, acc);
     for (int32_t k = 0; k < 2; ++k) {
-      const int32_t bias = out.bias != nullptr ? out.bias[o + k] : 0;
-      put_code(output, o + k, out.bits,
-               finish<WB>(acc[k][0], bias, out.multiplier[o + k], out.shift[o + k], out));
+      put_code(output, o + k, local.bits, local.channel(o + k).code(acc[k][0] >> Lanes<WB>::kScaleShift));
     }
   }
-  if (o < p.output_c) {
+  for (; o < p.output_c; ++o) {
     int32_t acc[1][1] = {};
     dot_rows<WB, 1, 1>(weights + static_cast<int64_t>(o) * row_bytes, row_bytes, stream, acc);
-    const int32_t bias = out.bias != nullptr ? out.bias[o] : 0;
-    put_code(output, o, out.bits, finish<WB>(acc[0][0], bias, out.multiplier[o], out.shift[o], out));
+    put_code(output, o, local.bits, local.channel(o).code(acc[0][0] >> Lanes<WB>::kScaleShift));
   }
 }
 

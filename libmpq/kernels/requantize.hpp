@@ -47,7 +47,10 @@ inline int32_t rounding_divide_by_pot(int32_t x, int32_t exponent) {
   return (x >> exponent) + (remainder > threshold ? 1 : 0);
 }
 
-// r of the formula above. Requires is_valid_requant(multiplier, shift).
+// r of the formula above. Requires is_valid_requant(multiplier, shift). Written for the
+// hot paths, equal to rounding_divide_by_pot(saturating_rounding_doubling_high_mul(x, m), r)
+// (tested): with multiplier >= 0 the high multiply cannot saturate, so it is one 64-bit
+// multiply-accumulate (SMLAL on Cortex-M) and the rounding shift is branch-free.
 inline int32_t requantize(int32_t acc, int32_t multiplier, int32_t shift) {
   int32_t x = acc;
   if (shift > 0) {
@@ -55,18 +58,22 @@ inline int32_t requantize(int32_t acc, int32_t multiplier, int32_t shift) {
     x = scaled > INT32_MAX ? INT32_MAX
                            : (scaled < INT32_MIN ? INT32_MIN : static_cast<int32_t>(scaled));
   }
-  return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(x, multiplier),
-                                shift < 0 ? -shift : 0);
+  const int32_t high =
+      static_cast<int32_t>((static_cast<int64_t>(x) * multiplier + (int64_t{1} << 30)) >> 31);
+  const int32_t right = shift < 0 ? -shift : 0;
+  const int32_t mask = static_cast<int32_t>((1u << right) - 1u);
+  const int32_t threshold = (mask >> 1) + static_cast<int32_t>(static_cast<uint32_t>(high) >> 31);
+  return (high >> right) + ((high & mask) > threshold ? 1 : 0);
 }
 
 // y of the formula above: an output code in [min, max]. zero_point, min and max are
 // codes of the output bit width (0..255 at most), so no sum can overflow.
 inline uint32_t requantize_to_code(int32_t acc, int32_t multiplier, int32_t shift,
                                    int32_t zero_point, int32_t min, int32_t max) {
-  const int32_t r = requantize(acc, multiplier, shift);
-  const int32_t lo = min - zero_point;
-  const int32_t hi = max - zero_point;
-  return static_cast<uint32_t>((r < lo ? lo : (r > hi ? hi : r)) + zero_point);
+  int32_t r = requantize(acc, multiplier, shift);
+  r = r < min - zero_point ? min - zero_point : r;
+  r = r > max - zero_point ? max - zero_point : r;
+  return static_cast<uint32_t>(r + zero_point);
 }
 
 // a + b modulo 2^32: adding the bias to an accumulator is defined to wrap, identically in

@@ -42,6 +42,13 @@ MPQ_ALWAYS_INLINE uint32_t load32_partial(const uint8_t* p, int32_t n) {
 
 #if MPQ_KERNELS_DSP
 
+// a = p[0], b = p[1], p += 2: one LDRD with write-back (p must be 4-byte aligned).
+MPQ_ALWAYS_INLINE void load_pair_advance(const uint32_t*& p, uint32_t& a, uint32_t& b) {
+  __asm__("ldrd %0, %1, [%2], #8"
+          : "=r"(a), "=r"(b), "+r"(p)
+          : "m"(*reinterpret_cast<const uint32_t(*)[2]>(p)));
+}
+
 // (sign-extended byte 0, sign-extended byte 2)
 MPQ_ALWAYS_INLINE uint32_t sxtb16(uint32_t x) {
   uint32_t r;
@@ -98,6 +105,12 @@ MPQ_ALWAYS_INLINE uint32_t pkhtb(uint32_t a, uint32_t b) {
 }
 
 #else  // portable equivalents, bit for bit
+
+MPQ_ALWAYS_INLINE void load_pair_advance(const uint32_t*& p, uint32_t& a, uint32_t& b) {
+  a = p[0];
+  b = p[1];
+  p += 2;
+}
 
 MPQ_ALWAYS_INLINE uint32_t sext8_lane(uint32_t byte) {
   return static_cast<uint32_t>(static_cast<int32_t>(static_cast<int8_t>(byte))) & 0xFFFFu;

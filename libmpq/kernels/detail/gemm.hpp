@@ -3,19 +3,22 @@
 // connected kernels.
 //
 // A weight row (one output channel: its taps' packed b-bit input-channel vectors, back to
-// back) is read one 32-bit word at a time and unpacked by unpack_signed_scaled<b>. The other
-// operand, "columns" (one per output pixel: its receptive field), is prepared once per
-// column in a "stream" of 16-bit lane words in the matching order, so the hot loop is loads,
-// a few unpack instructions per weight word, and one SMLAD per two multiply-accumulates.
+// back) is read one 32-bit word at a time and unpacked, one lane pair at a time, by
+// signed_lane_pair<b>. The other operand, "columns" (one per output pixel: its receptive
+// field), is prepared once per column in a "stream" of 16-bit lane words in the matching
+// order, so the hot loop is one weight load, a few unpack instructions per weight word, one
+// LDRD per two lane words and one SMLAD per two multiply-accumulates.
 //
-// Stream layout for np columns: for weight word g, for column q, the Lanes<b>::kWords lane
-// words of that column's values at slots [g*kValues, (g+1)*kValues) of the row.
+// Stream layout for np columns: for weight word g, for lane pair k (Lanes<b>::kWords / 2 of
+// them), for column q: the two lane words 2k, 2k+1 of that column's values at slots
+// [g*kValues, (g+1)*kValues) of the row. Every stream load is then sequential.
 // A column is first written as "natural" bytes, one unsigned value per slot of the weight
 // row (0 for the padding slots of a tap and past the end of the row), then scattered.
 
 #include <cstdint>
 #include <cstring>
 
+#include "libmpq/kernels/detail/channel_requant.hpp"
 #include "libmpq/kernels/detail/codes.hpp"
 #include "libmpq/kernels/detail/dsp.hpp"
 #include "libmpq/kernels/detail/lanes.hpp"
@@ -26,17 +29,43 @@ namespace mpq::kernels::detail {
 // Weight words of a row of `row_bytes` bytes (the last one may be partial).
 constexpr int32_t row_words(int32_t row_bytes) { return (row_bytes + 3) / 4; }
 
+// Columns per GEMM pass: each unpacked weight word meets this many output pixels.
+constexpr int32_t kGemmColumns = 4;
+
 // Natural bytes of one column (words * Lanes<WB>::kValues of them) -> column q of a stream
 // of np columns.
 template <int WB>
 MPQ_ALWAYS_INLINE void scatter_column(const uint8_t* natural, int32_t words, uint32_t* stream,
                                       int32_t q, int32_t np) {
   constexpr int32_t kValues = Lanes<WB>::kValues;
-  constexpr int32_t kWords = Lanes<WB>::kWords;
-  uint32_t* out = stream + q * kWords;
-  const int32_t step = np * kWords;
-  for (int32_t g = 0; g < words; ++g, natural += kValues, out += step) {
-    bytes_to_lanes<WB>(natural, out);
+  constexpr int32_t kPairs = Lanes<WB>::kWords / 2;
+  uint32_t* out = stream + 2 * q;
+  for (int32_t g = 0; g < words; ++g, natural += kValues, out += 2 * kPairs * np) {
+    uint32_t lanes[Lanes<WB>::kWords];
+    bytes_to_lanes<WB>(natural, lanes);
+    for (int32_t k = 0; k < kPairs; ++k) {
+      out[2 * k * np] = lanes[2 * k];
+      out[2 * k * np + 1] = lanes[2 * k + 1];
+    }
+  }
+}
+
+// One weight word per row (w[o]) against the stream's next NP columns.
+template <int WB, int NO, int NP>
+MPQ_ALWAYS_INLINE void dot_word(const uint32_t* w, const uint32_t*& stream, int32_t acc[NO][NP]) {
+  constexpr int32_t kPairs = Lanes<WB>::kWords / 2;
+#pragma GCC unroll 4
+  for (int32_t k = 0; k < kPairs; ++k) {
+    uint32_t l0[NO], l1[NO];
+    for (int32_t o = 0; o < NO; ++o) signed_lane_pair<WB>(w[o], k, l0[o], l1[o]);
+    for (int32_t q = 0; q < NP; ++q) {
+      uint32_t x0, x1;
+      dsp::load_pair_advance(stream, x0, x1);
+      for (int32_t o = 0; o < NO; ++o) {
+        acc[o][q] = dsp::smlad(l0[o], x0, acc[o][q]);
+        acc[o][q] = dsp::smlad(l1[o], x1, acc[o][q]);
+      }
+    }
   }
 }
 
@@ -45,32 +74,24 @@ MPQ_ALWAYS_INLINE void scatter_column(const uint8_t* natural, int32_t words, uin
 template <int WB, int NO, int NP>
 MPQ_ALWAYS_INLINE void dot_rows(const uint8_t* w, int32_t row_bytes, const uint32_t* stream,
                                 int32_t acc[NO][NP]) {
-  constexpr int32_t kWords = Lanes<WB>::kWords;
   const int32_t full = row_bytes >> 2;
   const int32_t tail = row_bytes & 3;
+  const uint8_t* w1 = w + (NO > 1 ? row_bytes : 0);
+  uint32_t words[NO];
+#pragma GCC unroll 2
   for (int32_t g = 0; g < full; ++g) {
-    for (int32_t o = 0; o < NO; ++o) {
-      uint32_t lanes[kWords];
-      unpack_signed_scaled<WB>(dsp::load32(w + o * row_bytes), lanes);
-      for (int32_t q = 0; q < NP; ++q) {
-        for (int32_t j = 0; j < kWords; ++j) {
-          acc[o][q] = dsp::smlad(lanes[j], stream[q * kWords + j], acc[o][q]);
-        }
-      }
-    }
+    words[0] = dsp::load32(w);
     w += 4;
-    stream += NP * kWords;
+    if constexpr (NO > 1) {
+      words[1] = dsp::load32(w1);
+      w1 += 4;
+    }
+    dot_word<WB, NO, NP>(words, stream, acc);
   }
   if (tail != 0) {
-    for (int32_t o = 0; o < NO; ++o) {
-      uint32_t lanes[kWords];
-      unpack_signed_scaled<WB>(dsp::load32_partial(w + o * row_bytes, tail), lanes);
-      for (int32_t q = 0; q < NP; ++q) {
-        for (int32_t j = 0; j < kWords; ++j) {
-          acc[o][q] = dsp::smlad(lanes[j], stream[q * kWords + j], acc[o][q]);
-        }
-      }
-    }
+    words[0] = dsp::load32_partial(w, tail);
+    if constexpr (NO > 1) words[1] = dsp::load32_partial(w1, tail);
+    dot_word<WB, NO, NP>(words, stream, acc);
   }
 }
 
@@ -80,27 +101,39 @@ struct GemmOutput {
   const int32_t* multiplier;
   const int32_t* shift;
   int32_t zero_point, min, max, bits;
-};
 
-// One output value: removes the lane scale, adds the bias, requantizes.
-template <int WB>
-MPQ_ALWAYS_INLINE uint32_t finish(int32_t acc, int32_t bias, int32_t multiplier, int32_t shift,
-                                  const GemmOutput& out) {
-  return requantize_to_code(wrapping_add(acc >> Lanes<WB>::kScaleShift, bias), multiplier, shift,
-                            out.zero_point, out.min, out.max);
-}
+  MPQ_ALWAYS_INLINE ChannelRequant channel(int32_t o) const {
+    return ChannelRequant::make(bias != nullptr ? bias[o] : 0, multiplier[o], shift[o],
+                                zero_point, min, max);
+  }
+};
 
 // Every output channel of NP columns (output pixels whose packed rows start at
 // pixels[q] and are already zeroed): one weight row at a time against the whole stream.
 template <int WB, int NP>
 void gemm_columns(const uint8_t* weights, int32_t row_bytes, int32_t channels,
-                  const uint32_t* stream, const GemmOutput& out, uint8_t* const* pixels) {
-  for (int32_t o = 0; o < channels; ++o) {
+                  const uint32_t* stream, const GemmOutput& output, uint8_t* const* pixels) {
+  // Local copies: stores through the uint8_t output pointers may alias anything, and
+  // would otherwise force the parameters to be reloaded after every output byte.
+  const GemmOutput out = output;
+  uint8_t* px[NP];
+  for (int32_t q = 0; q < NP; ++q) px[q] = pixels[q];
+  const uint8_t* w = weights;
+  for (int32_t o = 0; o < channels; ++o, w += row_bytes) {
     int32_t acc[1][NP] = {};
-    dot_rows<WB, 1, NP>(weights + static_cast<int64_t>(o) * row_bytes, row_bytes, stream, acc);
-    const int32_t bias = out.bias != nullptr ? out.bias[o] : 0;
-    const int32_t m = out.multiplier[o], s = out.shift[o];
-    for (int32_t q = 0; q < NP; ++q) put_code(pixels[q], o, out.bits, finish<WB>(acc[0][q], bias, m, s, out));
+    dot_rows<WB, 1, NP>(w, row_bytes, stream, acc);
+    const ChannelRequant rq = out.channel(o);
+    if (out.bits == 8) {
+      for (int32_t q = 0; q < NP; ++q) {
+        px[q][o] = static_cast<uint8_t>(rq.code(acc[0][q] >> Lanes<WB>::kScaleShift));
+      }
+    } else {
+      const int32_t bit = o * out.bits;
+      for (int32_t q = 0; q < NP; ++q) {
+        uint8_t& byte = px[q][bit >> 3];
+        byte = static_cast<uint8_t>(byte | (rq.code(acc[0][q] >> Lanes<WB>::kScaleShift) << (bit & 7)));
+      }
+    }
   }
 }
 
@@ -116,8 +149,5 @@ inline void gemm_columns_n(int32_t np, const uint8_t* weights, int32_t row_bytes
     default: gemm_columns<WB, 1>(weights, row_bytes, channels, stream, out, pixels); break;
   }
 }
-
-// Columns per GEMM pass: each unpacked weight word meets this many output pixels.
-constexpr int32_t kGemmColumns = 4;
 
 }  // namespace mpq::kernels::detail

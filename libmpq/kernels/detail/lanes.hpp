@@ -111,6 +111,36 @@ MPQ_ALWAYS_INLINE void unpack_unsigned<2>(uint32_t x, uint32_t* out) {
   }
 }
 
+// Lane words 2k and 2k+1 of unpack_signed_scaled<Bits>(w) / unpack_unsigned<Bits>(x), for
+// k in [0, kWords / 2): the hot loops unpack one pair at a time to keep few registers live.
+// Call with a constant k (the loops over it are unrolled).
+template <int Bits>
+MPQ_ALWAYS_INLINE void signed_lane_pair(uint32_t w, int32_t k, uint32_t& l0, uint32_t& l1) {
+  uint32_t top;
+  if constexpr (Bits == 8) {
+    top = w;
+  } else if constexpr (Bits == 4) {
+    top = k == 0 ? (w << 4) & 0xF0F0F0F0u : w & 0xF0F0F0F0u;
+  } else {
+    top = (w << (6 - 2 * k)) & 0xC0C0C0C0u;
+  }
+  l0 = dsp::sxtb16(top);
+  l1 = dsp::sxtb16_ror8(top);
+}
+template <int Bits>
+MPQ_ALWAYS_INLINE void unsigned_lane_pair(uint32_t x, int32_t k, uint32_t& l0, uint32_t& l1) {
+  uint32_t low;
+  if constexpr (Bits == 8) {
+    low = x;
+  } else if constexpr (Bits == 4) {
+    low = (x >> (4 * k)) & 0x0F0F0F0Fu;
+  } else {
+    low = (x >> (2 * k)) & 0x03030303u;
+  }
+  l0 = dsp::uxtb16(low);
+  l1 = dsp::uxtb16_ror8(low);
+}
+
 // Bytes v[0..kValues) (one unsigned value per byte, any alignment) -> lane words in the
 // order of Lanes<Bits>, for the operand that meets unpack_signed_scaled<Bits> lanes.
 template <int Bits>

@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""Runs the kernel benchmark firmware under qemu-icount and prints instructions per MAC.
+
+usage: icount_table.py ELF MACHINE RUN_SH [--markdown]
+
+The firmware prints "region <i> <layer> <bits> <macs>" per measured call; the plugin prints
+"icount region <i>: <count>" on stderr. Region 0 is the empty marker pair, whose count (the
+plugin's fixed overhead) is subtracted from the others.
+"""
+import re
+import subprocess
+import sys
+
+
+def main():
+    if len(sys.argv) < 4:
+        sys.exit(__doc__)
+    elf, machine, run_sh = sys.argv[1:4]
+    markdown = "--markdown" in sys.argv[4:]
+    proc = subprocess.run([run_sh, elf, machine], capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout + proc.stderr)
+        sys.exit("icount_table: the benchmark firmware failed (exit status %d)" % proc.returncode)
+    regions = {}
+    for m in re.finditer(r"^region (\d+) (\S+) (\S+) (\d+)$", proc.stdout, re.M):
+        regions[int(m.group(1))] = (m.group(2), m.group(3), int(m.group(4)))
+    counts = {int(m.group(1)): int(m.group(2))
+              for m in re.finditer(r"^icount region (\d+): (\d+)$", proc.stderr, re.M)}
+    if set(regions) != set(counts):
+        sys.exit("icount_table: %d regions printed but %d counted" % (len(regions), len(counts)))
+    overhead = counts[0]
+    layers, combos, table = [], [], {}
+    for i in sorted(regions)[1:]:
+        layer, bits, macs = regions[i]
+        if layer not in layers:
+            layers.append(layer)
+        if bits not in combos:
+            combos.append(bits)
+        table[layer, bits] = (counts[i] - overhead, macs)
+    if markdown:
+        print("| layer | " + " | ".join("%s (x/w/y bits)" % c for c in combos) + " |")
+        print("|---|" + "---:|" * len(combos))
+    else:
+        print("%-28s" % "instructions per MAC" + "".join("%12s" % c for c in combos))
+    for layer in layers:
+        cells = []
+        for c in combos:
+            instructions, macs = table.get((layer, c), (0, 0))
+            cells.append("%.2f" % (instructions / macs) if macs else "-")
+        if markdown:
+            print("| %s | %s |" % (layer, " | ".join(cells)))
+        else:
+            print("%-28s" % layer + "".join("%12s" % cell for cell in cells))
+    print("(machine %s; marker overhead %d instructions subtracted)" % (machine, overhead))
+
+
+if __name__ == "__main__":
+    main()
