@@ -55,4 +55,18 @@ float Rng::normal() {
   return static_cast<float>(r * std::cos(theta));
 }
 
+Rng::State Rng::state() const {
+  State st{};
+  for (int i = 0; i < 4; ++i) st.s[i] = s_[i];
+  st.has_spare = has_spare_;
+  st.spare = spare_;
+  return st;
+}
+
+void Rng::set_state(const State& state) {
+  for (int i = 0; i < 4; ++i) s_[i] = state.s[i];
+  has_spare_ = state.has_spare;
+  spare_ = state.spare;
+}
+
 }  // namespace mpq

@@ -19,6 +19,16 @@ class Rng {
   // Standard normal (Box-Muller; the spare value is cached).
   float normal();
 
+  // Everything a later draw depends on, so that a checkpointed run continues with the
+  // same numbers (the cached spare normal included).
+  struct State {
+    uint64_t s[4];
+    bool has_spare;
+    float spare;
+  };
+  State state() const;
+  void set_state(const State& state);
+
  private:
   uint64_t s_[4];
   bool has_spare_ = false;
