@@ -22,11 +22,14 @@ struct ArenaBuffer {
 enum class PlanStatus : uint8_t { ok, bad_argument, scratch_too_small };
 
 // Places every buffer in one arena so that two buffers whose step ranges overlap never
-// share a byte. Greedy: buffers in decreasing size (ties: earlier first_step, then
-// index), each at the lowest aligned offset that clears every already-placed buffer
-// live at the same time. `order` is caller-owned scratch of `count` entries.
-// Writes the arena size (the end of the highest buffer, rounded up to the alignment)
-// to *arena_bytes. alignment must be a power of two.
+// share a byte. Greedy first-fit: buffers are taken in one order, each at the lowest
+// aligned offset that clears every already-placed buffer live at the same time. Four
+// orders are tried and the one with the smallest arena is kept (ties: the earlier one):
+//   0. decreasing size;  1. increasing first step, then decreasing size;
+//   2. decreasing lifetime, then decreasing size;  3. decreasing size x lifetime;
+// ties always broken by buffer index, so the result is deterministic. `order` is
+// caller-owned scratch of `count` entries. Writes the arena size (the end of the highest
+// buffer, rounded up to the alignment) to *arena_bytes. alignment must be a power of two.
 PlanStatus plan_arena(ArenaBuffer* buffers, uint16_t count, uint32_t alignment, uint16_t* order,
                       uint32_t* arena_bytes);
 
