@@ -26,10 +26,10 @@ struct DdpgOptions {
   float tau = 0.01f;        // soft target update: target = tau * net + (1 - tau) * target
   int64_t batch_size = 64;
   float discount = 1.f;     // gamma
-  int64_t replay_capacity = 2000;  // transitions
+  int64_t replay_capacity = 2000;  // transitions (the project's default, not HAQ's)
   float noise_sigma = 0.5f;  // initial exploration sigma
   float noise_decay = 0.95f;  // sigma *= noise_decay at each decay_noise() (HAQ: 0.99)
-  float last_layer_init = 3e-3f;  // last layers' weights and biases uniform in +-this
+  float last_layer_init = 3e-3f;  // last layers' weights and biases uniform in +-this (DDPG paper)
   // Rewards are replaced by reward - baseline, the baseline being a moving average of
   // each sampled batch's mean reward: baseline += baseline_alpha * (mean - baseline),
   // starting at the first batch's mean (HAQ). It shifts Q by a constant per state, which

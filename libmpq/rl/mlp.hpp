@@ -24,9 +24,10 @@ class Mlp {
   Mlp(int64_t in_features, const std::vector<int64_t>& hidden, int64_t out_features,
       OutputActivation activation = OutputActivation::None);
 
-  // HAQ's (and the DDPG paper's) initialization: hidden layers' weights and biases
-  // uniform in +-1/sqrt(fan_in); the last layer's in +-last_layer_range, so the first
-  // outputs are near 0 (the sigmoid's midpoint for the actor).
+  // The DDPG paper's initialization (HAQ's too, up to details in docs/rl.md): hidden
+  // layers' weights and biases uniform in +-1/sqrt(fan_in); the last layer's in
+  // +-last_layer_range, so the first outputs are near 0 (the sigmoid's midpoint for the
+  // actor).
   void reset_parameters(Rng& rng, float last_layer_range = 3e-3f);
 
   // Requires input [N, in_features]. Returns [N, out_features], valid until the next
