@@ -17,7 +17,11 @@ namespace {
 namespace mk = mpq::kernels;
 using mk::Status;
 
-alignas(8) uint8_t g_memory[1600 * 1024];
+#ifndef MPQ_BENCH_ARENA_KB
+#define MPQ_BENCH_ARENA_KB 1600
+#endif
+// Layers that do not fit (the 1 MB fully connected layer on small boards) are skipped.
+alignas(8) uint8_t g_memory[MPQ_BENCH_ARENA_KB * 1024];
 mk::testing::Arena g_arena(g_memory, sizeof g_memory);
 mk::testing::CaseRng g_rng(2024);
 int g_region = 0;
@@ -39,15 +43,26 @@ struct Channels {
   int32_t* multiplier;
   int32_t* shift;
 };
+// shift is null when the arena is exhausted.
 Channels channels(int32_t n, int32_t shift) {
   Channels c{reinterpret_cast<int32_t*>(g_arena.take(4 * n)), reinterpret_cast<int32_t*>(g_arena.take(4 * n)),
              reinterpret_cast<int32_t*>(g_arena.take(4 * n))};
+  if (c.bias == nullptr || c.multiplier == nullptr || c.shift == nullptr) return Channels{nullptr, nullptr, nullptr};
   for (int32_t i = 0; i < n; ++i) {
     c.bias[i] = g_rng.range(-1000, 1000);
     c.multiplier[i] = g_rng.range(1 << 30, INT32_MAX);
     c.shift[i] = shift;
   }
   return c;
+}
+
+// False (and a "skip" line) when the layer's buffers did not fit in the arena.
+bool fits(const char* layer, Bits b, const void* a, const void* w, const void* out,
+          const void* scratch, const Channels& c) {
+  if (a != nullptr && w != nullptr && out != nullptr && scratch != nullptr && c.shift != nullptr) return true;
+  std::printf("skip %s %ld/%ld/%ld: does not fit in %d kB\n", layer, static_cast<long>(b.x),
+              static_cast<long>(b.w), static_cast<long>(b.y), MPQ_BENCH_ARENA_KB);
+  return false;
 }
 
 void report(const char* layer, Bits b, int64_t macs, Status s) {
@@ -83,6 +98,7 @@ void bench_conv(const char* layer, int32_t h, int32_t w, int32_t c_in, int32_t c
   const int32_t scratch_bytes = mk::convolve_fast_get_buffer_size(p);
   uint8_t* scratch = g_arena.take(scratch_bytes);
   const Channels c = channels(c_out, -12);
+  if (!fits(layer, b, in, wt, out, scratch, c)) return;
   bench_begin();
   const Status s = mk::convolve_fast(p, in, wt, c.bias, c.multiplier, c.shift, scratch, scratch_bytes, out);
   bench_end();
@@ -98,6 +114,7 @@ void bench_pointwise(const char* layer, int32_t h, int32_t w, int32_t c_in, int3
   const int32_t scratch_bytes = mk::pointwise_convolve_fast_get_buffer_size(p);
   uint8_t* scratch = g_arena.take(scratch_bytes);
   const Channels c = channels(c_out, -12);
+  if (!fits(layer, b, in, wt, out, scratch, c)) return;
   bench_begin();
   const Status s = mk::pointwise_convolve_fast(p, in, wt, c.bias, c.multiplier, c.shift, scratch, scratch_bytes, out);
   bench_end();
@@ -126,6 +143,7 @@ void bench_depthwise(const char* layer, int32_t h, int32_t w, int32_t ch, int32_
   const int32_t scratch_bytes = mk::depthwise_convolve_fast_get_buffer_size(p);
   uint8_t* scratch = g_arena.take(scratch_bytes);
   const Channels c = channels(ch, -8);
+  if (!fits(layer, b, in, wt, out, scratch, c)) return;
   bench_begin();
   const Status s = mk::depthwise_convolve_fast(p, in, wt, c.bias, c.multiplier, c.shift, scratch, scratch_bytes, out);
   bench_end();
@@ -141,11 +159,7 @@ void bench_fully_connected(const char* layer, int32_t c_in, int32_t c_out, Bits 
   const int32_t scratch_bytes = mk::fully_connected_fast_get_buffer_size(p);
   uint8_t* scratch = g_arena.take(scratch_bytes);
   const Channels c = channels(c_out, -12);
-  if (in == nullptr || wt == nullptr || out == nullptr || scratch == nullptr) {
-    std::printf("error %s: out of benchmark memory\n", layer);
-    ++g_errors;
-    return;
-  }
+  if (!fits(layer, b, in, wt, out, scratch, c)) return;
   bench_begin();
   const Status s = mk::fully_connected_fast(p, in, wt, c.bias, c.multiplier, c.shift, scratch, scratch_bytes, out);
   bench_end();

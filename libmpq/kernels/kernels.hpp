@@ -1,5 +1,11 @@
 #pragma once
-// Everything libmpq/kernels offers, for users who want one include.
+// libmpq/kernels: the freestanding integer kernels (convolution, depthwise, pointwise, fully
+// connected, global average pooling, residual add) for every mix of 2/4/8-bit activations and
+// weights, with the packed tensor layout, the exact byte sizes the memory model counts and
+// integer-only requantization. A plain reference and a fast version (Cortex-M DSP
+// instructions, or the same algorithm in portable C++) of each, bit-exact; no heap,
+// exceptions or STL; caller-owned scratch; Status codes. The contract is docs/kernels.md.
+// This header includes everything, for users who want one include.
 
 #include "libmpq/kernels/convolve.hpp"
 #include "libmpq/kernels/depthwise_convolve.hpp"
