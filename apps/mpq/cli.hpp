@@ -41,6 +41,8 @@ int run_info(const std::vector<std::string>& args);
 int run_train(const std::vector<std::string>& args);
 int run_eval(const std::vector<std::string>& args);
 int run_finetune(const std::vector<std::string>& args);
+int run_export(const std::vector<std::string>& args);
+int run_run(const std::vector<std::string>& args);
 int run_memory(const std::vector<std::string>& args);
 int run_bench(const std::vector<std::string>& args);
 int run_demo(const std::vector<std::string>& args);

@@ -1,4 +1,6 @@
-// mpq eval: accuracy of a float checkpoint on a split.
+// mpq eval: accuracy of a float or fine-tuned checkpoint, or of an integer model blob,
+// on a split; with both, the top-1 agreement of the integer and fake-quant paths.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -7,23 +9,85 @@
 #include "cli.hpp"
 #include "data_options.hpp"
 #include "libmpq/core/timer.hpp"
-#include "libmpq/nn/model_builders.hpp"
+#include "libmpq/data/batch_loader.hpp"
+#include "libmpq/export/integer_model.hpp"
+#include "libmpq/tensor/parallel.hpp"
 #include "libmpq/train/finetune.hpp"
 
 namespace mpq::cli {
+
+namespace {
+
+struct IntegerEval {
+  int64_t images = 0, correct = 0, agree = 0;
+};
+
+// Top-1 predictions of the integer model over the dataset's evaluation transform, and,
+// with a reference model, how often the two agree.
+IntegerEval evaluate_integer(const IntegerModel& model, const Dataset& data, Model* reference, int64_t batch) {
+  const PixelNormalization norm = data.normalization();
+  const auto& v = model.view();
+  const Shape sample = data.sample_shape();
+  if (sample != Shape{v.input_h, v.input_w, v.input_c})
+    throw Error("eval: the data's images are " + shape_to_string(sample) + " (HxWxC), the model blob expects " +
+                shape_to_string({v.input_h, v.input_w, v.input_c}));
+  BatchLoader loader(data, batch, false, false, 0, false);
+  loader.start_epoch(0);
+  Tensor images;
+  std::vector<int32_t> labels;
+  IntegerEval r;
+  const int64_t pixels = shape_elements(sample);
+  const int64_t channels = v.input_c;
+  while (loader.next(images, labels)) {
+    const int64_t n = images.dim(0);
+    std::vector<int32_t> predicted(static_cast<size_t>(n));
+    parallel_for(n, 4, [&](int64_t b, int64_t e) {
+      std::vector<uint8_t> raw(static_cast<size_t>(pixels));
+      for (int64_t i = b; i < e; ++i) {
+        const float* x = images.data() + i * pixels;
+        for (int64_t k = 0; k < pixels; ++k) {
+          const size_t c = static_cast<size_t>(k % channels);
+          raw[static_cast<size_t>(k)] = pixel_from_normalized(x[k], norm.mean.empty() ? 0.f : norm.mean[c],
+                                                              norm.std.empty() ? 1.f / 255.f : norm.std[c]);
+        }
+        const std::vector<int32_t> codes = model.run(raw.data());
+        predicted[static_cast<size_t>(i)] = static_cast<int32_t>(std::max_element(codes.begin(), codes.end()) - codes.begin());
+      }
+    });
+    std::vector<int32_t> ref_predicted;
+    if (reference) {
+      const Tensor& logits = reference->forward(images, false);
+      const int64_t k = logits.dim(1);
+      for (int64_t i = 0; i < n; ++i)
+        ref_predicted.push_back(static_cast<int32_t>(std::max_element(logits.data() + i * k, logits.data() + (i + 1) * k) -
+                                                     (logits.data() + i * k)));
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      r.correct += predicted[static_cast<size_t>(i)] == labels[static_cast<size_t>(i)];
+      if (reference) r.agree += predicted[static_cast<size_t>(i)] == ref_predicted[static_cast<size_t>(i)];
+    }
+    r.images += n;
+  }
+  return r;
+}
+
+}  // namespace
 
 int run_eval(const std::vector<std::string>& args) {
   po::options_description opts;
   opts.add(data_options());
   opts.add(thread_options());
   opts.add_options()
-      ("checkpoint", po::value<std::string>()->default_value("runs/default/float.mpqc"), "checkpoint (.mpqc)")
+      ("checkpoint", po::value<std::string>(), "checkpoint (.mpqc), float or fine-tuned (default runs/default/float.mpqc)")
+      ("model", po::value<std::string>(), "integer model blob (.mpqm): evaluates the integer-only path")
       ("split", po::value<std::string>()->default_value("test"), "validation or test")
       ("batch", po::value<int64_t>()->default_value(256), "batch size")
       ("json", "print JSON");
   po::variables_map vm;
-  if (!parse(args, opts, vm, "mpq eval [--checkpoint C] [--split validation|test] [--json]",
-             "Reports top-1 accuracy and mean loss of a float or fine-tuned (fake-quant) checkpoint\non one split of the data."))
+  if (!parse(args, opts, vm, "mpq eval [--checkpoint C] [--model M.mpqm] [--split validation|test] [--json]",
+             "Reports top-1 accuracy and mean loss of a float or fine-tuned (fake-quant) checkpoint,\n"
+             "or the accuracy of an integer model blob run by the freestanding runtime. Given both a\n"
+             "blob and the fine-tuned checkpoint it came from, also their top-1 agreement."))
     return 0;
   apply_thread_options(vm);
   Split split;
@@ -32,20 +96,56 @@ int run_eval(const std::vector<std::string>& args) {
   } catch (const Error& e) {
     throw UsageError(std::string("--split: ") + e.what());
   }
-  const std::string path = vm["checkpoint"].as<std::string>();
-  Checkpoint ckpt = load_checkpoint(path);
-  Model model = load_any_model(ckpt, path);
-  auto data = open_dataset(vm, split, ckpt.spec);
-  Timer timer;
-  EvalResult r = evaluate(model, *data, vm["batch"].as<int64_t>());
-  if (vm.count("json")) {
-    nlohmann::json out = {{"checkpoint", path}, {"model", ckpt.spec.to_string()}, {"kind", ckpt.meta_or("kind", "float")}, {"split", split_name(split)},
-                          {"accuracy", r.accuracy}, {"loss", r.loss}, {"images", r.images}, {"seconds", timer.seconds()}};
-    std::cout << out.dump(2) << "\n";
-  } else {
-    std::printf("%s on %s split: accuracy %.2f%% (%lld images), loss %.4f, %s\n", path.c_str(), split_name(split),
-                100 * r.accuracy, static_cast<long long>(r.images), r.loss, format_duration(timer.seconds()).c_str());
+  const bool has_blob = vm.count("model") > 0;
+  const std::string path = vm.count("checkpoint") ? vm["checkpoint"].as<std::string>()
+                                                  : (has_blob ? "" : "runs/default/float.mpqc");
+  std::unique_ptr<Checkpoint> ckpt;
+  std::unique_ptr<Model> model;
+  if (!path.empty()) {
+    ckpt = std::make_unique<Checkpoint>(load_checkpoint(path));
+    model = std::make_unique<Model>(load_any_model(*ckpt, path));
   }
+  ModelSpec spec;
+  std::unique_ptr<IntegerModel> blob;
+  if (has_blob) {
+    blob = std::make_unique<IntegerModel>(IntegerModel::load(vm["model"].as<std::string>()));
+    spec.in_channels = blob->view().input_c;
+    spec.in_height = blob->view().input_h;
+    spec.in_width = blob->view().input_w;
+  }
+  if (ckpt) spec = ckpt->spec;
+  auto data = open_dataset(vm, split, spec);
+  Timer timer;
+  nlohmann::json out = {{"split", split_name(split)}};
+  std::string text;
+  if (model && !has_blob) {
+    EvalResult r = evaluate(*model, *data, vm["batch"].as<int64_t>());
+    out.update({{"checkpoint", path}, {"model", ckpt->spec.to_string()}, {"kind", ckpt->meta_or("kind", "float")},
+                {"accuracy", r.accuracy}, {"loss", r.loss}, {"images", r.images}});
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "%s on %s split: accuracy %.2f%% (%lld images), loss %.4f", path.c_str(),
+                  split_name(split), 100 * r.accuracy, static_cast<long long>(r.images), r.loss);
+    text = buf;
+  } else {
+    IntegerEval r = evaluate_integer(*blob, *data, model.get(), vm["batch"].as<int64_t>());
+    const double acc = r.images ? static_cast<double>(r.correct) / static_cast<double>(r.images) : 0.0;
+    out.update({{"model", vm["model"].as<std::string>()}, {"path", "integer"}, {"accuracy", acc}, {"images", r.images}});
+    char buf[512];
+    std::snprintf(buf, sizeof buf, "%s (integer) on %s split: accuracy %.2f%% (%lld images)",
+                  vm["model"].as<std::string>().c_str(), split_name(split), 100 * acc, static_cast<long long>(r.images));
+    text = buf;
+    if (model) {
+      EvalResult f = evaluate(*model, *data, vm["batch"].as<int64_t>());
+      const double agreement = static_cast<double>(r.agree) / static_cast<double>(std::max<int64_t>(1, r.images));
+      out.update({{"checkpoint", path}, {"checkpoint_accuracy", f.accuracy}, {"top1_agreement", agreement}});
+      std::snprintf(buf, sizeof buf, "\n%s (%s) accuracy %.2f%%; top-1 agreement with the integer path %.2f%%",
+                    path.c_str(), ckpt->meta_or("kind", "float").c_str(), 100 * f.accuracy, 100 * agreement);
+      text += buf;
+    }
+  }
+  out["seconds"] = timer.seconds();
+  if (vm.count("json")) std::cout << out.dump(2) << "\n";
+  else std::printf("%s, %s\n", text.c_str(), format_duration(timer.seconds()).c_str());
   return 0;
 }
 

@@ -18,6 +18,8 @@ const Entry kCommands[] = {
     {"demo", mpq::cli::run_demo, "run the whole default pipeline end to end and print the results"},
     {"train", mpq::cli::run_train, "train a float model (default: MobileNetV1 0.25 on Fashion-MNIST)"},
     {"finetune", mpq::cli::run_finetune, "quantization-aware fine-tuning of a bit-width policy"},
+    {"export", mpq::cli::run_export, "fine-tuned checkpoint -> integer model blob (+ C source)"},
+    {"run", mpq::cli::run_run, "class scores of images through the integer model"},
     {"eval", mpq::cli::run_eval, "accuracy of a checkpoint on the validation or test split"},
     {"info", mpq::cli::run_info, "per-layer shapes, parameters and MACs of a model"},
     {"memory", mpq::cli::run_memory, "FLASH and RAM of a policy, per layer, against a board's budget"},
