@@ -7,6 +7,15 @@
 #include <cstddef>
 #include <cstdint>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define MPQ_ARENA_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define MPQ_ARENA_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define MPQ_ARENA_POISON(p, n) ((void)(p), (void)(n))
+#define MPQ_ARENA_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 namespace mpq::kernels::testing {
 
 // SplitMix64: small, fast, and identical on every target.
@@ -41,21 +50,31 @@ class CaseRng {
   uint64_t state_;
 };
 
-// Bump allocator over a caller's buffer; 8-byte aligned blocks.
+// Bump allocator over a caller's buffer; 8-byte aligned blocks. Under AddressSanitizer the
+// bytes between blocks are poisoned, so a kernel reading past one of its buffers fails.
 class Arena {
  public:
   Arena(uint8_t* base, size_t size) : base_(base), size_(size) {}
   // nullptr when the arena is exhausted.
   uint8_t* take(int64_t bytes) {
     const size_t start = (used_ + 7u) & ~static_cast<size_t>(7u);
-    if (bytes < 0 || start + static_cast<size_t>(bytes) > size_) return nullptr;
-    used_ = start + static_cast<size_t>(bytes);
+    if (bytes < 0 || start + static_cast<size_t>(bytes) + kRedzone > size_) return nullptr;
+    used_ = start + static_cast<size_t>(bytes) + kRedzone;
+    MPQ_ARENA_POISON(base_ + start + bytes, kRedzone);
     return base_ + start;
   }
-  void reset() { used_ = 0; }
+  void reset() {
+    MPQ_ARENA_UNPOISON(base_, size_);
+    used_ = 0;
+  }
   size_t used() const { return used_; }
 
  private:
+#if defined(__SANITIZE_ADDRESS__)
+  static constexpr size_t kRedzone = 16;
+#else
+  static constexpr size_t kRedzone = 0;
+#endif
   uint8_t* base_;
   size_t size_;
   size_t used_ = 0;
