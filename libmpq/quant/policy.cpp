@@ -33,7 +33,9 @@ Policy uniform_policy(const QuantGraph& graph, int w_bits, int a_bits) {
   p.spec = graph.spec;
   for (int op_index : graph.decision_ops) {
     const QOp& op = graph.ops[static_cast<size_t>(op_index)];
-    p.layers.push_back({op.name, qop_kind_name(op.kind), op.has_weights() ? w_bits : 0, a_bits});
+    // The logits stay 8-bit: at 4 or 2 bits most classes would tie on the same code.
+    const bool logits = op_index == static_cast<int>(graph.ops.size()) - 1;
+    p.layers.push_back({op.name, qop_kind_name(op.kind), op.has_weights() ? w_bits : 0, logits ? 8 : a_bits});
   }
   return p;
 }

@@ -30,7 +30,10 @@ struct Policy {
 
 bool is_valid_bits(int bits);  // 2, 4 or 8
 
-// Every weight tensor at w_bits, every activation at a_bits.
+// Every weight tensor at w_bits, every activation at a_bits except the logits (the
+// classifier's output), which stay 8-bit like the network input: with 16 or 4 output
+// levels most classes tie and top-1 accuracy collapses. A policy may still give the
+// classifier fewer output bits; the search never does.
 Policy uniform_policy(const QuantGraph& graph, int w_bits, int a_bits);
 
 std::string policy_to_json(const Policy& policy);

@@ -165,13 +165,14 @@ BOOST_AUTO_TEST_CASE(odd_channels_at_2_bits_pad_every_row_to_whole_bytes) {
   BOOST_TEST(r.ops[2].weight_bytes == 16u);
   BOOST_TEST(r.ops[4].weight_bytes == 8u);
   // Activations: the input is 8-bit (6x6x3 = 108); a pixel of 5 2-bit values takes 2
-  // bytes (6x6 -> 72, 3x3 -> 18), of 7 values 2 bytes (18), pool 2, logits 3 values 1.
+  // bytes (6x6 -> 72, 3x3 -> 18), of 7 values 2 bytes (18), pool 2; the logits stay
+  // 8-bit in uniform policies: 3 values, 3 bytes.
   BOOST_TEST(r.ops[0].input_bytes == 108u);
   BOOST_TEST(r.ops[0].output_bytes == 72u);
   BOOST_TEST(r.ops[1].output_bytes == 18u);
   BOOST_TEST(r.ops[2].output_bytes == 18u);
   BOOST_TEST(r.ops[3].output_bytes == 2u);
-  BOOST_TEST(r.ops[4].output_bytes == 1u);
+  BOOST_TEST(r.ops[4].output_bytes == 3u);
   BOOST_TEST(r.fixed_flash_bytes == fixed_flash(3));
   // 64 + 768 + 5 x 96 + 10 x 12 + (48 + 20 + 16 + 8) + 12 x (5 + 5 + 7 + 3).
   BOOST_TEST(r.flash_bytes == 1764u);
@@ -183,7 +184,7 @@ BOOST_AUTO_TEST_CASE(odd_channels_at_2_bits_pad_every_row_to_whole_bytes) {
   BOOST_TEST(r.ops[1].scratch_bytes == s_dw);
   BOOST_TEST(r.ops[2].scratch_bytes == s_pw);
   BOOST_TEST(r.ops[4].scratch_bytes == s_fc);
-  // Live at each step, every buffer rounded up to 4 bytes: 18 -> 20, 2 -> 4, 1 -> 4.
+  // Live at each step, every buffer rounded up to 4 bytes: 18 -> 20, 2 -> 4, 3 -> 4.
   const uint32_t live[] = {108 + 72 + align4(s1), 72 + 20 + align4(s_dw), 20 + 20 + align4(s_pw), 20 + 4,
                            4 + 4 + align4(s_fc)};
   uint32_t bound = 0;
