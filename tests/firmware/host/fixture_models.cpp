@@ -1,0 +1,60 @@
+#include "tests/firmware/host/fixture_models.hpp"
+
+#include <algorithm>
+
+#include "libmpq/export/convert_to_blob.hpp"
+#include "libmpq/nn/model_builders.hpp"
+#include "libmpq/quant/fake_quant_model.hpp"
+#include "libmpq/quant/fold_batch_norm.hpp"
+
+namespace mpq::firmware {
+
+namespace {
+// Training-mode passes that move BatchNorm's running statistics (momentum 0.1) to within
+// 0.9^40 = 1.5% of the calibration batch's: with the initial identity statistics the
+// random network's activations drift in scale until every layer saturates.
+constexpr int kBatchNormPasses = 40;
+}  // namespace
+
+std::vector<NamedPolicy> fixture_policies(const QuantGraph& graph) {
+  std::vector<NamedPolicy> out;
+  for (int bits : {8, 4, 2})
+    out.push_back({"w" + std::to_string(bits) + "a" + std::to_string(bits), uniform_policy(graph, bits, bits)});
+  Policy mixed = uniform_policy(graph, 8, 8);
+  static const int kWeightBits[] = {8, 4, 2};
+  static const int kActivationBits[] = {4, 8, 2, 4, 2};
+  for (size_t i = 0; i < mixed.layers.size(); ++i) {
+    LayerBits& layer = mixed.layers[i];
+    if (layer.w_bits != 0) layer.w_bits = kWeightBits[i % 3];
+    layer.a_bits = kActivationBits[i % 5];
+  }
+  mixed.layers.back().a_bits = 8;  // the logits, as uniform_policy and the search keep them
+  out.push_back({"mixed", mixed});
+  return out;
+}
+
+FixtureModel build_fixture_model(const ModelSpec& spec, const NamedPolicy& policy, const Tensor& calibration,
+                                 const PixelNormalization& normalization, uint64_t seed) {
+  Model float_model = build_model(spec, seed);
+  for (int pass = 0; pass < kBatchNormPasses; ++pass) float_model.forward(calibration, /*training=*/true);
+  Model folded = fold_batch_norm(float_model);
+
+  FakeQuantOptions options;
+  options.input_lo = 0.f;
+  options.input_hi = 0.f;
+  for (size_t c = 0; c < normalization.mean.size(); ++c) {
+    options.input_lo = std::min(options.input_lo, (0.f - normalization.mean[c]) / normalization.std[c]);
+    options.input_hi = std::max(options.input_hi, (1.f - normalization.mean[c]) / normalization.std[c]);
+  }
+  Model fake_quant = build_fake_quant_model(folded, policy.policy, options);
+  calibrate_quantizers(fake_quant, {calibration});
+
+  FixtureModel out;
+  out.name = policy.name;
+  out.policy = policy.policy;
+  out.blob = convert_to_blob(fake_quant, policy.policy, InputNormalization{normalization.mean, normalization.std});
+  for (const QOp& op : build_quant_graph(folded).ops) out.macs += op.macs();
+  return out;
+}
+
+}  // namespace mpq::firmware

@@ -1,0 +1,42 @@
+// The models of the firmware bit-exactness tests: the default architecture with random
+// weights (seeded), BatchNorm statistics from a few training-mode passes over real
+// images and activation grids calibrated on them, exported at four policies. Trained
+// weights are not needed to prove host == target: the integer path is the same
+// arithmetic whatever the weights are, and calibrated grids keep every layer's codes
+// spread over their range.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "libmpq/data/pixel_normalization.hpp"
+#include "libmpq/quant/policy.hpp"
+#include "tests/firmware/host/fixture_images.hpp"
+
+namespace mpq::firmware {
+
+struct NamedPolicy {
+  std::string name;  // a C identifier: w8a8, w4a4, w2a2, mixed
+  Policy policy;
+};
+
+// Uniform 8/8, 4/4, 2/2 (weights/activations; the logits stay 8-bit, as uniform_policy
+// keeps them) and one mixed policy: weight bits cycle 8, 4, 2 and activation bits
+// 4, 8, 2, 4, 2 over the decisions (logits 8-bit), so that the kernels meet many
+// input/weight/output combinations.
+std::vector<NamedPolicy> fixture_policies(const QuantGraph& graph);
+
+struct FixtureModel {
+  std::string name;
+  Policy policy;
+  std::vector<uint8_t> blob;
+  int64_t macs = 0;
+};
+
+// The exported blob of `policy` (what `mpq export` would write for such a checkpoint).
+// `calibration`: float inputs for the BN statistics and the activation grids.
+FixtureModel build_fixture_model(const ModelSpec& spec, const NamedPolicy& policy, const Tensor& calibration,
+                                 const PixelNormalization& normalization, uint64_t seed);
+
+}  // namespace mpq::firmware
