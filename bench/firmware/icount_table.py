@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Runs the kernel benchmark firmware under qemu-icount and prints instructions per MAC.
 
-usage: icount_table.py ELF MACHINE RUN_SH [--markdown]
+usage: icount_table.py ELF MACHINE RUN_SH [--markdown] [--model-table]
 
 The firmware prints "region <i> <layer> <bits> <macs>" per measured call; the plugin prints
 "icount region <i>: <count>" on stderr. Region 0 is the empty marker pair, whose count (the
-plugin's fixed overhead) is subtracted from the others.
+plugin's fixed overhead) is subtracted from the others. The default table has one row per
+layer and one column per bit combination, in instructions per MAC. --model-table reads
+model_bench.elf's regions (<model> <call> <macs>, call = load, fast or reference) and
+prints one row per model: instructions of load_model and of one inference with the fast
+and with the reference kernels, and per MAC.
 """
 import re
 import subprocess
@@ -29,6 +33,9 @@ def main():
     if set(regions) != set(counts):
         sys.exit("icount_table: %d regions printed but %d counted" % (len(regions), len(counts)))
     overhead = counts[0]
+    if "--model-table" in sys.argv[4:]:
+        print_model_table(regions, counts, overhead, machine)
+        return
     layers, combos, table = [], [], {}
     for i in sorted(regions)[1:]:
         layer, bits, macs = regions[i]
@@ -52,6 +59,26 @@ def main():
         else:
             print("%-28s" % layer + "".join("%12s" % cell for cell in cells))
     print("(machine %s; marker overhead %d instructions subtracted)" % (machine, overhead))
+
+
+def print_model_table(regions, counts, overhead, machine):
+    models, cells = [], {}
+    for i in sorted(regions)[1:]:
+        model, call, macs = regions[i]
+        if model not in models:
+            models.append(model)
+        cells[model, call] = (counts[i] - overhead, macs)
+    print("| model | MACs | load_model | inference (fast kernels) | per MAC | inference (reference kernels) | per MAC |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for model in models:
+        load, macs = cells.get((model, "load"), (0, 0))
+        fast, _ = cells.get((model, "fast"), (0, 0))
+        ref, _ = cells.get((model, "reference"), (0, 0))
+        per_mac = lambda n: "%.2f" % (n / macs) if macs else "-"
+        print("| %s | %s | %s | %s | %s | %s | %s |" % (model, "{:,}".format(macs), "{:,}".format(load),
+                                                       "{:,}".format(fast), per_mac(fast), "{:,}".format(ref),
+                                                       per_mac(ref)))
+    print("(machine %s; instructions; marker overhead %d subtracted)" % (machine, overhead))
 
 
 if __name__ == "__main__":

@@ -170,12 +170,20 @@ int run(int argc, char** argv) {
   Model float_model = build_model(spec, kWeightSeed);
   const QuantGraph graph = build_quant_graph(fold_batch_norm(float_model));
   write_images(out_dir, test_images);
-  std::string manifest;
+  std::string manifest, includes, list;
   for (const NamedPolicy& policy : fixture_policies(graph)) {
-    write_model(out_dir, build_fixture_model(spec, policy, calibration, normalization, kWeightSeed), test_images);
+    const FixtureModel fixture = build_fixture_model(spec, policy, calibration, normalization, kWeightSeed);
+    write_model(out_dir, fixture, test_images);
     manifest += policy.name + "\n";
+    includes += "#include \"" + policy.name + "/model_" + policy.name + ".h\"\n";
+    list += " \\\n  X(model_" + policy.name + ", \"" + policy.name + "\", " + std::to_string(fixture.macs) + "u)";
   }
   write_if_changed(out_dir + "/manifest.txt", manifest);
+  // Every model at once, for firmware that runs them all (bench/firmware/model_bench.cpp).
+  write_if_changed(out_dir + "/fixture_models.h",
+                   std::string(kGenerated) + "#ifndef MPQ_FIXTURE_MODELS_H\n#define MPQ_FIXTURE_MODELS_H\n\n" + includes +
+                       "\n// X(blob symbol, name, MACs per inference) for each model.\n#define MPQ_FIXTURE_MODELS(X)" +
+                       list + "\n\n#endif\n");
   std::printf("%s: %d files written (the others were up to date)\n", out_dir.c_str(), g_written);
   return 0;
 }
