@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The Cortex-M firmware stage of the tests (tools/test.sh runs it after the host tests):
+#  1. builds the host tree (tools/build.sh) and writes the model fixtures with it
+#     (tests/firmware/host: the default model at uniform 8/4/2 bits and a mixed policy,
+#     real Fashion-MNIST test images, the host runtime's outputs) into build-fw-fixtures/;
+#  2. per core, configures (once) a bare-metal build with those fixtures, builds it and
+#     runs its tests under QEMU: the kernel firmware tests and one firmware per model that
+#     must print exactly the host's lines (build-m4: Cortex-M4F on mps2-an386, build-m7:
+#     Cortex-M7 on mps2-an500);
+#  3. builds examples/mcu-app (libmpq as a subproject, linking libmpq_fw) into
+#     build-example-m4 and runs it under QEMU.
+# Test results land in each build dir's meson-logs/testlog.json (tools/test.sh counts them).
+# Exit status 1 if any step failed; every stage runs regardless.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+fixtures=$root/build-fw-fixtures
+jobs=${MPQ_FIRMWARE_JOBS:-2}
+status=0
+
+step() {  # step DESCRIPTION COMMAND...: runs it, reports a failure, never exits
+  local what=$1
+  shift
+  if ! "$@"; then
+    echo "firmware-test: FAILED: $what" >&2
+    status=1
+    return 1
+  fi
+}
+
+quietly() {  # quietly COMMAND...: its output only when it fails
+  local log
+  log=$(mktemp)
+  if "$@" >"$log" 2>&1; then rm -f "$log"; else cat "$log"; rm -f "$log"; return 1; fi
+}
+
+# test_build_dir DIR SOURCE CORE_CROSS_FILE OPTIONS...: set up (once) or reconfigure with
+# OPTIONS, build, test.
+test_build_dir() {
+  local dir=$1 source=$2 core=$3
+  shift 3
+  local log=$dir/meson-logs/testlog.json
+  rm -f "$log"  # never count a previous run's results
+  echo "firmware-test: $dir"
+  if [ -f "$dir/build.ninja" ]; then
+    step "configure $dir" quietly meson setup --reconfigure "$dir" "$source" "$@"
+  else
+    step "set up $dir" quietly meson setup "$dir" "$source" --cross-file cross/arm-none-eabi.ini \
+      --cross-file "$core" "$@"
+  fi && step "build $dir" quietly ninja -C "$dir" -j "$jobs" && {
+    step "test $dir" meson test -C "$dir" --num-processes "$jobs" --print-errorlogs
+    return
+  }
+  # No tests ran: leave one failed result where tools/test.sh counts them.
+  mkdir -p "$dir/meson-logs"
+  echo '{"name": "firmware-test: set up and build '"$dir"'", "result": "FAIL"}' >"$log"
+}
+
+command -v arm-none-eabi-g++ >/dev/null && command -v qemu-system-arm >/dev/null || {
+  echo "firmware-test: arm-none-eabi-g++ or qemu-system-arm missing (tools/install-deps.sh installs them)" >&2
+  exit 1
+}
+step "host build" quietly bash tools/build.sh || exit 1
+step "fixtures" build/tests/firmware/host/mpq_firmware_fixtures "$fixtures" || exit 1
+
+for core in m4:cortex-m4f m7:cortex-m7; do
+  test_build_dir "build-${core%%:*}" . "cross/${core#*:}.ini" -Dfirmware_fixtures="$fixtures"
+done
+
+# The example project, as a user builds it: their model's C source and its exact arena.
+arena=$(sed -n 's/^#define MPQ_MODEL_ARENA_BYTES \([0-9]*\)u$/\1/p' "$fixtures/w4a4/firmware_model.h")
+test_build_dir build-example-m4 examples/mcu-app cross/cortex-m4f.ini \
+  -Dmodel="$fixtures/w4a4/model_w4a4.c" -Darena_bytes="${arena:-65536}"
+
+[ "$status" -eq 0 ] && echo "firmware-test: all stages passed" || echo "firmware-test: some stages failed" >&2
+exit "$status"
