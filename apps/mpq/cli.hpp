@@ -43,6 +43,7 @@ int run_eval(const std::vector<std::string>& args);
 int run_finetune(const std::vector<std::string>& args);
 int run_export(const std::vector<std::string>& args);
 int run_run(const std::vector<std::string>& args);
+int run_search(const std::vector<std::string>& args);
 int run_memory(const std::vector<std::string>& args);
 int run_bench(const std::vector<std::string>& args);
 int run_demo(const std::vector<std::string>& args);

@@ -17,18 +17,6 @@ namespace mpq::cli {
 po::options_description training_options(const TrainOptions& d);
 TrainOptions read_training_options(const po::variables_map& vm, TrainOptions o);
 
-namespace {
-std::string join_floats(const std::vector<float>& v) {
-  std::string s;
-  char buf[32];
-  for (float x : v) {
-    std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(x));
-    s += (s.empty() ? "" : ",") + std::string(buf);
-  }
-  return s;
-}
-}  // namespace
-
 int run_finetune(const std::vector<std::string>& args) {
   po::options_description opts;
   opts.add(policy_options());
@@ -67,10 +55,7 @@ int run_finetune(const std::vector<std::string>& args) {
   trainer.extra_meta["policy"] = policy_to_json(policy);
   trainer.extra_meta["source"] = float_path;
   trainer.extra_meta["per_tensor_weights"] = per_tensor ? "1" : "0";
-  // How raw pixels become the input: the exporter's input look-up table needs it.
-  const PixelNormalization norm = train->normalization();
-  trainer.extra_meta["input_mean"] = join_floats(norm.mean);
-  trainer.extra_meta["input_std"] = join_floats(norm.std);
+  add_input_normalization(*train, trainer.extra_meta);
   const bool resuming = vm.count("resume") && file_exists(options.checkpoint_path);
   if (resuming) {
     Checkpoint ckpt = load_checkpoint(options.checkpoint_path);

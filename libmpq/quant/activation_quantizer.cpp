@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "libmpq/core/error.hpp"
+#include "libmpq/quant/fast_round.hpp"
 #include "libmpq/tensor/parallel.hpp"
 
 namespace mpq {
@@ -29,21 +30,35 @@ void ActivationQuantizer::start_observing() {
   observing_ = true;
   observed_lo_ = std::numeric_limits<float>::infinity();
   observed_hi_ = -std::numeric_limits<float>::infinity();
+  samples_.clear();
 }
 
 void ActivationQuantizer::finish_observing() {
   require(observing_, "activation quantizer: finish_observing without start_observing");
   observing_ = false;
-  if (observed_lo_ > observed_hi_) return;  // saw nothing: keep the current grid
-  set_from_observed(observed_lo_, observed_hi_);
+  if (observed_lo_ <= observed_hi_) set_from_observed(observed_lo_, observed_hi_);
+  samples_.clear();
+  samples_.shrink_to_fit();
 }
 
-void ActivationQuantizer::record_range(const Tensor& input) {
-  const float* x = input.data();
-  for (int64_t i = 0; i < input.size(); ++i) {
+void ActivationQuantizer::record_range(const Tensor& values) {
+  const float* x = values.data();
+  for (int64_t i = 0; i < values.size(); ++i) {
     observed_lo_ = std::min(observed_lo_, x[i]);
     observed_hi_ = std::max(observed_hi_, x[i]);
   }
+  // At most 4096 evenly spaced values per batch, 16384 in all.
+  const int64_t step = std::max<int64_t>(1, values.size() / 4096);
+  for (int64_t i = 0; i < values.size() && samples_.size() < 16384; i += step) samples_.push_back(x[i]);
+}
+
+double ActivationQuantizer::sample_error(const QuantGrid& grid) const {
+  double e = 0;
+  for (float v : samples_) {
+    const double d = static_cast<double>(grid.quantize(v)) - v;
+    e += d * d;
+  }
+  return samples_.empty() ? 0.0 : e / static_cast<double>(samples_.size());
 }
 
 void ActivationQuantizer::fake_quantize(const Tensor& input, Tensor& output) {
@@ -53,13 +68,17 @@ void ActivationQuantizer::fake_quantize(const Tensor& input, Tensor& output) {
   const float* x = input.data();
   float* y = output.data();
   uint8_t* m = mask_.data();
-  const float inv = 1.f / g.scale, lo = static_cast<float>(g.qmin), hi = static_cast<float>(g.qmax);
-  const float zp = static_cast<float>(g.zero_point);
+  const float inv = 1.f / g.scale;
+  // Codes relative to the zero point, so that rounding x / scale is the whole work.
+  const float lo = static_cast<float>(g.qmin - g.zero_point), hi = static_cast<float>(g.qmax - g.zero_point);
+  const float scale = g.scale;
   parallel_for(input.size(), 16384, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
-      const float q = std::nearbyint(x[i] * inv) + zp;
-      m[i] = q >= lo && q <= hi;
-      y[i] = (std::min(std::max(q, lo), hi) - zp) * g.scale;
+      // Clamped first: round_small needs |v| < 2^22.
+      const float v = std::min(std::max(x[i] * inv, lo - 1.f), hi + 1.f);
+      const float r = round_small(v);
+      m[i] = r >= lo && r <= hi;
+      y[i] = std::min(std::max(r, lo), hi) * scale;
     }
   });
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "libmpq/nn/layer.hpp"
 
@@ -41,8 +42,29 @@ class ActivationQuantizer : public Layer {
   explicit ActivationQuantizer(int bits);
   // Rounds `input` to grid() into `output`; fills mask_ (1 where the gradient passes).
   void fake_quantize(const Tensor& input, Tensor& output);
-  void record_range(const Tensor& input);
+  // Records the range of `values` (what the float function outputs) and keeps a
+  // deterministic subsample of them for choosing the clip.
+  void record_range(const Tensor& values);
   virtual void set_from_observed(float lo, float hi) = 0;
+  // Mean squared error of rounding the recorded samples to `grid`.
+  double sample_error(const QuantGrid& grid) const;
+  // The fraction f of {1.00, 0.95, ..., 0.30} whose make_grid(f) rounds the samples
+  // with the least squared error (MSE calibration: clipping outliers buys resolution).
+  template <class MakeGrid>
+  float best_clip_fraction(MakeGrid make_grid) const {
+    float best_f = 1.f;
+    double best_e = -1;
+    for (int k = 0; k <= 14; ++k) {
+      const float f = 1.f - 0.05f * static_cast<float>(k);
+      const double e = sample_error(make_grid(f));
+      if (best_e < 0 || e < best_e) {
+        best_e = e;
+        best_f = f;
+      }
+    }
+    return best_f;
+  }
+  std::vector<float> samples_;
 
   int bits_;
   bool observing_ = false;

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "libmpq/quant/fast_round.hpp"
+
 namespace mpq {
 
 PactQuantizer::PactQuantizer(int bits, float alpha_init, float cap)
@@ -30,15 +32,23 @@ QuantGrid PactQuantizer::grid() const {
   return g;
 }
 
-void PactQuantizer::set_from_observed(float, float hi) { alpha.value[0] = std::min(std::max(hi, 1e-3f), cap_); }
+void PactQuantizer::set_from_observed(float, float hi) {
+  const float top = std::min(std::max(hi, 1e-3f), cap_);
+  const float f = best_clip_fraction([&](float k) {
+    QuantGrid g = grid();
+    g.scale = k * top / static_cast<float>(g.qmax);
+    return g;
+  });
+  alpha.value[0] = f * top;
+}
 
 void PactQuantizer::forward(const std::vector<const Tensor*>& inputs, Tensor& output, bool) {
   const Tensor& x = *inputs[0];
   if (observing_) {
     // Calibration runs the float function this quantizer replaces: a (capped) ReLU.
-    record_range(x);
     output.resize(x.shape());
     for (int64_t i = 0; i < x.size(); ++i) output[i] = std::min(std::max(x[i], 0.f), cap_);
+    record_range(output);
     mask_.assign(static_cast<size_t>(x.size()), 1);
     return;
   }
@@ -63,7 +73,7 @@ void PactQuantizer::backward(const std::vector<const Tensor*>& inputs, const Ten
     } else if (v <= 0.f) {
       if (gx) (*gx)[i] = 0.f;
     } else {
-      d_alpha += static_cast<double>(g) * std::nearbyint(v * inv_s) / n;
+      d_alpha += static_cast<double>(g) * round_small(v * inv_s) / n;  // 0 < v < a: v * inv_s < n
       if (gx) (*gx)[i] = g;
     }
   }

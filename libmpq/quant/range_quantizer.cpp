@@ -41,7 +41,11 @@ std::string RangeQuantizer::describe() const {
 QuantGrid RangeQuantizer::grid() const { return asymmetric_grid(bits_, range_[0], range_[1]); }
 
 void RangeQuantizer::set_from_observed(float lo, float hi) {
-  if (!frozen_) set_range(lo, hi);
+  if (frozen_) return;
+  lo = std::min(lo, 0.f);
+  hi = std::max(hi, 0.f);
+  const float f = best_clip_fraction([&](float k) { return asymmetric_grid(bits_, k * lo, k * hi); });
+  set_range(f * lo, f * hi);
 }
 
 void RangeQuantizer::forward(const std::vector<const Tensor*>& inputs, Tensor& output, bool training) {

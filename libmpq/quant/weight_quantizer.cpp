@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "libmpq/core/error.hpp"
+#include "libmpq/quant/fast_round.hpp"
 #include "libmpq/tensor/parallel.hpp"
 
 namespace mpq {
@@ -12,8 +13,22 @@ int32_t weight_code_max(int bits) { return (1 << (bits - 1)) - 1; }
 
 int32_t weight_code(float w, float scale, int bits) {
   const float m = static_cast<float>(weight_code_max(bits));
-  return static_cast<int32_t>(std::min(std::max(std::nearbyint(w / scale), -m), m));
+  return static_cast<int32_t>(std::min(std::max(round_small(std::min(std::max(w / scale, -m - 1.f), m + 1.f)), -m), m));
 }
+
+namespace {
+// Squared error of quantizing w[0..n) with `scale` (codes clamped to +-m).
+double rounding_error(const float* w, int64_t n, float scale, float m) {
+  const float inv = 1.f / scale;
+  float error = 0.f;
+  for (int64_t i = 0; i < n; ++i) {
+    const float q = std::min(std::max(round_small(std::min(std::max(w[i] * inv, -m - 1.f), m + 1.f)), -m), m);
+    const float d = q * scale - w[i];
+    error += d * d;
+  }
+  return error;
+}
+}  // namespace
 
 float choose_weight_scale(const float* w, int64_t n, int bits) {
   float max_abs = 0.f;
@@ -25,11 +40,7 @@ float choose_weight_scale(const float* w, int64_t n, int bits) {
   double best_error = -1;
   for (int step = 0; step <= 14; ++step) {
     const float scale = max_abs * (1.f - 0.05f * static_cast<float>(step)) / qmax;
-    double error = 0;
-    for (int64_t i = 0; i < n; ++i) {
-      const double d = static_cast<double>(weight_code(w[i], scale, bits)) * scale - w[i];
-      error += d * d;
-    }
+    const double error = rounding_error(w, n, scale, qmax);
     if (best_error < 0 || error < best_error) {
       best_error = error;
       best_scale = scale;
@@ -51,7 +62,9 @@ void fake_quantize_weights(const Tensor& w, int bits, bool per_tensor, Tensor& o
       float& s = scales[static_cast<size_t>(c)];
       if (!per_tensor) s = choose_weight_scale(src, per_channel, bits);
       float* dst = out.data() + c * per_channel;
-      for (int64_t k = 0; k < per_channel; ++k) dst[k] = static_cast<float>(weight_code(src[k], s, bits)) * s;
+      const float m = static_cast<float>(weight_code_max(bits)), inv = 1.f / s;
+      for (int64_t k = 0; k < per_channel; ++k)
+        dst[k] = std::min(std::max(round_small(std::min(std::max(src[k] * inv, -m - 1.f), m + 1.f)), -m), m) * s;
     }
   });
 }

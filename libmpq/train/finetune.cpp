@@ -1,6 +1,7 @@
 #include "libmpq/train/finetune.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "libmpq/core/error.hpp"
 #include "libmpq/data/batch_loader.hpp"
@@ -76,6 +77,21 @@ Model load_fake_quant_model(const Checkpoint& ckpt, const std::string& what) {
   Model fq = build_fake_quant_model_for(ckpt.spec, policy_of(ckpt, what), options);
   restore_model(ckpt, fq, what);
   return fq;
+}
+
+void add_input_normalization(const Dataset& data, std::map<std::string, std::string>& meta) {
+  const PixelNormalization norm = data.normalization();
+  auto join = [](const std::vector<float>& v) {
+    std::string s;
+    char buf[32];
+    for (float x : v) {
+      std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(x));
+      s += (s.empty() ? "" : ",") + std::string(buf);
+    }
+    return s;
+  };
+  meta["input_mean"] = join(norm.mean);
+  meta["input_std"] = join(norm.std);
 }
 
 Model load_any_model(const Checkpoint& ckpt, const std::string& what) {

@@ -30,6 +30,10 @@ Model prepare_fake_quant_model(const Checkpoint& float_ckpt, const std::string& 
 Model load_fake_quant_model(const Checkpoint& ckpt, const std::string& what);
 Policy policy_of(const Checkpoint& ckpt, const std::string& what);
 
+// Records how raw pixels become the input ("input_mean", "input_std": comma-separated
+// per channel) in checkpoint metadata: the exporter's input look-up table needs it.
+void add_input_normalization(const Dataset& data, std::map<std::string, std::string>& meta);
+
 // Loads a float or fine-tuned checkpoint as a runnable model (eval uses it).
 Model load_any_model(const Checkpoint& ckpt, const std::string& what);
 

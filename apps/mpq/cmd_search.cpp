@@ -1,0 +1,256 @@
+// mpq search: the DDPG mixed-precision search under FLASH and RAM budgets, its baselines,
+// the final fine-tunes and the report.
+#include <cstdio>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli.hpp"
+#include "data_options.hpp"
+#include "libmpq/core/atomic_file.hpp"
+#include "libmpq/core/timer.hpp"
+#include "libmpq/data/dataset_subset.hpp"
+#include "libmpq/mcu/board.hpp"
+#include "libmpq/mcu/byte_size.hpp"
+#include "libmpq/nn/model_builders.hpp"
+#include "libmpq/search/baselines.hpp"
+#include "libmpq/search/policy_search.hpp"
+#include "libmpq/search/search_report.hpp"
+#include "libmpq/tensor/parallel.hpp"
+#include "libmpq/train/finetune.hpp"
+#include "search_final.hpp"
+
+namespace mpq::cli {
+
+namespace {
+
+// The built-in default budget: for the default model, uniform 8-bit fits neither FLASH
+// (241 KiB) nor RAM (24 KiB); only 2-bit weights fit the FLASH.
+constexpr const char* kDefaultFlash = "128KiB";
+constexpr const char* kDefaultRam = "16KiB";
+
+uint64_t size_option(const po::variables_map& vm, const char* name, const std::string& fallback) {
+  const std::string text = vm.count(name) ? vm[name].as<std::string>() : fallback;
+  try {
+    return parse_byte_size(text, std::string("--") + name);
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
+}
+
+MemoryBudget read_search_budget(const po::variables_map& vm) {
+  MemoryBudget b;
+  if (vm.count("board")) {
+    const Board board = find_board(vm["board"].as<std::string>());
+    b.flash = board.flash_budget();
+    b.ram = board.ram_budget();
+    b.source = board.name;
+  } else {
+    b.flash = size_option(vm, "flash", kDefaultFlash);
+    b.ram = size_option(vm, "ram", kDefaultRam);
+    b.source = "--flash " + (vm.count("flash") ? vm["flash"].as<std::string>() : kDefaultFlash) + " --ram " +
+               (vm.count("ram") ? vm["ram"].as<std::string>() : kDefaultRam);
+    return b;
+  }
+  if (vm.count("flash")) {
+    b.flash = size_option(vm, "flash", "");
+    b.source += " --flash " + vm["flash"].as<std::string>();
+  }
+  if (vm.count("ram")) {
+    b.ram = size_option(vm, "ram", "");
+    b.source += " --ram " + vm["ram"].as<std::string>();
+  }
+  return b;
+}
+
+std::string slug(const std::string& name) {
+  std::string s;
+  for (char c : name) s += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
+  return s;
+}
+
+}  // namespace
+
+int run_search(const std::vector<std::string>& args) {
+  po::options_description opts;
+  opts.add(data_options());
+  opts.add(thread_options());
+  const SearchOptions sd;
+  const EvalOptions ed;
+  opts.add_options()
+      ("checkpoint", po::value<std::string>()->default_value("runs/default/float.mpqc"), "float checkpoint")
+      ("board", po::value<std::string>(), "board profile (data/boards): its FLASH and RAM budgets")
+      ("flash", po::value<std::string>(), "FLASH budget, e.g. 2MB (default 128KiB without --board)")
+      ("ram", po::value<std::string>(), "RAM budget, e.g. 512kB (default 16KiB without --board)")
+      ("episodes", po::value<int64_t>()->default_value(sd.episodes), "DDPG episodes, warm-up included")
+      ("warmup", po::value<int64_t>()->default_value(sd.warmup), "warm-up episodes of random actions")
+      ("random-search", po::value<int64_t>()->default_value(-1), "random-search evaluations (-1: as many as episodes)")
+      ("seed", po::value<uint64_t>()->default_value(sd.seed), "seed of the agent and the random search")
+      ("finetune-batches", po::value<int64_t>()->default_value(ed.finetune_batches), "short fine-tune per candidate: batches")
+      ("finetune-batch", po::value<int64_t>()->default_value(ed.batch_size), "short fine-tune batch size")
+      ("val-images", po::value<int64_t>()->default_value(ed.val_images), "validation images scoring each candidate")
+      ("final-epochs", po::value<int64_t>()->default_value(1), "final fine-tune epochs of every compared policy (0: none)")
+      ("shrunk-epochs", po::value<int64_t>()->default_value(5), "float training epochs of the shrunk 8-bit baseline")
+      ("no-shrunk", "skip the shrunk 8-bit model baseline (it trains a new float model)")
+      ("out", po::value<std::string>()->default_value("runs/default/search"), "output folder")
+      ("resume", "continue a killed search in --out")
+      ("json", "print the final table as JSON");
+  po::variables_map vm;
+  if (!parse(args, opts, vm, "mpq search [--checkpoint C] [--board B | --flash X --ram Y] [--episodes N] [--out DIR]",
+             "Searches 2/4/8 bits for every weight and activation tensor with a DDPG agent (HAQ,\n"
+             "adapted to MCUs) so that the model fits the FLASH and RAM budgets, rewarded by\n"
+             "validation accuracy after a short fake-quant fine-tune. Then compares the best policy\n"
+             "with every fitting uniform policy, the rule-based policy, random search and a shrunk\n"
+             "8-bit model, each after the same final fine-tune. Writes policy.json, episodes.csv,\n"
+             "report.md, report.json and search.svg to --out; checkpoints after every episode."))
+    return 0;
+  apply_thread_options(vm);
+  const std::string float_path = vm["checkpoint"].as<std::string>();
+  const Checkpoint float_ckpt = load_checkpoint(float_path);
+  if (float_ckpt.meta_or("kind", "float") != "float")
+    throw Error(float_path + ": is a '" + float_ckpt.meta_or("kind", "") + "' checkpoint; the search starts from a float one");
+  const MemoryBudget budget = read_search_budget(vm);
+  const std::string out = vm["out"].as<std::string>();
+  const bool json = vm.count("json") > 0;
+
+  SearchOptions so;
+  so.episodes = vm["episodes"].as<int64_t>();
+  so.warmup = vm["warmup"].as<int64_t>();
+  so.random_search = vm["random-search"].as<int64_t>();
+  so.seed = vm["seed"].as<uint64_t>();
+  so.state_path = out + "/search.state";
+  if (so.episodes < 1) throw UsageError("--episodes: expected at least 1");
+  if (so.warmup < 0 || so.warmup > so.episodes) throw UsageError("--warmup: expected 0..episodes");
+  EvalOptions eo;
+  eo.finetune_batches = vm["finetune-batches"].as<int64_t>();
+  eo.batch_size = vm["finetune-batch"].as<int64_t>();
+  eo.val_images = vm["val-images"].as<int64_t>();
+  if (eo.finetune_batches < 0 || eo.batch_size < 1 || eo.val_images < 1)
+    throw UsageError("--finetune-batches >= 0, --finetune-batch >= 1 and --val-images >= 1 expected");
+  const int64_t final_epochs = vm["final-epochs"].as<int64_t>();
+
+  Model float_model = build_model(float_ckpt.spec, 1);
+  restore_model(float_ckpt, float_model, float_path);
+  const QuantGraph graph = build_quant_graph(float_model);
+  const SearchSpace space(graph);
+  auto train = open_dataset(vm, Split::train, float_ckpt.spec);
+  auto val = open_dataset(vm, Split::validation, float_ckpt.spec);
+  auto test = open_dataset(vm, Split::test, float_ckpt.spec);
+  PolicyEvaluator evaluator(float_ckpt, float_path, *train, *val, eo);
+  PolicySearch search(space, budget, evaluator, so);  // throws when the budget is impossible
+
+  const bool state_exists = file_exists(so.state_path);
+  if (state_exists && !vm.count("resume"))
+    throw UsageError(so.state_path + " exists: pass --resume to continue that search or choose another --out");
+  make_parent_directories(so.state_path);
+  if (state_exists) search.resume();
+
+  SearchSummary summary;
+  summary.model = float_ckpt.spec.to_string();
+  summary.budget_source = budget.source;
+  summary.flash_budget = budget.flash;
+  summary.ram_budget = budget.ram;
+  summary.episodes = so.episodes;
+  summary.warmup = so.warmup;
+  summary.random_evaluations = so.random_search < 0 ? so.episodes : so.random_search;
+  summary.float_val_accuracy = evaluate(float_model, *val).accuracy;
+  summary.float_test_accuracy = evaluate(float_model, *test).accuracy;
+  if (!json)
+    std::printf("search: %s under %s (FLASH %s, RAM %s), %zu steps per episode, %lld + %lld episodes, %d threads%s\n",
+                summary.model.c_str(), budget.source.c_str(), format_bytes(budget.flash).c_str(),
+                format_bytes(budget.ram).c_str(), space.steps.size(), static_cast<long long>(so.episodes),
+                static_cast<long long>(summary.random_evaluations), thread_count(),
+                state_exists ? (", resuming after episode " + std::to_string(search.records().size())).c_str() : "");
+
+  // Phase 1 and 2: the agent, then random search.
+  Timer timer;
+  int64_t done_before = static_cast<int64_t>(search.records().size());
+  double best = -1;
+  for (const auto& r : search.records())
+    if (r.phase != "random") best = std::max(best, r.accuracy);
+  search.run([&](const EpisodeRecord& r) {
+    if (r.phase != "random") best = std::max(best, r.accuracy);
+    const int64_t done = r.episode + 1;
+    const double per = timer.seconds() / static_cast<double>(done - done_before);
+    if (!json && (done % 10 == 0 || done == search.total_episodes() || done - done_before <= 3)) {
+      std::printf("episode %lld/%lld [%s] acc %.2f%% best %.2f%%  FLASH %u B RAM %u B  %.1f s/episode  ETA %s\n",
+                  static_cast<long long>(done), static_cast<long long>(search.total_episodes()), r.phase.c_str(),
+                  100 * r.accuracy, 100 * best, r.flash, r.ram, per,
+                  format_duration(per * static_cast<double>(search.total_episodes() - done)).c_str());
+      std::fflush(stdout);
+    }
+    if (done % 25 == 0) write_file_atomically(out + "/episodes.csv", episodes_csv(search.records()));
+  });
+  write_file_atomically(out + "/episodes.csv", episodes_csv(search.records()));
+  if (!json && evaluator.evaluations() > 0)
+    std::printf("time in evaluations this run: %.1f s preparing + calibrating, %.1f s fine-tuning, %.1f s validating "
+                "(%lld evaluations); the rest is the agent and budget enforcement\n",
+                evaluator.prepare_seconds(), evaluator.finetune_seconds(), evaluator.validate_seconds(),
+                static_cast<long long>(evaluator.evaluations()));
+  for (const auto& r : search.records()) summary.search_seconds += r.seconds;
+  summary.unique_evaluations = static_cast<int64_t>(evaluator.cache().size());
+
+  // The compared policies, each scored like the search's candidates and then fine-tuned.
+  std::vector<std::pair<FinalResult, Policy>> rows;
+  auto add_row = [&](const std::string& name, const Policy& p) {
+    FinalResult r;
+    r.name = name;
+    r.search_accuracy = evaluator.accuracy(p);
+    rows.emplace_back(r, p);
+  };
+  add_row("searched (DDPG)", search.best_policy("agent"));
+  save_policy(out + "/policy.json", search.best_policy("agent"));
+  if (summary.random_evaluations > 0) add_row("random search", search.best_policy("random"));
+  add_row("rule-based (memory-driven)", rule_based_policy(graph, budget));
+  for (const auto& u : fitting_uniform_policies(graph, budget)) add_row(u.name, u.policy);
+
+  std::vector<FinalResult> results;
+  for (auto& [row, policy] : rows) {
+    if (!json) std::printf("final fine-tune (%lld epoch%s): %s\n", static_cast<long long>(final_epochs),
+                           final_epochs == 1 ? "" : "s", row.name.c_str());
+    std::fflush(stdout);
+    final_finetune(float_ckpt, float_path, policy, *train, *val, *test, final_epochs,
+                   out + "/final/" + slug(row.name) + ".mpqc", row);
+    results.push_back(row);
+  }
+  if (!vm.count("no-shrunk")) {
+    // The paper's comparison: shrink the model until 8 bits fit, train it the same way.
+    std::vector<int64_t> sizes{float_ckpt.spec.in_height};
+    if (float_ckpt.spec.in_height > 28 && float_ckpt.spec.in_channels == 1) sizes.push_back(28);
+    const ModelSpec shrunk = largest_fitting_8bit_model(float_ckpt.spec, sizes, budget);
+    if (!json) std::printf("shrunk 8-bit baseline: training %s for %lld epochs\n", shrunk.to_string().c_str(),
+                           static_cast<long long>(vm["shrunk-epochs"].as<int64_t>()));
+    std::fflush(stdout);
+    auto strain = open_dataset(vm, Split::train, shrunk);
+    auto sval = open_dataset(vm, Split::validation, shrunk);
+    auto stest = open_dataset(vm, Split::test, shrunk);
+    TrainOptions to;
+    to.epochs = vm["shrunk-epochs"].as<int64_t>();
+    const std::string spath = out + "/shrunk/float.mpqc";
+    make_parent_directories(spath);
+    const Checkpoint sckpt = train_float(shrunk, *strain, *sval, to, spath);
+    Model sm = build_model(shrunk, 1);
+    FinalResult row;
+    row.name = "shrunk model, uniform 8-bit";
+    final_finetune(sckpt, spath, uniform_policy(build_quant_graph(sm), 8, 8), *strain, *sval, *stest, final_epochs,
+                   out + "/final/shrunk-w8a8.mpqc", row);
+    results.push_back(row);
+  }
+
+  write_file_atomically(out + "/report.md", report_markdown(summary, results));
+  write_file_atomically(out + "/report.json", report_json(summary, results));
+  write_file_atomically(out + "/search.svg", search_svg(summary, search.records(), results));
+  if (json) {
+    std::cout << report_json(summary, results);
+  } else {
+    std::printf("\n%-30s %10s %10s %10s %9s %9s\n", "policy", "FLASH B", "RAM B", "search val", "val", "test");
+    for (const auto& r : results)
+      std::printf("%-30s %10u %10u %9.2f%% %8.2f%% %8.2f%%\n", r.name.c_str(), r.flash, r.ram,
+                  r.search_accuracy < 0 ? 0.0 : 100 * r.search_accuracy, 100 * r.val_accuracy, 100 * r.test_accuracy);
+    std::printf("float model: val %.2f%%, test %.2f%%\nwrote %s/{policy.json,episodes.csv,report.md,report.json,search.svg}\n",
+                100 * summary.float_val_accuracy, 100 * summary.float_test_accuracy, out.c_str());
+  }
+  return 0;
+}
+
+}  // namespace mpq::cli

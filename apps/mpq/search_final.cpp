@@ -1,0 +1,54 @@
+#include "search_final.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "libmpq/core/atomic_file.hpp"
+#include "libmpq/mcu/memory_model.hpp"
+#include "libmpq/nn/model_builders.hpp"
+#include "libmpq/train/finetune.hpp"
+
+namespace mpq::cli {
+
+void final_finetune(const Checkpoint& float_ckpt, const std::string& float_path, const Policy& policy,
+                    const Dataset& train, const Dataset& val, const Dataset& test, int64_t epochs,
+                    const std::string& path, FinalResult& row) {
+  make_parent_directories(path);
+  Model model = prepare_fake_quant_model(float_ckpt, float_path, policy, train);
+  TrainOptions o = default_finetune_options();
+  o.epochs = std::max<int64_t>(1, epochs);
+  o.checkpoint_path = path;
+  o.quiet = true;
+  Trainer trainer(model, train, &val, o);
+  trainer.extra_meta["policy"] = policy_to_json(policy);
+  trainer.extra_meta["source"] = float_path;
+  trainer.extra_meta["per_tensor_weights"] = "0";
+  add_input_normalization(train, trainer.extra_meta);
+  if (epochs > 0) {
+    if (file_exists(path)) trainer.resume(load_checkpoint(path), path);
+    trainer.run();
+    row.val_accuracy = trainer.history().back().val_accuracy;
+  } else {
+    row.val_accuracy = evaluate(model, val).accuracy;  // calibrated, not fine-tuned
+  }
+  row.test_accuracy = evaluate(model, test).accuracy;
+  row.bits = policy.key();
+  row.model = float_ckpt.spec.to_string();
+  Model float_model = build_model(float_ckpt.spec, 1);
+  const MemoryReport memory = memory_report(build_quant_graph(float_model), policy);
+  row.flash = memory.flash_bytes;
+  row.ram = memory.ram_bytes;
+}
+
+Checkpoint train_float(const ModelSpec& spec, const Dataset& train, const Dataset& val, TrainOptions options,
+                       const std::string& path) {
+  Model model = build_model(spec, options.seed);
+  options.checkpoint_path = path;
+  options.quiet = true;
+  Trainer trainer(model, train, &val, options);
+  if (file_exists(path)) trainer.resume(load_checkpoint(path), path);
+  trainer.run();
+  return load_checkpoint(path);
+}
+
+}  // namespace mpq::cli

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <string>
+
+#include "libmpq/data/dataset.hpp"
+#include "libmpq/nn/checkpoint.hpp"
+#include "libmpq/search/search_report.hpp"
+#include "libmpq/train/trainer.hpp"
+
+namespace mpq::cli {
+
+// The final fine-tune every compared policy gets: `epochs` epochs from the float
+// checkpoint (resumable: checkpoints to `path` and reuses it when complete), then its
+// validation and test accuracy. Fills val/test accuracy, flash, ram, bits and model of `row`.
+void final_finetune(const Checkpoint& float_ckpt, const std::string& float_path, const Policy& policy,
+                    const Dataset& train, const Dataset& val, const Dataset& test, int64_t epochs,
+                    const std::string& path, FinalResult& row);
+
+// Float training of a (shrunk) model with the default schedule, resumable at `path`.
+Checkpoint train_float(const ModelSpec& spec, const Dataset& train, const Dataset& val, TrainOptions options,
+                       const std::string& path);
+
+}  // namespace mpq::cli

@@ -1,0 +1,51 @@
+#include "libmpq/search/baselines.hpp"
+
+#include "libmpq/core/error.hpp"
+#include "libmpq/nn/model_builders.hpp"
+
+namespace mpq {
+
+std::vector<NamedPolicy> fitting_uniform_policies(const QuantGraph& graph, const MemoryBudget& budget) {
+  std::vector<NamedPolicy> out;
+  for (int w : {8, 4, 2})
+    for (int a : {8, 4, 2}) {
+      Policy p = uniform_policy(graph, w, a);
+      if (fits(memory_report(graph, p), budget))
+        out.push_back({"uniform w" + std::to_string(w) + "a" + std::to_string(a), p});
+    }
+  return out;
+}
+
+Policy rule_based_policy(const QuantGraph& graph, const MemoryBudget& budget) {
+  Policy p = uniform_policy(graph, 8, 8);
+  enforce_budget(graph, p, budget);
+  return p;
+}
+
+ModelSpec largest_fitting_8bit_model(const ModelSpec& original, const std::vector<int64_t>& input_sizes,
+                                     const MemoryBudget& budget) {
+  const float widths[] = {1.0f, 0.75f, 0.5f, 0.35f, 0.25f, 0.2f, 0.15f, 0.125f, 0.1f, 0.075f, 0.05f};
+  ModelSpec best;
+  int64_t best_macs = -1;
+  for (float w : widths) {
+    if (w > original.width + 1e-6f) continue;
+    for (int64_t size : input_sizes) {
+      ModelSpec s = original;
+      s.width = w;
+      s.in_height = s.in_width = size;
+      Model m = build_model(s, 1);
+      const QuantGraph g = build_quant_graph(m);
+      if (!fits(memory_report(g, uniform_policy(g, 8, 8)), budget)) continue;
+      int64_t macs = 0;
+      for (const QOp& op : g.ops) macs += op.macs();
+      if (macs > best_macs) {
+        best_macs = macs;
+        best = s;
+      }
+    }
+  }
+  require(best_macs >= 0, "no shrunk 8-bit " + original.arch + " (width down to 0.05) fits " + budget.source);
+  return best;
+}
+
+}  // namespace mpq

@@ -1,0 +1,93 @@
+#include "libmpq/search/budget.hpp"
+
+#include "libmpq/core/error.hpp"
+#include "libmpq/mcu/byte_size.hpp"
+
+namespace mpq {
+
+namespace {
+
+int lower(int bits) { return bits == 8 ? 4 : 2; }
+
+// Decision index whose a_bits set op `op_index`'s output bits, or -1 (network input,
+// logits, or an avgpool, which keeps its input's bits: then its producer's).
+int activation_decision(const QuantGraph& g, int op_index) {
+  while (op_index >= 0) {
+    const QOp& op = g.ops[static_cast<size_t>(op_index)];
+    if (op.kind != QOpKind::avgpool) {
+      if (op_index == static_cast<int>(g.ops.size()) - 1) return -1;  // logits
+      return op.decision;
+    }
+    op_index = op.inputs[0];
+  }
+  return -1;
+}
+
+}  // namespace
+
+bool fits(const MemoryReport& r, const MemoryBudget& b) { return r.flash_bytes <= b.flash && r.ram_bytes <= b.ram; }
+
+void check_budget_feasible(const QuantGraph& graph, const MemoryBudget& budget) {
+  const MemoryReport least = memory_report(graph, uniform_policy(graph, 2, 2));
+  if (!fits(least, budget))
+    throw Error("no policy fits " + budget.source + " (FLASH " + format_bytes(budget.flash) + ", RAM " +
+                format_bytes(budget.ram) + "): the smallest achievable is FLASH " + format_bytes(least.flash_bytes) +
+                " (" + std::to_string(least.flash_bytes) + " B) and RAM " + format_bytes(least.ram_bytes) + " (" +
+                std::to_string(least.ram_bytes) + " B), with 2-bit weights and activations");
+}
+
+MemoryReport enforce_budget(const QuantGraph& graph, Policy& policy, const MemoryBudget& budget) {
+  MemoryReport r = memory_report(graph, policy);
+  while (r.ram_bytes > budget.ram) {
+    const int peak = r.peak_op;
+    int best = -1;
+    uint32_t best_bytes = 0;
+    auto consider = [&](int op_index) {
+      const int d = activation_decision(graph, op_index);
+      if (d < 0 || policy.layers[static_cast<size_t>(d)].a_bits <= 2) return;
+      const QOp& op = graph.ops[static_cast<size_t>(op_index)];
+      const uint32_t bytes = static_cast<uint32_t>(op.out_h * op.out_w * op.out_c);
+      if (best < 0 || bytes > best_bytes) {
+        best = d;
+        best_bytes = bytes;
+      }
+    };
+    if (peak >= 0) {
+      consider(peak);
+      for (int in : graph.ops[static_cast<size_t>(peak)].inputs) consider(in);
+    }
+    if (best < 0) {
+      // Nothing at the peak can shrink (e.g. only the 8-bit input and scratch): cut the
+      // largest activation anywhere that still can.
+      for (size_t i = 0; i < graph.ops.size(); ++i) consider(static_cast<int>(i));
+    }
+    if (best < 0) break;
+    auto& a = policy.layers[static_cast<size_t>(best)].a_bits;
+    a = lower(a);
+    r = memory_report(graph, policy);
+  }
+  while (r.flash_bytes > budget.flash) {
+    int best = -1;
+    uint32_t best_bytes = 0;
+    for (size_t i = 0; i < r.ops.size(); ++i) {
+      const QOp& op = graph.ops[i];
+      if (!op.has_weights() || policy.layers[static_cast<size_t>(op.decision)].w_bits <= 2) continue;
+      if (best < 0 || r.ops[i].weight_bytes > best_bytes) {
+        best = op.decision;
+        best_bytes = r.ops[i].weight_bytes;
+      }
+    }
+    if (best < 0) break;
+    auto& w = policy.layers[static_cast<size_t>(best)].w_bits;
+    w = lower(w);
+    r = memory_report(graph, policy);
+  }
+  if (!fits(r, budget)) {
+    check_budget_feasible(graph, budget);  // throws with the minimum when impossible
+    throw Error("budget enforcement could not fit " + budget.source + ": FLASH " + std::to_string(r.flash_bytes) +
+                " B, RAM " + std::to_string(r.ram_bytes) + " B remain over budget");
+  }
+  return r;
+}
+
+}  // namespace mpq

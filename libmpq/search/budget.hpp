@@ -1,0 +1,34 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "libmpq/mcu/memory_model.hpp"
+#include "libmpq/quant/policy.hpp"
+
+namespace mpq {
+
+// What the model may use on the device, in bytes (a board's budgets or --flash/--ram).
+struct MemoryBudget {
+  uint64_t flash = 0;
+  uint64_t ram = 0;
+  std::string source;  // "stm32h743", "--flash 2MiB --ram 512KiB", ...
+};
+
+bool fits(const MemoryReport& report, const MemoryBudget& budget);
+
+// Lowers bits until the policy fits (Rusci et al.'s memory-driven rule, also the
+// search's enforcement after every episode):
+//   while RAM > budget: at the RAM peak step, the largest activation tensor live there
+//     (the peak op's output or an input produced by an earlier op, never the network
+//     input or the logits) that is above 2 bits loses one step (8 -> 4 -> 2);
+//   while FLASH > budget: the weight tensor with the most bytes above 2 bits loses one step.
+// Returns the final memory report; throws Error (with the smallest achievable FLASH and
+// RAM) when even that cannot fit.
+MemoryReport enforce_budget(const QuantGraph& graph, Policy& policy, const MemoryBudget& budget);
+
+// Throws Error naming the smallest FLASH and RAM any policy can reach when the budget is
+// impossible (2-bit weights everywhere, 2-bit activations except input and logits).
+void check_budget_feasible(const QuantGraph& graph, const MemoryBudget& budget);
+
+}  // namespace mpq

@@ -1,0 +1,215 @@
+#include "libmpq/search/policy_search.hpp"
+
+#include <cstring>
+
+#include "libmpq/core/atomic_file.hpp"
+#include "libmpq/core/byte_io.hpp"
+#include "libmpq/core/crc32.hpp"
+#include "libmpq/core/error.hpp"
+#include "libmpq/core/timer.hpp"
+
+namespace mpq {
+
+namespace {
+
+constexpr uint32_t kStateVersion = 1;
+const char kMagic[4] = {'M', 'P', 'Q', 'S'};
+
+DdpgOptions agent_options(DdpgOptions o, uint64_t seed) {
+  o.state_size = kStateFeatures;
+  o.action_size = 1;
+  o.seed = seed;
+  return o;
+}
+
+}  // namespace
+
+PolicySearch::PolicySearch(const SearchSpace& space, const MemoryBudget& budget, PolicyEvaluator& evaluator,
+                           SearchOptions options)
+    : space_(space),
+      budget_(budget),
+      evaluator_(evaluator),
+      options_(std::move(options)),
+      agent_(agent_options(options_.agent, options_.seed)),
+      random_rng_(options_.seed ^ 0x5eed5eedULL) {
+  require(options_.episodes >= 1, "search: episodes must be at least 1");
+  require(options_.warmup >= 0 && options_.warmup <= options_.episodes, "search: warm-up must be within the episodes");
+  if (options_.random_search < 0) options_.random_search = options_.episodes;
+  check_budget_feasible(space_.graph, budget_);
+}
+
+int64_t PolicySearch::total_episodes() const { return options_.episodes + options_.random_search; }
+bool PolicySearch::finished() const { return static_cast<int64_t>(records_.size()) >= total_episodes(); }
+
+const Policy& PolicySearch::best_policy(const std::string& phase) const {
+  require(phase == "random" ? best_random_acc_ >= 0 : best_agent_acc_ >= 0, "search: no " + phase + " episode has run");
+  return phase == "random" ? best_random_ : best_agent_;
+}
+
+double PolicySearch::best_accuracy(const std::string& phase) const {
+  return phase == "random" ? best_random_acc_ : best_agent_acc_;
+}
+
+void PolicySearch::run(const std::function<void(const EpisodeRecord&)>& on_episode) {
+  while (!finished()) {
+    run_episode(static_cast<int64_t>(records_.size()));
+    if (!options_.state_path.empty()) save();
+    if (on_episode) on_episode(records_.back());
+  }
+}
+
+void PolicySearch::run_episode(int64_t episode) {
+  Timer timer;
+  const bool random_phase = episode >= options_.episodes;
+  const bool warmup = !random_phase && episode < options_.warmup;
+  Policy policy = uniform_policy(space_.graph, 8, 8);
+  std::vector<std::vector<float>> states;
+  std::vector<float> actions;
+  float previous = 0.f;
+  for (size_t t = 0; t < space_.steps.size(); ++t) {
+    std::vector<float> s = state_features(space_, t, policy, previous, budget_.flash, budget_.ram);
+    float a;
+    if (random_phase) a = random_rng_.uniform();
+    else if (warmup) a = agent_.random_action()[0];
+    else a = agent_.select_action(s, /*explore=*/true)[0];
+    const SearchStep& step = space_.steps[t];
+    auto& layer = policy.layers[static_cast<size_t>(step.decision)];
+    (step.weights ? layer.w_bits : layer.a_bits) = bits_from_action(a);
+    states.push_back(std::move(s));
+    actions.push_back(a);
+    previous = a;
+  }
+  const MemoryReport memory = enforce_budget(space_.graph, policy, budget_);
+  const double accuracy = evaluator_.accuracy(policy);
+
+  EpisodeRecord r;
+  r.episode = episode;
+  r.phase = random_phase ? "random" : (warmup ? "warmup" : "agent");
+  r.bits = policy.key();
+  r.flash = memory.flash_bytes;
+  r.ram = memory.ram_bytes;
+  r.accuracy = accuracy;
+  r.reward = accuracy;
+  if (!random_phase) {
+    for (size_t t = 0; t < states.size(); ++t) {
+      const bool last = t + 1 == states.size();
+      agent_.observe({states[t], {actions[t]}, static_cast<float>(r.reward), last ? states[t] : states[t + 1], last});
+    }
+    if (!warmup) {
+      for (size_t t = 0; t < states.size(); ++t) agent_.update();
+      agent_.decay_noise();
+    }
+    if (accuracy > best_agent_acc_) {
+      best_agent_acc_ = accuracy;
+      best_agent_ = policy;
+    }
+  } else if (accuracy > best_random_acc_) {
+    best_random_acc_ = accuracy;
+    best_random_ = policy;
+  }
+  r.seconds = timer.seconds();
+  records_.push_back(r);
+}
+
+std::string PolicySearch::fingerprint() const {
+  const EvalOptions& e = evaluator_.options();
+  const DdpgOptions& a = options_.agent;
+  std::string f = space_.graph.spec.to_string() + "|flash " + std::to_string(budget_.flash) + "|ram " +
+                  std::to_string(budget_.ram) + "|episodes " + std::to_string(options_.episodes) + "|warmup " +
+                  std::to_string(options_.warmup) + "|random " + std::to_string(options_.random_search) + "|seed " +
+                  std::to_string(options_.seed) + "|eval " + std::to_string(e.finetune_batches) + "," +
+                  std::to_string(e.batch_size) + "," + std::to_string(e.lr) + "," + std::to_string(e.calibration_images) +
+                  "," + std::to_string(e.val_images) + "," + std::to_string(e.seed) + "|agent " +
+                  std::to_string(a.actor_lr) + "," + std::to_string(a.critic_lr) + "," + std::to_string(a.tau) + "," +
+                  std::to_string(a.batch_size) + "," + std::to_string(a.noise_sigma) + "," + std::to_string(a.noise_decay);
+  for (int64_t h : a.actor_hidden) f += "," + std::to_string(h);
+  return f;
+}
+
+void PolicySearch::save() const {
+  ByteWriter w;
+  w.str(fingerprint());
+  w.str(agent_.save_state());
+  const Rng::State rs = random_rng_.state();
+  for (uint64_t s : rs.s) w.u64(s);
+  w.u8(rs.has_spare ? 1 : 0);
+  w.f32(rs.spare);
+  w.u32(static_cast<uint32_t>(records_.size()));
+  for (const auto& r : records_) {
+    w.i64(r.episode);
+    w.str(r.phase);
+    w.str(r.bits);
+    w.u32(r.flash);
+    w.u32(r.ram);
+    w.f64(r.accuracy);
+    w.f64(r.reward);
+    w.f64(r.seconds);
+  }
+  auto& cache = evaluator_.cache();
+  w.u32(static_cast<uint32_t>(cache.size()));
+  for (const auto& kv : cache) {
+    w.str(kv.first);
+    w.f64(kv.second);
+  }
+  w.f64(best_agent_acc_);
+  w.str(best_agent_acc_ >= 0 ? policy_to_json(best_agent_) : "");
+  w.f64(best_random_acc_);
+  w.str(best_random_acc_ >= 0 ? policy_to_json(best_random_) : "");
+
+  ByteWriter file;
+  file.raw(kMagic, 4);
+  file.u32(kStateVersion);
+  file.u32(crc32(w.bytes().data(), w.bytes().size()));
+  file.raw(w.bytes().data(), w.bytes().size());
+  write_file_atomically(options_.state_path, file.bytes());
+}
+
+void PolicySearch::resume() {
+  const std::string& path = options_.state_path;
+  const std::string bytes = read_file(path);
+  if (bytes.size() < 12 || std::memcmp(bytes.data(), kMagic, 4) != 0)
+    throw Error(path + ": not a libmpq search state (expected magic 'MPQS')");
+  ByteReader h(bytes, path, 4, 12);
+  if (h.u32("version") != kStateVersion) throw Error(path + ": search state of another version");
+  const uint32_t crc = h.u32("checksum");
+  if (crc32(bytes.data() + 12, bytes.size() - 12) != crc) throw Error(path + ": checksum mismatch (file is corrupted)");
+  ByteReader r(bytes, path, 12);
+  const std::string f = r.str("fingerprint");
+  if (f != fingerprint())
+    throw Error(path + ": belongs to a search with other settings (" + f + "); use the same options or another --out");
+  agent_.load_state(r.str("agent state"));
+  Rng::State rs;
+  for (auto& s : rs.s) s = r.u64("random-search rng");
+  rs.has_spare = r.u8("random-search rng") != 0;
+  rs.spare = r.f32("random-search rng");
+  random_rng_.set_state(rs);
+  records_.clear();
+  const uint32_t n = r.u32("episode count");
+  for (uint32_t i = 0; i < n; ++i) {
+    EpisodeRecord e;
+    e.episode = r.i64("episode");
+    e.phase = r.str("phase");
+    e.bits = r.str("bits");
+    e.flash = r.u32("flash");
+    e.ram = r.u32("ram");
+    e.accuracy = r.f64("accuracy");
+    e.reward = r.f64("reward");
+    e.seconds = r.f64("seconds");
+    records_.push_back(e);
+  }
+  auto& cache = evaluator_.cache();
+  cache.clear();
+  const uint32_t c = r.u32("cache size");
+  for (uint32_t i = 0; i < c; ++i) {
+    std::string k = r.str("cache key");
+    cache[k] = r.f64("cache value");
+  }
+  best_agent_acc_ = r.f64("best accuracy");
+  std::string best = r.str("best policy");
+  if (!best.empty()) best_agent_ = policy_from_json(best, path);
+  best_random_acc_ = r.f64("best random accuracy");
+  best = r.str("best random policy");
+  if (!best.empty()) best_random_ = policy_from_json(best, path);
+}
+
+}  // namespace mpq

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "libmpq/search/policy_search.hpp"
+
+namespace mpq {
+
+// One row of the final comparison: a policy (or a shrunk 8-bit model) after the same
+// final fine-tune, with its memory and accuracies.
+struct FinalResult {
+  std::string name;   // "searched (DDPG)", "uniform w4a8", "rule-based", "random search", "shrunk 8-bit ..."
+  std::string model;  // ModelSpec::to_string()
+  std::string bits;   // Policy::key()
+  uint32_t flash = 0, ram = 0;
+  double search_accuracy = -1;  // validation accuracy after the search's short fine-tune (-1: not scored)
+  double val_accuracy = 0, test_accuracy = 0;
+};
+
+struct SearchSummary {
+  std::string model, budget_source;
+  uint64_t flash_budget = 0, ram_budget = 0;
+  double float_val_accuracy = 0, float_test_accuracy = 0;
+  int64_t episodes = 0, warmup = 0, random_evaluations = 0, unique_evaluations = 0;
+  double search_seconds = 0;
+};
+
+// episodes.csv: episode, phase, bits (w,a per layer), flash, ram, reward, accuracy, seconds.
+std::string episodes_csv(const std::vector<EpisodeRecord>& records);
+// report.md: the setting and a table of every FinalResult.
+std::string report_markdown(const SearchSummary& summary, const std::vector<FinalResult>& results);
+// report.json: the same, machine-readable.
+std::string report_json(const SearchSummary& summary, const std::vector<FinalResult>& results);
+// search.svg: left, the accuracy (reward) of every episode by phase with the running
+// best; right, accuracy against FLASH of every evaluated policy with the baselines marked.
+std::string search_svg(const SearchSummary& summary, const std::vector<EpisodeRecord>& records,
+                       const std::vector<FinalResult>& results);
+
+}  // namespace mpq
