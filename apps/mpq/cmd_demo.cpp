@@ -1,11 +1,12 @@
-// mpq demo: the whole default pipeline end to end. For now: train the default model
-// (or reuse a finished run) and report its test accuracy; later stages join as they land.
+// mpq demo: the whole default pipeline end to end: float training, the mixed-precision
+// search under the default MCU budget with its baselines and final fine-tunes, export of
+// the searched policy to the integer blob, and its integer-only accuracy. Every stage
+// resumes where a killed demo stopped and is skipped when it has finished.
 #include <cstdio>
 
 #include "cli.hpp"
 #include "data_options.hpp"
 #include "libmpq/core/atomic_file.hpp"
-#include "libmpq/core/timer.hpp"
 #include "libmpq/nn/model_builders.hpp"
 #include "libmpq/tensor/parallel.hpp"
 #include "libmpq/train/trainer.hpp"
@@ -14,45 +15,57 @@ namespace mpq::cli {
 
 int run_demo(const std::vector<std::string>& args) {
   po::options_description opts;
-  opts.add(data_options());
   opts.add(thread_options());
   opts.add_options()
       ("dir", po::value<std::string>()->default_value("runs/default"), "folder for every artefact of the run")
-      ("epochs", po::value<int64_t>()->default_value(TrainOptions{}.epochs), "float training epochs");
+      ("epochs", po::value<int64_t>()->default_value(TrainOptions{}.epochs), "float training epochs")
+      ("episodes", po::value<int64_t>()->default_value(300), "search episodes (and random-search evaluations)")
+      ("quick", "a fast smoke run: 2 training epochs, 30 episodes, no shrunk-model baseline");
   po::variables_map vm;
-  if (!parse(args, opts, vm, "mpq demo [--dir DIR] [--threads T]",
-             "Runs the default pipeline on Fashion-MNIST with MobileNetV1 0.25 at 32x32: float\n"
-             "training (resumed if a previous demo was killed, skipped if it finished), then\n"
-             "the test accuracy. Artefacts go to --dir."))
+  if (!parse(args, opts, vm, "mpq demo [--dir DIR] [--threads T] [--quick]",
+             "Runs the default pipeline on Fashion-MNIST (Debian's dataset-fashion-mnist) with\n"
+             "MobileNetV1 0.25 at 32x32 under the default MCU budget (FLASH 128 KiB, RAM 16 KiB,\n"
+             "where uniform 8-bit fits neither): float training, DDPG search with baselines,\n"
+             "final fine-tunes, export to the integer blob, integer-only test accuracy.\n"
+             "A killed demo resumes where it stopped; finished stages are skipped."))
     return 0;
   apply_thread_options(vm);
   const std::string dir = vm["dir"].as<std::string>();
-  const ModelSpec spec;
-  TrainOptions options;
-  options.epochs = vm["epochs"].as<int64_t>();
-  options.checkpoint_path = dir + "/float.mpqc";
-  make_parent_directories(options.checkpoint_path);
+  const bool quick = vm.count("quick") > 0;
+  const std::string epochs = std::to_string(quick ? 2 : vm["epochs"].as<int64_t>());
+  const std::string episodes = std::to_string(quick ? 30 : vm["episodes"].as<int64_t>());
+  const std::string threads = std::to_string(thread_count());
+  const std::string float_path = dir + "/float.mpqc";
 
-  auto train = open_dataset(vm, Split::train, spec);
-  auto val = open_dataset(vm, Split::validation, spec);
-  auto test = open_dataset(vm, Split::test, spec);
-  Model model = build_model(spec, options.seed);
-  Trainer trainer(model, *train, val.get(), options);
-  if (file_exists(options.checkpoint_path)) {
-    trainer.resume(load_checkpoint(options.checkpoint_path), options.checkpoint_path);
-    std::printf("[1/1] float training: resuming %s after epoch %lld of %lld\n", options.checkpoint_path.c_str(),
-                static_cast<long long>(trainer.completed_epochs()), static_cast<long long>(options.epochs));
-  } else {
-    std::printf("[1/1] float training: %s, %lld epochs, %d threads\n", spec.to_string().c_str(),
-                static_cast<long long>(options.epochs), thread_count());
+  std::printf("== [1/4] float training: %s ==\n", float_path.c_str());
+  std::fflush(stdout);
+  bool trained = false;
+  if (file_exists(float_path)) {
+    const Checkpoint c = load_checkpoint(float_path);
+    trained = c.meta_or("epoch", "0") == epochs;
   }
-  trainer.run();
-  EvalResult t = evaluate(model, *test);
-  double seconds = 0;
-  for (const auto& e : trainer.history()) seconds += e.seconds;
-  std::printf("\n%-36s %10s %10s %12s\n", "model", "val acc", "test acc", "train time");
-  std::printf("%-36s %9.2f%% %9.2f%% %12s\n", spec.to_string().c_str(), 100 * trainer.history().back().val_accuracy,
-              100 * t.accuracy, format_duration(seconds).c_str());
+  if (trained) std::printf("already trained (%s epochs)\n", epochs.c_str());
+  else run_train({"--out", float_path, "--epochs", epochs, "--resume", "--threads", threads});
+
+  std::printf("\n== [2/4] mixed-precision search and baselines: %s/search ==\n", dir.c_str());
+  std::fflush(stdout);
+  std::vector<std::string> search_args{"--checkpoint", float_path, "--out", dir + "/search", "--resume",
+                                       "--episodes", episodes, "--threads", threads};
+  if (quick) {
+    search_args.insert(search_args.end(), {"--warmup", "10", "--no-shrunk"});
+  }
+  run_search(search_args);
+
+  std::printf("\n== [3/4] export of the searched policy: %s/model.mpqm ==\n", dir.c_str());
+  std::fflush(stdout);
+  const std::string quantized = dir + "/search/final/searched.mpqc";
+  run_export({"--checkpoint", quantized, "--out", dir + "/model.mpqm", "--c-source", dir + "/model.c"});
+
+  std::printf("\n== [4/4] integer-only accuracy (the code the firmware runs) ==\n");
+  std::fflush(stdout);
+  run_eval({"--model", dir + "/model.mpqm", "--checkpoint", quantized, "--split", "test", "--threads", threads});
+  std::printf("\nreport: %s/search/report.md, plot: %s/search/search.svg, policy: %s/search/policy.json\n",
+              dir.c_str(), dir.c_str(), dir.c_str());
   return 0;
 }
 

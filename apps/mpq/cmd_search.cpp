@@ -191,27 +191,33 @@ int run_search(const std::vector<std::string>& args) {
   summary.unique_evaluations = static_cast<int64_t>(evaluator.cache().size());
 
   // The compared policies, each scored like the search's candidates and then fine-tuned.
-  std::vector<std::pair<FinalResult, Policy>> rows;
-  auto add_row = [&](const std::string& name, const Policy& p) {
+  // Final checkpoints go to <out>/final/<stem>.mpqc; the searched one is searched.mpqc.
+  struct Row {
+    FinalResult result;
+    Policy policy;
+    std::string stem;
+  };
+  std::vector<Row> rows;
+  auto add_row = [&](const std::string& name, const std::string& stem, const Policy& p) {
     FinalResult r;
     r.name = name;
     r.search_accuracy = evaluator.accuracy(p);
-    rows.emplace_back(r, p);
+    rows.push_back({r, p, stem});
   };
-  add_row("searched (DDPG)", search.best_policy("agent"));
+  add_row("searched (DDPG)", "searched", search.best_policy("agent"));
   save_policy(out + "/policy.json", search.best_policy("agent"));
-  if (summary.random_evaluations > 0) add_row("random search", search.best_policy("random"));
-  add_row("rule-based (memory-driven)", rule_based_policy(graph, budget));
-  for (const auto& u : fitting_uniform_policies(graph, budget)) add_row(u.name, u.policy);
+  if (summary.random_evaluations > 0) add_row("random search", "random", search.best_policy("random"));
+  add_row("rule-based (memory-driven)", "rule-based", rule_based_policy(graph, budget));
+  for (const auto& u : fitting_uniform_policies(graph, budget)) add_row(u.name, slug(u.name), u.policy);
 
   std::vector<FinalResult> results;
-  for (auto& [row, policy] : rows) {
+  for (auto& row : rows) {
     if (!json) std::printf("final fine-tune (%lld epoch%s): %s\n", static_cast<long long>(final_epochs),
-                           final_epochs == 1 ? "" : "s", row.name.c_str());
+                           final_epochs == 1 ? "" : "s", row.result.name.c_str());
     std::fflush(stdout);
-    final_finetune(float_ckpt, float_path, policy, *train, *val, *test, final_epochs,
-                   out + "/final/" + slug(row.name) + ".mpqc", row);
-    results.push_back(row);
+    final_finetune(float_ckpt, float_path, row.policy, *train, *val, *test, final_epochs,
+                   out + "/final/" + row.stem + ".mpqc", row.result);
+    results.push_back(row.result);
   }
   if (!vm.count("no-shrunk")) {
     // The paper's comparison: shrink the model until 8 bits fit, train it the same way.
