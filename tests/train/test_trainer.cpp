@@ -6,31 +6,11 @@
 #include "libmpq/core/error.hpp"
 #include "libmpq/train/trainer.hpp"
 #include "nn/tiny_model.hpp"
+#include "train/synthetic_data.hpp"
 
 namespace {
 
-// In-memory synthetic dataset (see tiny_model.hpp): class k lights up column band k.
-class SyntheticData final : public mpq::Dataset {
- public:
-  SyntheticData(int64_t n, uint64_t seed) {
-    mpq::Rng rng(seed);
-    mpq::test::synthetic_batch(rng, n, 8, 3, images_, labels_);
-  }
-  int64_t size() const override { return static_cast<int64_t>(labels_.size()); }
-  mpq::Shape sample_shape() const override { return {8, 8, 1}; }
-  int num_classes() const override { return 3; }
-  std::string class_name(int c) const override { return std::to_string(c); }
-  int32_t label(int64_t i) const override { return labels_[static_cast<size_t>(i)]; }
-  mpq::PixelNormalization normalization() const override { return {}; }
-  void load(int64_t i, bool augment, mpq::Rng& rng, float* out) const override {
-    const float shift = augment ? 0.1f * rng.normal() : 0.f;
-    for (int64_t k = 0; k < 64; ++k) out[k] = images_[i * 64 + k] + shift;
-  }
-
- private:
-  mpq::Tensor images_;
-  std::vector<int32_t> labels_;
-};
+using SyntheticData = mpq::test::SyntheticData;
 
 struct Fixture {
   SyntheticData train{192, 1}, val{64, 2};
