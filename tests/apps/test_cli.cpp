@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 namespace {
@@ -31,6 +32,8 @@ Run mpq(const std::string& args) {
 }
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+bool exists(const std::string& path) { return std::ifstream(path).good(); }
 
 std::string temp_dir() {
   char tmpl[] = "/tmp/mpq_cli_XXXXXX";
@@ -69,7 +72,7 @@ void write_tiny_idx(const std::string& dir, const std::string& prefix, int count
 BOOST_AUTO_TEST_SUITE(cli)
 
 BOOST_AUTO_TEST_CASE(every_command_has_help_and_exits_zero) {
-  for (const char* cmd : {"demo", "train", "finetune", "eval", "info", "bench train"}) {
+  for (const char* cmd : {"demo", "train", "search", "finetune", "export", "run", "eval", "info", "memory", "bench train"}) {
     Run r = mpq(std::string(cmd) + " --help");
     BOOST_TEST(r.code == 0, cmd);
     BOOST_TEST(contains(r.out, "usage: mpq"), cmd);
@@ -162,6 +165,62 @@ BOOST_AUTO_TEST_CASE(train_eval_and_resume_on_a_tiny_idx_dataset) {
   BOOST_TEST(contains(r.out, "bad.json"));
   r = mpq("finetune " + q + " --out " + dir + "/qn.mpqc");
   BOOST_TEST(r.code == 2);
+}
+
+// Everything but the timing column of episodes.csv.
+std::string episodes_without_seconds(const std::string& path) {
+  std::ifstream in(path);
+  std::string line, out;
+  while (std::getline(in, line)) out += line.substr(0, line.rfind(',')) + "\n";
+  return out;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+BOOST_AUTO_TEST_CASE(a_search_killed_with_sigkill_and_resumed_ends_like_an_uninterrupted_one) {
+  const std::string dir = temp_dir();
+  write_tiny_idx(dir, "train", 300);
+  write_tiny_idx(dir, "t10k", 60);
+  const std::string data = "--data " + dir + " --val-size 60 --threads 1";
+  Run r = mpq("train " + data + " --epochs 1 --batch 32 --out " + dir + "/f.mpqc");
+  BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
+  const std::string search = "search " + data + " --checkpoint " + dir + "/f.mpqc --episodes 8 --warmup 3 " +
+                             "--random-search 3 --finetune-batches 1 --finetune-batch 16 --val-images 40 " +
+                             "--final-epochs 0 --no-shrunk --out ";
+  r = mpq(search + dir + "/a");
+  BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
+  BOOST_TEST(contains(r.out, "episode 11/11"));
+  // Kill -9 part-way (wherever that falls), then resume until done.
+  const char* bin = std::getenv("MPQ_BIN");
+  std::system(("timeout -s KILL 2 " + std::string(bin) + " " + search + dir + "/b > /dev/null 2>&1").c_str());
+  r = mpq(search + dir + "/b");
+  if (exists(dir + "/b/search.state")) {
+    BOOST_TEST(r.code == 2);  // never overwrites a run without --resume
+    BOOST_TEST(contains(r.out, "--resume"));
+  }
+  r = mpq(search + dir + "/b --resume");
+  BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
+  BOOST_TEST(slurp(dir + "/b/policy.json") == slurp(dir + "/a/policy.json"));
+  BOOST_TEST(episodes_without_seconds(dir + "/b/episodes.csv") == episodes_without_seconds(dir + "/a/episodes.csv"));
+  BOOST_TEST(contains(slurp(dir + "/a/report.md"), "searched (DDPG)"));
+  BOOST_TEST(contains(slurp(dir + "/a/search.svg"), "<svg"));
+}
+
+BOOST_AUTO_TEST_CASE(an_impossible_budget_is_a_one_line_error_with_the_minimum) {
+  Run r = mpq("search --flash 10KiB --ram 1KiB --checkpoint /nonexistent.mpqc");
+  BOOST_TEST(r.code == 1);  // the checkpoint is read first
+  const std::string dir = temp_dir();
+  write_tiny_idx(dir, "train", 100);
+  write_tiny_idx(dir, "t10k", 20);
+  r = mpq("train --data " + dir + " --val-size 20 --epochs 1 --batch 32 --threads 1 --max-batches 1 --out " + dir + "/f.mpqc");
+  BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
+  r = mpq("search --data " + dir + " --val-size 20 --checkpoint " + dir + "/f.mpqc --flash 10KiB --ram 1KiB --out " + dir + "/s");
+  BOOST_TEST(r.code == 1);
+  BOOST_TEST(contains(r.out, "mpq: error: no policy fits"));
+  BOOST_TEST(contains(r.out, "smallest achievable"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
