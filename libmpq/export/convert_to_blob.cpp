@@ -100,9 +100,8 @@ std::vector<uint8_t> convert_to_blob(Model& fq, const Policy& policy, const Inpu
       if (!wq) throw Error("export: op '" + op.name + "' is not a weight-quantized layer in the fake-quant model");
       wq->refresh();  // scales and codes of the current master weights
       const Tensor& w = wq->master_weight().value;
-      auto params = wq->inner().parameters();
-      require(params.size() == 2, "export: op '" + op.name + "' has no bias");
-      const Tensor& bias = params[1]->value;
+      require(wq->master_bias().value.size() == wq->master_weight().value.dim(0), "export: op '" + op.name + "' has no bias");
+      const Tensor& bias = wq->master_bias().value;
       const int bits = wq->bits();
       std::vector<int8_t> codes = weight_codes(op, w, wq->scales(), bits);
       const int64_t out_c = w.dim(0);

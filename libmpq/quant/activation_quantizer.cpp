@@ -11,8 +11,9 @@
 namespace mpq {
 
 int32_t QuantGrid::code(float x) const {
-  const float q = std::nearbyint(x / scale) + static_cast<float>(zero_point);
-  return static_cast<int32_t>(std::min(std::max(q, static_cast<float>(qmin)), static_cast<float>(qmax)));
+  const float lo = static_cast<float>(qmin - zero_point), hi = static_cast<float>(qmax - zero_point);
+  const float r = round_small(std::min(std::max(x / scale, lo - 1.f), hi + 1.f));
+  return static_cast<int32_t>(std::min(std::max(r, lo), hi)) + zero_point;
 }
 
 float QuantGrid::quantize(float x) const { return static_cast<float>(code(x) - zero_point) * scale; }

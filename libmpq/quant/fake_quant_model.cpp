@@ -45,8 +45,9 @@ Model build_fake_quant_model(Model& folded, const Policy& policy, const FakeQuan
   validate_policy(policy, graph, "policy");
 
   Model out(folded.spec());
-  const int input_node = out.add("input.q", std::make_unique<RangeQuantizer>(8, options.input_lo, options.input_hi, true),
-                                 {Model::kInput});
+  auto input_q = std::make_unique<RangeQuantizer>(8, options.input_lo, options.input_hi, true);
+  const ActivationQuantizer* input_quantizer = input_q.get();
+  const int input_node = out.add("input.q", std::move(input_q), {Model::kInput});
   // Output node of each op (its quantizer) in `out`.
   std::vector<int> op_output(graph.ops.size(), -1);
   std::vector<ActivationQuantizer*> op_quantizer(graph.ops.size(), nullptr);
@@ -65,9 +66,10 @@ Model build_fake_quant_model(Model& folded, const Policy& policy, const FakeQuan
       if (op.kind == QOpKind::add) {
         node = out.add(op.name, std::make_unique<Add>(), inputs);
       } else {
-        node = out.add(op.name, std::make_unique<WeightQuantized>(copy_weighted(src), bits.w_bits,
-                                                                  options.per_tensor_weights),
-                       inputs);
+        auto layer = std::make_unique<WeightQuantized>(copy_weighted(src), bits.w_bits, options.per_tensor_weights);
+        const int producer = op.inputs[0];
+        layer->set_input_quantizer(producer == QOp::kInput ? input_quantizer : op_quantizer[static_cast<size_t>(producer)]);
+        node = out.add(op.name, std::move(layer), inputs);
       }
       if (op.relu_output) q = std::make_unique<PactQuantizer>(bits.a_bits, std::min(op.relu_cap, 6.f), op.relu_cap);
       else q = std::make_unique<RangeQuantizer>(bits.a_bits, -1.f, 1.f);

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "libmpq/core/error.hpp"
+#include "libmpq/quant/activation_quantizer.hpp"
 #include "libmpq/quant/fast_round.hpp"
 #include "libmpq/tensor/parallel.hpp"
 
@@ -79,6 +80,13 @@ WeightQuantized::WeightQuantized(std::unique_ptr<Layer> inner, int bits, bool pe
   master_.value = inner_weight_->value;
   master_.grad = Tensor(master_.value.shape());
   master_.weight_decay = inner_weight_->weight_decay;
+  if (params.size() > 1) {
+    inner_bias_ = params[1];
+    master_bias_.name = inner_bias_->name;
+    master_bias_.value = inner_bias_->value;
+    master_bias_.grad = Tensor(master_bias_.value.shape());
+    master_bias_.weight_decay = inner_bias_->weight_decay;
+  }
   refresh();
 }
 
@@ -86,7 +94,19 @@ std::string WeightQuantized::describe() const {
   return "w" + std::to_string(bits_) + (per_tensor_ ? " per-tensor " : " ") + inner_->describe();
 }
 
-void WeightQuantized::refresh() { fake_quantize_weights(master_.value, bits_, per_tensor_, inner_weight_->value, scales_); }
+void WeightQuantized::refresh() {
+  fake_quantize_weights(master_.value, bits_, per_tensor_, inner_weight_->value, scales_);
+  if (!inner_bias_) return;
+  if (!input_) {
+    inner_bias_->value = master_bias_.value;
+    return;
+  }
+  const float s_in = input_->grid().scale;
+  for (int64_t o = 0; o < master_bias_.value.size(); ++o) {
+    const double step = static_cast<double>(s_in) * scales_[static_cast<size_t>(o)];
+    inner_bias_->value[o] = static_cast<float>(std::nearbyint(master_bias_.value[o] / step) * step);
+  }
+}
 
 void WeightQuantized::forward(const std::vector<const Tensor*>& inputs, Tensor& output, bool training) {
   refresh();
@@ -96,15 +116,17 @@ void WeightQuantized::forward(const std::vector<const Tensor*>& inputs, Tensor& 
 void WeightQuantized::backward(const std::vector<const Tensor*>& inputs, const Tensor& output,
                                const Tensor& grad_output, const std::vector<Tensor*>& grad_inputs) {
   inner_weight_->grad.zero();
+  if (inner_bias_) inner_bias_->grad.zero();
   inner_->backward(inputs, output, grad_output, grad_inputs);
   // Straight-through: d(loss)/d(master) = d(loss)/d(quantized).
   for (int64_t i = 0; i < master_.grad.size(); ++i) master_.grad[i] += inner_weight_->grad[i];
+  if (inner_bias_)
+    for (int64_t i = 0; i < master_bias_.grad.size(); ++i) master_bias_.grad[i] += inner_bias_->grad[i];
 }
 
 std::vector<Parameter*> WeightQuantized::parameters() {
   std::vector<Parameter*> out{&master_};
-  auto inner = inner_->parameters();
-  for (size_t i = 1; i < inner.size(); ++i) out.push_back(inner[i]);
+  if (inner_bias_) out.push_back(&master_bias_);
   return out;
 }
 

@@ -20,11 +20,17 @@ int32_t weight_code(float w, float scale, int bits);
 // `scales` gets one entry per channel (per_tensor: all equal).
 void fake_quantize_weights(const Tensor& w, int bits, bool per_tensor, Tensor& out, std::vector<float>& scales);
 
+class ActivationQuantizer;
+
 // Wraps a Conv2d or Linear whose weights are fake-quantized on every forward: the
 // float master weights are what the optimizer updates (exposed as "weight"), the inner
 // layer computes with their quantized copy, and the weight gradient passes straight
-// through. kind() is the inner layer's kind: code that needs the inner type must
-// dynamic_cast inner(), never static_cast this layer.
+// through. Once the quantizer of the layer's input is known (set_input_quantizer), the
+// bias is rounded as the integer runtime stores it, to int32 at scale s_in * s_w: an
+// exact constant difference would otherwise shift whole uniform regions (an image's
+// background) across a rounding boundary of the output grid. kind() is the inner
+// layer's kind: code that needs the inner type must dynamic_cast inner(), never
+// static_cast this layer.
 class WeightQuantized : public Layer {
  public:
   WeightQuantized(std::unique_ptr<Layer> inner, int bits, bool per_tensor = false);
@@ -45,13 +51,17 @@ class WeightQuantized : public Layer {
   // The per-channel scales of the last forward (what export uses).
   const std::vector<float>& scales() const { return scales_; }
   Parameter& master_weight() { return master_; }
+  Parameter& master_bias() { return master_bias_; }
+  void set_input_quantizer(const ActivationQuantizer* input) { input_ = input; }
   // Quantizes the current master weights into the inner layer (done by forward too).
   void refresh();
 
  private:
   std::unique_ptr<Layer> inner_;
   Parameter* inner_weight_;
-  Parameter master_;
+  Parameter* inner_bias_ = nullptr;
+  Parameter master_, master_bias_;
+  const ActivationQuantizer* input_ = nullptr;
   int bits_;
   bool per_tensor_;
   std::vector<float> scales_;
