@@ -31,6 +31,10 @@ class ActivationQuantizer : public Layer {
  public:
   LayerKind kind() const override { return LayerKind::FakeQuant; }
   Shape output_shape(const std::vector<Shape>& inputs) const override;
+  // Straight-through where the last forward's value was inside the grid, zero where it
+  // was clipped (PACT overrides it for its clip's gradient).
+  void backward(const std::vector<const Tensor*>& inputs, const Tensor& output, const Tensor& grad_output,
+                const std::vector<Tensor*>& grad_inputs) override;
   virtual QuantGrid grid() const = 0;
   int bits() const { return bits_; }
 

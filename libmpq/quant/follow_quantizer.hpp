@@ -13,8 +13,6 @@ class FollowQuantizer : public ActivationQuantizer {
 
   std::string describe() const override { return "same grid as its input"; }
   void forward(const std::vector<const Tensor*>& inputs, Tensor& output, bool training) override;
-  void backward(const std::vector<const Tensor*>& inputs, const Tensor& output, const Tensor& grad_output,
-                const std::vector<Tensor*>& grad_inputs) override;
   QuantGrid grid() const override { return source_->grid(); }
 
  protected:

@@ -64,12 +64,4 @@ void RangeQuantizer::forward(const std::vector<const Tensor*>& inputs, Tensor& o
   fake_quantize(x, output);
 }
 
-void RangeQuantizer::backward(const std::vector<const Tensor*>& inputs, const Tensor&, const Tensor& grad_output,
-                              const std::vector<Tensor*>& grad_inputs) {
-  if (grad_inputs.empty() || !grad_inputs[0]) return;
-  Tensor& g = *grad_inputs[0];
-  g.resize(inputs[0]->shape());
-  for (int64_t i = 0; i < g.size(); ++i) g[i] = mask_[static_cast<size_t>(i)] ? grad_output[i] : 0.f;
-}
-
 }  // namespace mpq

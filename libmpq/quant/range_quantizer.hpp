@@ -15,8 +15,6 @@ class RangeQuantizer : public ActivationQuantizer {
 
   std::string describe() const override;
   void forward(const std::vector<const Tensor*>& inputs, Tensor& output, bool training) override;
-  void backward(const std::vector<const Tensor*>& inputs, const Tensor& output, const Tensor& grad_output,
-                const std::vector<Tensor*>& grad_inputs) override;
   std::vector<std::pair<std::string, Tensor*>> buffers() override { return {{"range", &range_}}; }
   QuantGrid grid() const override;
   void set_range(float lo, float hi);
