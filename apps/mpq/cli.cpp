@@ -9,12 +9,15 @@
 namespace mpq::cli {
 
 bool parse(const std::vector<std::string>& args, const po::options_description& options, po::variables_map& vm,
-           const std::string& usage, const std::string& summary) {
+           const std::string& usage, const std::string& summary, const po::positional_options_description* positional) {
   po::options_description all("Options");
   all.add_options()("help,h", "show this help");
   all.add(options);
   try {
-    po::store(po::command_line_parser(args).options(all).run(), vm);
+    po::command_line_parser parser(args);
+    parser.options(all);
+    if (positional) parser.positional(*positional);
+    po::store(parser.run(), vm);
     if (vm.count("help")) {
       std::cout << "usage: " << usage << "\n\n" << summary << "\n\n" << all << "\n";
       return false;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <boost/program_options/options_description.hpp>
+#include <boost/program_options/positional_options.hpp>
 #include <boost/program_options/variables_map.hpp>
 
 #include "libmpq/core/error.hpp"
@@ -24,9 +25,11 @@ class UsageError : public Error {
 using Command = int (*)(const std::vector<std::string>& args);
 
 // Parses `args` against `options` (adds --help); returns false after printing help.
-// Throws UsageError on unknown or malformed options.
+// Throws UsageError on unknown or malformed options. With `positional`, bare arguments
+// fill the options it names and any beyond them are a usage error.
 bool parse(const std::vector<std::string>& args, const po::options_description& options, po::variables_map& vm,
-           const std::string& usage, const std::string& summary);
+           const std::string& usage, const std::string& summary,
+           const po::positional_options_description* positional = nullptr);
 
 // --model --width --input --classes --stem; applied by read_model_options.
 po::options_description model_options(const ModelSpec& defaults);
@@ -47,5 +50,7 @@ int run_search(const std::vector<std::string>& args);
 int run_memory(const std::vector<std::string>& args);
 int run_bench(const std::vector<std::string>& args);
 int run_demo(const std::vector<std::string>& args);
+int run_import(const std::vector<std::string>& args);
+int run_export_weights(const std::vector<std::string>& args);
 
 }  // namespace mpq::cli

@@ -1,4 +1,5 @@
 // mpq: find, train and deploy mixed-precision quantized CNNs for microcontrollers.
+#include <algorithm>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -25,11 +26,16 @@ const Entry kCommands[] = {
     {"info", mpq::cli::run_info, "per-layer shapes, parameters and MACs of a model"},
     {"memory", mpq::cli::run_memory, "FLASH and RAM of a policy, per layer, against a board's budget"},
     {"bench", mpq::cli::run_bench, "throughput of training and inference (bench train | bench infer)"},
+    {"import", mpq::cli::run_import, "PyTorch weights (safetensors, torchvision names) -> float checkpoint"},
+    {"export-weights", mpq::cli::run_export_weights, "float checkpoint -> PyTorch weights (safetensors)"},
 };
 
 void print_usage(std::ostream& out) {
   out << "usage: mpq <command> [options]   ('mpq <command> --help' for its options)\n\ncommands:\n";
-  for (const Entry& e : kCommands) out << "  " << e.name << std::string(10 - std::strlen(e.name), ' ') << e.summary << "\n";
+  size_t width = 0;
+  for (const Entry& e : kCommands) width = std::max(width, std::strlen(e.name));
+  for (const Entry& e : kCommands)
+    out << "  " << e.name << std::string(width + 2 - std::strlen(e.name), ' ') << e.summary << "\n";
 }
 
 }  // namespace

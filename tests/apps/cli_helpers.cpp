@@ -1,0 +1,72 @@
+#include "cli_helpers.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <sys/wait.h>
+#include <zlib.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <utility>
+
+namespace mpq_cli_test {
+
+Run mpq(const std::string& args) {
+  const char* bin = std::getenv("MPQ_BIN");
+  BOOST_REQUIRE_MESSAGE(bin, "MPQ_BIN is not set");
+  Run r;
+  FILE* p = popen((std::string(bin) + " " + args + " 2>&1").c_str(), "r");
+  BOOST_REQUIRE(p);
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+bool exists(const std::string& path) { return std::ifstream(path).good(); }
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::string temp_dir() {
+  char tmpl[] = "/tmp/mpq_cli_XXXXXX";
+  return mkdtemp(tmpl);
+}
+
+namespace {
+void put_u32(std::string& s, uint32_t v) {
+  for (int i = 3; i >= 0; --i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+}  // namespace
+
+void write_tiny_idx(const std::string& dir, const std::string& prefix, int count) {
+  std::string images, labels;
+  put_u32(images, 0x803);
+  put_u32(images, static_cast<uint32_t>(count));
+  put_u32(images, 28);
+  put_u32(images, 28);
+  put_u32(labels, 0x801);
+  put_u32(labels, static_cast<uint32_t>(count));
+  for (int i = 0; i < count; ++i) {
+    int k = i % 10;
+    labels.push_back(static_cast<char>(k));
+    for (int y = 0; y < 28; ++y)
+      for (int x = 0; x < 28; ++x) images.push_back(static_cast<char>(x / 3 == k ? 220 : 20));
+  }
+  for (auto& [name, bytes] : {std::pair<std::string, std::string&>{prefix + "-images-idx3-ubyte.gz", images},
+                              {prefix + "-labels-idx1-ubyte.gz", labels}}) {
+    gzFile f = gzopen((dir + "/" + name).c_str(), "wb");
+    gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
+    gzclose(f);
+  }
+}
+
+}  // namespace mpq_cli_test

@@ -1,0 +1,24 @@
+// Shared by the CLI suites: running the mpq binary and making small inputs for it.
+#pragma once
+
+#include <string>
+
+namespace mpq_cli_test {
+
+struct Run {
+  int code = -1;
+  std::string out;  // stdout and stderr together
+};
+
+// Runs the mpq binary (path in $MPQ_BIN) with `args` through the shell.
+Run mpq(const std::string& args);
+
+bool contains(const std::string& s, const std::string& part);
+bool exists(const std::string& path);
+std::string slurp(const std::string& path);  // whole file, "" if unreadable
+std::string temp_dir();                      // a fresh folder under /tmp
+
+// Writes a tiny gzip'd IDX data set: class k has a bright vertical band at k.
+void write_tiny_idx(const std::string& dir, const std::string& prefix, int count);
+
+}  // namespace mpq_cli_test
