@@ -142,23 +142,18 @@ def _fit_stem(conv, in_channels, small_input):
     return nn.Conv2d(in_channels, conv.out_channels, conv.kernel_size, stride, conv.padding, bias=False)
 
 
-def build_model(arch, width=1.0, in_channels=3, classes=1000, small_input=False, weights=None):
+def build_model(arch, width=1.0, in_channels=3, classes=1000, small_input=False):
     """The network `mpq` builds for --model arch --width --input in_channels x H x W
-    --classes --stem (small_input: stem stride 1). `weights` is a torchvision weights
-    enum member (pretrained ImageNet) or None for fresh random weights."""
+    --classes --stem (small_input: stem stride 1), with fresh random weights."""
     import torchvision
     if arch == "mobilenet_v1":
-        if weights is not None:
-            raise ValueError("torchvision has no MobileNetV1 weights")
         return MobileNetV1(width, in_channels, classes, small_input)
     if arch == "mobilenet_v2":
-        m = torchvision.models.mobilenet_v2(weights=weights, width_mult=width, num_classes=classes)
+        m = torchvision.models.mobilenet_v2(width_mult=width, num_classes=classes)
         m.features[0][0] = _fit_stem(m.features[0][0], in_channels, small_input)
         return m
     if arch == "mnasnet":
         m = torchvision.models.MNASNet(alpha=width, num_classes=classes)
-        if weights is not None:
-            m.load_state_dict(weights.get_state_dict(progress=True))
         m.layers[0] = _fit_stem(m.layers[0], in_channels, small_input)
         return m
     raise ValueError(f"unknown model '{arch}' (mobilenet_v1, mobilenet_v2, mnasnet)")
