@@ -88,7 +88,10 @@ Checkpoint import_torch_weights(const ModelSpec& spec, const SafetensorsFile& fi
   for (const TorchTensor& want : torch_state_dict_layout(model)) {
     const SafetensorsTensor* t = file.find(want.torch_name);
     if (want.layout == Layout::Counter) {
-      if (t) check_counter(*t, what), used.insert(t->name);
+      if (t) {
+        check_counter(*t, what);
+        used.insert(t->name);
+      }
       continue;
     }
     if (!t)
