@@ -10,7 +10,7 @@ bool live_together(const ArenaBuffer& a, const ArenaBuffer& b) {
   return a.first_step <= b.last_step && b.first_step <= a.last_step;
 }
 
-constexpr int kOrderCount = 4;
+constexpr int kOrderCount = 5;
 
 uint32_t lifetime(const ArenaBuffer& b) { return static_cast<uint32_t>(b.last_step - b.first_step) + 1; }
 
@@ -24,6 +24,9 @@ bool placed_before(const ArenaBuffer* buffers, int order_kind, uint16_t i, uint1
       break;
     case 2:
       if (lifetime(a) != lifetime(b)) return lifetime(a) > lifetime(b);
+      break;
+    case 4:
+      if (a.first_step != b.first_step) return a.first_step > b.first_step;
       break;
     case 3: {
       const uint64_t area_a = static_cast<uint64_t>(a.size) * lifetime(a);

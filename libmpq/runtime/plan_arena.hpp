@@ -23,10 +23,11 @@ enum class PlanStatus : uint8_t { ok, bad_argument, scratch_too_small };
 
 // Places every buffer in one arena so that two buffers whose step ranges overlap never
 // share a byte. Greedy first-fit: buffers are taken in one order, each at the lowest
-// aligned offset that clears every already-placed buffer live at the same time. Four
+// aligned offset that clears every already-placed buffer live at the same time. Five
 // orders are tried and the one with the smallest arena is kept (ties: the earlier one):
 //   0. decreasing size;  1. increasing first step, then decreasing size;
 //   2. decreasing lifetime, then decreasing size;  3. decreasing size x lifetime;
+//   4. decreasing first step, then decreasing size;
 // ties always broken by buffer index, so the result is deterministic. `order` is
 // caller-owned scratch of `count` entries. Writes the arena size (the end of the highest
 // buffer, rounded up to the alignment) to *arena_bytes. alignment must be a power of two.
