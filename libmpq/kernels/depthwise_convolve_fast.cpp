@@ -28,12 +28,10 @@ using namespace detail;
 
 constexpr int32_t round4(int32_t n) { return (n + 3) & ~3; }
 
-// Per-channel requantization parameters, worked out once per call.
+// Per-channel requantization parameters, worked out once per call (channel_requant.hpp).
 struct ChannelParams {
   int32_t bias;
-  int32_t multiplier;
-  int32_t shift;
-  int32_t mask;  // 2^max(-shift, 0) - 1
+  RoundingWords words;
 };
 
 struct Plan {
@@ -97,24 +95,16 @@ void expand_weights(const DepthwiseParams& p, const Plan& g, const uint8_t* weig
   }
 }
 
-template <bool AnyLeft>
+// clamp(r, lo, hi) of an accumulator that already holds the bias.
+template <bool AnyLarge>
 MPQ_ALWAYS_INLINE int32_t finish(int32_t acc, const ChannelParams& c, int32_t lo, int32_t hi) {
-  int32_t x = acc;  // the bias is already in
-  int32_t right = -c.shift;
-  if (AnyLeft && c.shift > 0) {
-    x = shift_left_saturating(x, c.shift);
-    right = 0;
-  }
-  const int32_t high =
-      static_cast<int32_t>((static_cast<int64_t>(x) * c.multiplier + (int64_t{1} << 30)) >> 31);
-  const int32_t threshold = (c.mask >> 1) + static_cast<int32_t>(static_cast<uint32_t>(high) >> 31);
-  int32_t r = (high >> right) + ((high & c.mask) > threshold ? 1 : 0);
-  r = r < lo ? lo : r;
-  return r > hi ? hi : r;
+  if (AnyLarge) return rounding_shift_clamped(acc, c.words, lo, hi);
+  const int32_t r = rounding_shift_fast(acc, c.words.multiplier, c.words.round_hi, c.words.round_lo_right);
+  return r < lo ? lo : (r > hi ? hi : r);
 }
 
 // One block (input word b) of one output pixel; its taps are at base + offsets[t].
-template <int XB, bool Partial, bool AnyLeft>
+template <int XB, bool Partial, bool AnyLarge>
 MPQ_ALWAYS_INLINE void depthwise_block(const DepthwiseParams& p, const Plan& g, int32_t b,
                                        const uint8_t* base, const int32_t* offsets,
                                        uint8_t* out) {
@@ -148,7 +138,7 @@ MPQ_ALWAYS_INLINE void depthwise_block(const DepthwiseParams& p, const Plan& g, 
     for (int32_t j = 0; j < 4; ++j) {
       const int32_t lane = L::kOrder[4 * k + j];
       if (Partial && lane >= count) continue;
-      const uint8_t code = static_cast<uint8_t>(finish<AnyLeft>(acc[j], params[j], lo, hi) + zero_point);
+      const uint8_t code = static_cast<uint8_t>(finish<AnyLarge>(acc[j], params[j], lo, hi) + zero_point);
       if (direct) {
         out_block[lane] = code;
       } else {
@@ -159,7 +149,7 @@ MPQ_ALWAYS_INLINE void depthwise_block(const DepthwiseParams& p, const Plan& g, 
   if (!direct) pack_codes(codes, count, p.output.bits, out_block);
 }
 
-template <int XB, bool AnyLeft>
+template <int XB, bool AnyLarge>
 void depthwise_pixels(const DepthwiseParams& p, const Plan& g, const uint8_t* input,
                       uint8_t* output) {
   const int32_t whole = p.channels / Lanes<XB>::kValues;
@@ -187,35 +177,34 @@ void depthwise_pixels(const DepthwiseParams& p, const Plan& g, const uint8_t* in
         offsets = g.window_offsets;
       }
       uint8_t* out = output + (static_cast<int64_t>(oy) * g.out_w + ox) * g.out_pixel;
-      for (int32_t b = 0; b < whole; ++b) depthwise_block<XB, false, AnyLeft>(p, g, b, base, offsets, out);
-      if (whole < g.blocks) depthwise_block<XB, true, AnyLeft>(p, g, whole, base, offsets, out);
+      for (int32_t b = 0; b < whole; ++b) depthwise_block<XB, false, AnyLarge>(p, g, b, base, offsets, out);
+      if (whole < g.blocks) depthwise_block<XB, true, AnyLarge>(p, g, whole, base, offsets, out);
     }
   }
 }
 
 // Weights and requantization parameters in lane order, then every output pixel. Layers
-// whose multipliers are all below one (nearly all) skip the left-shift test per output.
+// whose multipliers are all below 1/2 (nearly all at 8 and 4 bits) skip the per-output
+// test for the other form.
 template <int XB>
 void run(const DepthwiseParams& p, const Plan& g, const uint8_t* input, const uint8_t* weights,
          const int32_t* bias, const int32_t* multiplier, const int32_t* shift, uint8_t* output) {
   using L = Lanes<XB>;
   expand_weights<XB>(p, g, weights);
-  bool any_left = false;
+  bool any_large = false;
   for (int32_t b = 0; b < g.blocks; ++b) {
     for (int32_t i = 0; i < L::kValues; ++i) {
       const int32_t c = b * L::kValues + L::kOrder[i];
       ChannelParams& cp = g.params[b * L::kValues + i];
       if (c >= p.channels) {
-        cp = ChannelParams{0, 0, 0, 0};
+        cp = ChannelParams{0, RoundingWords{0, 0, 0}};
         continue;
       }
-      const int32_t right = shift[c] < 0 ? -shift[c] : 0;
-      cp = ChannelParams{bias != nullptr ? bias[c] : 0, multiplier[c], shift[c],
-                         static_cast<int32_t>((1u << right) - 1u)};
-      any_left = any_left || shift[c] > 0;
+      cp = ChannelParams{bias != nullptr ? bias[c] : 0, rounding_words(multiplier[c], shift[c])};
+      any_large = any_large || cp.words.round_hi < 0;
     }
   }
-  if (any_left) {
+  if (any_large) {
     depthwise_pixels<XB, true>(p, g, input, output);
   } else {
     depthwise_pixels<XB, false>(p, g, input, output);

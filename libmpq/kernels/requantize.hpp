@@ -1,20 +1,23 @@
 #pragma once
-// Integer-only requantization, the same arithmetic on every target (gemmlowp / TFLite
-// style: a saturating rounding doubling high multiply, then a rounding right shift).
+// Integer-only requantization, the same arithmetic on every target: one 64-bit product,
+// rounded once (DESIGN.md: y = clamp(z_out + rounding_shift(acc * M0, n), lo, hi)).
 //
 // A real multiplier m > 0 is represented as m ~= multiplier * 2^(shift - 31) with
 // multiplier in [2^30, 2^31 - 1] (0 encodes m = 0) and shift in [-31, 30]
-// (quantize_multiplier() computes them). For an int32 accumulator `acc`:
+// (quantize_multiplier() computes them). For an int32 accumulator `acc`, with
+// total = 31 - shift in [1, 62]:
 //
-//   x = saturate_int32(acc * 2^max(shift, 0))
-//   h = floor((x * multiplier + 2^30) / 2^31)           rounding doubling high multiply:
-//                                                      nearest, ties toward +infinity
-//   r = rounding_divide_by_pot(h, max(-shift, 0))      nearest, ties away from zero
-//   y = clamp(zero_point + r, min, max)                computed without overflow
+//   r = floor((acc * multiplier + 2^(total - 1)) / 2^total)   acc * m rounded to nearest,
+//                                                             ties toward +infinity
+//   y = clamp(zero_point + r, min, max)                       computed without overflow
 //
-// h is exactly gemmlowp's SaturatingRoundingDoublingHighMul (its "nudge then truncate" is
-// the floor above); the saturating case INT32_MIN * INT32_MIN cannot occur because
-// multiplier >= 0. r is gemmlowp's RoundingDivideByPOT.
+// The product is exact in 64 bits (|acc| <= 2^31, 0 <= multiplier < 2^31) and so is the
+// sum (|r| < 2^61), for every valid (multiplier, shift), left shifts (shift > 0) included:
+// there is no intermediate rounding and nothing saturates before the clamp. Rounding once
+// is what keeps the integer path equal to the fake-quant model at 2 and 4 bits, where
+// accumulators are small: gemmlowp's doubling high multiply followed by a rounding right
+// shift rounds twice (acc = 23, m = 0.1468 = 0.5872 * 2^-2: 23 * 0.5872 = 13.5 -> 14,
+// then 14 / 4 = 3.5 -> 4, where 23 * m = 3.38 -> 3).
 
 #include <cstdint>
 
@@ -32,48 +35,28 @@ constexpr bool is_valid_requant(int32_t multiplier, int32_t shift) {
   return multiplier >= 0 && shift >= kMinShift && shift <= kMaxShift;
 }
 
-// floor((a * b + 2^30) / 2^31), saturated to INT32_MAX for a == b == INT32_MIN.
-inline int32_t saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
-  if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
-  const int64_t ab = static_cast<int64_t>(a) * b;
-  return static_cast<int32_t>((ab + (int64_t{1} << 30)) >> 31);
+// r of the formula above, exact. Requires is_valid_requant(multiplier, shift).
+inline int64_t requantize_exact(int32_t acc, int32_t multiplier, int32_t shift) {
+  const int32_t total = 31 - shift;
+  return (static_cast<int64_t>(acc) * multiplier + (int64_t{1} << (total - 1))) >> total;
 }
 
-// x / 2^exponent rounded to nearest, ties away from zero; exponent in [0, 31].
-inline int32_t rounding_divide_by_pot(int32_t x, int32_t exponent) {
-  const int32_t mask = static_cast<int32_t>((int64_t{1} << exponent) - 1);
-  const int32_t remainder = x & mask;
-  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-  return (x >> exponent) + (remainder > threshold ? 1 : 0);
-}
-
-// r of the formula above. Requires is_valid_requant(multiplier, shift). Written for the
-// hot paths, equal to rounding_divide_by_pot(saturating_rounding_doubling_high_mul(x, m), r)
-// (tested): with multiplier >= 0 the high multiply cannot saturate, so it is one 64-bit
-// multiply-accumulate (SMLAL on Cortex-M) and the rounding shift is branch-free.
+// r saturated to int32 (it exceeds int32 only for multipliers above one and large
+// accumulators). Requires is_valid_requant(multiplier, shift).
 inline int32_t requantize(int32_t acc, int32_t multiplier, int32_t shift) {
-  int32_t x = acc;
-  if (shift > 0) {
-    const int64_t scaled = static_cast<int64_t>(acc) * (int64_t{1} << shift);
-    x = scaled > INT32_MAX ? INT32_MAX
-                           : (scaled < INT32_MIN ? INT32_MIN : static_cast<int32_t>(scaled));
-  }
-  const int32_t high =
-      static_cast<int32_t>((static_cast<int64_t>(x) * multiplier + (int64_t{1} << 30)) >> 31);
-  const int32_t right = shift < 0 ? -shift : 0;
-  const int32_t mask = static_cast<int32_t>((1u << right) - 1u);
-  const int32_t threshold = (mask >> 1) + static_cast<int32_t>(static_cast<uint32_t>(high) >> 31);
-  return (high >> right) + ((high & mask) > threshold ? 1 : 0);
+  const int64_t r = requantize_exact(acc, multiplier, shift);
+  return r > INT32_MAX ? INT32_MAX : (r < INT32_MIN ? INT32_MIN : static_cast<int32_t>(r));
 }
 
 // y of the formula above: an output code in [min, max]. zero_point, min and max are
-// codes of the output bit width (0..255 at most), so no sum can overflow.
+// codes of the output bit width (0..255 at most); r is clamped to [min - zero_point,
+// max - zero_point] in 64 bits first, so nothing can overflow.
 inline uint32_t requantize_to_code(int32_t acc, int32_t multiplier, int32_t shift,
                                    int32_t zero_point, int32_t min, int32_t max) {
-  int32_t r = requantize(acc, multiplier, shift);
+  int64_t r = requantize_exact(acc, multiplier, shift);
   r = r < min - zero_point ? min - zero_point : r;
   r = r > max - zero_point ? max - zero_point : r;
-  return static_cast<uint32_t>(r + zero_point);
+  return static_cast<uint32_t>(static_cast<int32_t>(r) + zero_point);
 }
 
 // a + b modulo 2^32: adding the bias to an accumulator is defined to wrap, identically in

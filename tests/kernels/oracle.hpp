@@ -22,29 +22,27 @@ inline int32_t signed_at(const uint8_t* row, int64_t i, int32_t bits) {
 }
 inline int64_t row_bytes(int64_t count, int32_t bits) { return (count * bits + 7) / 8; }
 
-// gemmlowp's SaturatingRoundingDoublingHighMul then RoundingDivideByPOT, as in TFLite's
-// MultiplyByQuantizedMultiplier, but with the left shift saturating.
+// acc * multiplier * 2^(shift - 31) rounded once to the nearest integer, ties toward
+// +infinity, written as a floor division of exact 128-bit integers: the integer r with
+// r - 1/2 <= acc * m < r + 1/2, i.e. floor((2 * acc * multiplier + 2^total) / 2^(total + 1)).
+inline __int128 requantize_wide(int32_t acc, int32_t multiplier, int32_t shift) {
+  const int32_t total = 31 - shift;
+  const __int128 num = 2 * static_cast<__int128>(acc) * multiplier + (static_cast<__int128>(1) << total);
+  const __int128 den = static_cast<__int128>(1) << (total + 1);
+  __int128 q = num / den;  // truncates toward zero
+  if (num % den != 0 && num < 0) --q;
+  return q;
+}
+
+// The same, saturated to int32 (the kernels' requantize()).
 inline int32_t requantize(int32_t acc, int32_t multiplier, int32_t shift) {
-  int64_t x = acc;
-  if (shift > 0) {
-    x *= int64_t{1} << shift;
-    if (x > INT32_MAX) x = INT32_MAX;
-    if (x < INT32_MIN) x = INT32_MIN;
-  }
-  const int64_t ab = x * multiplier;
-  const int64_t nudge = ab >= 0 ? (int64_t{1} << 30) : (1 - (int64_t{1} << 30));
-  const int64_t high = (ab + nudge) / (int64_t{1} << 31);  // truncates toward zero
-  const int32_t right = shift < 0 ? -shift : 0;
-  if (right == 0) return static_cast<int32_t>(high);
-  // Nearest, ties away from zero.
-  const int64_t half = int64_t{1} << (right - 1);
-  const int64_t magnitude = ((high < 0 ? -high : high) + half) >> right;
-  return static_cast<int32_t>(high < 0 ? -magnitude : magnitude);
+  const __int128 r = requantize_wide(acc, multiplier, shift);
+  return static_cast<int32_t>(r > INT32_MAX ? INT32_MAX : (r < INT32_MIN ? INT32_MIN : r));
 }
 
 inline int32_t to_code(int64_t acc_wrapped, int32_t multiplier, int32_t shift, int32_t zero_point,
                        int32_t min, int32_t max) {
-  const int64_t y = int64_t{zero_point} + requantize(static_cast<int32_t>(acc_wrapped), multiplier, shift);
+  const __int128 y = zero_point + requantize_wide(static_cast<int32_t>(acc_wrapped), multiplier, shift);
   return static_cast<int32_t>(y < min ? min : (y > max ? max : y));
 }
 

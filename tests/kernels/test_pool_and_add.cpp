@@ -43,13 +43,26 @@ BOOST_AUTO_TEST_CASE(reference_and_fast_match_oracle_for_every_bit_pair) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(the_average_of_1_2_3_4_rounds_half_away_from_zero) {
-  const uint8_t input[4] = {1, 2, 3, 4};  // 2x2 pixels, 1 channel, 8 bits
+BOOST_AUTO_TEST_CASE(averages_round_once_with_ties_toward_plus_infinity) {
+  // 2x2 pixels, 1 channel, 8 bits, divided by 4 in the multiplier.
   mk::GlobalAveragePoolParams p{2, 2, 1, {8, 0}, mk::full_range_output(8, 0), 0, 0};
   BOOST_REQUIRE(mk::quantize_multiplier(0.25, &p.multiplier, &p.shift) == Status::ok);
-  uint8_t out = 0;
-  BOOST_REQUIRE(mk::global_average_pool_fast(p, input, &out) == Status::ok);
-  BOOST_TEST(int(out) == 3);  // 2.5 -> 3
+  auto pool = [&](std::vector<uint8_t> input) {
+    uint8_t ref = 0, fast = 0;
+    BOOST_REQUIRE(mk::global_average_pool_ref(p, input.data(), &ref) == Status::ok);
+    BOOST_REQUIRE(mk::global_average_pool_fast(p, input.data(), &fast) == Status::ok);
+    BOOST_TEST(ref == fast);
+    return int(fast);
+  };
+  BOOST_TEST(pool({1, 2, 3, 4}) == 3);  // 2.5 -> 3
+  BOOST_TEST(pool({1, 1, 1, 2}) == 1);  // 1.25 -> 1
+  BOOST_TEST(pool({1, 2, 2, 2}) == 2);  // 1.75 -> 2
+  // Zero points 10 in and out: codes 9, 9, 10, 10 average to -0.5 -> 0, i.e. code 10
+  // (rounding half away from zero would give code 9).
+  p.input.zero_point = 10;
+  p.output.zero_point = 10;
+  BOOST_TEST(pool({9, 9, 10, 10}) == 10);
+  BOOST_TEST(pool({9, 9, 9, 10}) == 9);  // -0.75 -> -1
 }
 
 BOOST_AUTO_TEST_CASE(bad_arguments_return_their_status) {

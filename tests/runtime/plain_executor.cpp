@@ -31,22 +31,21 @@ int32_t saturate(int64_t v) {
   return static_cast<int32_t>(std::min<int64_t>(std::max<int64_t>(v, INT32_MIN), INT32_MAX));
 }
 
-// The requantization of libmpq/kernels/requantize.hpp, computed in 64 bits from its
-// definition: saturating pre-shift, doubling high multiply rounded half up, then a divide
-// by 2^-shift rounded half away from zero.
+// The requantization of libmpq/kernels/requantize.hpp from its definition: acc * m with
+// m = multiplier * 2^(shift - 31), rounded once to the nearest integer, ties toward
+// +infinity; the exact 64-bit value, and that value saturated to int32.
+int64_t requantize_wide(int32_t acc, int32_t multiplier, int32_t shift) {
+  const int32_t total = 31 - shift;
+  const int64_t product = static_cast<int64_t>(acc) * multiplier;  // |product| < 2^62
+  return (product + (int64_t{1} << (total - 1))) >> total;          // floor
+}
+
 int32_t requantize(int32_t acc, int32_t multiplier, int32_t shift) {
-  const int32_t x = saturate(static_cast<int64_t>(acc) * (int64_t{1} << std::max(shift, 0)));
-  const int64_t product = static_cast<int64_t>(x) * multiplier;
-  const int64_t high = (product + (int64_t{1} << 30)) >> 31;  // floor
-  const int32_t exponent = std::max(-shift, 0);
-  if (exponent == 0) return static_cast<int32_t>(high);
-  const int64_t magnitude = high < 0 ? -high : high;
-  const int64_t rounded = (magnitude + (int64_t{1} << (exponent - 1))) >> exponent;
-  return static_cast<int32_t>(high < 0 ? -rounded : rounded);
+  return saturate(requantize_wide(acc, multiplier, shift));
 }
 
 int32_t to_code(int32_t acc, int32_t multiplier, int32_t shift, const OpRecord& r) {
-  const int64_t y = static_cast<int64_t>(requantize(acc, multiplier, shift)) + r.output_zero_point;
+  const int64_t y = requantize_wide(acc, multiplier, shift) + r.output_zero_point;
   return static_cast<int32_t>(std::min<int64_t>(std::max<int64_t>(y, r.output_min), r.output_max));
 }
 

@@ -3,6 +3,8 @@
 // when __ARM_FEATURE_DSP is defined (inline asm, so the instruction is exactly the one
 // named) and a plain C++ equivalent elsewhere. The fast kernels are written once against
 // these, so the host runs and tests the very algorithm the MCU runs, lane order included.
+// (SMLAL, ASR and SSAT are not DSP-extension instructions, but written as asm they stay
+// the one instruction named; the compiler would otherwise mask the shift count.)
 //
 // Lane notation: a 32-bit word holds two 16-bit lanes, (lo, hi).
 
@@ -104,6 +106,26 @@ MPQ_ALWAYS_INLINE uint32_t pkhtb(uint32_t a, uint32_t b) {
   return r;
 }
 
+// The high word of the 64-bit (hi:lo) + a * b (signed; wraps modulo 2^64): one SMLAL.
+MPQ_ALWAYS_INLINE int32_t smlal_high(uint32_t lo, int32_t hi, int32_t a, int32_t b) {
+  __asm__("smlal %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(a), "r"(b));
+  return hi;
+}
+// x >> (n mod 256), arithmetic (all sign bits from 32 up): ASR by a register, which uses
+// only the register's low byte, so callers may keep other data in the upper bits.
+MPQ_ALWAYS_INLINE int32_t asr_low_byte(int32_t x, uint32_t n) {
+  int32_t r;
+  __asm__("asr %0, %1, %2" : "=r"(r) : "r"(x), "r"(n));
+  return r;
+}
+// x clamped to the signed N-bit range [-2^(N-1), 2^(N-1) - 1]: one SSAT.
+template <int N>
+MPQ_ALWAYS_INLINE int32_t ssat(int32_t x) {
+  int32_t r;
+  __asm__("ssat %0, %1, %2" : "=r"(r) : "I"(N), "r"(x));
+  return r;
+}
+
 #else  // portable equivalents, bit for bit
 
 MPQ_ALWAYS_INLINE void load_pair_advance(const uint32_t*& p, uint32_t& a, uint32_t& b) {
@@ -140,6 +162,20 @@ MPQ_ALWAYS_INLINE int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
 MPQ_ALWAYS_INLINE uint32_t pkhbt(uint32_t a, uint32_t b) { return (a & 0xFFFFu) | (b << 16); }
 MPQ_ALWAYS_INLINE uint32_t pkhtb(uint32_t a, uint32_t b) {
   return (a & 0xFFFF0000u) | (b >> 16);
+}
+MPQ_ALWAYS_INLINE int32_t smlal_high(uint32_t lo, int32_t hi, int32_t a, int32_t b) {
+  const uint64_t sum = ((static_cast<uint64_t>(static_cast<uint32_t>(hi)) << 32) | lo) +
+                       static_cast<uint64_t>(static_cast<int64_t>(a) * b);
+  return static_cast<int32_t>(static_cast<uint32_t>(sum >> 32));
+}
+MPQ_ALWAYS_INLINE int32_t asr_low_byte(int32_t x, uint32_t n) {
+  const uint32_t k = n & 0xFFu;
+  return k >= 32 ? (x < 0 ? -1 : 0) : (x >> k);
+}
+template <int N>
+MPQ_ALWAYS_INLINE int32_t ssat(int32_t x) {
+  constexpr int32_t kMax = (int32_t{1} << (N - 1)) - 1;
+  return x > kMax ? kMax : (x < -kMax - 1 ? -kMax - 1 : x);
 }
 
 #endif
