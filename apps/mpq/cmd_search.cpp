@@ -250,9 +250,12 @@ int run_search(const std::vector<std::string>& args) {
     std::cout << report_json(summary, results);
   } else {
     std::printf("\n%-30s %10s %10s %10s %9s %9s\n", "policy", "FLASH B", "RAM B", "search val", "val", "test");
-    for (const auto& r : results)
-      std::printf("%-30s %10u %10u %9.2f%% %8.2f%% %8.2f%%\n", r.name.c_str(), r.flash, r.ram,
-                  r.search_accuracy < 0 ? 0.0 : 100 * r.search_accuracy, 100 * r.val_accuracy, 100 * r.test_accuracy);
+    for (const auto& r : results) {
+      char search_val[16] = "         -";
+      if (r.search_accuracy >= 0) std::snprintf(search_val, sizeof search_val, "%9.2f%%", 100 * r.search_accuracy);
+      std::printf("%-30s %10u %10u %s %8.2f%% %8.2f%%\n", r.name.c_str(), r.flash, r.ram, search_val,
+                  100 * r.val_accuracy, 100 * r.test_accuracy);
+    }
     std::printf("float model: val %.2f%%, test %.2f%%\nwrote %s/{policy.json,episodes.csv,report.md,report.json,search.svg}\n",
                 100 * summary.float_val_accuracy, 100 * summary.float_test_accuracy, out.c_str());
   }
