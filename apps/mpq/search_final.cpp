@@ -25,11 +25,24 @@ void final_finetune(const Checkpoint& float_ckpt, const std::string& float_path,
   trainer.extra_meta["per_tensor_weights"] = "0";
   add_input_normalization(train, trainer.extra_meta);
   if (epochs > 0) {
-    if (file_exists(path)) trainer.resume(load_checkpoint(path), path);
+    // Resume a killed final fine-tune, but not from the calibrated-only checkpoint that
+    // an --final-epochs 0 run leaves (it has no optimizer state).
+    if (file_exists(path)) {
+      Checkpoint done = load_checkpoint(path);
+      if (done.meta_or("epoch", "0") != "0") trainer.resume(done, path);
+    }
     trainer.run();
     row.val_accuracy = trainer.history().back().val_accuracy;
   } else {
-    row.val_accuracy = evaluate(model, val).accuracy;  // calibrated, not fine-tuned
+    // Calibrated, not fine-tuned: still written, so that `mpq export` can take it.
+    Checkpoint ckpt;
+    capture_model(model, ckpt);
+    ckpt.meta = trainer.extra_meta;
+    ckpt.meta["kind"] = o.checkpoint_kind;
+    ckpt.meta["epoch"] = "0";
+    ckpt.meta["epochs"] = "0";
+    save_checkpoint(path, ckpt);
+    row.val_accuracy = evaluate(model, val).accuracy;
   }
   row.test_accuracy = evaluate(model, test).accuracy;
   row.bits = policy.key();

@@ -1,5 +1,7 @@
 #include "libmpq/quant/policy.hpp"
 
+#include <sstream>
+
 #include <nlohmann/json.hpp>
 
 #include "libmpq/core/atomic_file.hpp"
@@ -37,6 +39,26 @@ Policy uniform_policy(const QuantGraph& graph, int w_bits, int a_bits) {
     const bool logits = op_index == static_cast<int>(graph.ops.size()) - 1;
     p.layers.push_back({op.name, qop_kind_name(op.kind), op.has_weights() ? w_bits : 0, logits ? 8 : a_bits});
   }
+  return p;
+}
+
+Policy policy_from_key(const QuantGraph& graph, const std::string& key) {
+  Policy p = uniform_policy(graph, 8, 8);
+  std::istringstream in(key);
+  std::string item;
+  size_t i = 0;
+  while (in >> item) {
+    int w = 0, a = 0;
+    char comma = 0;
+    std::istringstream pair(item);
+    require(i < p.layers.size() && (pair >> w >> comma >> a) && comma == ',',
+            "policy key '" + key + "' does not fit model " + graph.spec.to_string());
+    p.layers[i].w_bits = w;
+    p.layers[i].a_bits = a;
+    ++i;
+  }
+  require(i == p.layers.size(), "policy key '" + key + "' does not fit model " + graph.spec.to_string());
+  validate_policy(p, graph, "policy key");
   return p;
 }
 

@@ -30,6 +30,10 @@ struct Policy {
 
 bool is_valid_bits(int bits);  // 2, 4 or 8
 
+// The policy of `graph` whose Policy::key() is `key` ("w,a w,a ..."); throws Error when
+// the key does not fit the graph.
+Policy policy_from_key(const QuantGraph& graph, const std::string& key);
+
 // Every weight tensor at w_bits, every activation at a_bits except the logits (the
 // classifier's output), which stay 8-bit like the network input: with 16 or 4 output
 // levels most classes tie and top-1 accuracy collapses. A policy may still give the
