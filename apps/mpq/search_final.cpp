@@ -27,9 +27,11 @@ void final_finetune(const Checkpoint& float_ckpt, const std::string& float_path,
   if (epochs > 0) {
     // Resume a killed final fine-tune, but not from the calibrated-only checkpoint that
     // an --final-epochs 0 run leaves (it has no optimizer state).
+    // Only a fine-tune of this very policy is resumed; another one (a re-run whose search
+    // chose differently) starts over.
     if (file_exists(path)) {
       Checkpoint done = load_checkpoint(path);
-      if (done.meta_or("epoch", "0") != "0") trainer.resume(done, path);
+      if (done.meta_or("epoch", "0") != "0" && policy_of(done, path) == policy) trainer.resume(done, path);
     }
     trainer.run();
     row.val_accuracy = trainer.history().back().val_accuracy;
