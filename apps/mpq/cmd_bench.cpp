@@ -1,4 +1,5 @@
-// mpq bench train | infer: throughput of the float runtime on random data.
+// mpq bench train | infer: throughput of the float runtime, or of the fake-quant model
+// (--uniform N) that fine-tuning and the search train, on random data.
 #include <cstdio>
 #include <iostream>
 
@@ -10,6 +11,8 @@
 #include "libmpq/nn/model_builders.hpp"
 #include "libmpq/nn/optimizer.hpp"
 #include "libmpq/nn/softmax_cross_entropy.hpp"
+#include "libmpq/quant/fake_quant_model.hpp"
+#include "libmpq/quant/quant_graph.hpp"
 #include "libmpq/tensor/parallel.hpp"
 
 namespace mpq::cli {
@@ -55,12 +58,15 @@ int run_bench(const std::vector<std::string>& args) {
   opts.add(thread_options());
   opts.add_options()
       ("batch", po::value<int64_t>()->default_value(64), "batch size")
+      ("uniform", po::value<int>(), "measure the fake-quant model (BN folded, every tensor at N = 2, 4 or 8 bits, "
+                                    "grids calibrated on the random batch) instead of the float one")
       ("seconds", po::value<double>()->default_value(3.0), "minimum measuring time per figure")
       ("json", "print JSON");
   po::variables_map vm;
   if (!parse(rest, opts, vm, "mpq bench train|infer [options]",
              "train: images/s of forward + backward + SGD update on random data.\n"
-             "infer: images/s of float inference at batch 1 and at --batch."))
+             "infer: images/s of float inference at batch 1 and at --batch.\n"
+             "With --uniform N, of the fake-quant model that mpq finetune and mpq search train."))
     return 0;
   if (what != "train" && what != "infer") throw UsageError("bench: expected 'train' or 'infer'");
   apply_thread_options(vm);
@@ -70,6 +76,16 @@ int run_bench(const std::vector<std::string>& args) {
   const double seconds = vm["seconds"].as<double>();
   Model model = build_model(spec, 1);
   nlohmann::json out = {{"model", spec.to_string()}, {"threads", thread_count()}, {"batch", batch}, {"mode", what}};
+  std::string kind = "float";
+  if (vm.count("uniform")) {
+    const int bits = vm["uniform"].as<int>();
+    if (bits != 2 && bits != 4 && bits != 8) throw UsageError("--uniform " + std::to_string(bits) + ": expected 2, 4 or 8");
+    Model fq = build_fake_quant_model_for(spec, uniform_policy(build_quant_graph(model), bits, bits), FakeQuantOptions{});
+    calibrate_quantizers(fq, {random_batch(spec, std::min<int64_t>(batch, 16), 9).images});
+    model = std::move(fq);
+    kind = "fake-quant w" + std::to_string(bits) + "a" + std::to_string(bits);
+    out["uniform_bits"] = bits;
+  }
 
   if (what == "train") {
     BatchData b = random_batch(spec, batch, 7);
@@ -97,12 +113,12 @@ int run_bench(const std::vector<std::string>& args) {
   if (vm.count("json")) {
     std::cout << out.dump(2) << "\n";
   } else if (what == "train") {
-    std::printf("%s, batch %lld, %d threads: train %.1f images/s (%.2f ms per batch)\n", spec.to_string().c_str(),
-                static_cast<long long>(batch), thread_count(), out["images_per_second"].get<double>(),
+    std::printf("%s %s, batch %lld, %d threads: train %.1f images/s (%.2f ms per batch)\n", spec.to_string().c_str(),
+                kind.c_str(), static_cast<long long>(batch), thread_count(), out["images_per_second"].get<double>(),
                 out["ms_per_batch"].get<double>());
   } else {
-    std::printf("%s, %d threads: infer batch 1 %.1f images/s (%.3f ms), batch %lld %.1f images/s\n",
-                spec.to_string().c_str(), thread_count(), out["images_per_second_batch1"].get<double>(),
+    std::printf("%s %s, %d threads: infer batch 1 %.1f images/s (%.3f ms), batch %lld %.1f images/s\n",
+                spec.to_string().c_str(), kind.c_str(), thread_count(), out["images_per_second_batch1"].get<double>(),
                 out["latency_ms_batch1"].get<double>(), static_cast<long long>(batch),
                 out["images_per_second"].get<double>());
   }

@@ -35,6 +35,7 @@ IntegerEval evaluate_integer(const IntegerModel& model, const Dataset& data, Mod
   loader.start_epoch(0);
   Tensor images;
   std::vector<int32_t> labels;
+  Tensor logits;
   IntegerEval r;
   const int64_t pixels = shape_elements(sample);
   const int64_t channels = v.input_c;
@@ -56,7 +57,7 @@ IntegerEval evaluate_integer(const IntegerModel& model, const Dataset& data, Mod
     });
     std::vector<int32_t> ref_predicted;
     if (reference) {
-      const Tensor& logits = reference->forward(images, false);
+      infer_in_chunks(*reference, images, logits);
       const int64_t k = logits.dim(1);
       for (int64_t i = 0; i < n; ++i)
         ref_predicted.push_back(static_cast<int32_t>(std::max_element(logits.data() + i * k, logits.data() + (i + 1) * k) -

@@ -13,6 +13,7 @@ int Model::add(const std::string& name, std::unique_ptr<Layer> layer, std::vecto
     require(i == kInput || (i >= 0 && i < index), "model: node '" + name + "' reads node " + std::to_string(i) +
                                                       " which does not come before it");
   nodes_.push_back(Node{name, std::move(layer), std::move(inputs)});
+  last_reader_.clear();  // infer() recomputes it
   return index;
 }
 
@@ -26,12 +27,18 @@ int Model::find(const std::string& name) const {
   return -1;
 }
 
-const Tensor& Model::forward(const Tensor& images, bool training) {
+void Model::check_input(const Tensor& images) const {
   require(!nodes_.empty(), "model: forward on an empty model");
   const Shape want = input_shape();
   require(images.rank() == 4 && images.dim(1) == want[0] && images.dim(2) == want[1] && images.dim(3) == want[2],
           "model " + spec_.arch + ": input batch is " + shape_to_string(images.shape()) + ", expected Nx" +
               shape_to_string(want));
+}
+
+const Tensor& Model::forward(const Tensor& images, bool training) {
+  check_input(images);
+  spare_.clear();
+  spare_.shrink_to_fit();
   last_input_ = &images;
   outputs_.resize(nodes_.size());
   std::vector<const Tensor*> in;
@@ -43,8 +50,57 @@ const Tensor& Model::forward(const Tensor& images, bool training) {
   return outputs_.back();
 }
 
+const Tensor& Model::infer(const Tensor& images) {
+  check_input(images);
+  const size_t n = nodes_.size();
+  if (last_input_ != nullptr) {
+    // After forward(): drop what it kept for backward(); infer() keeps much less.
+    outputs_.clear();
+    last_input_ = nullptr;
+  }
+  outputs_.resize(n);
+  if (last_reader_.size() != n) {
+    last_reader_.assign(n, -1);
+    for (size_t i = 0; i < n; ++i)
+      for (int k : nodes_[i].inputs)
+        if (k != kInput) last_reader_[static_cast<size_t>(k)] = static_cast<int>(i);
+  }
+  // Storage of earlier outputs that nobody reads any more (all but the last node's).
+  for (size_t i = 0; i + 1 < n; ++i)
+    if (!outputs_[i].empty()) spare_.push_back(std::move(outputs_[i]));
+  std::vector<const Tensor*> in;
+  for (size_t i = 0; i < n; ++i) {
+    if (outputs_[i].empty() && !spare_.empty()) {
+      // The largest spare: after the first batch every output fits in one without
+      // reallocating (resize() keeps storage).
+      auto it = std::max_element(spare_.begin(), spare_.end(),
+                                 [](const Tensor& a, const Tensor& b) { return a.size() < b.size(); });
+      outputs_[i] = std::move(*it);
+      spare_.erase(it);
+    }
+    in.clear();
+    for (int k : nodes_[i].inputs) in.push_back(k == kInput ? &images : &outputs_[static_cast<size_t>(k)]);
+    nodes_[i].layer->forward(in, outputs_[i], false);
+    for (int k : nodes_[i].inputs) {
+      if (k == kInput || last_reader_[static_cast<size_t>(k)] != static_cast<int>(i)) continue;
+      Tensor& done = outputs_[static_cast<size_t>(k)];
+      if (!done.empty()) spare_.push_back(std::move(done));
+      done = Tensor();
+    }
+  }
+  return outputs_.back();
+}
+
+void Model::release_buffers() {
+  outputs_ = {};
+  grads_ = {};
+  spare_ = {};
+  last_input_ = nullptr;
+}
+
 void Model::backward(const Tensor& grad_output) {
-  require(last_input_ != nullptr && outputs_.size() == nodes_.size(), "model: backward without forward");
+  require(last_input_ != nullptr && outputs_.size() == nodes_.size(),
+          "model: backward without forward (infer() keeps nothing for it)");
   require(grad_output.shape() == outputs_.back().shape(),
           "model: output gradient is " + shape_to_string(grad_output.shape()) + ", expected " +
               shape_to_string(outputs_.back().shape()));

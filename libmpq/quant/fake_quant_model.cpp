@@ -85,7 +85,7 @@ void calibrate_quantizers(Model& model, const std::vector<Tensor>& batches) {
   for (size_t i = 0; i < model.size(); ++i)
     if (auto* q = dynamic_cast<ActivationQuantizer*>(model.node(i).layer.get())) quantizers.push_back(q);
   for (auto* q : quantizers) q->start_observing();
-  for (const Tensor& b : batches) model.forward(b, false);
+  for (const Tensor& b : batches) model.infer(b);
   for (auto* q : quantizers) q->finish_observing();
 }
 

@@ -1,5 +1,6 @@
 #include "libmpq/train/trainer.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -12,6 +13,38 @@
 
 namespace mpq {
 
+int64_t inference_chunk(const Model& model, int64_t max_floats) {
+  int64_t largest = 1;
+  for (const Shape& shape : model.node_shapes(1)) largest = std::max(largest, shape_elements(shape));
+  return std::max<int64_t>(1, max_floats / largest);
+}
+
+void infer_in_chunks(Model& model, const Tensor& images, Tensor& logits, int64_t max_floats) {
+  const int64_t n = images.dim(0);
+  const int64_t chunk = inference_chunk(model, max_floats);
+  if (n <= chunk) {
+    logits = model.infer(images);
+    return;
+  }
+  const int64_t per_image = images.size() / n;
+  Tensor part;
+  for (int64_t b = 0; b < n; b += chunk) {
+    const int64_t e = std::min(n, b + chunk);
+    Shape shape = images.shape();
+    shape[0] = e - b;
+    part.resize(shape);
+    std::copy(images.data() + b * per_image, images.data() + e * per_image, part.data());
+    const Tensor& out = model.infer(part);
+    if (b == 0) {
+      Shape all = out.shape();
+      all[0] = n;
+      logits.resize(all);
+    }
+    const int64_t per_out = out.size() / (e - b);
+    std::copy(out.data(), out.data() + out.size(), logits.data() + b * per_out);
+  }
+}
+
 EvalResult evaluate(Model& model, const Dataset& data, int64_t batch_size, int64_t max_images) {
   BatchLoader loader(data, batch_size, /*shuffle=*/false, /*augment=*/false, /*seed=*/0, /*drop_last=*/false);
   loader.start_epoch(0);
@@ -20,14 +53,16 @@ EvalResult evaluate(Model& model, const Dataset& data, int64_t batch_size, int64
   EvalResult r;
   double loss_sum = 0;
   int64_t correct = 0;
+  Tensor logits;
   while (loader.next(images, labels)) {
-    const Tensor& logits = model.forward(images, false);
+    infer_in_chunks(model, images, logits);
     LossResult l = softmax_cross_entropy(logits, labels, nullptr);
     loss_sum += l.loss * static_cast<double>(labels.size());
     correct += l.correct;
     r.images += static_cast<int64_t>(labels.size());
     if (max_images > 0 && r.images >= max_images) break;
   }
+  model.release_buffers();
   if (r.images > 0) {
     r.loss = loss_sum / static_cast<double>(r.images);
     r.accuracy = static_cast<double>(correct) / static_cast<double>(r.images);
@@ -89,7 +124,9 @@ void Trainer::resume(const Checkpoint& ckpt, const std::string& what) {
 
 std::vector<EpochStats> Trainer::run(const std::function<void(const EpochStats&)>& on_epoch) {
   Sgd optimizer(model_.parameters(), options_.momentum, options_.weight_decay, /*nesterov=*/true);
-  if (has_resume_) restore_optimizer(pending_resume_, optimizer, options_.checkpoint_path);
+  // An epoch-0 checkpoint (mpq import writes those) holds weights but no optimizer state:
+  // resuming it starts the optimizer fresh, i.e. trains from the imported weights.
+  if (has_resume_ && completed_epochs_ > 0) restore_optimizer(pending_resume_, optimizer, options_.checkpoint_path);
 
   BatchLoader loader(train_, options_.batch_size, /*shuffle=*/true, options_.augment, options_.seed, /*drop_last=*/true);
   int64_t batches = loader.batches_per_epoch();

@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include "libmpq/core/error.hpp"
+#include "libmpq/nn/model_builders.hpp"
 #include "libmpq/nn/optimizer.hpp"
 #include "libmpq/nn/softmax_cross_entropy.hpp"
 #include "nn/tiny_model.hpp"
@@ -78,6 +80,34 @@ BOOST_AUTO_TEST_CASE(model_backward_matches_finite_differences_through_a_residua
     w->value[i] = saved;
     double numeric = (up - down) / 2e-2;
     BOOST_TEST(std::abs(numeric - analytic[i]) <= 2e-2 * std::max(1.0, std::abs(numeric)));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(infer_equals_forward_in_eval_mode_and_refuses_backward) {
+  // MobileNetV2 has residual adds, so outputs stay alive across blocks; infer() must
+  // release them only after their last reader, also when interleaved with training.
+  mpq::ModelSpec spec;
+  spec.arch = "mobilenet_v2";
+  spec.width = 0.35f;
+  spec.in_channels = 3;
+  spec.in_height = spec.in_width = 32;
+  spec.classes = 5;
+  auto m = mpq::build_model(spec, 3);
+  mpq::Rng rng(4);
+  for (int round = 0; round < 3; ++round) {
+    mpq::Tensor images({round == 1 ? 2 : 3, 32, 32, 3});
+    for (int64_t i = 0; i < images.size(); ++i) images[i] = rng.normal();
+    const mpq::Tensor reference = m.forward(images, false);
+    const mpq::Tensor a = m.infer(images);
+    const mpq::Tensor b = m.infer(images);  // reusing the released storage
+    BOOST_TEST(a.shape() == reference.shape());
+    for (int64_t i = 0; i < reference.size(); ++i) {
+      BOOST_TEST(a[i] == reference[i]);
+      BOOST_TEST(b[i] == reference[i]);
+    }
+    BOOST_CHECK_THROW(m.backward(reference), mpq::Error);
+    m.forward(images, true);  // training still works after infer()
+    m.backward(mpq::Tensor(m.output_of(m.size() - 1).shape(), 1.f));
   }
 }
 

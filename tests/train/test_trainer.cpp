@@ -1,5 +1,6 @@
 #include <boost/test/unit_test.hpp>
 
+#include <cmath>
 #include <cstdlib>
 
 #include "libmpq/core/atomic_file.hpp"
@@ -92,6 +93,26 @@ BOOST_AUTO_TEST_CASE(resume_rejects_a_checkpoint_of_another_model_or_kind) {
 BOOST_AUTO_TEST_CASE(mismatched_data_and_model_are_rejected) {
   auto m = mpq::test::tiny_model(8, 5);  // 5 classes, data has 3
   BOOST_CHECK_THROW(mpq::Trainer(m, train, &val, options("")), mpq::Error);
+}
+
+BOOST_AUTO_TEST_CASE(inference_in_chunks_gives_the_logits_of_one_pass) {
+  auto m = mpq::test::tiny_model();
+  mpq::Rng rng(5);
+  mpq::Tensor images;
+  std::vector<int32_t> labels;
+  mpq::test::synthetic_batch(rng, 11, 8, 3, images, labels);
+  const mpq::Tensor whole = m.forward(images, false);
+  // The tiny model's largest activation is 8x8x8 = 512 floats: chunks of 3 images.
+  BOOST_TEST(mpq::inference_chunk(m, 3 * 512 + 100) == 3);
+  mpq::Tensor chunked;
+  mpq::infer_in_chunks(m, images, chunked, 3 * 512 + 100);
+  BOOST_TEST(chunked.shape() == whole.shape());
+  // Equal up to float rounding: the GEMMs' blocking depends on the batch size, so
+  // results of different batch sizes may differ in the last bits (as they always did).
+  for (int64_t i = 0; i < whole.size(); ++i)
+    BOOST_TEST(std::abs(chunked[i] - whole[i]) <= 1e-5f * (1.f + std::abs(whole[i])));
+  mpq::infer_in_chunks(m, images, chunked);  // one chunk: the very same computation
+  for (int64_t i = 0; i < whole.size(); ++i) BOOST_TEST(chunked[i] == whole[i]);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
