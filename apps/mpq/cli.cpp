@@ -4,6 +4,7 @@
 
 #include <boost/program_options/parsers.hpp>
 
+#include "libmpq/mcu/byte_size.hpp"
 #include "libmpq/tensor/parallel.hpp"
 
 namespace mpq::cli {
@@ -63,6 +64,17 @@ ModelSpec read_model_options(const po::variables_map& vm) {
   else if (stem == "imagenet") s.small_input = false;
   else throw UsageError("--stem '" + stem + "': expected auto, small or imagenet");
   return s;
+}
+
+uint64_t size_option(const po::variables_map& vm, const char* name, const std::string& fallback) {
+  const std::string text = vm.count(name) ? vm[name].as<std::string>() : fallback;
+  try {
+    return parse_byte_size(text, std::string("--") + name);
+  } catch (const UsageError&) {
+    throw;
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
 }
 
 po::options_description thread_options() {

@@ -35,6 +35,10 @@ bool parse(const std::vector<std::string>& args, const po::options_description& 
 po::options_description model_options(const ModelSpec& defaults);
 ModelSpec read_model_options(const po::variables_map& vm);
 
+// A byte size given to --<name> ("2MB", "512KiB", ...), or `fallback` when the option is
+// absent; a malformed size is a UsageError naming the flag.
+uint64_t size_option(const po::variables_map& vm, const char* name, const std::string& fallback = "");
+
 // --threads (applied to the process).
 po::options_description thread_options();
 void apply_thread_options(const po::variables_map& vm);

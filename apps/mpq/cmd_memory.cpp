@@ -26,16 +26,6 @@ struct Budget {
   uint64_t reserved_flash = 0, reserved_ram = 0;
 };
 
-uint64_t parse_size_option(const po::variables_map& vm, const char* name) {
-  try {
-    return parse_byte_size(vm[name].as<std::string>(), std::string("--") + name);
-  } catch (const UsageError&) {
-    throw;
-  } catch (const Error& e) {
-    throw UsageError(e.what());
-  }
-}
-
 Budget read_budget(const po::variables_map& vm) {
   Budget b;
   const std::string name = vm["board"].as<std::string>();
@@ -55,12 +45,12 @@ Budget read_budget(const po::variables_map& vm) {
   b.reserved_flash = board.reserved_flash;
   b.reserved_ram = board.reserved_ram;
   if (vm.count("flash")) {
-    b.flash = parse_size_option(vm, "flash");
+    b.flash = size_option(vm, "flash");
     b.reserved_flash = 0;
     b.source += ", --flash " + vm["flash"].as<std::string>();
   }
   if (vm.count("ram")) {
-    b.ram = parse_size_option(vm, "ram");
+    b.ram = size_option(vm, "ram");
     b.reserved_ram = 0;
     b.source += ", --ram " + vm["ram"].as<std::string>();
   }

@@ -30,15 +30,6 @@ namespace {
 constexpr const char* kDefaultFlash = "128KiB";
 constexpr const char* kDefaultRam = "16KiB";
 
-uint64_t size_option(const po::variables_map& vm, const char* name, const std::string& fallback) {
-  const std::string text = vm.count(name) ? vm[name].as<std::string>() : fallback;
-  try {
-    return parse_byte_size(text, std::string("--") + name);
-  } catch (const Error& e) {
-    throw UsageError(e.what());
-  }
-}
-
 MemoryBudget read_search_budget(const po::variables_map& vm) {
   MemoryBudget b;
   if (vm.count("board")) {
