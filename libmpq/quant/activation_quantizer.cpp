@@ -32,7 +32,10 @@ void ActivationQuantizer::backward(const std::vector<const Tensor*>& inputs, con
   if (grad_inputs.empty() || !grad_inputs[0]) return;
   Tensor& g = *grad_inputs[0];
   g.resize(inputs[0]->shape());
-  for (int64_t i = 0; i < g.size(); ++i) g[i] = mask_[static_cast<size_t>(i)] ? grad_output[i] : 0.f;
+  const uint8_t* __restrict m = mask_.data();
+  const float* __restrict go = grad_output.data();
+  float* __restrict gi = g.data();
+  for (int64_t i = 0; i < g.size(); ++i) gi[i] = m[i] ? go[i] : 0.f;
 }
 
 void ActivationQuantizer::start_observing() {
@@ -81,13 +84,19 @@ void ActivationQuantizer::fake_quantize(const Tensor& input, Tensor& output) {
   // Codes relative to the zero point, so that rounding x / scale is the whole work.
   const float lo = static_cast<float>(g.qmin - g.zero_point), hi = static_cast<float>(g.qmax - g.zero_point);
   const float scale = g.scale;
-  parallel_for(input.size(), 16384, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
+  parallel_for(input.size(), 16384, [=](int64_t b, int64_t e) {
+    // Restrict-qualified locals: the uint8_t mask could otherwise alias everything and
+    // keep the loop scalar (it was 30% of a fake-quant training step).
+    const float* __restrict xs = x + b;
+    float* __restrict ys = y + b;
+    uint8_t* __restrict ms = m + b;
+    const int64_t n = e - b;
+    for (int64_t i = 0; i < n; ++i) {
       // Clamped first: round_small needs |v| < 2^22.
-      const float v = std::min(std::max(x[i] * inv, lo - 1.f), hi + 1.f);
+      const float v = std::min(std::max(xs[i] * inv, lo - 1.f), hi + 1.f);
       const float r = round_small(v);
-      m[i] = r >= lo && r <= hi;
-      y[i] = std::min(std::max(r, lo), hi) * scale;
+      ms[i] = static_cast<uint8_t>((r >= lo) & (r <= hi));
+      ys[i] = std::min(std::max(r, lo), hi) * scale;
     }
   });
 }
