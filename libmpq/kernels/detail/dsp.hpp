@@ -42,6 +42,13 @@ MPQ_ALWAYS_INLINE uint32_t load32_partial(const uint8_t* p, int32_t n) {
   return v;
 }
 
+// No instruction: `value` is unchanged but the compiler must assume it now depends on
+// `after`, so code using `value` is not scheduled before `after` is computed. Keeps the hot
+// loops from computing many values early and spilling them.
+MPQ_ALWAYS_INLINE void order_after(uint32_t& value, int32_t after) {
+  __asm__("" : "+r"(value) : "r"(after));
+}
+
 #if MPQ_KERNELS_DSP
 
 // a = p[0], b = p[1], p += 2: one LDRD with write-back (p must be 4-byte aligned).
