@@ -45,7 +45,8 @@ MPQ_ALWAYS_INLINE uint32_t load32_partial(const uint8_t* p, int32_t n) {
 // No instruction: `value` is unchanged but the compiler must assume it now depends on
 // `after`, so code using `value` is not scheduled before `after` is computed. Keeps the hot
 // loops from computing many values early and spilling them.
-MPQ_ALWAYS_INLINE void order_after(uint32_t& value, int32_t after) {
+template <typename T>
+MPQ_ALWAYS_INLINE void order_after(T& value, int32_t after) {
   __asm__("" : "+r"(value) : "r"(after));
 }
 
@@ -56,6 +57,31 @@ MPQ_ALWAYS_INLINE void load_pair_advance(const uint32_t*& p, uint32_t& a, uint32
   __asm__("ldrd %0, %1, [%2], #8"
           : "=r"(a), "=r"(b), "+r"(p)
           : "m"(*reinterpret_cast<const uint32_t(*)[2]>(p)));
+}
+
+// Loads of read-only data (weights) for hot loops that need the addressing mode named.
+// They carry no memory operand: computing its address would cost an instruction, and
+// nothing the kernels write can alias the weights.
+//
+// *p (any alignment), p += 4: one LDR with write-back.
+MPQ_ALWAYS_INLINE uint32_t load32_advance(const uint8_t*& p) {
+  uint32_t v;
+  __asm__("ldr %0, [%1], #4" : "=r"(v), "+r"(p));
+  return v;
+}
+// The word at p + offset (any alignment): one LDR with a register offset.
+MPQ_ALWAYS_INLINE uint32_t load32_at(const uint8_t* p, int32_t offset) {
+  uint32_t v;
+  __asm__("ldr %0, [%1, %2]" : "=r"(v) : "r"(p), "r"(offset));
+  return v;
+}
+// The word at p + (offset << S) (any alignment), S in 0..3: one LDR with a shifted
+// register offset.
+template <int S>
+MPQ_ALWAYS_INLINE uint32_t load32_at_scaled(const uint8_t* p, int32_t offset) {
+  uint32_t v;
+  __asm__("ldr %0, [%1, %2, lsl %3]" : "=r"(v) : "r"(p), "r"(offset), "I"(S));
+  return v;
 }
 
 // (sign-extended byte 0, sign-extended byte 2)
@@ -139,6 +165,17 @@ MPQ_ALWAYS_INLINE void load_pair_advance(const uint32_t*& p, uint32_t& a, uint32
   a = p[0];
   b = p[1];
   p += 2;
+}
+
+MPQ_ALWAYS_INLINE uint32_t load32_advance(const uint8_t*& p) {
+  const uint32_t v = load32(p);
+  p += 4;
+  return v;
+}
+MPQ_ALWAYS_INLINE uint32_t load32_at(const uint8_t* p, int32_t offset) { return load32(p + offset); }
+template <int S>
+MPQ_ALWAYS_INLINE uint32_t load32_at_scaled(const uint8_t* p, int32_t offset) {
+  return load32(p + (offset << S));
 }
 
 MPQ_ALWAYS_INLINE uint32_t sext8_lane(uint32_t byte) {
