@@ -81,21 +81,19 @@ MPQ_ALWAYS_INLINE void dot_rows(const uint8_t* w, int32_t row_bytes, const uint3
                                 int32_t acc[NO][NP]) {
   const int32_t full = row_bytes >> 2;
   const int32_t tail = row_bytes & 3;
-  const uint8_t* w1 = w + (NO > 1 ? row_bytes : 0);
+  const uint8_t* rows[NO];
+  for (int32_t o = 0; o < NO; ++o) rows[o] = w + o * row_bytes;
   uint32_t words[NO];
 #pragma GCC unroll 2
   for (int32_t g = 0; g < full; ++g) {
-    words[0] = dsp::load32(w);
-    w += 4;
-    if constexpr (NO > 1) {
-      words[1] = dsp::load32(w1);
-      w1 += 4;
+    for (int32_t o = 0; o < NO; ++o) {
+      words[o] = dsp::load32(rows[o]);
+      rows[o] += 4;
     }
     dot_word<WB, NO, NP>(words, stream, acc);
   }
   if (tail != 0) {
-    words[0] = dsp::load32_partial(w, tail);
-    if constexpr (NO > 1) words[1] = dsp::load32_partial(w1, tail);
+    for (int32_t o = 0; o < NO; ++o) words[o] = dsp::load32_partial(rows[o], tail);
     dot_word<WB, NO, NP>(words, stream, acc);
   }
 }
