@@ -52,7 +52,7 @@ int run_demo(const std::vector<std::string>& args) {
   std::vector<std::string> search_args{"--checkpoint", float_path, "--out", dir + "/search", "--resume",
                                        "--episodes", episodes, "--threads", threads};
   if (quick) {
-    search_args.insert(search_args.end(), {"--warmup", "10", "--no-shrunk"});
+    search_args.insert(search_args.end(), {"--warmup", "10", "--no-shrunk", "--final-seeds", "1"});
   }
   run_search(search_args);
 

@@ -78,12 +78,16 @@ int run_search(const std::vector<std::string>& args) {
       ("warmup", po::value<int64_t>()->default_value(sd.warmup), "warm-up episodes of random actions")
       ("random-search", po::value<int64_t>()->default_value(-1), "random-search evaluations (-1: as many as episodes)")
       ("seed", po::value<uint64_t>()->default_value(sd.seed), "seed of the agent and the random search")
+      ("noise-decay", po::value<float>()->default_value(sd.agent.noise_decay),
+       "exploration noise sigma (0.5 at the first agent episode) is multiplied by this after each agent episode")
       ("finetune-batches", po::value<int64_t>()->default_value(ed.finetune_batches), "short fine-tune per candidate: batches")
       ("finetune-batch", po::value<int64_t>()->default_value(ed.batch_size), "short fine-tune batch size")
       ("val-images", po::value<int64_t>()->default_value(ed.val_images), "validation images scoring each candidate")
-      ("rerank", po::value<int64_t>()->default_value(5), "re-score the best N agent policies with a longer fine-tune (0: off)")
+      ("rerank", po::value<int64_t>()->default_value(10), "re-score the best N agent policies with a longer fine-tune (0: off)")
       ("rerank-batches", po::value<int64_t>()->default_value(128), "fine-tune batches of the re-scoring")
       ("final-epochs", po::value<int64_t>()->default_value(1), "final fine-tune epochs of every compared policy (0: none)")
+      ("final-seeds", po::value<int64_t>()->default_value(3),
+       "final fine-tunes per compared policy, with different seeds; the report compares their means")
       ("shrunk-epochs", po::value<int64_t>()->default_value(5), "float training epochs of the shrunk 8-bit baseline")
       ("no-shrunk", "skip the shrunk 8-bit model baseline (it trains a new float model)")
       ("out", po::value<std::string>()->default_value("runs/default/search"), "output folder")
@@ -112,6 +116,8 @@ int run_search(const std::vector<std::string>& args) {
   so.warmup = vm["warmup"].as<int64_t>();
   so.random_search = vm["random-search"].as<int64_t>();
   so.seed = vm["seed"].as<uint64_t>();
+  so.agent.noise_decay = vm["noise-decay"].as<float>();
+  if (!(so.agent.noise_decay > 0.f && so.agent.noise_decay <= 1.f)) throw UsageError("--noise-decay: expected (0, 1]");
   so.state_path = out + "/search.state";
   if (so.episodes < 1) throw UsageError("--episodes: expected at least 1");
   if (so.warmup < 0 || so.warmup > so.episodes) throw UsageError("--warmup: expected 0..episodes");
@@ -122,6 +128,8 @@ int run_search(const std::vector<std::string>& args) {
   if (eo.finetune_batches < 0 || eo.batch_size < 1 || eo.val_images < 1)
     throw UsageError("--finetune-batches >= 0, --finetune-batch >= 1 and --val-images >= 1 expected");
   const int64_t final_epochs = vm["final-epochs"].as<int64_t>();
+  const int64_t final_seeds = vm["final-seeds"].as<int64_t>();
+  if (final_epochs < 0 || final_seeds < 1) throw UsageError("--final-epochs >= 0 and --final-seeds >= 1 expected");
 
   Model float_model = build_model(float_ckpt.spec, 1);
   restore_model(float_ckpt, float_model, float_path);
@@ -146,6 +154,8 @@ int run_search(const std::vector<std::string>& args) {
   summary.ram_budget = budget.ram;
   summary.episodes = so.episodes;
   summary.warmup = so.warmup;
+  summary.final_epochs = final_epochs;
+  summary.final_seeds = final_epochs > 0 ? final_seeds : 1;
   summary.random_evaluations = so.random_search < 0 ? so.episodes : so.random_search;
   summary.float_val_accuracy = evaluate(float_model, *val).accuracy;
   summary.float_test_accuracy = evaluate(float_model, *test).accuracy;
@@ -234,13 +244,21 @@ int run_search(const std::vector<std::string>& args) {
   add_row("rule-based (memory-driven)", "rule-based", rule_based_policy(graph, budget));
   for (const auto& u : fitting_uniform_policies(graph, budget)) add_row(u.name, slug(u.name), u.policy);
 
+  // Seed 1 writes final/<stem>.mpqc (what `mpq export` takes), seed k final/<stem>.seed<k>.mpqc.
+  auto final_path = [&](const std::string& stem, int64_t seed) {
+    return out + "/final/" + stem + (seed == 1 ? "" : ".seed" + std::to_string(seed)) + ".mpqc";
+  };
   std::vector<FinalResult> results;
   for (auto& row : rows) {
-    if (!json) std::printf("final fine-tune (%lld epoch%s): %s\n", static_cast<long long>(final_epochs),
-                           final_epochs == 1 ? "" : "s", row.result.name.c_str());
-    std::fflush(stdout);
-    final_finetune(float_ckpt, float_path, row.policy, *train, *val, *test, final_epochs,
-                   out + "/final/" + row.stem + ".mpqc", row.result);
+    for (int64_t seed = 1; seed <= summary.final_seeds; ++seed) {
+      if (!json)
+        std::printf("final fine-tune (%lld epoch%s, seed %lld/%lld): %s\n", static_cast<long long>(final_epochs),
+                    final_epochs == 1 ? "" : "s", static_cast<long long>(seed),
+                    static_cast<long long>(summary.final_seeds), row.result.name.c_str());
+      std::fflush(stdout);
+      final_finetune(float_ckpt, float_path, row.policy, *train, *val, *test, final_epochs, static_cast<uint64_t>(seed),
+                     final_path(row.stem, seed), row.result);
+    }
     results.push_back(row.result);
   }
   if (!vm.count("no-shrunk")) {
@@ -262,8 +280,9 @@ int run_search(const std::vector<std::string>& args) {
     Model sm = build_model(shrunk, 1);
     FinalResult row;
     row.name = "shrunk model, uniform 8-bit";
-    final_finetune(sckpt, spath, uniform_policy(build_quant_graph(sm), 8, 8), *strain, *sval, *stest, final_epochs,
-                   out + "/final/shrunk-w8a8.mpqc", row);
+    for (int64_t seed = 1; seed <= summary.final_seeds; ++seed)
+      final_finetune(sckpt, spath, uniform_policy(build_quant_graph(sm), 8, 8), *strain, *sval, *stest, final_epochs,
+                     static_cast<uint64_t>(seed), final_path("shrunk-w8a8", seed), row);
     results.push_back(row);
   }
 
@@ -273,13 +292,17 @@ int run_search(const std::vector<std::string>& args) {
   if (json) {
     std::cout << report_json(summary, results);
   } else {
-    std::printf("\n%-30s %10s %10s %10s %9s %9s\n", "policy", "FLASH B", "RAM B", "search val", "val", "test");
+    std::printf("\n%-30s %10s %10s %10s %9s %9s %7s\n", "policy", "FLASH B", "RAM B", "search val", "val", "test",
+                "std");
     for (const auto& r : results) {
       char search_val[16] = "         -";
       if (r.search_accuracy >= 0) std::snprintf(search_val, sizeof search_val, "%9.2f%%", 100 * r.search_accuracy);
-      std::printf("%-30s %10u %10u %s %8.2f%% %8.2f%%\n", r.name.c_str(), r.flash, r.ram, search_val,
-                  100 * r.val_accuracy, 100 * r.test_accuracy);
+      std::printf("%-30s %10u %10u %s %8.2f%% %8.2f%% %7.2f\n", r.name.c_str(), r.flash, r.ram, search_val,
+                  100 * r.val_mean(), 100 * r.test_mean(), 100 * r.test_std());
     }
+    if (summary.final_seeds > 1)
+      std::printf("val and test: means of %lld final fine-tunes with different seeds; std: of the test accuracies\n",
+                  static_cast<long long>(summary.final_seeds));
     std::printf("float model: val %.2f%%, test %.2f%%\nwrote %s/{policy.json,episodes.csv,report.md,report.json,search.svg}\n",
                 100 * summary.float_val_accuracy, 100 * summary.float_test_accuracy, out.c_str());
   }

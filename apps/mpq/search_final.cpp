@@ -11,12 +11,13 @@
 namespace mpq::cli {
 
 void final_finetune(const Checkpoint& float_ckpt, const std::string& float_path, const Policy& policy,
-                    const Dataset& train, const Dataset& val, const Dataset& test, int64_t epochs,
+                    const Dataset& train, const Dataset& val, const Dataset& test, int64_t epochs, uint64_t seed,
                     const std::string& path, FinalResult& row) {
   make_parent_directories(path);
   Model model = prepare_fake_quant_model(float_ckpt, float_path, policy, train);
   TrainOptions o = default_finetune_options();
   o.epochs = std::max<int64_t>(1, epochs);
+  o.seed = seed;
   o.checkpoint_path = path;
   o.quiet = true;
   Trainer trainer(model, train, &val, o);
@@ -34,7 +35,7 @@ void final_finetune(const Checkpoint& float_ckpt, const std::string& float_path,
       if (done.meta_or("epoch", "0") != "0" && policy_of(done, path) == policy) trainer.resume(done, path);
     }
     trainer.run();
-    row.val_accuracy = trainer.history().back().val_accuracy;
+    row.val_runs.push_back(trainer.history().back().val_accuracy);
   } else {
     // Calibrated, not fine-tuned: still written, so that `mpq export` can take it.
     Checkpoint ckpt;
@@ -44,9 +45,9 @@ void final_finetune(const Checkpoint& float_ckpt, const std::string& float_path,
     ckpt.meta["epoch"] = "0";
     ckpt.meta["epochs"] = "0";
     save_checkpoint(path, ckpt);
-    row.val_accuracy = evaluate(model, val).accuracy;
+    row.val_runs.push_back(evaluate(model, val).accuracy);
   }
-  row.test_accuracy = evaluate(model, test).accuracy;
+  row.test_runs.push_back(evaluate(model, test).accuracy);
   row.bits = policy.key();
   row.model = float_ckpt.spec.to_string();
   Model float_model = build_model(float_ckpt.spec, 1);

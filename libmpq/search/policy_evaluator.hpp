@@ -14,11 +14,11 @@ namespace mpq {
 // the float checkpoint on the training split, then accuracy on the first images of the
 // validation split (never the test split).
 struct EvalOptions {
-  int64_t finetune_batches = 16;
+  int64_t finetune_batches = 32;
   int64_t batch_size = 64;
   float lr = 0.005f;
   int64_t calibration_images = 256;
-  int64_t val_images = 1000;
+  int64_t val_images = 5000;
   uint64_t seed = 1;
 };
 

@@ -1,6 +1,7 @@
 #include "libmpq/search/search_report.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
@@ -16,7 +17,31 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 std::string pct(double v) { return v < 0 ? "-" : fmt("%.2f%%", 100 * v); }
+
+double mean(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x;
+  return v.empty() ? -1 : s / static_cast<double>(v.size());
+}
+
+// "91.80% ± 0.21 (91.61, 91.95, 91.83)" with several runs, "91.80%" with one.
+std::string pct_runs(const FinalResult& r, const std::vector<double>& runs, double m) {
+  if (runs.size() < 2) return pct(m);
+  std::string out = pct(m) + (&runs == &r.test_runs ? " ± " + fmt("%.2f", 100 * r.test_std()) : std::string()) + " (";
+  for (size_t i = 0; i < runs.size(); ++i) out += (i ? ", " : "") + fmt("%.2f", 100 * runs[i]);
+  return out + ")";
+}
 }  // namespace
+
+double FinalResult::val_mean() const { return mean(val_runs); }
+double FinalResult::test_mean() const { return mean(test_runs); }
+double FinalResult::test_std() const {
+  if (test_runs.size() < 2) return 0;
+  const double m = test_mean();
+  double s = 0;
+  for (double x : test_runs) s += (x - m) * (x - m);
+  return std::sqrt(s / static_cast<double>(test_runs.size() - 1));
+}
 
 std::string episodes_csv(const std::vector<EpisodeRecord>& records) {
   std::string out = "episode,phase,bits,flash_bytes,ram_bytes,reward,accuracy,seconds\n";
@@ -38,12 +63,19 @@ std::string report_markdown(const SearchSummary& s, const std::vector<FinalResul
          " warm-up), random search " + std::to_string(s.random_evaluations) + " evaluations, " +
          std::to_string(s.unique_evaluations) + " distinct policies fine-tuned, " + fmt("%.1f", s.search_seconds / 60) +
          " min\n\n";
-  out += "Accuracies after the same final fine-tune; \"search val\" is the validation accuracy after the "
-         "search's short fine-tune (the reward). Test accuracy is measured only here.\n\n";
+  out += "Accuracies after the same final fine-tune (" + std::to_string(s.final_epochs) + " epoch" +
+         (s.final_epochs == 1 ? "" : "s") + ")";
+  if (s.final_seeds > 1)
+    out += ", repeated with " + std::to_string(s.final_seeds) +
+           " seeds (data order, augmentation): mean, ± the test accuracies' sample standard deviation, and each "
+           "run in brackets";
+  out += "; \"search val\" is the validation accuracy after the search's short fine-tune (the reward). Test "
+         "accuracy is measured only here.\n\n";
   out += "| policy | model | FLASH | RAM | search val | val | test |\n|---|---|---:|---:|---:|---:|---:|\n";
   for (const auto& r : results)
     out += "| " + r.name + " | " + r.model + " | " + std::to_string(r.flash) + " B | " + std::to_string(r.ram) + " B | " +
-           pct(r.search_accuracy) + " | " + pct(r.val_accuracy) + " | " + pct(r.test_accuracy) + " |\n";
+           pct(r.search_accuracy) + " | " + pct_runs(r, r.val_runs, r.val_mean()) + " | " +
+           pct_runs(r, r.test_runs, r.test_mean()) + " |\n";
   out += "\nBits per layer (w,a in execution order):\n\n";
   for (const auto& r : results) out += "- " + r.name + ": `" + r.bits + "`\n";
   return out;
@@ -53,8 +85,9 @@ std::string report_json(const SearchSummary& s, const std::vector<FinalResult>& 
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& r : results)
     rows.push_back({{"name", r.name}, {"model", r.model}, {"bits", r.bits}, {"flash_bytes", r.flash},
-                    {"ram_bytes", r.ram}, {"search_accuracy", r.search_accuracy}, {"val_accuracy", r.val_accuracy},
-                    {"test_accuracy", r.test_accuracy}});
+                    {"ram_bytes", r.ram}, {"search_accuracy", r.search_accuracy}, {"val_accuracy", r.val_mean()},
+                    {"test_accuracy", r.test_mean()}, {"test_std", r.test_std()}, {"val_runs", r.val_runs},
+                    {"test_runs", r.test_runs}});
   nlohmann::json j = {{"model", s.model},
                       {"budget", s.budget_source},
                       {"flash_budget", s.flash_budget},
@@ -66,6 +99,8 @@ std::string report_json(const SearchSummary& s, const std::vector<FinalResult>& 
                       {"random_evaluations", s.random_evaluations},
                       {"unique_evaluations", s.unique_evaluations},
                       {"search_seconds", s.search_seconds},
+                      {"final_epochs", s.final_epochs},
+                      {"final_seeds", s.final_seeds},
                       {"results", rows}};
   return j.dump(2) + "\n";
 }

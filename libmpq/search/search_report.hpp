@@ -15,7 +15,13 @@ struct FinalResult {
   std::string bits;   // Policy::key()
   uint32_t flash = 0, ram = 0;
   double search_accuracy = -1;  // validation accuracy after the search's short fine-tune (-1: not scored)
-  double val_accuracy = 0, test_accuracy = 0;
+  // One entry per final fine-tune seed: one fine-tune of a policy moves test accuracy by a
+  // few tenths of a point from seed to seed, as much as policies differ, so the comparison
+  // is of means.
+  std::vector<double> val_runs, test_runs;
+  double val_mean() const;
+  double test_mean() const;
+  double test_std() const;  // sample standard deviation (0 with one run)
 };
 
 struct SearchSummary {
@@ -24,6 +30,7 @@ struct SearchSummary {
   double float_val_accuracy = 0, float_test_accuracy = 0;
   int64_t episodes = 0, warmup = 0, random_evaluations = 0, unique_evaluations = 0;
   double search_seconds = 0;
+  int64_t final_epochs = 1, final_seeds = 1;
 };
 
 // episodes.csv: episode, phase, bits (w,a per layer), flash, ram, reward, accuracy, seconds.
