@@ -103,11 +103,27 @@ MPQ_ALWAYS_INLINE int32_t finish(int32_t acc, const ChannelParams& c, int32_t lo
   return r < lo ? lo : (r > hi ? hi : r);
 }
 
-// One block (input word b) of one output pixel; its taps are at base + offsets[t].
-template <int XB, bool Partial, bool AnyLarge>
+// One tap: the block's input word x against the next pair of weight lane words, lane
+// pair k.
+template <int XB>
+MPQ_ALWAYS_INLINE void depthwise_tap(uint32_t x, int32_t k, const uint32_t*& w, int32_t acc[4]) {
+  uint32_t x0, x1, w0, w1;
+  unsigned_lane_pair<XB>(x, k, x0, x1);
+  dsp::load_pair_advance(w, w0, w1);
+  acc[0] = dsp::smlabb(x0, w0, acc[0]);
+  acc[1] = dsp::smlatt(x0, w0, acc[1]);
+  acc[2] = dsp::smlabb(x1, w1, acc[2]);
+  acc[3] = dsp::smlatt(x1, w1, acc[3]);
+}
+
+// One block (input word b) of one output pixel; its taps are at base + offsets[t]. For a
+// 3x3 kernel (K3) the taps are read unrolled, row by row: tap (ky, kx) at
+// base + ky * row_stride + kx * in_pixel, which saves the offset-table load and the loop
+// test of every tap (a quarter of the tap loop).
+template <int XB, bool Partial, bool AnyLarge, bool K3>
 MPQ_ALWAYS_INLINE void depthwise_block(const DepthwiseParams& p, const Plan& g, int32_t b,
                                        const uint8_t* base, const int32_t* offsets,
-                                       uint8_t* out) {
+                                       int32_t row_stride, uint8_t* out) {
   using L = Lanes<XB>;
   const uint8_t* block_base = base + 4 * b;
   const int32_t valid = g.in_pixel - 4 * b;  // bytes of this word inside the pixel
@@ -124,16 +140,23 @@ MPQ_ALWAYS_INLINE void depthwise_block(const DepthwiseParams& p, const Plan& g, 
 #pragma GCC unroll 4
   for (int32_t k = 0; k < L::kWords / 2; ++k, params += 4) {
     int32_t acc[4] = {params[0].bias, params[1].bias, params[2].bias, params[3].bias};
-    for (int32_t t = 0; t < g.taps; ++t) {
-      const uint8_t* px = block_base + offsets[t];
-      const uint32_t x = Partial ? dsp::load32_partial(px, valid) : dsp::load32(px);
-      uint32_t x0, x1, w0, w1;
-      unsigned_lane_pair<XB>(x, k, x0, x1);
-      dsp::load_pair_advance(w, w0, w1);
-      acc[0] = dsp::smlabb(x0, w0, acc[0]);
-      acc[1] = dsp::smlatt(x0, w0, acc[1]);
-      acc[2] = dsp::smlabb(x1, w1, acc[2]);
-      acc[3] = dsp::smlatt(x1, w1, acc[3]);
+    if constexpr (K3 && !Partial) {
+      // Each load waits for the previous tap's multiplies (order_after): left free, GCC
+      // loads and unpacks all nine words first and spills them.
+      const uint8_t* row = block_base;
+      for (int32_t ky = 0; ky < 3; ++ky, row += row_stride) {
+        depthwise_tap<XB>(dsp::load32_at(row, 0), k, w, acc);
+        dsp::order_after(row, acc[3]);
+        depthwise_tap<XB>(dsp::load32_at(row, g.in_pixel), k, w, acc);
+        dsp::order_after(row, acc[3]);
+        depthwise_tap<XB>(dsp::load32_at_scaled<1>(row, g.in_pixel), k, w, acc);
+        dsp::order_after(row, acc[3]);
+      }
+    } else {
+      for (int32_t t = 0; t < g.taps; ++t) {
+        const uint8_t* px = block_base + offsets[t];
+        depthwise_tap<XB>(Partial ? dsp::load32_partial(px, valid) : dsp::load32(px), k, w, acc);
+      }
     }
     for (int32_t j = 0; j < 4; ++j) {
       const int32_t lane = L::kOrder[4 * k + j];
@@ -149,7 +172,7 @@ MPQ_ALWAYS_INLINE void depthwise_block(const DepthwiseParams& p, const Plan& g, 
   if (!direct) pack_codes(codes, count, p.output.bits, out_block);
 }
 
-template <int XB, bool AnyLarge>
+template <int XB, bool AnyLarge, bool K3>
 void depthwise_pixels(const DepthwiseParams& p, const Plan& g, const uint8_t* input,
                       uint8_t* output) {
   const int32_t whole = p.channels / Lanes<XB>::kValues;
@@ -159,9 +182,11 @@ void depthwise_pixels(const DepthwiseParams& p, const Plan& g, const uint8_t* in
       const int32_t ix0 = ox * p.stride_w - p.pad_left;
       const uint8_t* base;
       const int32_t* offsets;
+      int32_t row_stride;
       if (iy0 >= 0 && iy0 + p.kernel_h <= p.input_h && ix0 >= 0 && ix0 + p.kernel_w <= p.input_w) {
         base = input + (static_cast<int64_t>(iy0) * p.input_w + ix0) * g.in_pixel;
         offsets = g.interior_offsets;
+        row_stride = p.input_w * g.in_pixel;
       } else {
         for (int32_t ky = 0; ky < p.kernel_h; ++ky) {
           for (int32_t kx = 0; kx < p.kernel_w; ++kx) {
@@ -175,10 +200,17 @@ void depthwise_pixels(const DepthwiseParams& p, const Plan& g, const uint8_t* in
         }
         base = g.window;
         offsets = g.window_offsets;
+        row_stride = p.kernel_w * g.in_pixel;
+        // The 3x3 path's loads carry no memory operand: make them depend on the copy.
+        dsp::after_stores(base);
       }
       uint8_t* out = output + (static_cast<int64_t>(oy) * g.out_w + ox) * g.out_pixel;
-      for (int32_t b = 0; b < whole; ++b) depthwise_block<XB, false, AnyLarge>(p, g, b, base, offsets, out);
-      if (whole < g.blocks) depthwise_block<XB, true, AnyLarge>(p, g, whole, base, offsets, out);
+      for (int32_t b = 0; b < whole; ++b) {
+        depthwise_block<XB, false, AnyLarge, K3>(p, g, b, base, offsets, row_stride, out);
+      }
+      if (whole < g.blocks) {
+        depthwise_block<XB, true, AnyLarge, K3>(p, g, whole, base, offsets, row_stride, out);
+      }
     }
   }
 }
@@ -204,10 +236,17 @@ void run(const DepthwiseParams& p, const Plan& g, const uint8_t* input, const ui
       any_large = any_large || cp.words.round_hi < 0;
     }
   }
+  const bool k3 = p.kernel_h == 3 && p.kernel_w == 3;
   if (any_large) {
-    depthwise_pixels<XB, true>(p, g, input, output);
+    if (k3) {
+      depthwise_pixels<XB, true, true>(p, g, input, output);
+    } else {
+      depthwise_pixels<XB, true, false>(p, g, input, output);
+    }
+  } else if (k3) {
+    depthwise_pixels<XB, false, true>(p, g, input, output);
   } else {
-    depthwise_pixels<XB, false>(p, g, input, output);
+    depthwise_pixels<XB, false, false>(p, g, input, output);
   }
 }
 

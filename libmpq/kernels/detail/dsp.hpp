@@ -50,6 +50,14 @@ MPQ_ALWAYS_INLINE void order_after(T& value, int32_t after) {
   __asm__("" : "+r"(value) : "r"(after));
 }
 
+// No instruction: a compiler barrier that `p` passes through, so every store before it
+// is done before any load through p (or a pointer derived from it) after it, including
+// the loads below that carry no memory operand.
+template <typename T>
+MPQ_ALWAYS_INLINE void after_stores(T*& p) {
+  __asm__ volatile("" : "+r"(p) : : "memory");
+}
+
 #if MPQ_KERNELS_DSP
 
 // a = p[0], b = p[1], p += 2: one LDRD with write-back (p must be 4-byte aligned).
