@@ -1,6 +1,7 @@
-// Fast fully connected layer: the input vector becomes a 16-bit lane stream once, then two
-// weight rows at a time are unpacked and multiplied against it (each stream load serves
-// both rows; see detail/gemm.hpp).
+// Fast fully connected layer: the input vector becomes a 16-bit lane stream once (or, for
+// 8-bit inputs and few outputs, is unpacked in place), then several weight rows at a time
+// are unpacked and multiplied against it: each input load serves all of them (the lane
+// layout is detail/gemm.hpp's one-column stream).
 #include <cstring>
 
 #include "libmpq/kernels/detail/checks.hpp"
@@ -154,7 +155,11 @@ MPQ_ALWAYS_INLINE void rows_pass8(const GemmOutput& out, int32_t o, const uint8_
     for (int32_t k = 0; k < NO; ++k) dot_row8<0>(dsp::load32_partial(w + k * rb, tail), x0, x1, *acc[k]);
   }
   const int32_t acc[5] = {a0, a1, a2, a3, a4};
-  for (int32_t k = 0; k < NO; ++k) put_code(output, o + k, out.bits, out.channel(o + k).code(acc[k]));
+  if (out.bits == 8) {  // tested once per pass, not per output
+    for (int32_t k = 0; k < NO; ++k) output[o + k] = static_cast<uint8_t>(out.channel(o + k).code(acc[k]));
+  } else {
+    for (int32_t k = 0; k < NO; ++k) put_code(output, o + k, out.bits, out.channel(o + k).code(acc[k]));
+  }
 }
 
 // All output rows of 8-bit weights, kRows8 per pass.
@@ -173,13 +178,17 @@ void fully_connected_rows8(const FullyConnectedParams& p, const uint8_t* weights
   }
 }
 
+// Scratch: a one-column stream of `words` weight words' lane words (2 bytes per value),
+// then the natural bytes (1 byte per value).
 template <int WB>
 void fully_connected_rows(const FullyConnectedParams& p, const uint8_t* input,
-                          const uint8_t* weights, const GemmOutput& out, uint32_t* stream,
-                          uint8_t* natural, uint8_t* output) {
+                          const uint8_t* weights, const GemmOutput& out, void* scratch,
+                          uint8_t* output) {
   const GemmOutput local = out;  // not aliased by the output stores
-  const int32_t row_bytes = packed_row_bytes(p.input_c, p.weight_bits);
+  const int32_t row_bytes = p.input_c * WB / 8 + (p.input_c * WB % 8 != 0);
   const int32_t words = row_words(row_bytes);
+  uint32_t* stream = static_cast<uint32_t*>(scratch);
+  uint8_t* natural = static_cast<uint8_t*>(scratch) + 2 * words * Lanes<WB>::kValues;
   const bool whole_words = p.input.bits == 8 && p.input_c % Lanes<WB>::kValues == 0;
   if constexpr (WB == 8) {
     if (whole_words && p.output_c <= kMaxInputPasses * kRows8) {
@@ -227,15 +236,14 @@ Status fully_connected_fast(const FullyConnectedParams& p, const uint8_t* input,
   s = check_scratch(scratch, scratch_bytes, scratch_bytes_of(p));  // p is valid: no second check
   if (s != Status::ok) return s;
 
-  uint32_t* stream = static_cast<uint32_t*>(scratch);
-  uint8_t* natural = static_cast<uint8_t*>(scratch) + 2 * natural_bytes(p);
-  std::memset(output, 0, static_cast<size_t>(packed_row_bytes(p.output_c, p.output.bits)));
+  // Sub-byte outputs are ORed into zeroed bytes; 8-bit ones are all written.
+  if (p.output.bits != 8) std::memset(output, 0, static_cast<size_t>(packed_row_bytes(p.output_c, p.output.bits)));
   const GemmOutput out{bias, multiplier, shift, p.output.zero_point, p.output.min,
                        p.output.max, p.output.bits};
   switch (p.weight_bits) {
-    case 8: fully_connected_rows<8>(p, input, weights, out, stream, natural, output); break;
-    case 4: fully_connected_rows<4>(p, input, weights, out, stream, natural, output); break;
-    default: fully_connected_rows<2>(p, input, weights, out, stream, natural, output); break;
+    case 8: fully_connected_rows<8>(p, input, weights, out, scratch, output); break;
+    case 4: fully_connected_rows<4>(p, input, weights, out, scratch, output); break;
+    default: fully_connected_rows<2>(p, input, weights, out, scratch, output); break;
   }
   return Status::ok;
 }

@@ -7,32 +7,20 @@
 
 namespace mpq::kernels::detail {
 
-Status check_activation(const ActivationFormat& format) {
-  if (!is_valid_bits(format.bits)) return Status::bad_bits;
-  if (format.zero_point < 0 || format.zero_point >= (1 << format.bits)) {
-    return Status::bad_zero_point;
-  }
-  return Status::ok;
-}
-
-Status check_output(const OutputFormat& format) {
-  const Status s = check_activation(ActivationFormat{format.bits, format.zero_point});
-  if (s != Status::ok) return s;
-  const int32_t top = (1 << format.bits) - 1;
-  if (format.min < 0 || format.max > top || format.min > format.max) return Status::bad_clamp;
-  return Status::ok;
-}
-
-Status check_weight_bits(int32_t bits) {
-  return is_valid_bits(bits) ? Status::ok : Status::bad_bits;
-}
-
 Status check_requant(const int32_t* multiplier, const int32_t* shift, int32_t count) {
   if (multiplier == nullptr || shift == nullptr) return Status::null_pointer;
+  // is_valid_requant for every channel without a branch per channel (the fast kernels run
+  // this on every call): multiplier, shift - kMinShift and kMaxShift - shift are all
+  // non-negative exactly when the channel is valid, so their sign bits ORed over all
+  // channels flag any invalid one. Unsigned arithmetic: out-of-range shifts wrap to a set
+  // sign bit too.
+  uint32_t negative = 0;
   for (int32_t i = 0; i < count; ++i) {
-    if (!is_valid_requant(multiplier[i], shift[i])) return Status::bad_multiplier;
+    const uint32_t s = static_cast<uint32_t>(shift[i]);
+    negative |= static_cast<uint32_t>(multiplier[i]) | (s - static_cast<uint32_t>(kMinShift)) |
+                (static_cast<uint32_t>(kMaxShift) - s);
   }
-  return Status::ok;
+  return (negative >> 31) != 0 ? Status::bad_multiplier : Status::ok;
 }
 
 Status check_window(int32_t input, int32_t kernel, int32_t stride, int32_t pad_before,

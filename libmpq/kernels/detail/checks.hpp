@@ -1,19 +1,31 @@
 #pragma once
 // Argument checks shared by the reference and fast kernels, so both refuse exactly the
-// same arguments with the same Status.
+// same arguments with the same Status. The small ones are inline: the fast kernels run
+// them on every call.
 
 #include <cstdint>
 
+#include "libmpq/kernels/packing.hpp"
 #include "libmpq/kernels/quant_params.hpp"
 #include "libmpq/kernels/status.hpp"
 
 namespace mpq::kernels::detail {
 
 // bits in {2,4,8} (bad_bits), zero point a code of that width (bad_zero_point).
-Status check_activation(const ActivationFormat& format);
+inline Status check_activation(const ActivationFormat& format) {
+  if (!is_valid_bits(format.bits)) return Status::bad_bits;
+  if (format.zero_point < 0 || format.zero_point >= (1 << format.bits)) return Status::bad_zero_point;
+  return Status::ok;
+}
 // As above plus min <= max, both codes of that width (bad_clamp).
-Status check_output(const OutputFormat& format);
-Status check_weight_bits(int32_t bits);
+inline Status check_output(const OutputFormat& format) {
+  const Status s = check_activation(ActivationFormat{format.bits, format.zero_point});
+  if (s != Status::ok) return s;
+  const int32_t top = (1 << format.bits) - 1;
+  if (format.min < 0 || format.max > top || format.min > format.max) return Status::bad_clamp;
+  return Status::ok;
+}
+inline Status check_weight_bits(int32_t bits) { return is_valid_bits(bits) ? Status::ok : Status::bad_bits; }
 // count entries: multiplier >= 0 and shift in [kMinShift, kMaxShift] (bad_multiplier).
 Status check_requant(const int32_t* multiplier, const int32_t* shift, int32_t count);
 // One spatial axis of a window: kernel >= 1 (bad_kernel), stride >= 1 (bad_stride),
