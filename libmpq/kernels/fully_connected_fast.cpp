@@ -56,19 +56,21 @@ MPQ_ALWAYS_INLINE void dot_word(uint32_t w0, uint32_t w1, uint32_t w2, const uin
   }
 }
 
-// Outputs o..o+NO-1 (NO <= 3). One pointer walks row o; the other rows are read at
-// register offsets from it.
+// Outputs o..o+NO-1 (NO <= 3). One pointer walks row o; rows o+1 and o+2 are read at
+// row_bytes and 2 * row_bytes from it (one register for both), before it advances.
 template <int WB, int NO>
 MPQ_ALWAYS_INLINE void rows_pass(const GemmOutput& out, int32_t o, const uint8_t* weights,
                                  int32_t row_bytes, const uint32_t* stream, uint8_t* output) {
   const uint8_t* w = weights + static_cast<int64_t>(o) * row_bytes;
   const uint8_t* const end = w + (row_bytes & ~3);
-  const int32_t off1 = row_bytes - 4, off2 = 2 * row_bytes - 4;  // from w after its load
   int32_t a0 = 0, a1 = 0, a2 = 0;
   while (w != end) {
+    const uint32_t w1 = NO > 1 ? dsp::load32_at(w, row_bytes) : 0;
+    const uint32_t w2 = NO > 2 ? dsp::load32_at_scaled<1>(w, row_bytes) : 0;
+    // Advancing w before the loads above would make GCC copy it.
+    dsp::order_after(w, w1);
+    dsp::order_after(w, w2);
     const uint32_t w0 = dsp::load32_advance(w);
-    const uint32_t w1 = NO > 1 ? dsp::load32_at(w, off1) : 0;
-    const uint32_t w2 = NO > 2 ? dsp::load32_at(w, off2) : 0;
     dot_word<WB, NO>(w0, w1, w2, stream, a0, a1, a2);
   }
   if (const int32_t tail = row_bytes & 3; tail != 0) {

@@ -45,8 +45,8 @@ MPQ_ALWAYS_INLINE uint32_t load32_partial(const uint8_t* p, int32_t n) {
 // No instruction: `value` is unchanged but the compiler must assume it now depends on
 // `after`, so code using `value` is not scheduled before `after` is computed. Keeps the hot
 // loops from computing many values early and spilling them.
-template <typename T>
-MPQ_ALWAYS_INLINE void order_after(T& value, int32_t after) {
+template <typename T, typename U>
+MPQ_ALWAYS_INLINE void order_after(T& value, U after) {
   __asm__("" : "+r"(value) : "r"(after));
 }
 
