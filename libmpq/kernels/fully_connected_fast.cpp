@@ -20,7 +20,7 @@ int32_t natural_bytes(const FullyConnectedParams& p) {
 }
 
 // Rows per pass: each stream load serves that many weight rows. Three rows, their
-// accumulators, pointers and one lane pair in flight fit the 13 usable registers.
+// accumulators, pointers and one lane pair in flight fit the 14 allocatable registers.
 constexpr int32_t kRows = 3;
 
 // Lane pair k of each row's word w[o] against the next lane-word pair of the stream.
@@ -154,13 +154,19 @@ MPQ_ALWAYS_INLINE void rows_pass8(const GemmOutput& out, int32_t o, const uint8_
     uint32_t x0, x1;
     stream.next(x0, x1);
     int32_t* const acc[5] = {&a0, &a1, &a2, &a3, &a4};
-    for (int32_t k = 0; k < NO; ++k) dot_row8<0>(dsp::load32_partial(w + k * rb, tail), x0, x1, *acc[k]);
+    for (int32_t k = 0; k < NO; ++k) {
+      dot_row8<0>(dsp::load32_partial(w + k * rb, tail), x0, x1, *acc[k]);
+    }
   }
   const int32_t acc[5] = {a0, a1, a2, a3, a4};
   if (out.bits == 8) {  // tested once per pass, not per output
-    for (int32_t k = 0; k < NO; ++k) output[o + k] = static_cast<uint8_t>(out.channel(o + k).code(acc[k]));
+    for (int32_t k = 0; k < NO; ++k) {
+      output[o + k] = static_cast<uint8_t>(out.channel(o + k).code(acc[k]));
+    }
   } else {
-    for (int32_t k = 0; k < NO; ++k) put_code(output, o + k, out.bits, out.channel(o + k).code(acc[k]));
+    for (int32_t k = 0; k < NO; ++k) {
+      put_code(output, o + k, out.bits, out.channel(o + k).code(acc[k]));
+    }
   }
 }
 
@@ -170,7 +176,9 @@ void fully_connected_rows8(const FullyConnectedParams& p, const uint8_t* weights
                            const GemmOutput& out, Source stream, uint8_t* output) {
   const int32_t row_bytes = p.input_c;
   int32_t o = 0;
-  for (; o + kRows8 <= p.output_c; o += kRows8) rows_pass8<kRows8>(out, o, weights, row_bytes, stream, output);
+  for (; o + kRows8 <= p.output_c; o += kRows8) {
+    rows_pass8<kRows8>(out, o, weights, row_bytes, stream, output);
+  }
   switch (p.output_c - o) {
     case 4: rows_pass8<4>(out, o, weights, row_bytes, stream, output); break;
     case 3: rows_pass8<3>(out, o, weights, row_bytes, stream, output); break;
@@ -202,7 +210,8 @@ void fully_connected_rows(const FullyConnectedParams& p, const uint8_t* input,
     scatter_column<WB>(input, words, stream, 0, 1);
   } else {
     unpack_codes(input, p.input_c, p.input.bits, natural);
-    std::memset(natural + p.input_c, 0, static_cast<size_t>(words * Lanes<WB>::kValues - p.input_c));
+    std::memset(natural + p.input_c, 0,
+                static_cast<size_t>(words * Lanes<WB>::kValues - p.input_c));
     scatter_column<WB>(natural, words, stream, 0, 1);
   }
   if constexpr (WB == 8) {
@@ -210,7 +219,9 @@ void fully_connected_rows(const FullyConnectedParams& p, const uint8_t* input,
     return;
   }
   int32_t o = 0;
-  for (; o + kRows <= p.output_c; o += kRows) rows_pass<WB, kRows>(local, o, weights, row_bytes, stream, output);
+  for (; o + kRows <= p.output_c; o += kRows) {
+    rows_pass<WB, kRows>(local, o, weights, row_bytes, stream, output);
+  }
   if (p.output_c - o >= 2) {
     rows_pass<WB, 2>(local, o, weights, row_bytes, stream, output);
     o += 2;
@@ -239,7 +250,9 @@ Status fully_connected_fast(const FullyConnectedParams& p, const uint8_t* input,
   if (s != Status::ok) return s;
 
   // Sub-byte outputs are ORed into zeroed bytes; 8-bit ones are all written.
-  if (p.output.bits != 8) std::memset(output, 0, static_cast<size_t>(packed_row_bytes(p.output_c, p.output.bits)));
+  if (p.output.bits != 8) {
+    std::memset(output, 0, static_cast<size_t>(packed_row_bytes(p.output_c, p.output.bits)));
+  }
   const GemmOutput out{bias, multiplier, shift, p.output.zero_point, p.output.min,
                        p.output.max, p.output.bits};
   switch (p.weight_bits) {

@@ -53,7 +53,8 @@ MPQ_ALWAYS_INLINE RoundingWords rounding_words(int32_t multiplier, int32_t shift
   // Without a branch: t = 2^right gives round_hi = 2^(right - 1) (0 when right = 0) and
   // round_lo = 2^31 only when right = 0 (t << 31 drops every other bit of t).
   const uint32_t t = uint32_t{1} << right;
-  return RoundingWords{multiplier, static_cast<int32_t>(t >> 1), (t << 31) | static_cast<uint32_t>(right)};
+  return RoundingWords{multiplier, static_cast<int32_t>(t >> 1),
+                       (t << 31) | static_cast<uint32_t>(right)};
 }
 
 // r for round_hi >= 0.

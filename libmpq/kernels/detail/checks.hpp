@@ -14,7 +14,9 @@ namespace mpq::kernels::detail {
 // bits in {2,4,8} (bad_bits), zero point a code of that width (bad_zero_point).
 inline Status check_activation(const ActivationFormat& format) {
   if (!is_valid_bits(format.bits)) return Status::bad_bits;
-  if (format.zero_point < 0 || format.zero_point >= (1 << format.bits)) return Status::bad_zero_point;
+  if (format.zero_point < 0 || format.zero_point >= (1 << format.bits)) {
+    return Status::bad_zero_point;
+  }
   return Status::ok;
 }
 // As above plus min <= max, both codes of that width (bad_clamp).
@@ -25,7 +27,9 @@ inline Status check_output(const OutputFormat& format) {
   if (format.min < 0 || format.max > top || format.min > format.max) return Status::bad_clamp;
   return Status::ok;
 }
-inline Status check_weight_bits(int32_t bits) { return is_valid_bits(bits) ? Status::ok : Status::bad_bits; }
+inline Status check_weight_bits(int32_t bits) {
+  return is_valid_bits(bits) ? Status::ok : Status::bad_bits;
+}
 // count entries: multiplier >= 0 and shift in [kMinShift, kMaxShift] (bad_multiplier).
 Status check_requant(const int32_t* multiplier, const int32_t* shift, int32_t count);
 // One spatial axis of a window: kernel >= 1 (bad_kernel), stride >= 1 (bad_stride),
