@@ -78,6 +78,7 @@ int run_search(const std::vector<std::string>& args) {
       ("warmup", po::value<int64_t>()->default_value(sd.warmup), "warm-up episodes of random actions")
       ("random-search", po::value<int64_t>()->default_value(-1), "random-search evaluations (-1: as many as episodes)")
       ("seed", po::value<uint64_t>()->default_value(sd.seed), "seed of the agent and the random search")
+      ("learn-taken-actions", "train the agent on the actions it took rather than on the enforced policy's bits")
       ("noise-decay", po::value<float>()->default_value(sd.agent.noise_decay),
        "exploration noise sigma (0.5 at the first agent episode) is multiplied by this after each agent episode")
       ("finetune-batches", po::value<int64_t>()->default_value(ed.finetune_batches), "short fine-tune per candidate: batches")
@@ -117,6 +118,7 @@ int run_search(const std::vector<std::string>& args) {
   so.random_search = vm["random-search"].as<int64_t>();
   so.seed = vm["seed"].as<uint64_t>();
   so.agent.noise_decay = vm["noise-decay"].as<float>();
+  so.learn_enforced = !vm.count("learn-taken-actions");
   if (!(so.agent.noise_decay > 0.f && so.agent.noise_decay <= 1.f)) throw UsageError("--noise-decay: expected (0, 1]");
   so.state_path = out + "/search.state";
   if (so.episodes < 1) throw UsageError("--episodes: expected at least 1");

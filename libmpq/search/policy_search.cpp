@@ -81,6 +81,20 @@ void PolicySearch::run_episode(int64_t episode) {
   }
   const MemoryReport memory = enforce_budget(space_.graph, policy, budget_);
   const double accuracy = evaluator_.accuracy(policy);
+  if (options_.learn_enforced && !random_phase) {
+    Policy replay = uniform_policy(space_.graph, 8, 8);
+    previous = 0.f;
+    for (size_t t = 0; t < space_.steps.size(); ++t) {
+      const SearchStep& step = space_.steps[t];
+      const auto& chosen = policy.layers[static_cast<size_t>(step.decision)];
+      const int bits = step.weights ? chosen.w_bits : chosen.a_bits;
+      states[t] = state_features(space_, t, replay, previous, budget_.flash, budget_.ram);
+      if (bits_from_action(actions[t]) != bits) actions[t] = action_from_bits(bits);
+      auto& layer = replay.layers[static_cast<size_t>(step.decision)];
+      (step.weights ? layer.w_bits : layer.a_bits) = bits;
+      previous = actions[t];
+    }
+  }
 
   EpisodeRecord r;
   r.episode = episode;
@@ -121,7 +135,8 @@ std::string PolicySearch::fingerprint() const {
                   std::to_string(e.batch_size) + "," + std::to_string(e.lr) + "," + std::to_string(e.calibration_images) +
                   "," + std::to_string(e.val_images) + "," + std::to_string(e.seed) + "|agent " +
                   std::to_string(a.actor_lr) + "," + std::to_string(a.critic_lr) + "," + std::to_string(a.tau) + "," +
-                  std::to_string(a.batch_size) + "," + std::to_string(a.noise_sigma) + "," + std::to_string(a.noise_decay);
+                  std::to_string(a.batch_size) + "," + std::to_string(a.noise_sigma) + "," + std::to_string(a.noise_decay) +
+                  (options_.learn_enforced ? "|learn enforced" : "");
   for (int64_t h : a.actor_hidden) f += "," + std::to_string(h);
   return f;
 }

@@ -12,12 +12,24 @@
 
 namespace mpq {
 
+// HAQ's agent, with the exploration noise decaying per agent episode so that it stays
+// useful over 200 agent episodes (0.5 -> 0.009) instead of vanishing after about 60.
+inline DdpgOptions search_agent_defaults() {
+  DdpgOptions o;
+  o.noise_decay = 0.98f;
+  return o;
+}
+
 struct SearchOptions {
   int64_t episodes = 300;       // agent episodes, warm-up included
   int64_t warmup = 100;         // episodes of uniform random actions before learning
   int64_t random_search = -1;   // random-search baseline evaluations (-1: as many as episodes)
   uint64_t seed = 1;
-  DdpgOptions agent;            // state_size is set by the search
+  DdpgOptions agent = search_agent_defaults();  // state_size is set by the search
+  // Learn from the policy that was evaluated: the agent's transitions replay the enforced
+  // bits (each cut step's action moved to the centre of its new third, states recomputed)
+  // instead of the actions it took, so that the critic values what was actually scored.
+  bool learn_enforced = true;
   std::string state_path;       // checkpoint after every episode ("" = none)
 };
 
