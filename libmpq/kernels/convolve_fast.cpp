@@ -38,23 +38,130 @@ int32_t stream_bytes(const Geometry& g, int32_t weight_bits) {
   return kGemmColumns * 2 * natural_bytes(g, weight_bits);
 }
 
+// n bytes from src to dst (any alignment): words, the last one overlapping the one before
+// (so no byte loop) when n >= 4.
+MPQ_ALWAYS_INLINE void copy_bytes(uint8_t* dst, const uint8_t* src, int32_t n) {
+  if (n >= 4) {
+    const int32_t last = n - 4;
+    for (int32_t i = 0; i < last; i += 4) dsp::store32(dst + i, dsp::load32(src + i));
+    dsp::store32(dst + last, dsp::load32(src + last));
+  } else {
+    for (int32_t i = 0; i < n; ++i) dst[i] = src[i];
+  }
+}
+MPQ_ALWAYS_INLINE void fill_bytes(uint8_t* dst, uint32_t byte, int32_t n) {
+  if (n >= 4) {
+    const uint32_t word = byte * 0x01010101u;
+    const int32_t last = n - 4;
+    for (int32_t i = 0; i < last; i += 4) dsp::store32(dst + i, word);
+    dsp::store32(dst + last, word);
+  } else {
+    for (int32_t i = 0; i < n; ++i) dst[i] = static_cast<uint8_t>(byte);
+  }
+}
+
+// The receptive field of output pixel (oy, ox) as the input's packed pixels, tap after
+// tap, the zero-point pixel (`pad_byte` in every byte) outside the image: with
+// input.bits == weight_bits this is the weight row's own layout (tap t at byte
+// t * tap_bytes), so each of its words unpacks to the lanes of the matching weight word.
+// A kernel row inside the image is one contiguous copy (span bytes).
+struct PackedField {
+  const uint8_t* input;
+  int32_t input_h, input_w, kernel_h, kernel_w;
+  int32_t pixel, span, image_row;  // bytes: one pixel, one kernel row of the field, one image row
+  uint32_t pad_byte;
+};
+
+MPQ_ALWAYS_INLINE void gather_packed(const PackedField& f, int32_t y0, int32_t x0, uint8_t* field) {
+  const bool x_inside = x0 >= 0 && x0 + f.kernel_w <= f.input_w;
+  if (x_inside && y0 >= 0 && y0 + f.kernel_h <= f.input_h) {  // the common case
+    const uint8_t* src = f.input + y0 * f.image_row + x0 * f.pixel;
+    for (int32_t ky = 0; ky < f.kernel_h; ++ky, field += f.span, src += f.image_row) {
+      copy_bytes(field, src, f.span);
+    }
+    return;
+  }
+  for (int32_t ky = 0; ky < f.kernel_h; ++ky, field += f.span) {
+    const int32_t iy = y0 + ky;
+    if (iy < 0 || iy >= f.input_h) {
+      fill_bytes(field, f.pad_byte, f.span);
+      continue;
+    }
+    const uint8_t* row = f.input + iy * f.image_row;
+    if (x_inside) {
+      copy_bytes(field, row + x0 * f.pixel, f.span);
+      continue;
+    }
+    for (int32_t kx = 0; kx < f.kernel_w; ++kx) {
+      const int32_t ix = x0 + kx;
+      if (ix >= 0 && ix < f.input_w) {
+        copy_bytes(field + kx * f.pixel, row + ix * f.pixel, f.pixel);
+      } else {
+        fill_bytes(field + kx * f.pixel, f.pad_byte, f.pixel);
+      }
+    }
+  }
+}
+
+// The packed field (row_bytes of it, then zeros up to the last word) -> column q of the
+// stream. mask clears the padding bits of each tap (garbage in the input); null at 8 bits.
+template <int WB>
+MPQ_ALWAYS_INLINE void scatter_packed(const uint8_t* field, const uint32_t* mask, int32_t words,
+                                      uint32_t* stream, int32_t q, int32_t np) {
+  constexpr int32_t kPairs = Lanes<WB>::kWords / 2;
+  uint32_t* out = stream + 2 * q;
+  for (int32_t g = 0; g < words; ++g, field += 4, out += 2 * kPairs * np) {
+    uint32_t x = dsp::load32(field);
+    if constexpr (WB != 8) x &= mask[g];
+    uint32_t lanes[Lanes<WB>::kWords];
+    unpack_unsigned<WB>(x, lanes);
+    for (int32_t k = 0; k < kPairs; ++k) {
+      out[2 * k * np] = lanes[2 * k];
+      out[2 * k * np + 1] = lanes[2 * k + 1];
+    }
+  }
+}
+
 // The natural bytes of the receptive field of output pixel (oy, ox): tap t's input channels
 // at slots [t * slots_per_tap, t * slots_per_tap + input_c). The other slots stay zero.
+// For input.bits != weight_bits.
 void gather_field(const ConvParams& p, const Geometry& g, const uint8_t* input, int32_t oy,
                   int32_t ox, uint8_t* natural) {
   const int32_t slots_per_tap = g.tap_bytes * (8 / p.weight_bits);
+  const int32_t x0 = ox * p.stride_w - p.pad_left;
+  const int32_t y0 = oy * p.stride_h - p.pad_top;
+  const int32_t image_row = p.input_w * g.in_pixel;
   for (int32_t ky = 0; ky < p.kernel_h; ++ky) {
-    const int32_t iy = oy * p.stride_h - p.pad_top + ky;
-    for (int32_t kx = 0; kx < p.kernel_w; ++kx) {
-      const int32_t ix = ox * p.stride_w - p.pad_left + kx;
-      uint8_t* dst = natural + (ky * p.kernel_w + kx) * slots_per_tap;
-      if (iy >= 0 && iy < p.input_h && ix >= 0 && ix < p.input_w) {
-        unpack_codes(input + (static_cast<int64_t>(iy) * p.input_w + ix) * g.in_pixel,
-                     p.input_c, p.input.bits, dst);
+    const int32_t iy = y0 + ky;
+    const bool y_inside = iy >= 0 && iy < p.input_h;
+    const uint8_t* row = input + (y_inside ? iy * image_row : 0);
+    for (int32_t kx = 0; kx < p.kernel_w; ++kx, natural += slots_per_tap) {
+      const int32_t ix = x0 + kx;
+      if (y_inside && ix >= 0 && ix < p.input_w) {
+        const uint8_t* x = row + ix * g.in_pixel;
+        if (p.input.bits == 8) {
+          copy_bytes(natural, x, p.input_c);
+        } else {
+          unpack_codes(x, p.input_c, p.input.bits, natural);
+        }
       } else {
-        std::memset(dst, p.input.zero_point, static_cast<size_t>(p.input_c));
+        fill_bytes(natural, static_cast<uint32_t>(p.input.zero_point), p.input_c);
       }
     }
+  }
+}
+
+// The masks of scatter_packed: per word of the packed field, 1 at the bits of input
+// channels (every tap's padding bits and the bytes past row_bytes 0).
+void field_masks(const ConvParams& p, const Geometry& g, uint32_t* mask) {
+  const int32_t used_bits = p.input_c * p.input.bits;
+  for (int32_t w = 0; w < g.words; ++w) {
+    uint32_t m = 0;
+    for (int32_t bit = 0; bit < 32; ++bit) {
+      const int32_t at = w * 32 + bit;
+      if (at < g.row_bytes * 8 && at % (g.tap_bytes * 8) < used_bits) m |= uint32_t{1} << bit;
+    }
+    mask[w] = m;
   }
 }
 
@@ -62,20 +169,34 @@ template <int WB>
 void convolve_groups(const ConvParams& p, const Geometry& g, const uint8_t* input,
                      const uint8_t* weights, const GemmOutput& out, uint32_t* stream,
                      uint8_t* natural, uint8_t* output) {
+  // Same widths: the field is gathered packed into the first 4 * words bytes of the
+  // natural area, the masks (sub-byte only) in the next 4 * words (V >= 8 there).
+  const bool packed = p.input.bits == WB;
+  uint32_t* mask = reinterpret_cast<uint32_t*>(natural + 4 * g.words);
+  const PackedField field{input, p.input_h, p.input_w, p.kernel_h, p.kernel_w, g.in_pixel,
+                          p.kernel_w * g.in_pixel, p.input_w * g.in_pixel,
+                          static_cast<uint32_t>(p.input.zero_point) *
+                              (WB == 8 ? 1u : (WB == 4 ? 0x11u : 0x55u))};
+  if (packed && WB != 8) field_masks(p, g, mask);
   const int32_t pixels = g.out_h * g.out_w;
   int32_t oy = 0, ox = 0;
   for (int32_t first = 0; first < pixels; first += kGemmColumns) {
     const int32_t np = pixels - first < kGemmColumns ? pixels - first : kGemmColumns;
-    uint8_t* rows[kGemmColumns];
     for (int32_t q = 0; q < np; ++q) {
-      gather_field(p, g, input, oy, ox, natural);
-      scatter_column<WB>(natural, g.words, stream, q, np);
-      rows[q] = output + static_cast<int64_t>(first + q) * g.out_pixel;
+      if (packed) {
+        gather_packed(field, oy * p.stride_h - p.pad_top, ox * p.stride_w - p.pad_left, natural);
+        scatter_packed<WB>(natural, mask, g.words, stream, q, np);
+      } else {
+        gather_field(p, g, input, oy, ox, natural);
+        scatter_column<WB>(natural, g.words, stream, q, np);
+      }
       if (++ox == g.out_w) {
         ox = 0;
         ++oy;
       }
     }
+    uint8_t* rows[kGemmColumns];
+    for (int32_t q = 0; q < np; ++q) rows[q] = output + static_cast<int64_t>(first + q) * g.out_pixel;
     std::memset(rows[0], 0, static_cast<size_t>(np * g.out_pixel));
     gemm_columns_n<WB>(np, weights, g.row_bytes, p.output_c, stream, out, rows);
   }
