@@ -105,20 +105,15 @@ MPQ_ALWAYS_INLINE void gather_packed(const PackedField& f, int32_t y0, int32_t x
 
 // The packed field (row_bytes of it, then zeros up to the last word) -> column q of the
 // stream. mask clears the padding bits of each tap (garbage in the input); null at 8 bits.
-template <int WB>
+template <int WB, int L>
 MPQ_ALWAYS_INLINE void scatter_packed(const uint8_t* field, const uint32_t* mask, int32_t words,
                                       uint32_t* stream, int32_t q, int32_t np) {
-  constexpr int32_t kPairs = Lanes<WB>::kWords / 2;
-  uint32_t* out = stream + 2 * q;
-  for (int32_t g = 0; g < words; ++g, field += 4, out += 2 * kPairs * np) {
+  for (int32_t g = 0; g < words; ++g, field += 4, stream += L * np) {
     uint32_t x = dsp::load32(field);
     if constexpr (WB != 8) x &= mask[g];
     uint32_t lanes[Lanes<WB>::kWords];
     unpack_unsigned<WB>(x, lanes);
-    for (int32_t k = 0; k < kPairs; ++k) {
-      out[2 * k * np] = lanes[2 * k];
-      out[2 * k * np + 1] = lanes[2 * k + 1];
-    }
+    store_lanes<WB, L>(lanes, stream, q, np);
   }
 }
 
@@ -131,6 +126,20 @@ void gather_field(const ConvParams& p, const Geometry& g, const uint8_t* input, 
   const int32_t x0 = ox * p.stride_w - p.pad_left;
   const int32_t y0 = oy * p.stride_h - p.pad_top;
   const int32_t image_row = p.input_w * g.in_pixel;
+  if (x0 >= 0 && x0 + p.kernel_w <= p.input_w && y0 >= 0 && y0 + p.kernel_h <= p.input_h) {
+    const uint8_t* src = input + y0 * image_row + x0 * g.in_pixel;  // the common case
+    for (int32_t ky = 0; ky < p.kernel_h; ++ky, src += image_row) {
+      const uint8_t* x = src;
+      for (int32_t kx = 0; kx < p.kernel_w; ++kx, natural += slots_per_tap, x += g.in_pixel) {
+        if (p.input.bits == 8) {
+          copy_bytes(natural, x, p.input_c);
+        } else {
+          unpack_codes(x, p.input_c, p.input.bits, natural);
+        }
+      }
+    }
+    return;
+  }
   for (int32_t ky = 0; ky < p.kernel_h; ++ky) {
     const int32_t iy = y0 + ky;
     const bool y_inside = iy >= 0 && iy < p.input_h;
@@ -165,7 +174,17 @@ void field_masks(const ConvParams& p, const Geometry& g, uint32_t* mask) {
   }
 }
 
-template <int WB>
+// Lane words of each weight word that hold input channels (see detail/gemm.hpp): fewer
+// than all when every tap is 1 or 2 bytes with whole lane words of padding slots.
+int32_t used_lane_words(int32_t input_c, int32_t weight_bits) {
+  if (weight_bits == 4 && input_c <= 3) return input_c == 1 ? 2 : (input_c == 3 ? 3 : 4);
+  if (weight_bits == 2 && input_c <= 3) return 2 * input_c;
+  return 32 / weight_bits / 2;
+}
+
+// Every group has kGemmColumns columns: the last group repeats its last pixel, whose
+// outputs are then written twice with the same codes (one GEMM instantiation per width).
+template <int WB, int L>
 void convolve_groups(const ConvParams& p, const Geometry& g, const uint8_t* input,
                      const uint8_t* weights, const GemmOutput& out, uint32_t* stream,
                      uint8_t* natural, uint8_t* output) {
@@ -182,23 +201,28 @@ void convolve_groups(const ConvParams& p, const Geometry& g, const uint8_t* inpu
   int32_t oy = 0, ox = 0;
   for (int32_t first = 0; first < pixels; first += kGemmColumns) {
     const int32_t np = pixels - first < kGemmColumns ? pixels - first : kGemmColumns;
-    for (int32_t q = 0; q < np; ++q) {
-      if (packed) {
-        gather_packed(field, oy * p.stride_h - p.pad_top, ox * p.stride_w - p.pad_left, natural);
-        scatter_packed<WB>(natural, mask, g.words, stream, q, np);
-      } else {
-        gather_field(p, g, input, oy, ox, natural);
-        scatter_column<WB>(natural, g.words, stream, q, np);
-      }
-      if (++ox == g.out_w) {
-        ox = 0;
-        ++oy;
-      }
-    }
     uint8_t* rows[kGemmColumns];
-    for (int32_t q = 0; q < np; ++q) rows[q] = output + static_cast<int64_t>(first + q) * g.out_pixel;
+    for (int32_t q = 0; q < kGemmColumns; ++q) {
+      if (q < np) {
+        if (packed) {
+          gather_packed(field, oy * p.stride_h - p.pad_top, ox * p.stride_w - p.pad_left, natural);
+        } else {
+          gather_field(p, g, input, oy, ox, natural);
+        }
+        if (++ox == g.out_w) {
+          ox = 0;
+          ++oy;
+        }
+      }
+      if (packed) {
+        scatter_packed<WB, L>(natural, mask, g.words, stream, q, kGemmColumns);
+      } else {
+        scatter_column<WB, L>(natural, g.words, stream, q, kGemmColumns);
+      }
+      rows[q] = output + static_cast<int64_t>(first + (q < np ? q : np - 1)) * g.out_pixel;
+    }
     std::memset(rows[0], 0, static_cast<size_t>(np * g.out_pixel));
-    gemm_columns_n<WB>(np, weights, g.row_bytes, p.output_c, stream, out, rows);
+    gemm_columns<WB, kGemmColumns, L>(weights, g.row_bytes, p.output_c, stream, out, rows);
   }
 }
 
@@ -225,10 +249,15 @@ Status convolve_fast(const ConvParams& p, const uint8_t* input, const uint8_t* w
   std::memset(natural, 0, static_cast<size_t>(natural_bytes(g, p.weight_bits)));
   const GemmOutput out{bias, multiplier, shift, p.output.zero_point, p.output.min,
                        p.output.max, p.output.bits};
-  switch (p.weight_bits) {
-    case 8: convolve_groups<8>(p, g, input, weights, out, stream, natural, output); break;
-    case 4: convolve_groups<4>(p, g, input, weights, out, stream, natural, output); break;
-    default: convolve_groups<2>(p, g, input, weights, out, stream, natural, output); break;
+  switch (p.weight_bits * 16 + used_lane_words(p.input_c, p.weight_bits)) {
+    case 8 * 16 + 2: convolve_groups<8, 2>(p, g, input, weights, out, stream, natural, output); break;
+    case 4 * 16 + 4: convolve_groups<4, 4>(p, g, input, weights, out, stream, natural, output); break;
+    case 4 * 16 + 3: convolve_groups<4, 3>(p, g, input, weights, out, stream, natural, output); break;
+    case 4 * 16 + 2: convolve_groups<4, 2>(p, g, input, weights, out, stream, natural, output); break;
+    case 2 * 16 + 8: convolve_groups<2, 8>(p, g, input, weights, out, stream, natural, output); break;
+    case 2 * 16 + 6: convolve_groups<2, 6>(p, g, input, weights, out, stream, natural, output); break;
+    case 2 * 16 + 4: convolve_groups<2, 4>(p, g, input, weights, out, stream, natural, output); break;
+    default: convolve_groups<2, 2>(p, g, input, weights, out, stream, natural, output); break;
   }
   return Status::ok;
 }

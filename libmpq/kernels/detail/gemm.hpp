@@ -12,6 +12,12 @@
 // Stream layout for np columns: for weight word g, for lane pair k (Lanes<b>::kWords / 2 of
 // them), for column q: the two lane words 2k, 2k+1 of that column's values at slots
 // [g*kValues, (g+1)*kValues) of the row. Every stream load is then sequential.
+//
+// Used lane words L: when every weight word of a row has the same padding slots and they
+// fill whole lane words (a tap of 1 or 2 bytes: 3 channels at 4 bits leave lane word 3,
+// values 3 and 7, empty; c <= 3 channels at 2 bits use lane pairs 0..c-1 only), the GEMM
+// reads and multiplies only lane words 0..L-1 of each weight word; the stream then holds
+// those only (L odd: after the pairs, one lane word per column).
 // A column is first written as "natural" bytes, one unsigned value per slot of the weight
 // row (0 for the padding slots of a tap and past the end of the row), then scattered.
 
@@ -32,28 +38,35 @@ constexpr int32_t row_words(int32_t row_bytes) { return (row_bytes + 3) / 4; }
 // Columns per GEMM pass: each unpacked weight word meets this many output pixels.
 constexpr int32_t kGemmColumns = 4;
 
+// Lane words lanes[0..L) of weight word g's values of column q -> a stream of np columns
+// whose word g starts at out (see the layout above).
+template <int WB, int L = Lanes<WB>::kWords>
+MPQ_ALWAYS_INLINE void store_lanes(const uint32_t* lanes, uint32_t* out, int32_t q, int32_t np) {
+  constexpr int32_t kPairs = L / 2;
+  for (int32_t k = 0; k < kPairs; ++k) {
+    out[2 * k * np + 2 * q] = lanes[2 * k];
+    out[2 * k * np + 2 * q + 1] = lanes[2 * k + 1];
+  }
+  if constexpr (L % 2 == 1) out[2 * kPairs * np + q] = lanes[L - 1];
+}
+
 // Natural bytes of one column (words * Lanes<WB>::kValues of them) -> column q of a stream
 // of np columns.
-template <int WB>
+template <int WB, int L = Lanes<WB>::kWords>
 MPQ_ALWAYS_INLINE void scatter_column(const uint8_t* natural, int32_t words, uint32_t* stream,
                                       int32_t q, int32_t np) {
   constexpr int32_t kValues = Lanes<WB>::kValues;
-  constexpr int32_t kPairs = Lanes<WB>::kWords / 2;
-  uint32_t* out = stream + 2 * q;
-  for (int32_t g = 0; g < words; ++g, natural += kValues, out += 2 * kPairs * np) {
+  for (int32_t g = 0; g < words; ++g, natural += kValues, stream += L * np) {
     uint32_t lanes[Lanes<WB>::kWords];
     bytes_to_lanes<WB>(natural, lanes);
-    for (int32_t k = 0; k < kPairs; ++k) {
-      out[2 * k * np] = lanes[2 * k];
-      out[2 * k * np + 1] = lanes[2 * k + 1];
-    }
+    store_lanes<WB, L>(lanes, stream, q, np);
   }
 }
 
-// One weight word per row (w[o]) against the stream's next NP columns.
-template <int WB, int NO, int NP>
+// One weight word per row (w[o]) against the stream's next NP columns: lane words 0..L-1.
+template <int WB, int NO, int NP, int L = Lanes<WB>::kWords>
 MPQ_ALWAYS_INLINE void dot_word(uint32_t* w, const uint32_t*& stream, int32_t acc[NO][NP]) {
-  constexpr int32_t kPairs = Lanes<WB>::kWords / 2;
+  constexpr int32_t kPairs = L / 2;
 #pragma GCC unroll 4
   for (int32_t k = 0; k < kPairs; ++k) {
     uint32_t l0[NO], l1[NO];
@@ -72,11 +85,19 @@ MPQ_ALWAYS_INLINE void dot_word(uint32_t* w, const uint32_t*& stream, int32_t ac
       for (int32_t o = 0; o < NO; ++o) dsp::order_after(w[o], acc[o][NP - 1]);
     }
   }
+  if constexpr (L % 2 == 1) {  // lane word L - 1: the first of pair kPairs
+    uint32_t l0[NO], l1[NO];
+    for (int32_t o = 0; o < NO; ++o) signed_lane_pair<WB>(w[o], kPairs, l0[o], l1[o]);
+    for (int32_t q = 0; q < NP; ++q) {
+      const uint32_t x0 = *stream++;
+      for (int32_t o = 0; o < NO; ++o) acc[o][q] = dsp::smlad(l0[o], x0, acc[o][q]);
+    }
+  }
 }
 
 // acc[o][q] += dot(weight row o, column q) * 2^Lanes<WB>::kScaleShift for NO rows that are
 // row_bytes apart, against a stream of NP columns.
-template <int WB, int NO, int NP>
+template <int WB, int NO, int NP, int L = Lanes<WB>::kWords>
 MPQ_ALWAYS_INLINE void dot_rows(const uint8_t* w, int32_t row_bytes, const uint32_t* stream,
                                 int32_t acc[NO][NP]) {
   const int32_t full = row_bytes >> 2;
@@ -90,11 +111,18 @@ MPQ_ALWAYS_INLINE void dot_rows(const uint8_t* w, int32_t row_bytes, const uint3
       words[o] = dsp::load32(rows[o]);
       rows[o] += 4;
     }
-    dot_word<WB, NO, NP>(words, stream, acc);
+    dot_word<WB, NO, NP, L>(words, stream, acc);
   }
   if (tail != 0) {
-    for (int32_t o = 0; o < NO; ++o) words[o] = dsp::load32_partial(rows[o], tail);
-    dot_word<WB, NO, NP>(words, stream, acc);
+    if (full != 0) {
+      // The word that ends where the row does, shifted down: no byte loads, no branch per
+      // byte, and never a read outside the row.
+      const uint32_t shift = 32 - 8 * static_cast<uint32_t>(tail);
+      for (int32_t o = 0; o < NO; ++o) words[o] = dsp::load32(rows[o] + tail - 4) >> shift;
+    } else {
+      for (int32_t o = 0; o < NO; ++o) words[o] = dsp::load32_partial(rows[o], tail);
+    }
+    dot_word<WB, NO, NP, L>(words, stream, acc);
   }
 }
 
@@ -113,7 +141,7 @@ struct GemmOutput {
 
 // Every output channel of NP columns (output pixels whose packed rows start at
 // pixels[q] and are already zeroed): one weight row at a time against the whole stream.
-template <int WB, int NP>
+template <int WB, int NP, int L = Lanes<WB>::kWords>
 void gemm_columns(const uint8_t* weights, int32_t row_bytes, int32_t channels,
                   const uint32_t* stream, const GemmOutput& output, uint8_t* const* pixels) {
   // Local copies: stores through the uint8_t output pointers may alias anything, and
@@ -124,7 +152,7 @@ void gemm_columns(const uint8_t* weights, int32_t row_bytes, int32_t channels,
   const uint8_t* w = weights;
   for (int32_t o = 0; o < channels; ++o, w += row_bytes) {
     int32_t acc[1][NP] = {};
-    dot_rows<WB, 1, NP>(w, row_bytes, stream, acc);
+    dot_rows<WB, 1, NP, L>(w, row_bytes, stream, acc);
     const ChannelRequant rq = out.channel(o);
     if (out.bits == 8) {
       for (int32_t q = 0; q < NP; ++q) {
