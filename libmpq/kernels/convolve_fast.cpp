@@ -76,8 +76,22 @@ MPQ_ALWAYS_INLINE void gather_packed(const PackedField& f, int32_t y0, int32_t x
   const bool x_inside = x0 >= 0 && x0 + f.kernel_w <= f.input_w;
   if (x_inside && y0 >= 0 && y0 + f.kernel_h <= f.input_h) {  // the common case
     const uint8_t* src = f.input + y0 * f.image_row + x0 * f.pixel;
-    for (int32_t ky = 0; ky < f.kernel_h; ++ky, field += f.span, src += f.image_row) {
-      copy_bytes(field, src, f.span);
+    const int32_t span = f.span;
+    if (span >= 4 && span <= 12) {
+      // Words at 0, mid and span - 4 cover the span (each gap at most 4 bytes); where they
+      // overlap they write the same bytes.
+      const int32_t last = span - 4, mid = last >> 1;
+      for (int32_t ky = 0; ky < f.kernel_h; ++ky, field += span, src += f.image_row) {
+        const uint32_t a = dsp::load32(src), b = dsp::load32(src + mid);
+        const uint32_t c = dsp::load32(src + last);
+        dsp::store32(field, a);
+        dsp::store32(field + mid, b);
+        dsp::store32(field + last, c);
+      }
+    } else {
+      for (int32_t ky = 0; ky < f.kernel_h; ++ky, field += span, src += f.image_row) {
+        copy_bytes(field, src, span);
+      }
     }
     return;
   }
@@ -117,14 +131,13 @@ MPQ_ALWAYS_INLINE void scatter_packed(const uint8_t* field, const uint32_t* mask
   }
 }
 
-// The natural bytes of the receptive field of output pixel (oy, ox): tap t's input channels
+// The natural bytes of the receptive field whose top left tap is input pixel (y0, x0)
+// (outside the image when negative): tap t's input channels
 // at slots [t * slots_per_tap, t * slots_per_tap + input_c). The other slots stay zero.
 // For input.bits != weight_bits.
-void gather_field(const ConvParams& p, const Geometry& g, const uint8_t* input, int32_t oy,
-                  int32_t ox, uint8_t* natural) {
+void gather_field(const ConvParams& p, const Geometry& g, const uint8_t* input, int32_t y0,
+                  int32_t x0, uint8_t* natural) {
   const int32_t slots_per_tap = g.tap_bytes * (8 / p.weight_bits);
-  const int32_t x0 = ox * p.stride_w - p.pad_left;
-  const int32_t y0 = oy * p.stride_h - p.pad_top;
   const int32_t image_row = p.input_w * g.in_pixel;
   if (x0 >= 0 && x0 + p.kernel_w <= p.input_w && y0 >= 0 && y0 + p.kernel_h <= p.input_h) {
     const uint8_t* src = input + y0 * image_row + x0 * g.in_pixel;  // the common case
@@ -184,45 +197,63 @@ int32_t used_lane_words(int32_t input_c, int32_t weight_bits) {
 
 // Every group has kGemmColumns columns: the last group repeats its last pixel, whose
 // outputs are then written twice with the same codes (one GEMM instantiation per width).
-template <int WB, int L>
+// Packed: input.bits == WB, the field is gathered packed into the first 4 * words bytes of
+// the natural area, the masks (sub-byte only) in the next 4 * words (V >= 8 there).
+template <int WB, int L, bool Packed>
 void convolve_groups(const ConvParams& p, const Geometry& g, const uint8_t* input,
                      const uint8_t* weights, const GemmOutput& out, uint32_t* stream,
                      uint8_t* natural, uint8_t* output) {
-  // Same widths: the field is gathered packed into the first 4 * words bytes of the
-  // natural area, the masks (sub-byte only) in the next 4 * words (V >= 8 there).
-  const bool packed = p.input.bits == WB;
   uint32_t* mask = reinterpret_cast<uint32_t*>(natural + 4 * g.words);
   const PackedField field{input, p.input_h, p.input_w, p.kernel_h, p.kernel_w, g.in_pixel,
                           p.kernel_w * g.in_pixel, p.input_w * g.in_pixel,
                           static_cast<uint32_t>(p.input.zero_point) *
                               (WB == 8 ? 1u : (WB == 4 ? 0x11u : 0x55u))};
-  if (packed && WB != 8) field_masks(p, g, mask);
+  if (Packed && WB != 8) field_masks(p, g, mask);
   const int32_t pixels = g.out_h * g.out_w;
-  int32_t oy = 0, ox = 0;
+  int32_t ox = 0, x0 = -p.pad_left, y0 = -p.pad_top;  // (y0, x0): the next window's corner
   for (int32_t first = 0; first < pixels; first += kGemmColumns) {
     const int32_t np = pixels - first < kGemmColumns ? pixels - first : kGemmColumns;
-    uint8_t* rows[kGemmColumns];
-    for (int32_t q = 0; q < kGemmColumns; ++q) {
-      if (q < np) {
-        if (packed) {
-          gather_packed(field, oy * p.stride_h - p.pad_top, ox * p.stride_w - p.pad_left, natural);
-        } else {
-          gather_field(p, g, input, oy, ox, natural);
-        }
-        if (++ox == g.out_w) {
-          ox = 0;
-          ++oy;
-        }
-      }
-      if (packed) {
+    for (int32_t q = 0; q < np; ++q) {
+      if (Packed) {
+        gather_packed(field, y0, x0, natural);
         scatter_packed<WB, L>(natural, mask, g.words, stream, q, kGemmColumns);
       } else {
+        gather_field(p, g, input, y0, x0, natural);
         scatter_column<WB, L>(natural, g.words, stream, q, kGemmColumns);
       }
-      rows[q] = output + static_cast<int64_t>(first + (q < np ? q : np - 1)) * g.out_pixel;
+      x0 += p.stride_w;
+      if (++ox == g.out_w) {
+        ox = 0;
+        x0 = -p.pad_left;
+        y0 += p.stride_h;
+      }
     }
-    std::memset(rows[0], 0, static_cast<size_t>(np * g.out_pixel));
+    uint8_t* rows[kGemmColumns];
+    uint8_t* const at = output + static_cast<int64_t>(first) * g.out_pixel;
+    for (int32_t q = 0; q < kGemmColumns; ++q) {
+      if (q >= np) {
+        if (Packed) {
+          scatter_packed<WB, L>(natural, mask, g.words, stream, q, kGemmColumns);
+        } else {
+          scatter_column<WB, L>(natural, g.words, stream, q, kGemmColumns);
+        }
+      }
+      rows[q] = at + (q < np ? q : np - 1) * g.out_pixel;
+    }
+    // Every byte of an 8-bit output is written; sub-byte codes are ORed into zeroed bytes.
+    if (p.output.bits != 8) std::memset(at, 0, static_cast<size_t>(np * g.out_pixel));
     gemm_columns<WB, kGemmColumns, L>(weights, g.row_bytes, p.output_c, stream, out, rows);
+  }
+}
+
+template <int WB, int L>
+void convolve_all(const ConvParams& p, const Geometry& g, const uint8_t* input,
+                  const uint8_t* weights, const GemmOutput& out, uint32_t* stream,
+                  uint8_t* natural, uint8_t* output) {
+  if (p.input.bits == WB) {
+    convolve_groups<WB, L, true>(p, g, input, weights, out, stream, natural, output);
+  } else {
+    convolve_groups<WB, L, false>(p, g, input, weights, out, stream, natural, output);
   }
 }
 
@@ -250,14 +281,14 @@ Status convolve_fast(const ConvParams& p, const uint8_t* input, const uint8_t* w
   const GemmOutput out{bias, multiplier, shift, p.output.zero_point, p.output.min,
                        p.output.max, p.output.bits};
   switch (p.weight_bits * 16 + used_lane_words(p.input_c, p.weight_bits)) {
-    case 8 * 16 + 2: convolve_groups<8, 2>(p, g, input, weights, out, stream, natural, output); break;
-    case 4 * 16 + 4: convolve_groups<4, 4>(p, g, input, weights, out, stream, natural, output); break;
-    case 4 * 16 + 3: convolve_groups<4, 3>(p, g, input, weights, out, stream, natural, output); break;
-    case 4 * 16 + 2: convolve_groups<4, 2>(p, g, input, weights, out, stream, natural, output); break;
-    case 2 * 16 + 8: convolve_groups<2, 8>(p, g, input, weights, out, stream, natural, output); break;
-    case 2 * 16 + 6: convolve_groups<2, 6>(p, g, input, weights, out, stream, natural, output); break;
-    case 2 * 16 + 4: convolve_groups<2, 4>(p, g, input, weights, out, stream, natural, output); break;
-    default: convolve_groups<2, 2>(p, g, input, weights, out, stream, natural, output); break;
+    case 8 * 16 + 2: convolve_all<8, 2>(p, g, input, weights, out, stream, natural, output); break;
+    case 4 * 16 + 4: convolve_all<4, 4>(p, g, input, weights, out, stream, natural, output); break;
+    case 4 * 16 + 3: convolve_all<4, 3>(p, g, input, weights, out, stream, natural, output); break;
+    case 4 * 16 + 2: convolve_all<4, 2>(p, g, input, weights, out, stream, natural, output); break;
+    case 2 * 16 + 8: convolve_all<2, 8>(p, g, input, weights, out, stream, natural, output); break;
+    case 2 * 16 + 6: convolve_all<2, 6>(p, g, input, weights, out, stream, natural, output); break;
+    case 2 * 16 + 4: convolve_all<2, 4>(p, g, input, weights, out, stream, natural, output); break;
+    default: convolve_all<2, 2>(p, g, input, weights, out, stream, natural, output); break;
   }
   return Status::ok;
 }
