@@ -141,6 +141,38 @@ BOOST_AUTO_TEST_CASE(the_fast_kernels_per_channel_form_equals_requantize_to_code
   BOOST_TEST(mismatches == 0);
 }
 
+BOOST_AUTO_TEST_CASE(the_full_range_usat_form_equals_requantize_to_code) {
+  // ChannelRequant::code_full_range<b> (zero_point + r, then one USAT) against the plain
+  // formula for outputs clamped to [0, 2^b - 1], every shift, edge and random accumulators.
+  const int32_t accs[] = {INT32_MIN, INT32_MIN + 1, -(1 << 30), -65537, -1025, -1024, -255, -3, -1,
+                          0, 1, 2, 254, 1023, 1024, 65535, 1 << 30, INT32_MAX};
+  const int32_t mults[] = {0, 1, 3, 1 << 30, (1 << 30) + 1, 1518500250, INT32_MAX};
+  mk::testing::CaseRng rng(24);
+  int32_t mismatches = 0;
+  for (int32_t bits : {2, 4, 8}) {
+    const int32_t top = (1 << bits) - 1;
+    for (int32_t shift = mk::kMinShift; shift <= mk::kMaxShift; ++shift) {
+      for (int32_t m : mults) {
+        for (int32_t zp : {0, 1, top / 2, top}) {
+          const int32_t bias = rng.percent(50) ? 0 : static_cast<int32_t>(rng.next());
+          const auto c = mk::detail::ChannelRequant::make(bias, m, shift, zp, 0, top);
+          for (int32_t i = 0; i < 40; ++i) {
+            const int32_t acc = i < 18 ? accs[i] : static_cast<int32_t>(rng.next()) >> rng.range(0, 31);
+            const uint32_t want = mk::requantize_to_code(mk::wrapping_add(acc, bias), m, shift, zp, 0, top);
+            const uint32_t got = bits == 8   ? c.code_full_range<8>(acc)
+                                 : bits == 4 ? c.code_full_range<4>(acc)
+                                             : c.code_full_range<2>(acc);
+            if (got != want && mismatches++ < 5) {
+              BOOST_ERROR("bits " << bits << " acc " << acc << " m " << m << " shift " << shift << " zp " << zp);
+            }
+          }
+        }
+      }
+    }
+  }
+  BOOST_TEST(mismatches == 0);
+}
+
 BOOST_AUTO_TEST_CASE(quantize_multiplier_is_accurate_to_31_bits) {
   mk::testing::CaseRng rng(22);
   for (int32_t i = 0; i < 20000; ++i) {

@@ -71,6 +71,13 @@ MPQ_ALWAYS_INLINE int32_t rounding_shift_large(int32_t acc, int32_t multiplier,
   return dsp::smlal_high(kRoundLoBit, 0, x, multiplier);
 }
 
+// r for any channel, exact wherever it is then clamped to a code range (|r| < 2^30).
+MPQ_ALWAYS_INLINE int32_t rounding_shift(int32_t acc, const RoundingWords& w) {
+  return __builtin_expect(w.round_hi < 0, 0)
+             ? rounding_shift_large(acc, w.multiplier, w.round_lo_right)
+             : rounding_shift_fast(acc, w.multiplier, w.round_hi, w.round_lo_right);
+}
+
 // clamp(r, lo, hi) for any channel; lo >= -255 and hi <= 255.
 MPQ_ALWAYS_INLINE int32_t rounding_shift_clamped(int32_t acc, const RoundingWords& w, int32_t lo,
                                                  int32_t hi) {
@@ -90,6 +97,14 @@ struct ChannelRequant {
                                                int32_t zero_point, int32_t min, int32_t max) {
     return ChannelRequant{bias, rounding_words(multiplier, shift), min - zero_point,
                           max - zero_point, zero_point};
+  }
+
+  // code() for a full-range output of Bits bits (lo = -zero_point, hi = 2^Bits - 1 -
+  // zero_point): the clamp is one USAT. zero_point + r cannot overflow (|r| < 2^30).
+  template <int Bits>
+  MPQ_ALWAYS_INLINE uint32_t code_full_range(int32_t acc) const {
+    return static_cast<uint32_t>(
+        dsp::usat<Bits>(rounding_shift(wrapping_add(acc, bias), words) + zero_point));
   }
 
   MPQ_ALWAYS_INLINE uint32_t code(int32_t acc) const {

@@ -3,7 +3,7 @@
 // when __ARM_FEATURE_DSP is defined (inline asm, so the instruction is exactly the one
 // named) and a plain C++ equivalent elsewhere. The fast kernels are written once against
 // these, so the host runs and tests the very algorithm the MCU runs, lane order included.
-// (SMLAL, ASR and SSAT are not DSP-extension instructions, but written as asm they stay
+// (SMLAL, ASR, SSAT and USAT are not DSP-extension instructions, but written as asm they stay
 // the one instruction named; the compiler would otherwise mask the shift count.)
 //
 // Lane notation: a 32-bit word holds two 16-bit lanes, (lo, hi).
@@ -167,6 +167,14 @@ MPQ_ALWAYS_INLINE int32_t ssat(int32_t x) {
   return r;
 }
 
+// x clamped to the unsigned N-bit range [0, 2^N - 1]: one USAT.
+template <int N>
+MPQ_ALWAYS_INLINE int32_t usat(int32_t x) {
+  int32_t r;
+  __asm__("usat %0, %1, %2" : "=r"(r) : "I"(N), "r"(x));
+  return r;
+}
+
 #else  // portable equivalents, bit for bit
 
 MPQ_ALWAYS_INLINE void load_pair_advance(const uint32_t*& p, uint32_t& a, uint32_t& b) {
@@ -228,6 +236,11 @@ template <int N>
 MPQ_ALWAYS_INLINE int32_t ssat(int32_t x) {
   constexpr int32_t kMax = (int32_t{1} << (N - 1)) - 1;
   return x > kMax ? kMax : (x < -kMax - 1 ? -kMax - 1 : x);
+}
+template <int N>
+MPQ_ALWAYS_INLINE int32_t usat(int32_t x) {
+  constexpr int32_t kMax = (int32_t{1} << N) - 1;
+  return x > kMax ? kMax : (x < 0 ? 0 : x);
 }
 
 #endif

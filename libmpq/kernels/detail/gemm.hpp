@@ -150,19 +150,30 @@ void gemm_columns(const uint8_t* weights, int32_t row_bytes, int32_t channels,
   uint8_t* px[NP];
   for (int32_t q = 0; q < NP; ++q) px[q] = pixels[q];
   const uint8_t* w = weights;
+  // Full-range outputs (no ReLU6-style clamp): the clamp is one USAT.
+  const bool full = out.min == 0 && out.max == (1 << out.bits) - 1;
+  const int32_t mode = full ? out.bits : 0;
   for (int32_t o = 0; o < channels; ++o, w += row_bytes) {
     int32_t acc[1][NP] = {};
     dot_rows<WB, 1, NP, L>(w, row_bytes, stream, acc);
     const ChannelRequant rq = out.channel(o);
-    if (out.bits == 8) {
+    if (mode == 8) {
+      for (int32_t q = 0; q < NP; ++q) {
+        px[q][o] = static_cast<uint8_t>(rq.code_full_range<8>(acc[0][q] >> Lanes<WB>::kScaleShift));
+      }
+    } else if (out.bits == 8) {
       for (int32_t q = 0; q < NP; ++q) {
         px[q][o] = static_cast<uint8_t>(rq.code(acc[0][q] >> Lanes<WB>::kScaleShift));
       }
     } else {
       const int32_t bit = o * out.bits;
       for (int32_t q = 0; q < NP; ++q) {
+        const int32_t a = acc[0][q] >> Lanes<WB>::kScaleShift;
+        const uint32_t code = mode == 4   ? rq.code_full_range<4>(a)
+                              : mode == 2 ? rq.code_full_range<2>(a)
+                                          : rq.code(a);
         uint8_t& byte = px[q][bit >> 3];
-        byte = static_cast<uint8_t>(byte | (rq.code(acc[0][q] >> Lanes<WB>::kScaleShift) << (bit & 7)));
+        byte = static_cast<uint8_t>(byte | (code << (bit & 7)));
       }
     }
   }
