@@ -88,6 +88,15 @@ MPQ_ALWAYS_INLINE void gather_packed(const PackedField& f, int32_t y0, int32_t x
         dsp::store32(field + mid, b);
         dsp::store32(field + last, c);
       }
+    } else if (span == 2 || span == 3) {  // halfwords at 0 and span - 2
+      const int32_t last = span - 2;
+      for (int32_t ky = 0; ky < f.kernel_h; ++ky, field += span, src += f.image_row) {
+        uint16_t a, b;
+        std::memcpy(&a, src, 2);
+        std::memcpy(&b, src + last, 2);
+        std::memcpy(field, &a, 2);
+        std::memcpy(field + last, &b, 2);
+      }
     } else {
       for (int32_t ky = 0; ky < f.kernel_h; ++ky, field += span, src += f.image_row) {
         copy_bytes(field, src, span);
@@ -131,10 +140,32 @@ MPQ_ALWAYS_INLINE void scatter_packed(const uint8_t* field, const uint32_t* mask
   }
 }
 
+// One input pixel's C codes (XB bits each; C = 0: input_c of them, any count) -> one byte
+// each. Few-channel layers (the first layer of a network: 1 or 3 channels) decode with
+// constant shifts.
+template <int XB, int C>
+MPQ_ALWAYS_INLINE void decode_pixel(const uint8_t* x, int32_t input_c, uint8_t* dst) {
+  if constexpr (C == 0) {
+    if (XB == 8) {
+      copy_bytes(dst, x, input_c);
+    } else {
+      unpack_codes(x, input_c, XB, dst);
+    }
+  } else if constexpr (XB == 8) {
+    for (int32_t c = 0; c < C; ++c) dst[c] = x[c];
+  } else {
+    const uint32_t v = C * XB > 8 ? x[0] | (uint32_t{x[1]} << 8) : x[0];
+    for (int32_t c = 0; c < C; ++c) {
+      dst[c] = static_cast<uint8_t>((v >> (c * XB)) & ((1u << XB) - 1u));
+    }
+  }
+}
+
 // The natural bytes of the receptive field whose top left tap is input pixel (y0, x0)
-// (outside the image when negative): tap t's input channels
-// at slots [t * slots_per_tap, t * slots_per_tap + input_c). The other slots stay zero.
-// For input.bits != weight_bits.
+// (outside the image when negative): tap t's input channels at slots
+// [t * slots_per_tap, t * slots_per_tap + input_c). The other slots stay zero.
+// For input.bits (XB) != weight_bits; C as in decode_pixel.
+template <int XB, int C>
 void gather_field(const ConvParams& p, const Geometry& g, const uint8_t* input, int32_t y0,
                   int32_t x0, uint8_t* natural) {
   const int32_t slots_per_tap = g.tap_bytes * (8 / p.weight_bits);
@@ -144,11 +175,7 @@ void gather_field(const ConvParams& p, const Geometry& g, const uint8_t* input, 
     for (int32_t ky = 0; ky < p.kernel_h; ++ky, src += image_row) {
       const uint8_t* x = src;
       for (int32_t kx = 0; kx < p.kernel_w; ++kx, natural += slots_per_tap, x += g.in_pixel) {
-        if (p.input.bits == 8) {
-          copy_bytes(natural, x, p.input_c);
-        } else {
-          unpack_codes(x, p.input_c, p.input.bits, natural);
-        }
+        decode_pixel<XB, C>(x, p.input_c, natural);
       }
     }
     return;
@@ -160,16 +187,24 @@ void gather_field(const ConvParams& p, const Geometry& g, const uint8_t* input, 
     for (int32_t kx = 0; kx < p.kernel_w; ++kx, natural += slots_per_tap) {
       const int32_t ix = x0 + kx;
       if (y_inside && ix >= 0 && ix < p.input_w) {
-        const uint8_t* x = row + ix * g.in_pixel;
-        if (p.input.bits == 8) {
-          copy_bytes(natural, x, p.input_c);
-        } else {
-          unpack_codes(x, p.input_c, p.input.bits, natural);
-        }
+        decode_pixel<XB, C>(row + ix * g.in_pixel, p.input_c, natural);
       } else {
         fill_bytes(natural, static_cast<uint32_t>(p.input.zero_point), p.input_c);
       }
     }
+  }
+}
+
+using GatherField = void (*)(const ConvParams&, const Geometry&, const uint8_t*, int32_t,
+                             int32_t, uint8_t*);
+
+template <int XB>
+GatherField field_gatherer(int32_t input_c) {
+  switch (input_c) {
+    case 1: return gather_field<XB, 1>;
+    case 2: return gather_field<XB, 2>;
+    case 3: return gather_field<XB, 3>;
+    default: return gather_field<XB, 0>;
   }
 }
 
@@ -209,6 +244,10 @@ void convolve_groups(const ConvParams& p, const Geometry& g, const uint8_t* inpu
                           static_cast<uint32_t>(p.input.zero_point) *
                               (WB == 8 ? 1u : (WB == 4 ? 0x11u : 0x55u))};
   if (Packed && WB != 8) field_masks(p, g, mask);
+  const GatherField gather = Packed ? nullptr
+                             : p.input.bits == 8 ? field_gatherer<8>(p.input_c)
+                             : p.input.bits == 4 ? field_gatherer<4>(p.input_c)
+                                                 : field_gatherer<2>(p.input_c);
   const int32_t pixels = g.out_h * g.out_w;
   int32_t ox = 0, x0 = -p.pad_left, y0 = -p.pad_top;  // (y0, x0): the next window's corner
   for (int32_t first = 0; first < pixels; first += kGemmColumns) {
@@ -218,7 +257,7 @@ void convolve_groups(const ConvParams& p, const Geometry& g, const uint8_t* inpu
         gather_packed(field, y0, x0, natural);
         scatter_packed<WB, L>(natural, mask, g.words, stream, q, kGemmColumns);
       } else {
-        gather_field(p, g, input, y0, x0, natural);
+        gather(p, g, input, y0, x0, natural);
         scatter_column<WB, L>(natural, g.words, stream, q, kGemmColumns);
       }
       x0 += p.stride_w;
