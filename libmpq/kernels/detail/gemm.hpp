@@ -107,10 +107,7 @@ MPQ_ALWAYS_INLINE void dot_rows(const uint8_t* w, int32_t row_bytes, const uint3
   uint32_t words[NO];
 #pragma GCC unroll 2
   for (int32_t g = 0; g < full; ++g) {
-    for (int32_t o = 0; o < NO; ++o) {
-      words[o] = dsp::load32(rows[o]);
-      rows[o] += 4;
-    }
+    for (int32_t o = 0; o < NO; ++o) words[o] = dsp::load32_advance(rows[o]);
     dot_word<WB, NO, NP, L>(words, stream, acc);
   }
   if (tail != 0) {
