@@ -127,13 +127,15 @@ MPQ_ALWAYS_INLINE void gather_packed(const PackedField& f, int32_t y0, int32_t x
 }
 
 // The packed field (row_bytes of it, then zeros up to the last word) -> column q of the
-// stream. mask clears the padding bits of each tap (garbage in the input); null at 8 bits.
+// stream. mask clears the padding bits of each tap (garbage in the input); unused at 8
+// bits and when L < kWords.
 template <int WB, int L>
 MPQ_ALWAYS_INLINE void scatter_packed(const uint8_t* field, const uint32_t* mask, int32_t words,
                                       uint32_t* stream, int32_t q, int32_t np) {
   for (int32_t g = 0; g < words; ++g, field += 4, stream += L * np) {
     uint32_t x = dsp::load32(field);
-    if constexpr (WB != 8) x &= mask[g];
+    // With fewer lane words used, every padding bit lies in a lane word never multiplied.
+    if constexpr (WB != 8 && L == Lanes<WB>::kWords) x &= mask[g];
     uint32_t lanes[Lanes<WB>::kWords];
     unpack_unsigned<WB>(x, lanes);
     store_lanes<WB, L>(lanes, stream, q, np);
@@ -243,7 +245,7 @@ void convolve_groups(const ConvParams& p, const Geometry& g, const uint8_t* inpu
                           p.kernel_w * g.in_pixel, p.input_w * g.in_pixel,
                           static_cast<uint32_t>(p.input.zero_point) *
                               (WB == 8 ? 1u : (WB == 4 ? 0x11u : 0x55u))};
-  if (Packed && WB != 8) field_masks(p, g, mask);
+  if (Packed && WB != 8 && L == Lanes<WB>::kWords) field_masks(p, g, mask);
   const GatherField gather = Packed ? nullptr
                              : p.input.bits == 8 ? field_gatherer<8>(p.input_c)
                              : p.input.bits == 4 ? field_gatherer<4>(p.input_c)
