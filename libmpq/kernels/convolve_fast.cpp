@@ -281,8 +281,6 @@ void convolve_groups(const ConvParams& p, const Geometry& g, const uint8_t* inpu
       }
       rows[q] = at + (q < np ? q : np - 1) * g.out_pixel;
     }
-    // Every byte of an 8-bit output is written; sub-byte codes are ORed into zeroed bytes.
-    if (p.output.bits != 8) std::memset(at, 0, static_cast<size_t>(np * g.out_pixel));
     gemm_columns<WB, kGemmColumns, L>(weights, g.row_bytes, p.output_c, stream, out, rows);
   }
 }

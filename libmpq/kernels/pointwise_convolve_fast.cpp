@@ -42,7 +42,6 @@ void pointwise_groups(const PointwiseParams& p, const uint8_t* input, const uint
       }
       rows[q] = output + (first + q) * out_pixel;
     }
-    std::memset(rows[0], 0, static_cast<size_t>(np * out_pixel));
     gemm_columns_n<WB>(np, weights, row_bytes, p.output_c, stream, out, rows);
   }
 }

@@ -137,7 +137,8 @@ struct GemmOutput {
 };
 
 // Every output channel of NP columns (output pixels whose packed rows start at
-// pixels[q] and are already zeroed): one weight row at a time against the whole stream.
+// pixels[q]; every byte is written, padding bits zero): one weight row at a time against
+// the whole stream.
 template <int WB, int NP, int L = Lanes<WB>::kWords>
 void gemm_columns(const uint8_t* weights, int32_t row_bytes, int32_t channels,
                   const uint32_t* stream, const GemmOutput& output, uint8_t* const* pixels) {
@@ -163,14 +164,23 @@ void gemm_columns(const uint8_t* weights, int32_t row_bytes, int32_t channels,
         px[q][o] = static_cast<uint8_t>(rq.code(acc[0][q] >> Lanes<WB>::kScaleShift));
       }
     } else {
+      // The first code of each byte is stored (zeroing the byte's other bits), the others
+      // are ORed in: the output needs no zeroing first.
       const int32_t bit = o * out.bits;
+      uint32_t codes[NP];
       for (int32_t q = 0; q < NP; ++q) {
         const int32_t a = acc[0][q] >> Lanes<WB>::kScaleShift;
-        const uint32_t code = mode == 4   ? rq.code_full_range<4>(a)
-                              : mode == 2 ? rq.code_full_range<2>(a)
-                                          : rq.code(a);
-        uint8_t& byte = px[q][bit >> 3];
-        byte = static_cast<uint8_t>(byte | (code << (bit & 7)));
+        codes[q] = mode == 4   ? rq.code_full_range<4>(a)
+                   : mode == 2 ? rq.code_full_range<2>(a)
+                               : rq.code(a);
+      }
+      if ((bit & 7) == 0) {
+        for (int32_t q = 0; q < NP; ++q) px[q][bit >> 3] = static_cast<uint8_t>(codes[q]);
+      } else {
+        for (int32_t q = 0; q < NP; ++q) {
+          uint8_t& byte = px[q][bit >> 3];
+          byte = static_cast<uint8_t>(byte | (codes[q] << (bit & 7)));
+        }
       }
     }
   }
