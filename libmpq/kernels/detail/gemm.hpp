@@ -64,7 +64,9 @@ MPQ_ALWAYS_INLINE void scatter_column(const uint8_t* natural, int32_t words, uin
 }
 
 // One weight word per row (w[o]) against the stream's next NP columns: lane words 0..L-1.
-template <int WB, int NO, int NP, int L = Lanes<WB>::kWords>
+// FirstByte: only byte 0 of each weight word is non-zero (a row's 1-byte tail), so the
+// second lane word of every pair (bytes 1 and 3, at every width) is zero and skipped.
+template <int WB, int NO, int NP, int L = Lanes<WB>::kWords, bool FirstByte = false>
 MPQ_ALWAYS_INLINE void dot_word(uint32_t* w, const uint32_t*& stream, int32_t acc[NO][NP]) {
   constexpr int32_t kPairs = L / 2;
 #pragma GCC unroll 4
@@ -73,6 +75,12 @@ MPQ_ALWAYS_INLINE void dot_word(uint32_t* w, const uint32_t*& stream, int32_t ac
     for (int32_t o = 0; o < NO; ++o) signed_lane_pair<WB>(w[o], k, l0[o], l1[o]);
     for (int32_t q = 0; q < NP; ++q) {
       uint32_t x0, x1;
+      if constexpr (FirstByte) {
+        x0 = stream[0];
+        stream += 2;
+        for (int32_t o = 0; o < NO; ++o) acc[o][q] = dsp::smlad(l0[o], x0, acc[o][q]);
+        continue;
+      }
       dsp::load_pair_advance(stream, x0, x1);
       for (int32_t o = 0; o < NO; ++o) {
         acc[o][q] = dsp::smlad(l0[o], x0, acc[o][q]);
@@ -119,7 +127,13 @@ MPQ_ALWAYS_INLINE void dot_rows(const uint8_t* w, int32_t row_bytes, const uint3
     } else {
       for (int32_t o = 0; o < NO; ++o) words[o] = dsp::load32_partial(rows[o], tail);
     }
-    dot_word<WB, NO, NP, L>(words, stream, acc);
+    // 2 bits only: at 8 and 4 bits the extra loop cost more than it saved (GCC's register
+    // allocation of the row loop), and their 3-channel rows do not end in one byte.
+    if (WB == 2 && tail == 1) {
+      dot_word<WB, NO, NP, L, WB == 2>(words, stream, acc);
+    } else {
+      dot_word<WB, NO, NP, L>(words, stream, acc);
+    }
   }
 }
 
