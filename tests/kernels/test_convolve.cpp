@@ -131,6 +131,32 @@ BOOST_AUTO_TEST_CASE(stride_two_with_odd_sizes) {
   check_conv(conv(5, 5, 4, 4, 5, 2, 2, 2, 8, 4), 8);
 }
 
+BOOST_AUTO_TEST_CASE(first_layer_shapes_with_one_to_three_channels) {
+  // The fast path's few-channel cases: interior windows copied as whole kernel rows (2-3
+  // and 4-12 bytes), fewer lane words at 4- and 2-bit weights, 2-bit rows ending in one
+  // byte, output pixel counts that are not a multiple of 4 (the last group repeats a
+  // pixel), and an output clamp narrower than the code range.
+  int32_t seed = 2000;
+  for (int32_t c_in : {1, 2, 3}) {
+    for (int32_t xb : {8, 4, 2}) {
+      for (int32_t wb : {8, 4, 2}) {
+        for (int32_t ob : {8, 4, 2}) {
+          BOOST_TEST_CONTEXT("c_in " << c_in << ", bits " << xb << "/" << wb << "/" << ob) {
+            mk::ConvParams p = conv(13, 11, c_in, 5, 3, 2, 1, xb, wb, ob);
+            p.pad_top = 0;  // TF "SAME" at stride 2: the padding after
+            p.pad_left = 0;
+            check_conv(p, seed++);
+            p = conv(9, 10, c_in, 16, 3, 1, 1, xb, wb, ob);
+            p.output.max = p.output.max * 3 / 4;  // a ReLU6-style clip
+            check_conv(p, seed++);
+            check_conv(conv(10, 9, c_in, 3, 5, 2, 2, xb, wb, ob), seed++);
+          }
+        }
+      }
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(padding_on_every_side_only_one_side_and_asymmetric_kernels) {
   mk::ConvParams p = conv(6, 7, 5, 6, 3, 1, 0, 8, 4, 8);
   p.kernel_h = 4;
