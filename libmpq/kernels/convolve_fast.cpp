@@ -224,6 +224,58 @@ void field_masks(const ConvParams& p, const Geometry& g, uint32_t* mask) {
   }
 }
 
+// The 3 kernel rows of Span bytes of an interior window (at src, image_row apart), as
+// packed field words, straight into column q of the stream: the field of gather_packed
+// without the copy. For the first layers' spans (3x3 kernels of 1 or 3 channels; equal
+// input and weight widths; no padding-bit mask needed). A word that spans two kernel rows
+// is the end of one (the word ending there, shifted down) ORed with the start of the next;
+// no load leaves the window's rows.
+template <int Span>
+MPQ_ALWAYS_INLINE uint32_t row_start(const uint8_t* row) {  // bytes [0, min(Span, 4))
+  if constexpr (Span >= 4) {
+    return dsp::load32(row);
+  } else {
+    uint16_t h;
+    std::memcpy(&h, row, 2);
+    return Span == 3 ? h | (uint32_t{row[2]} << 16) : h;
+  }
+}
+template <int Span>
+MPQ_ALWAYS_INLINE uint32_t row_end(const uint8_t* row, int32_t n) {  // the last n bytes
+  if constexpr (Span >= 4) {
+    return dsp::load32(row + Span - 4) >> (8 * (4 - n));
+  } else {
+    return row_start<Span>(row) >> (8 * (Span - n));
+  }
+}
+template <int WB, int L, int Span>
+MPQ_ALWAYS_INLINE void stream_from_window(const uint8_t* src, int32_t image_row,
+                                          uint32_t* stream, int32_t q) {
+  static_assert(Span >= 3, "a field word spans at most two kernel rows");
+  constexpr int32_t kRows = 3;
+  constexpr int32_t kWords = (kRows * Span + 3) / 4;
+  const uint8_t* rows[kRows] = {src, src + image_row, src + 2 * image_row};
+#pragma GCC unroll 8
+  for (int32_t g = 0; g < kWords; ++g, stream += L * kGemmColumns) {
+    const int32_t at = 4 * g, ky = at / Span, off = at % Span;
+    uint32_t x;
+    if (off + 4 <= Span) {
+      x = dsp::load32(rows[ky] + off);
+    } else {
+      const int32_t n = Span - off;  // bytes of this word in row ky
+      x = row_end<Span>(rows[ky], n);
+      if (ky + 1 < kRows) {
+        const int32_t more = 4 - n;  // bytes from row ky + 1, 1 to 3
+        const uint32_t next = row_start<Span>(rows[ky + 1]) & ((uint32_t{1} << (8 * more)) - 1u);
+        x |= next << (8 * n);
+      }
+    }
+    uint32_t lanes[Lanes<WB>::kWords];
+    unpack_unsigned<WB>(x, lanes);
+    store_lanes<WB, L>(lanes, stream, q, kGemmColumns);
+  }
+}
+
 // Lane words of each weight word that hold input channels (see detail/gemm.hpp): fewer
 // than all when every tap is 1 or 2 bytes with whole lane words of padding slots.
 int32_t used_lane_words(int32_t input_c, int32_t weight_bits) {
@@ -236,7 +288,7 @@ int32_t used_lane_words(int32_t input_c, int32_t weight_bits) {
 // outputs are then written twice with the same codes (one GEMM instantiation per width).
 // Packed: input.bits == WB, the field is gathered packed into the first 4 * words bytes of
 // the natural area, the masks (sub-byte only) in the next 4 * words (V >= 8 there).
-template <int WB, int L, bool Packed>
+template <int WB, int L, bool Packed, int Span = 0>
 void convolve_groups(const ConvParams& p, const Geometry& g, const uint8_t* input,
                      const uint8_t* weights, const GemmOutput& out, uint32_t* stream,
                      uint8_t* natural, uint8_t* output) {
@@ -251,11 +303,23 @@ void convolve_groups(const ConvParams& p, const Geometry& g, const uint8_t* inpu
                              : p.input.bits == 4 ? field_gatherer<4>(p.input_c)
                                                  : field_gatherer<2>(p.input_c);
   const int32_t pixels = g.out_h * g.out_w;
+  const int32_t image_row = p.input_w * g.in_pixel;
   int32_t ox = 0, x0 = -p.pad_left, y0 = -p.pad_top;  // (y0, x0): the next window's corner
   for (int32_t first = 0; first < pixels; first += kGemmColumns) {
     const int32_t np = pixels - first < kGemmColumns ? pixels - first : kGemmColumns;
+    // A short last group repeats its last pixel from the natural area: gather that one.
+    const int32_t fused_end = np < kGemmColumns ? np - 1 : np;
     for (int32_t q = 0; q < np; ++q) {
-      if (Packed) {
+      bool fused = false;
+      if constexpr (Span != 0) {
+        fused = q < fused_end && x0 >= 0 && x0 + 3 <= p.input_w && y0 >= 0 && y0 + 3 <= p.input_h;
+        if (fused) {
+          stream_from_window<WB, L, Span>(input + y0 * image_row + x0 * g.in_pixel, image_row,
+                                          stream, q);
+        }
+      }
+      if (fused) {
+      } else if (Packed) {
         gather_packed(field, y0, x0, natural);
         scatter_packed<WB, L>(natural, mask, g.words, stream, q, kGemmColumns);
       } else {
@@ -290,6 +354,30 @@ void convolve_all(const ConvParams& p, const Geometry& g, const uint8_t* input,
                   const uint8_t* weights, const GemmOutput& out, uint32_t* stream,
                   uint8_t* natural, uint8_t* output) {
   if (p.input.bits == WB) {
+    // 3x3 kernels of 1 (or 3: 8 bits, 4-bit weights with 3 lane words) channels build the
+    // stream straight from the input rows where the window is inside the image.
+    const bool k3 = p.kernel_h == 3 && p.kernel_w == 3;
+    const int32_t span = p.kernel_w * g.in_pixel;
+    if constexpr (WB == 8) {
+      if (k3 && span == 9) {
+        convolve_groups<WB, L, true, 9>(p, g, input, weights, out, stream, natural, output);
+        return;
+      }
+      if (k3 && span == 3) {
+        convolve_groups<WB, L, true, 3>(p, g, input, weights, out, stream, natural, output);
+        return;
+      }
+    } else if constexpr (WB == 4 && L == 3) {
+      if (k3 && span == 6) {
+        convolve_groups<WB, L, true, 6>(p, g, input, weights, out, stream, natural, output);
+        return;
+      }
+    } else if constexpr (L < Lanes<WB>::kWords) {
+      if (k3 && span == 3) {
+        convolve_groups<WB, L, true, 3>(p, g, input, weights, out, stream, natural, output);
+        return;
+      }
+    }
     convolve_groups<WB, L, true>(p, g, input, weights, out, stream, natural, output);
   } else {
     convolve_groups<WB, L, false>(p, g, input, weights, out, stream, natural, output);
