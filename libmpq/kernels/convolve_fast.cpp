@@ -112,7 +112,9 @@ int32_t used_lane_words(int32_t input_c, int32_t weight_bits) {
 // outputs are then written twice with the same codes (one GEMM instantiation per width).
 // Packed: input.bits == WB, the field is gathered packed into the first 4 * words bytes of
 // the natural area, the masks (sub-byte only) in the next 4 * words (V >= 8 there).
-template <int WB, int L, bool Packed, int Span = 0>
+// Span (equal widths) or MixedXB (3-channel pixels of another width): 3x3 windows inside
+// the image go straight from the input rows into the stream (detail/conv_im2col.hpp).
+template <int WB, int L, bool Packed, int Span = 0, int MixedXB = 0>
 void convolve_groups(const ConvParams& p, const Geometry& g, const uint8_t* input,
                      const uint8_t* weights, const GemmOutput& out, uint32_t* stream,
                      uint8_t* natural, uint8_t* output) {
@@ -135,11 +137,17 @@ void convolve_groups(const ConvParams& p, const Geometry& g, const uint8_t* inpu
     const int32_t fused_end = np < kGemmColumns ? np - 1 : np;
     for (int32_t q = 0; q < np; ++q) {
       bool fused = false;
-      if constexpr (Span != 0) {
+      if constexpr (Span != 0 || MixedXB != 0) {
         fused = q < fused_end && x0 >= 0 && x0 + 3 <= p.input_w && y0 >= 0 && y0 + 3 <= p.input_h;
+        // An 8-bit pixel word reads a byte past the pixel: not past the image's last one.
+        if (MixedXB == 8 && y0 + 3 == p.input_h && x0 + 3 == p.input_w) fused = false;
         if (fused) {
-          stream_from_window<WB, L, Span>(input + y0 * image_row + x0 * g.in_pixel, image_row,
-                                          stream, q);
+          const uint8_t* src = input + y0 * image_row + x0 * g.in_pixel;
+          if constexpr (Span != 0) {
+            stream_from_window<WB, L, Span>(src, image_row, stream, q);
+          } else {
+            stream_from_window_3ch<MixedXB, WB>(src, image_row, stream, q);
+          }
         }
       }
       if (fused) {
@@ -177,10 +185,10 @@ template <int WB, int L>
 void convolve_all(const ConvParams& p, const Geometry& g, const uint8_t* input,
                   const uint8_t* weights, const GemmOutput& out, uint32_t* stream,
                   uint8_t* natural, uint8_t* output) {
+  const bool k3 = p.kernel_h == 3 && p.kernel_w == 3;
   if (p.input.bits == WB) {
-    // 3x3 kernels of 1 (or 3: 8 bits, 4-bit weights with 3 lane words) channels build the
-    // stream straight from the input rows where the window is inside the image.
-    const bool k3 = p.kernel_h == 3 && p.kernel_w == 3;
+    // 3x3 kernels whose kernel rows are 3, 6 or 9 bytes (1 to 3 channels, at widths that
+    // need no padding-bit mask) build the stream of interior windows from the input rows.
     const int32_t span = p.kernel_w * g.in_pixel;
     if constexpr (WB == 8) {
       if (k3 && span == 9) {
@@ -203,9 +211,20 @@ void convolve_all(const ConvParams& p, const Geometry& g, const uint8_t* input,
       }
     }
     convolve_groups<WB, L, true>(p, g, input, weights, out, stream, natural, output);
-  } else {
-    convolve_groups<WB, L, false>(p, g, input, weights, out, stream, natural, output);
+    return;
   }
+  if constexpr (WB == 4 && L == 3) {
+    if (k3 && p.input.bits == 8) {  // 3 channels (L = 3)
+      convolve_groups<WB, L, false, 0, 8>(p, g, input, weights, out, stream, natural, output);
+      return;
+    }
+  } else if constexpr (WB == 2 && L == 6) {
+    if (k3 && p.input.bits == 4) {  // 3 channels (L = 6)
+      convolve_groups<WB, L, false, 0, 4>(p, g, input, weights, out, stream, natural, output);
+      return;
+    }
+  }
+  convolve_groups<WB, L, false>(p, g, input, weights, out, stream, natural, output);
 }
 
 }  // namespace

@@ -191,4 +191,49 @@ MPQ_ALWAYS_INLINE void stream_from_window(const uint8_t* src, int32_t image_row,
   }
 }
 
+
+// The same for 3-channel pixels whose input width differs from the weights': 8-bit input
+// into 4-bit weight lanes (a weight word is 2 taps of 4 slots: lane words (c0, c0'),
+// (c2, c2'), (c1, c1'); the 4th slot is never multiplied) and 4-bit input into 2-bit lanes
+// (a weight word is 4 taps of 1 byte: lane words (t0.c_k, t2.c_k), (t1.c_k, t3.c_k) for
+// channel k). An 8-bit pixel is read as a word, one byte past it: the caller keeps the
+// image's last pixel off this path.
+template <int XB, int WB>
+MPQ_ALWAYS_INLINE void stream_from_window_3ch(const uint8_t* src, int32_t image_row,
+                                              uint32_t* stream, int32_t q) {
+  static_assert((XB == 8 && WB == 4) || (XB == 4 && WB == 2), "8 -> 4 or 4 -> 2 bits");
+  constexpr int32_t kPixel = XB == 8 ? 3 : 2;
+  constexpr int32_t kTapsPerWord = WB == 4 ? 2 : 4;
+  constexpr int32_t kL = WB == 4 ? 3 : 6;
+  constexpr int32_t kWords = (9 + kTapsPerWord - 1) / kTapsPerWord;
+  const uint8_t* rows[3] = {src, src + image_row, src + 2 * image_row};
+#pragma GCC unroll 8
+  for (int32_t g = 0; g < kWords; ++g, stream += kL * kGemmColumns) {
+    uint32_t lanes[Lanes<WB>::kWords];
+    if constexpr (XB == 8) {
+      const int32_t t = 2 * g;
+      const uint32_t a = dsp::load32(rows[t / 3] + (t % 3) * kPixel);
+      const uint32_t b = t + 1 < 9 ? dsp::load32(rows[(t + 1) / 3] + ((t + 1) % 3) * kPixel) : 0u;
+      const uint32_t a02 = dsp::uxtb16(a), b02 = dsp::uxtb16(b);
+      lanes[0] = dsp::pkhbt(a02, b02);                                  // (c0, c0')
+      lanes[1] = dsp::pkhtb(b02, a02);                                  // (c2, c2')
+      lanes[2] = dsp::pkhbt(dsp::uxtb16_ror8(a), dsp::uxtb16_ror8(b));  // (c1, c1')
+    } else {
+      uint32_t px[4];
+      for (int32_t i = 0; i < 4; ++i) {
+        const int32_t t = 4 * g + i;
+        uint16_t h = 0;
+        if (t < 9) std::memcpy(&h, rows[t / 3] + (t % 3) * kPixel, 2);
+        px[i] = h;
+      }
+      const uint32_t p02 = px[0] | (px[2] << 16), p13 = px[1] | (px[3] << 16);
+      for (int32_t k = 0; k < 3; ++k) {
+        lanes[2 * k] = (p02 >> (4 * k)) & 0x000F000Fu;
+        lanes[2 * k + 1] = (p13 >> (4 * k)) & 0x000F000Fu;
+      }
+    }
+    store_lanes<WB, kL>(lanes, stream, q, kGemmColumns);
+  }
+}
+
 }  // namespace mpq::kernels::detail
