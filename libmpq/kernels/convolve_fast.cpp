@@ -109,7 +109,8 @@ int32_t used_lane_words(int32_t input_c, int32_t weight_bits) {
 }
 
 // Every group has kGemmColumns columns: the last group repeats its last pixel, whose
-// outputs are then written twice with the same codes (one GEMM instantiation per width).
+// outputs are then written twice with the same codes (one GEMM instantiation per width
+// and used lane count L).
 // Packed: input.bits == WB, the field is gathered packed into the first 4 * words bytes of
 // the natural area, the masks (sub-byte only) in the next 4 * words (V >= 8 there).
 // Span (equal widths) or MixedXB (3-channel pixels of another width): 3x3 windows inside
