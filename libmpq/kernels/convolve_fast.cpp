@@ -108,6 +108,24 @@ int32_t used_lane_words(int32_t input_c, int32_t weight_bits) {
   return 32 / weight_bits / 2;
 }
 
+// Out of line, one copy each (per width and lane count for the scatters), shared by every
+// instantiation of convolve_groups below: a call per pixel costs little next to the
+// pixel's MACs, and inlined into each instantiation they took about 20 kB of code.
+__attribute__((noinline)) void gather_packed_field(const PackedField& f, int32_t y0, int32_t x0,
+                                                   uint8_t* field) {
+  gather_packed(f, y0, x0, field);
+}
+template <int WB, int L>
+__attribute__((noinline)) void scatter_packed_column(const uint8_t* field, const uint32_t* mask,
+                                                     int32_t words, uint32_t* stream, int32_t q) {
+  scatter_packed<WB, L>(field, mask, words, stream, q, kGemmColumns);
+}
+template <int WB, int L>
+__attribute__((noinline)) void scatter_natural_column(const uint8_t* natural, int32_t words,
+                                                      uint32_t* stream, int32_t q) {
+  scatter_column<WB, L>(natural, words, stream, q, kGemmColumns);
+}
+
 // Every group has kGemmColumns columns: the last group repeats its last pixel, whose
 // outputs are then written twice with the same codes (one GEMM instantiation per width
 // and used lane count L).
@@ -153,11 +171,11 @@ void convolve_groups(const ConvParams& p, const Geometry& g, const uint8_t* inpu
       }
       if (fused) {
       } else if (Packed) {
-        gather_packed(field, y0, x0, natural);
-        scatter_packed<WB, L>(natural, mask, g.words, stream, q, kGemmColumns);
+        gather_packed_field(field, y0, x0, natural);
+        scatter_packed_column<WB, L>(natural, mask, g.words, stream, q);
       } else {
         gather(p, g, input, y0, x0, natural);
-        scatter_column<WB, L>(natural, g.words, stream, q, kGemmColumns);
+        scatter_natural_column<WB, L>(natural, g.words, stream, q);
       }
       x0 += p.stride_w;
       if (++ox == g.out_w) {
@@ -171,9 +189,9 @@ void convolve_groups(const ConvParams& p, const Geometry& g, const uint8_t* inpu
     for (int32_t q = 0; q < kGemmColumns; ++q) {
       if (q >= np) {
         if (Packed) {
-          scatter_packed<WB, L>(natural, mask, g.words, stream, q, kGemmColumns);
+          scatter_packed_column<WB, L>(natural, mask, g.words, stream, q);
         } else {
-          scatter_column<WB, L>(natural, g.words, stream, q, kGemmColumns);
+          scatter_natural_column<WB, L>(natural, g.words, stream, q);
         }
       }
       rows[q] = at + (q < np ? q : np - 1) * g.out_pixel;
