@@ -76,14 +76,15 @@ void gather_field(const ConvParams& p, const Geometry& g, const uint8_t* input, 
 using GatherField = void (*)(const ConvParams&, const Geometry&, const uint8_t*, int32_t,
                              int32_t, uint8_t*);
 
+// Constant-shift decoders for the few-channel pixels of 8-bit inputs (the network's input
+// is 8-bit: the first layer's 1 or 3 channels); any other pixel takes the generic one.
 template <int XB>
 GatherField field_gatherer(int32_t input_c) {
-  switch (input_c) {
-    case 1: return gather_field<XB, 1>;
-    case 2: return gather_field<XB, 2>;
-    case 3: return gather_field<XB, 3>;
-    default: return gather_field<XB, 0>;
+  if constexpr (XB == 8) {
+    if (input_c == 1) return gather_field<XB, 1>;
+    if (input_c == 3) return gather_field<XB, 3>;
   }
+  return gather_field<XB, 0>;
 }
 
 // The masks of scatter_packed: per word of the packed field, 1 at the bits of input
@@ -131,9 +132,10 @@ __attribute__((noinline)) void scatter_natural_column(const uint8_t* natural, in
 // and used lane count L).
 // Packed: input.bits == WB, the field is gathered packed into the first 4 * words bytes of
 // the natural area, the masks (sub-byte only) in the next 4 * words (V >= 8 there).
-// Span (equal widths) or MixedXB (3-channel pixels of another width): 3x3 windows inside
-// the image go straight from the input rows into the stream (detail/conv_im2col.hpp).
-template <int WB, int L, bool Packed, int Span = 0, int MixedXB = 0>
+// Span != 0 (kernel rows of Span bytes; FusedXB: the input width when it is not WB) or
+// FusedXB alone (3-channel pixels of another width): 3x3 windows inside the image go
+// straight from the input rows into the stream (detail/conv_im2col.hpp).
+template <int WB, int L, bool Packed, int Span = 0, int FusedXB = 0>
 void convolve_groups(const ConvParams& p, const Geometry& g, const uint8_t* input,
                      const uint8_t* weights, const GemmOutput& out, uint32_t* stream,
                      uint8_t* natural, uint8_t* output) {
@@ -156,16 +158,18 @@ void convolve_groups(const ConvParams& p, const Geometry& g, const uint8_t* inpu
     const int32_t fused_end = np < kGemmColumns ? np - 1 : np;
     for (int32_t q = 0; q < np; ++q) {
       bool fused = false;
-      if constexpr (Span != 0 || MixedXB != 0) {
+      if constexpr (Span != 0 || FusedXB != 0) {
         fused = q < fused_end && x0 >= 0 && x0 + 3 <= p.input_w && y0 >= 0 && y0 + 3 <= p.input_h;
         // An 8-bit pixel word reads a byte past the pixel: not past the image's last one.
-        if (MixedXB == 8 && y0 + 3 == p.input_h && x0 + 3 == p.input_w) fused = false;
+        if (Span == 0 && FusedXB == 8 && y0 + 3 == p.input_h && x0 + 3 == p.input_w) {
+          fused = false;
+        }
         if (fused) {
           const uint8_t* src = input + y0 * image_row + x0 * g.in_pixel;
           if constexpr (Span != 0) {
-            stream_from_window<WB, L, Span>(src, image_row, stream, q);
+            stream_from_window<FusedXB != 0 ? FusedXB : WB, WB, L, Span>(src, image_row, stream, q);
           } else {
-            stream_from_window_3ch<MixedXB, WB>(src, image_row, stream, q);
+            stream_from_window_3ch<FusedXB, WB>(src, image_row, stream, q);
           }
         }
       }
@@ -240,6 +244,12 @@ void convolve_all(const ConvParams& p, const Geometry& g, const uint8_t* input,
   } else if constexpr (WB == 2 && L == 6) {
     if (k3 && p.input.bits == 4) {  // 3 channels (L = 6)
       convolve_groups<WB, L, false, 0, 4>(p, g, input, weights, out, stream, natural, output);
+      return;
+    }
+  }
+  if constexpr (WB != 8 && L == 2) {
+    if (k3 && p.input.bits == 8) {  // 1 channel (L = 2): the network's input, grayscale
+      convolve_groups<WB, L, false, 3, 8>(p, g, input, weights, out, stream, natural, output);
       return;
     }
   }

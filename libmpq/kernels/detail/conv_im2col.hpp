@@ -142,7 +142,8 @@ MPQ_ALWAYS_INLINE void decode_pixel(const uint8_t* x, int32_t input_c, uint8_t* 
 // The 3 kernel rows of Span bytes of an interior window (at src, image_row apart), as
 // packed field words, straight into column q of the stream: the field of gather_packed
 // without the copy. For the first layers' spans (3x3 kernels of 1 or 3 channels; equal
-// input and weight widths; no padding-bit mask needed). A word that spans two kernel rows
+// input and weight widths, XB = WB, with no padding-bit mask needed; or one 8-bit channel,
+// XB = 8, whose 4 taps per word meet the first lane pair of every weight width). A word that spans two kernel rows
 // is the end of one (the word ending there, shifted down) ORed with the start of the next;
 // no load leaves the window's rows.
 template <int Span>
@@ -163,7 +164,7 @@ MPQ_ALWAYS_INLINE uint32_t row_end(const uint8_t* row, int32_t n) {  // the last
     return row_start<Span>(row) >> (8 * (Span - n));
   }
 }
-template <int WB, int L, int Span>
+template <int XB, int WB, int L, int Span>
 MPQ_ALWAYS_INLINE void stream_from_window(const uint8_t* src, int32_t image_row,
                                           uint32_t* stream, int32_t q) {
   static_assert(Span >= 3, "a field word spans at most two kernel rows");
@@ -186,11 +187,10 @@ MPQ_ALWAYS_INLINE void stream_from_window(const uint8_t* src, int32_t image_row,
       }
     }
     uint32_t lanes[Lanes<WB>::kWords];
-    unpack_unsigned<WB>(x, lanes);
+    unpack_unsigned<XB>(x, lanes);
     store_lanes<WB, L>(lanes, stream, q, kGemmColumns);
   }
 }
-
 
 // The same for 3-channel pixels whose input width differs from the weights': 8-bit input
 // into 4-bit weight lanes (a weight word is 2 taps of 4 slots: lane words (c0, c0'),
