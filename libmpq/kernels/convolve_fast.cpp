@@ -103,9 +103,11 @@ void field_masks(const ConvParams& p, const Geometry& g, uint32_t* mask) {
 
 // Lane words of each weight word that hold input channels (see detail/gemm.hpp): fewer
 // than all when every tap is 1 or 2 bytes with whole lane words of padding slots.
+// (Only 1 and 3 channels, the first layers' counts: each count is a GEMM of its own, about
+// 2.5 kB of code on Cortex-M.)
 int32_t used_lane_words(int32_t input_c, int32_t weight_bits) {
-  if (weight_bits == 4 && input_c <= 3) return input_c == 1 ? 2 : (input_c == 3 ? 3 : 4);
-  if (weight_bits == 2 && input_c <= 3) return 2 * input_c;
+  if (weight_bits == 4 && (input_c == 1 || input_c == 3)) return input_c == 1 ? 2 : 3;
+  if (weight_bits == 2 && (input_c == 1 || input_c == 3)) return 2 * input_c;
   return 32 / weight_bits / 2;
 }
 
@@ -286,7 +288,6 @@ Status convolve_fast(const ConvParams& p, const uint8_t* input, const uint8_t* w
     case 4 * 16 + 2: convolve_all<4, 2>(p, g, input, weights, out, stream, natural, output); break;
     case 2 * 16 + 8: convolve_all<2, 8>(p, g, input, weights, out, stream, natural, output); break;
     case 2 * 16 + 6: convolve_all<2, 6>(p, g, input, weights, out, stream, natural, output); break;
-    case 2 * 16 + 4: convolve_all<2, 4>(p, g, input, weights, out, stream, natural, output); break;
     default: convolve_all<2, 2>(p, g, input, weights, out, stream, natural, output); break;
   }
   return Status::ok;
