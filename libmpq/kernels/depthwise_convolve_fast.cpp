@@ -103,6 +103,18 @@ MPQ_ALWAYS_INLINE int32_t finish(int32_t acc, const ChannelParams& c, int32_t lo
   return r < lo ? lo : (r > hi ? hi : r);
 }
 
+// The code of a full-range output of Bits bits (lo = -zero_point, hi = 2^Bits - 1 -
+// zero_point): one USAT after the zero-point add, no data-dependent branches.
+// zero_point + r cannot overflow (|r| < 2^30).
+template <bool AnyLarge, int Bits>
+MPQ_ALWAYS_INLINE uint8_t finish_full_range(int32_t acc, const ChannelParams& c,
+                                            int32_t zero_point) {
+  const int32_t r = AnyLarge ? rounding_shift(acc, c.words)
+                             : rounding_shift_fast(acc, c.words.multiplier, c.words.round_hi,
+                                                   c.words.round_lo_right);
+  return static_cast<uint8_t>(dsp::usat<Bits>(r + zero_point));
+}
+
 // One tap: the block's input word x against the next pair of weight lane words, lane
 // pair k.
 template <int XB>
@@ -120,7 +132,7 @@ MPQ_ALWAYS_INLINE void depthwise_tap(uint32_t x, int32_t k, const uint32_t*& w, 
 // 3x3 kernel (K3) the taps are read unrolled, row by row: tap (ky, kx) at
 // base + ky * row_stride + kx * in_pixel, which saves the offset-table load and the loop
 // test of every tap (a quarter of the tap loop).
-template <int XB, bool Partial, bool AnyLarge, bool K3>
+template <int XB, bool Partial, bool AnyLarge, bool K3, int FullBits>
 MPQ_ALWAYS_INLINE void depthwise_block(const DepthwiseParams& p, const Plan& g, int32_t b,
                                        const uint8_t* base, const int32_t* offsets,
                                        int32_t row_stride, uint8_t* out) {
@@ -161,7 +173,12 @@ MPQ_ALWAYS_INLINE void depthwise_block(const DepthwiseParams& p, const Plan& g, 
     for (int32_t j = 0; j < 4; ++j) {
       const int32_t lane = L::kOrder[4 * k + j];
       if (Partial && lane >= count) continue;
-      const uint8_t code = static_cast<uint8_t>(finish<AnyLarge>(acc[j], params[j], lo, hi) + zero_point);
+      uint8_t code;
+      if constexpr (FullBits != 0) {
+        code = finish_full_range<AnyLarge, FullBits>(acc[j], params[j], zero_point);
+      } else {
+        code = static_cast<uint8_t>(finish<AnyLarge>(acc[j], params[j], lo, hi) + zero_point);
+      }
       if (direct) {
         out_block[lane] = code;
       } else {
@@ -172,7 +189,16 @@ MPQ_ALWAYS_INLINE void depthwise_block(const DepthwiseParams& p, const Plan& g, 
   if (!direct) pack_codes(codes, count, p.output.bits, out_block);
 }
 
-template <int XB, bool AnyLarge, bool K3>
+// The partial last block (channels not a multiple of a word's values): one out-of-line
+// copy per input width and requantization form, shared by every pixel loop.
+template <int XB, bool AnyLarge>
+__attribute__((noinline)) void depthwise_partial_block(const DepthwiseParams& p, const Plan& g,
+                                                       int32_t b, const uint8_t* base,
+                                                       const int32_t* offsets, uint8_t* out) {
+  depthwise_block<XB, true, AnyLarge, false, 0>(p, g, b, base, offsets, 0, out);
+}
+
+template <int XB, bool AnyLarge, bool K3, int FullBits = 0>
 void depthwise_pixels(const DepthwiseParams& p, const Plan& g, const uint8_t* input,
                       uint8_t* output) {
   const int32_t whole = p.channels / Lanes<XB>::kValues;
@@ -206,10 +232,10 @@ void depthwise_pixels(const DepthwiseParams& p, const Plan& g, const uint8_t* in
       }
       uint8_t* out = output + (static_cast<int64_t>(oy) * g.out_w + ox) * g.out_pixel;
       for (int32_t b = 0; b < whole; ++b) {
-        depthwise_block<XB, false, AnyLarge, K3>(p, g, b, base, offsets, row_stride, out);
+        depthwise_block<XB, false, AnyLarge, K3, FullBits>(p, g, b, base, offsets, row_stride, out);
       }
       if (whole < g.blocks) {
-        depthwise_block<XB, true, AnyLarge, K3>(p, g, whole, base, offsets, row_stride, out);
+        depthwise_block<XB, true, AnyLarge, K3, FullBits>(p, g, whole, base, offsets, row_stride, out);
       }
     }
   }
@@ -237,16 +263,23 @@ void run(const DepthwiseParams& p, const Plan& g, const uint8_t* input, const ui
     }
   }
   const bool k3 = p.kernel_h == 3 && p.kernel_w == 3;
-  if (any_large) {
-    if (k3) {
-      depthwise_pixels<XB, true, true>(p, g, input, output);
+  // 3x3 layers whose output has the input's width and its whole code range (no
+  // ReLU6-style clip; nearly every layer) clamp with one USAT.
+  const bool full = k3 && p.output.bits == XB && p.output.min == 0 &&
+                    p.output.max == (1 << XB) - 1;
+  if (full) {
+    if (any_large) {
+      depthwise_pixels<XB, true, true, XB>(p, g, input, output);
     } else {
-      depthwise_pixels<XB, true, false>(p, g, input, output);
+      depthwise_pixels<XB, false, true, XB>(p, g, input, output);
     }
-  } else if (k3) {
-    depthwise_pixels<XB, false, true>(p, g, input, output);
+  } else if (!k3) {
+    // Not 3x3 (no bench or default-model layer): one copy, either requantization form.
+    depthwise_pixels<XB, true, false>(p, g, input, output);
+  } else if (any_large) {
+    depthwise_pixels<XB, true, true>(p, g, input, output);
   } else {
-    depthwise_pixels<XB, false, false>(p, g, input, output);
+    depthwise_pixels<XB, false, true>(p, g, input, output);
   }
 }
 

@@ -101,6 +101,25 @@ BOOST_AUTO_TEST_CASE(reference_matches_oracle_for_every_bit_combination) {
   }
 }
 
+// 3x3 layers whose output has the input's width: full-range outputs take the USAT clamp,
+// clipped ones (ReLU6-style) the compare clamp; whole and partial blocks of channels.
+BOOST_AUTO_TEST_CASE(full_range_and_clipped_outputs) {
+  int32_t i = 0;
+  for (int32_t xb : {8, 4, 2}) {
+    for (int32_t wb : {8, 4, 2}) {
+      for (int32_t c : {16, 32, 20}) {
+        for (bool clip : {false, true}) {
+          BOOST_TEST_CONTEXT("bits " << xb << "/" << wb << "/" << xb << " c" << c << " clip " << clip) {
+            mk::DepthwiseParams p = dw(7, 6, c, 3, 1 + i % 2, 1, xb, wb, xb);
+            if (clip) p.output.max = p.output.max * 3 / 4;
+            check_dw(p, 2500 + i++);
+          }
+        }
+      }
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(edge_shapes) {
   check_dw(dw(5, 5, 1, 3, 1, 1, 8, 8, 8), 1);     // one channel
   check_dw(dw(1, 1, 7, 3, 1, 1, 4, 4, 4), 2);     // one pixel, all but the centre tap padding
