@@ -77,11 +77,16 @@ using GatherField = void (*)(const ConvParams&, const Geometry&, const uint8_t*,
                              int32_t, uint8_t*);
 
 // Constant-shift decoders for the few-channel pixels of 8-bit inputs (the network's input
-// is 8-bit: the first layer's 1 or 3 channels); any other pixel takes the generic one.
+// is 8-bit: the first layer's 1 or 3 channels) and for 3-channel 4-bit pixels (the border
+// windows of a first layer at 4-bit input / 2-bit weights); any other pixel takes the
+// generic one.
 template <int XB>
 GatherField field_gatherer(int32_t input_c) {
   if constexpr (XB == 8) {
     if (input_c == 1) return gather_field<XB, 1>;
+    if (input_c == 3) return gather_field<XB, 3>;
+  }
+  if constexpr (XB == 4) {
     if (input_c == 3) return gather_field<XB, 3>;
   }
   return gather_field<XB, 0>;
@@ -201,6 +206,11 @@ void convolve_groups(const ConvParams& p, const Geometry& g, const uint8_t* inpu
         }
       }
       rows[q] = at + (q < np ? q : np - 1) * g.out_pixel;
+    }
+    if constexpr (WB == 2 && L == 6) {  // 3 channels: a row of 4n + 1 bytes ends in one tap
+      if ((g.row_bytes & 3) == 1) {
+        compact_tail_word(stream + (g.words - 1) * L * kGemmColumns, kGemmColumns);
+      }
     }
     gemm_columns<WB, kGemmColumns, L>(weights, g.row_bytes, p.output_c, stream, out, rows);
   }

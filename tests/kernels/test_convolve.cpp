@@ -150,6 +150,7 @@ BOOST_AUTO_TEST_CASE(first_layer_shapes_with_one_to_three_channels) {
             p.output.max = p.output.max * 3 / 4;  // a ReLU6-style clip
             check_conv(p, seed++);
             check_conv(conv(10, 9, c_in, 3, 5, 2, 2, xb, wb, ob), seed++);
+            check_conv(conv(5, 6, c_in, 6, 1, 1, 0, xb, wb, ob), seed++);  // 1x1: one tap
           }
         }
       }

@@ -103,6 +103,40 @@ MPQ_ALWAYS_INLINE void dot_word(uint32_t* w, const uint32_t*& stream, int32_t ac
   }
 }
 
+// The one-byte tail word of 2-bit rows of 3-channel taps (L = 6: a row of 4n + 1 bytes,
+// its last tap alone in byte 0 of the word, values 0-2 at bits 0-5), against a compacted
+// stream word (compact_tail_word): per column, lane word 0 holds the tap's values 0 and 1
+// and lane word 1 value 2, so two SMLADs per column instead of three, and one LDRD
+// instead of three loads.
+template <int NO, int NP>
+MPQ_ALWAYS_INLINE void dot_tail_3ch(const uint32_t* w, const uint32_t* stream,
+                                    int32_t acc[NO][NP]) {
+  uint32_t wa[NO], wb[NO];
+  for (int32_t o = 0; o < NO; ++o) {  // each value in the top bits of its byte: * 2^6
+    wa[o] = dsp::sxtb16(((w[o] << 6) & 0xC0u) | ((w[o] << 20) & 0xC00000u));
+    wb[o] = dsp::sxtb16((w[o] << 2) & 0xC0u);
+  }
+  for (int32_t q = 0; q < NP; ++q) {
+    uint32_t x0, x1;
+    dsp::load_pair_advance(stream, x0, x1);
+    for (int32_t o = 0; o < NO; ++o) {
+      acc[o][q] = dsp::smlad(wa[o], x0, acc[o][q]);
+      acc[o][q] = dsp::smlad(wb[o], x1, acc[o][q]);
+    }
+  }
+}
+
+// Rewrites the stream's last word group (L = 6, np columns) for dot_tail_3ch: column q's
+// lane words 0 of pairs 0, 1, 2 (values 0, 1, 2 of the tap in their low halves) become
+// (value 0 | value 1 << 16, value 2) in its pair-0 slots.
+MPQ_ALWAYS_INLINE void compact_tail_word(uint32_t* t, int32_t np) {
+  for (int32_t q = 0; q < np; ++q) {
+    const uint32_t x0 = t[2 * q], x1 = t[2 * np + 2 * q], x2 = t[4 * np + 2 * q];
+    t[2 * q] = (x0 & 0xFFFFu) | (x1 << 16);
+    t[2 * q + 1] = x2 & 0xFFFFu;
+  }
+}
+
 // acc[o][q] += dot(weight row o, column q) * 2^Lanes<WB>::kScaleShift for NO rows that are
 // row_bytes apart, against a stream of NP columns.
 template <int WB, int NO, int NP, int L = Lanes<WB>::kWords>
@@ -129,7 +163,9 @@ MPQ_ALWAYS_INLINE void dot_rows(const uint8_t* w, int32_t row_bytes, const uint3
     }
     // 2 bits only: at 8 and 4 bits the extra loop cost more than it saved (GCC's register
     // allocation of the row loop), and their 3-channel rows do not end in one byte.
-    if (WB == 2 && tail == 1) {
+    if (WB == 2 && L == 6 && tail == 1) {
+      dot_tail_3ch<NO, NP>(words, stream, acc);
+    } else if (WB == 2 && tail == 1) {
       dot_word<WB, NO, NP, L, WB == 2>(words, stream, acc);
     } else {
       dot_word<WB, NO, NP, L>(words, stream, acc);
