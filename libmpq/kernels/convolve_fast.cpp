@@ -134,6 +134,47 @@ __attribute__((noinline)) void scatter_natural_column(const uint8_t* natural, in
   scatter_column<WB, L>(natural, words, stream, q, kGemmColumns);
 }
 
+// 4-bit input, 2-bit weights, input_c a multiple of 16: column q of the stream straight
+// from the packed input pixels of the window at (y0, x0), no natural bytes. A weight word
+// holds channels c..c+15 of a tap; its lane pair k is ({k, k+8}, {k+4, k+12}), and with the
+// 16 channels as two input words a (channels 0-7, one per nibble) and b (8-15),
+// lo = (a.lo, b.lo) holds channels 0-3 and 8-11 and hi = (a.hi, b.hi) 4-7 and 12-15 at the
+// same nibble of each half: the pair is ((lo >> 4k) & m, (hi >> 4k) & m), m = 0x000F000F.
+// Padding taps are the zero point in every lane.
+__attribute__((noinline)) void stream_column_x4_w2(const ConvParams& p, const Geometry& g,
+                                                   const uint8_t* input, int32_t y0, int32_t x0,
+                                                   uint32_t* stream, int32_t q) {
+  constexpr int32_t np = kGemmColumns;
+  constexpr uint32_t m = 0x000F000Fu;
+  const uint32_t zp = static_cast<uint32_t>(p.input.zero_point) * 0x00010001u;
+  const int32_t groups = p.input_c / 16;  // weight words per tap
+  uint32_t* out = stream + 2 * q;
+  for (int32_t ky = 0; ky < p.kernel_h; ++ky) {
+    const int32_t iy = y0 + ky;
+    for (int32_t kx = 0; kx < p.kernel_w; ++kx) {
+      const int32_t ix = x0 + kx;
+      if (iy >= 0 && iy < p.input_h && ix >= 0 && ix < p.input_w) {
+        const uint8_t* src = input + (iy * p.input_w + ix) * g.in_pixel;
+        for (int32_t i = 0; i < groups; ++i, src += 8, out += 8 * np) {
+          const uint32_t a = dsp::load32(src), b = dsp::load32(src + 4);
+          const uint32_t lo = dsp::pkhbt(a, b), hi = dsp::pkhtb(b, a);
+          for (int32_t k = 0; k < 4; ++k) {
+            out[2 * k * np] = (lo >> (4 * k)) & m;
+            out[2 * k * np + 1] = (hi >> (4 * k)) & m;
+          }
+        }
+      } else {
+        for (int32_t i = 0; i < groups; ++i, out += 8 * np) {
+          for (int32_t k = 0; k < 4; ++k) {
+            out[2 * k * np] = zp;
+            out[2 * k * np + 1] = zp;
+          }
+        }
+      }
+    }
+  }
+}
+
 // Every group has kGemmColumns columns: the last group repeats its last pixel, whose
 // outputs are then written twice with the same codes (one GEMM instantiation per width
 // and used lane count L).
@@ -142,7 +183,8 @@ __attribute__((noinline)) void scatter_natural_column(const uint8_t* natural, in
 // Span != 0 (kernel rows of Span bytes; FusedXB: the input width when it is not WB) or
 // FusedXB alone (3-channel pixels of another width): 3x3 windows inside the image go
 // straight from the input rows into the stream (detail/conv_im2col.hpp).
-template <int WB, int L, bool Packed, int Span = 0, int FusedXB = 0>
+// X4W2: 4-bit input, 2-bit weights, channels a multiple of 16 (stream_column_x4_w2).
+template <int WB, int L, bool Packed, int Span = 0, int FusedXB = 0, bool X4W2 = false>
 void convolve_groups(const ConvParams& p, const Geometry& g, const uint8_t* input,
                      const uint8_t* weights, const GemmOutput& out, uint32_t* stream,
                      uint8_t* natural, uint8_t* output) {
@@ -159,6 +201,7 @@ void convolve_groups(const ConvParams& p, const Geometry& g, const uint8_t* inpu
   const int32_t pixels = g.out_h * g.out_w;
   const int32_t image_row = p.input_w * g.in_pixel;
   int32_t ox = 0, x0 = -p.pad_left, y0 = -p.pad_top;  // (y0, x0): the next window's corner
+  int32_t last_y0 = 0, last_x0 = 0;  // X4W2: the last window's, repeated in a short group
   for (int32_t first = 0; first < pixels; first += kGemmColumns) {
     const int32_t np = pixels - first < kGemmColumns ? pixels - first : kGemmColumns;
     // A short last group repeats its last pixel from the natural area: gather that one.
@@ -181,6 +224,10 @@ void convolve_groups(const ConvParams& p, const Geometry& g, const uint8_t* inpu
         }
       }
       if (fused) {
+      } else if (X4W2) {
+        stream_column_x4_w2(p, g, input, y0, x0, stream, q);
+        last_y0 = y0;
+        last_x0 = x0;
       } else if (Packed) {
         gather_packed_field(field, y0, x0, natural);
         scatter_packed_column<WB, L>(natural, mask, g.words, stream, q);
@@ -199,7 +246,9 @@ void convolve_groups(const ConvParams& p, const Geometry& g, const uint8_t* inpu
     uint8_t* const at = output + static_cast<int64_t>(first) * g.out_pixel;
     for (int32_t q = 0; q < kGemmColumns; ++q) {
       if (q >= np) {
-        if (Packed) {
+        if (X4W2) {
+          stream_column_x4_w2(p, g, input, last_y0, last_x0, stream, q);
+        } else if (Packed) {
           scatter_packed_column<WB, L>(natural, mask, g.words, stream, q);
         } else {
           scatter_natural_column<WB, L>(natural, g.words, stream, q);
@@ -256,6 +305,12 @@ void convolve_all(const ConvParams& p, const Geometry& g, const uint8_t* input,
   } else if constexpr (WB == 2 && L == 6) {
     if (k3 && p.input.bits == 4) {  // 3 channels (L = 6)
       convolve_groups<WB, L, false, 0, 4>(p, g, input, weights, out, stream, natural, output);
+      return;
+    }
+  }
+  if constexpr (WB == 2 && L == Lanes<WB>::kWords) {
+    if (p.input.bits == 4 && p.input_c % 16 == 0) {
+      convolve_groups<WB, L, false, 0, 0, true>(p, g, input, weights, out, stream, natural, output);
       return;
     }
   }

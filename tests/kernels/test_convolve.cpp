@@ -158,6 +158,26 @@ BOOST_AUTO_TEST_CASE(first_layer_shapes_with_one_to_three_channels) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(four_bit_input_two_bit_weights_in_whole_words) {
+  // The stream built straight from 4-bit pixels when a tap is whole 2-bit weight words
+  // (channels a multiple of 16): padding taps, strides, 1x1 to 5x5, pixel counts that are
+  // not a multiple of 4, every output width and a narrowed clamp.
+  int32_t seed = 3000;
+  for (int32_t c_in : {16, 32, 48}) {
+    for (int32_t ob : {8, 4, 2}) {
+      BOOST_TEST_CONTEXT("c_in " << c_in << ", output bits " << ob) {
+        check_conv(conv(7, 6, c_in, 9, 3, 1, 1, 4, 2, ob), seed++);
+        check_conv(conv(9, 7, c_in, 5, 3, 2, 1, 4, 2, ob), seed++);
+        check_conv(conv(5, 5, c_in, 3, 5, 2, 2, 4, 2, ob), seed++);
+        check_conv(conv(3, 5, c_in, 17, 1, 1, 0, 4, 2, ob), seed++);
+        mk::ConvParams p = conv(6, 5, c_in, 8, 3, 1, 1, 4, 2, ob);
+        p.output.max = p.output.max * 3 / 4;
+        check_conv(p, seed++);
+      }
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(padding_on_every_side_only_one_side_and_asymmetric_kernels) {
   mk::ConvParams p = conv(6, 7, 5, 6, 3, 1, 0, 8, 4, 8);
   p.kernel_h = 4;
