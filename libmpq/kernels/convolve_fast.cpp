@@ -261,7 +261,7 @@ void convolve_groups(const ConvParams& p, const Geometry& g, const uint8_t* inpu
         compact_tail_word(stream + (g.words - 1) * L * kGemmColumns, kGemmColumns);
       }
     }
-    gemm_columns<WB, kGemmColumns, L>(weights, g.row_bytes, p.output_c, stream, out, rows);
+    gemm_columns<WB, kGemmColumns, L, true>(weights, g.row_bytes, p.output_c, stream, out, rows);
   }
 }
 
@@ -328,7 +328,8 @@ void convolve_all(const ConvParams& p, const Geometry& g, const uint8_t* input,
 int32_t convolve_fast_get_buffer_size(const ConvParams& p) {
   if (convolve_check(p) != Status::ok) return 0;
   const Geometry g = geometry(p);
-  return stream_bytes(g, p.weight_bits) + natural_bytes(g, p.weight_bits);
+  return stream_bytes(g, p.weight_bits) + natural_bytes(g, p.weight_bits) +
+         static_cast<int32_t>(sizeof(ChannelRecord)) * p.output_c;
 }
 
 Status convolve_fast(const ConvParams& p, const uint8_t* input, const uint8_t* weights,
@@ -344,8 +345,17 @@ Status convolve_fast(const ConvParams& p, const uint8_t* input, const uint8_t* w
   uint32_t* stream = static_cast<uint32_t*>(scratch);
   uint8_t* natural = static_cast<uint8_t*>(scratch) + stream_bytes(g, p.weight_bits);
   std::memset(natural, 0, static_cast<size_t>(natural_bytes(g, p.weight_bits)));
-  const GemmOutput out{bias, multiplier, shift, p.output.zero_point, p.output.min,
-                       p.output.max, p.output.bits};
+  // Each output channel's bias and rounding words, once per call rather than once per
+  // weight row and group of pixels.
+  ChannelRecord* records =
+      reinterpret_cast<ChannelRecord*>(natural + natural_bytes(g, p.weight_bits));
+  for (int32_t o = 0; o < p.output_c; ++o) {
+    records[o] = ChannelRecord{bias != nullptr ? bias[o] : 0, rounding_words(multiplier[o], shift[o])};
+  }
+  GemmOutputRecords out;
+  static_cast<GemmOutput&>(out) = GemmOutput{bias, multiplier, shift, p.output.zero_point,
+                                             p.output.min, p.output.max, p.output.bits};
+  out.records = records;
   switch (p.weight_bits * 16 + used_lane_words(p.input_c, p.weight_bits)) {
     case 8 * 16 + 2: convolve_all<8, 2>(p, g, input, weights, out, stream, natural, output); break;
     case 4 * 16 + 4: convolve_all<4, 4>(p, g, input, weights, out, stream, natural, output); break;

@@ -105,16 +105,16 @@ MPQ_ALWAYS_INLINE void dot_word(uint32_t* w, const uint32_t*& stream, int32_t ac
 
 // The one-byte tail word of 2-bit rows of 3-channel taps (L = 6: a row of 4n + 1 bytes,
 // its last tap alone in byte 0 of the word, values 0-2 at bits 0-5), against a compacted
-// stream word (compact_tail_word): per column, lane word 0 holds the tap's values 0 and 1
-// and lane word 1 value 2, so two SMLADs per column instead of three, and one LDRD
-// instead of three loads.
+// stream word (compact_tail_word): per column, lane word 0 of pair 0 holds the tap's value
+// 0 as before (its high lane meets a zero weight) and lane word 1 values 1 and 2, so one
+// LDRD and two SMLADs per column instead of three loads and three SMLADs.
 template <int NO, int NP>
 MPQ_ALWAYS_INLINE void dot_tail_3ch(const uint32_t* w, const uint32_t* stream,
                                     int32_t acc[NO][NP]) {
   uint32_t wa[NO], wb[NO];
   for (int32_t o = 0; o < NO; ++o) {  // each value in the top bits of its byte: * 2^6
-    wa[o] = dsp::sxtb16(((w[o] << 6) & 0xC0u) | ((w[o] << 20) & 0xC00000u));
-    wb[o] = dsp::sxtb16((w[o] << 2) & 0xC0u);
+    wa[o] = dsp::sxtb16((w[o] << 6) & 0xC0u);
+    wb[o] = dsp::sxtb16(((w[o] << 4) & 0xC0u) | ((w[o] << 18) & 0xC00000u));
   }
   for (int32_t q = 0; q < NP; ++q) {
     uint32_t x0, x1;
@@ -127,14 +127,10 @@ MPQ_ALWAYS_INLINE void dot_tail_3ch(const uint32_t* w, const uint32_t* stream,
 }
 
 // Rewrites the stream's last word group (L = 6, np columns) for dot_tail_3ch: column q's
-// lane words 0 of pairs 0, 1, 2 (values 0, 1, 2 of the tap in their low halves) become
-// (value 0 | value 1 << 16, value 2) in its pair-0 slots.
+// lane word 1 of pair 0 (unused: it meets bytes 1 and 3 of the weight word, past the row)
+// becomes (value 1, value 2) of the tap, from lane words 0 of pairs 1 and 2.
 MPQ_ALWAYS_INLINE void compact_tail_word(uint32_t* t, int32_t np) {
-  for (int32_t q = 0; q < np; ++q) {
-    const uint32_t x0 = t[2 * q], x1 = t[2 * np + 2 * q], x2 = t[4 * np + 2 * q];
-    t[2 * q] = (x0 & 0xFFFFu) | (x1 << 16);
-    t[2 * q + 1] = x2 & 0xFFFFu;
-  }
+  for (int32_t q = 0; q < np; ++q) t[2 * q + 1] = dsp::pkhbt(t[2 * np + 2 * q], t[4 * np + 2 * q]);
 }
 
 // acc[o][q] += dot(weight row o, column q) * 2^Lanes<WB>::kScaleShift for NO rows that are
@@ -173,6 +169,14 @@ MPQ_ALWAYS_INLINE void dot_rows(const uint8_t* w, int32_t row_bytes, const uint3
   }
 }
 
+// One output channel's bias and rounding words, worked out once per call (the convolution
+// keeps them in its scratch: gemm_columns<..., Records = true>).
+struct ChannelRecord {
+  int32_t bias;
+  RoundingWords words;
+};
+static_assert(sizeof(ChannelRecord) == 16, "the convolution's scratch size counts 16 bytes per channel");
+
 // What the GEMM needs to turn accumulators into packed output codes.
 struct GemmOutput {
   const int32_t* bias;  // may be null
@@ -186,10 +190,15 @@ struct GemmOutput {
   }
 };
 
+// A GemmOutput with each output channel's record (gemm_columns<..., Records = true>).
+struct GemmOutputRecords : GemmOutput {
+  const ChannelRecord* records;
+};
+
 // Every output channel of NP columns (output pixels whose packed rows start at
 // pixels[q]; every byte is written, padding bits zero): one weight row at a time against
 // the whole stream.
-template <int WB, int NP, int L = Lanes<WB>::kWords>
+template <int WB, int NP, int L = Lanes<WB>::kWords, bool Records = false>
 void gemm_columns(const uint8_t* weights, int32_t row_bytes, int32_t channels,
                   const uint32_t* stream, const GemmOutput& output, uint8_t* const* pixels) {
   // Local copies: stores through the uint8_t output pointers may alias anything, and
@@ -201,10 +210,17 @@ void gemm_columns(const uint8_t* weights, int32_t row_bytes, int32_t channels,
   // Full-range outputs (no ReLU6-style clamp): the clamp is one USAT.
   const bool full = out.min == 0 && out.max == (1 << out.bits) - 1;
   const int32_t mode = full ? out.bits : 0;
+  const ChannelRecord* record = nullptr;
+  if constexpr (Records) record = static_cast<const GemmOutputRecords&>(output).records;
   for (int32_t o = 0; o < channels; ++o, w += row_bytes) {
     int32_t acc[1][NP] = {};
     dot_rows<WB, 1, NP, L>(w, row_bytes, stream, acc);
-    const ChannelRequant rq = out.channel(o);
+    // (Records: from the channel's record; written this way, GCC compiles both forms best.)
+    const ChannelRequant rq =
+        Records ? ChannelRequant{record->bias, record->words, out.min - out.zero_point,
+                                 out.max - out.zero_point, out.zero_point}
+                : out.channel(o);
+    if constexpr (Records) ++record;
     if (mode == 8) {
       for (int32_t q = 0; q < NP; ++q) {
         px[q][o] = static_cast<uint8_t>(rq.code_full_range<8>(acc[0][q] >> Lanes<WB>::kScaleShift));
