@@ -63,6 +63,8 @@ std::string report_markdown(const SearchSummary& s, const std::vector<FinalResul
          " warm-up), random search " + std::to_string(s.random_evaluations) + " evaluations, " +
          std::to_string(s.unique_evaluations) + " distinct policies fine-tuned, " + fmt("%.1f", s.search_seconds / 60) +
          " min\n\n";
+  for (const auto& n : s.notes) out += "- " + n + "\n";
+  if (!s.notes.empty()) out += "\n";
   out += "Accuracies after the same final fine-tune (" + std::to_string(s.final_epochs) + " epoch" +
          (s.final_epochs == 1 ? "" : "s") + ")";
   if (s.final_seeds > 1)
@@ -101,6 +103,7 @@ std::string report_json(const SearchSummary& s, const std::vector<FinalResult>& 
                       {"search_seconds", s.search_seconds},
                       {"final_epochs", s.final_epochs},
                       {"final_seeds", s.final_seeds},
+                      {"notes", s.notes},
                       {"results", rows}};
   return j.dump(2) + "\n";
 }

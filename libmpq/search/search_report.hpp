@@ -31,6 +31,7 @@ struct SearchSummary {
   int64_t episodes = 0, warmup = 0, random_evaluations = 0, unique_evaluations = 0;
   double search_seconds = 0;
   int64_t final_epochs = 1, final_seeds = 1;
+  std::vector<std::string> notes;  // e.g. a baseline that does not exist under this budget
 };
 
 // episodes.csv: episode, phase, bits (w,a per layer), flash, ram, reward, accuracy, seconds.

@@ -46,4 +46,12 @@ BOOST_AUTO_TEST_CASE(report_shows_every_seed_and_the_mean) {
   BOOST_CHECK_EQUAL(j["results"][1]["test_std"].get<double>(), 0.0);
 }
 
+BOOST_AUTO_TEST_CASE(report_lists_notes_such_as_a_missing_baseline) {
+  SearchSummary s;
+  s.notes.push_back("shrunk 8-bit baseline: none fits");
+  BOOST_TEST(report_markdown(s, {}).find("- shrunk 8-bit baseline: none fits\n") != std::string::npos);
+  const nlohmann::json j = nlohmann::json::parse(report_json(s, {}));
+  BOOST_CHECK_EQUAL(j["notes"][0].get<std::string>(), "shrunk 8-bit baseline: none fits");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
