@@ -24,8 +24,8 @@ int run_demo(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse(args, opts, vm, "mpq demo [--dir DIR] [--threads T] [--quick]",
              "Runs the default pipeline on Fashion-MNIST (Debian's dataset-fashion-mnist) with\n"
-             "MobileNetV1 0.25 at 32x32 under the default MCU budget (FLASH 128 KiB, RAM 16 KiB,\n"
-             "where uniform 8-bit fits neither): float training, DDPG search with baselines,\n"
+             "MobileNetV1 0.25 at 32x32 under the default MCU budget (FLASH 112 KiB, RAM 12 KiB,\n"
+             "where of the uniform policies only 2-bit fits): float training, DDPG search with baselines,\n"
              "final fine-tunes, export to the integer blob, integer-only test accuracy.\n"
              "A killed demo resumes where it stopped; finished stages are skipped."))
     return 0;

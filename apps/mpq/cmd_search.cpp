@@ -28,8 +28,8 @@ namespace {
 
 // The built-in default budget: for the default model, uniform 8-bit fits neither FLASH
 // (241 KiB) nor RAM (24 KiB); only 2-bit weights fit the FLASH.
-constexpr const char* kDefaultFlash = "128KiB";
-constexpr const char* kDefaultRam = "16KiB";
+constexpr const char* kDefaultFlash = "112KiB";
+constexpr const char* kDefaultRam = "12KiB";
 
 MemoryBudget read_search_budget(const po::variables_map& vm) {
   MemoryBudget b;
@@ -73,8 +73,8 @@ int run_search(const std::vector<std::string>& args) {
   opts.add_options()
       ("checkpoint", po::value<std::string>()->default_value("runs/default/float.mpqc"), "float checkpoint")
       ("board", po::value<std::string>(), "board profile (data/boards): its FLASH and RAM budgets")
-      ("flash", po::value<std::string>(), "FLASH budget, e.g. 2MB (default 128KiB without --board)")
-      ("ram", po::value<std::string>(), "RAM budget, e.g. 512kB (default 16KiB without --board)")
+      ("flash", po::value<std::string>(), "FLASH budget, e.g. 2MB (default 112KiB without --board)")
+      ("ram", po::value<std::string>(), "RAM budget, e.g. 512kB (default 12KiB without --board)")
       ("episodes", po::value<int64_t>()->default_value(sd.episodes), "DDPG episodes, warm-up included")
       ("warmup", po::value<int64_t>()->default_value(sd.warmup), "warm-up episodes of random actions")
       ("random-search", po::value<int64_t>()->default_value(-1), "random-search evaluations (-1: as many as episodes)")
