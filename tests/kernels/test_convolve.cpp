@@ -29,8 +29,13 @@ mk::ConvParams conv(int32_t h, int32_t w, int32_t c_in, int32_t c_out, int32_t k
   return p;
 }
 
+// How check_conv draws the requantization: every multiplier below 1/2 with a right shift
+// of at least 1 (kSmall: also channels with a right shift of 0, the rounding constant 2^31;
+// kLarge: one channel's multiplier of 1/2 and above).
+enum Requant { kUsual, kSmall, kLarge };
+
 // Reference vs the oracle (with the unfolded bias) and fast vs reference, on random data.
-void check_conv(const mk::ConvParams& p, uint64_t seed) {
+void check_conv(const mk::ConvParams& p, uint64_t seed, Requant requant = kUsual) {
   mk::testing::CaseRng rng(seed);
   const int32_t out_h = mk::conv_output_size(p.input_h, p.kernel_h, p.stride_h, p.pad_top, p.pad_bottom);
   const int32_t out_w = mk::conv_output_size(p.input_w, p.kernel_w, p.stride_w, p.pad_left, p.pad_right);
@@ -44,6 +49,11 @@ void check_conv(const mk::ConvParams& p, uint64_t seed) {
     mult[o] = rng.range(1 << 30, INT32_MAX);
     shift[o] = p.output.bits - (p.input.bits + p.weight_bits - 2 + ceil_log2_host(depth) / 2) + rng.range(-1, 1);
   }
+  for (int32_t o = 0; o < p.output_c && requant == kSmall; o += 2) {
+    mult[o] = rng.range(1 << 17, 1 << 20);  // |acc| < 2^20: codes around +-100
+    shift[o] = -1;
+  }
+  if (requant == kLarge) shift[p.output_c - 1] = 0;
   BOOST_REQUIRE(mk::fold_input_zero_point(weights.data(), p.output_c, p.kernel_h * p.kernel_w,
                                           p.input_c, p.weight_bits, p.input.zero_point,
                                           bias.data(), folded.data()) == Status::ok);
@@ -153,6 +163,32 @@ BOOST_AUTO_TEST_CASE(first_layer_shapes_with_one_to_three_channels) {
             check_conv(conv(5, 6, c_in, 6, 1, 1, 0, xb, wb, ob), seed++);  // 1x1: one tap
           }
         }
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(first_layer_at_eight_bits) {
+  // The stem path (3x3, 3 channels, 8/8/8, full-range output, every multiplier below 1/2):
+  // strides, padding, pixel counts that are not a multiple of 4 (the short last group),
+  // zero points 0 and 255, right shifts of 0, and what falls back to the GEMM (a multiplier
+  // of 1/2 and above, a narrowed clamp).
+  int32_t seed = 4000;
+  for (int32_t c_out : {1, 3, 16, 17}) {
+    for (Requant rq : {kUsual, kSmall, kLarge}) {
+      BOOST_TEST_CONTEXT("c_out " << c_out << ", requant " << rq) {
+        check_conv(conv(32, 32, 3, c_out, 3, 2, 1, 8, 8, 8), seed++, rq);
+        check_conv(conv(7, 9, 3, c_out, 3, 1, 1, 8, 8, 8), seed++, rq);
+        mk::ConvParams p = conv(11, 13, 3, c_out, 3, 2, 1, 8, 8, 8);
+        p.pad_top = p.pad_left = 0;
+        p.input.zero_point = 0;
+        p.output.zero_point = 255;
+        check_conv(p, seed++, rq);
+        p = conv(5, 6, 3, c_out, 3, 1, 0, 8, 8, 8);
+        p.output.zero_point = 0;
+        check_conv(p, seed++, rq);
+        p.output.max = 200;
+        check_conv(p, seed++, rq);
       }
     }
   }

@@ -11,8 +11,11 @@ ConvParams random_conv(CaseRng& rng, BitsCombo bits) {
   static const int32_t kInChannels[] = {1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 24, 31, 33};
   static const int32_t kOutChannels[] = {1, 2, 3, 4, 5, 7, 8, 13, 16, 17};
   ConvParams p{};
-  p.kernel_h = rng.pick(kKernels);
-  p.kernel_w = rng.percent(60) ? p.kernel_h : rng.pick(kKernels);
+  // A share of first layers (3x3, 3 input channels), more of them at 8-bit input and
+  // weights: the convolution's stem path (8/8/8, full-range output).
+  const bool stem = rng.percent(bits.a == 8 && bits.b == 8 ? 50 : 10);
+  p.kernel_h = stem ? 3 : rng.pick(kKernels);
+  p.kernel_w = stem || rng.percent(60) ? p.kernel_h : rng.pick(kKernels);
   p.stride_h = rng.range(1, 3);
   p.stride_w = rng.percent(60) ? p.stride_h : rng.range(1, 3);
   p.pad_top = rng.range(0, p.kernel_h - 1);
@@ -23,7 +26,7 @@ ConvParams random_conv(CaseRng& rng, BitsCombo bits) {
   const int32_t min_w = p.kernel_w - p.pad_left - p.pad_right;
   p.input_h = rng.range(min_h > 1 ? min_h : 1, 9);
   p.input_w = rng.range(min_w > 1 ? min_w : 1, 9);
-  p.input_c = rng.pick(kInChannels);
+  p.input_c = stem ? 3 : rng.pick(kInChannels);
   p.output_c = rng.pick(kOutChannels);
   p.input = random_input_format(rng, bits.a);
   p.weight_bits = bits.b;
@@ -70,6 +73,12 @@ void convolve_case(CaseRng& rng, int32_t index, Arena& arena, CaseReport& report
   }
   random_bias(rng, p.output_c, acc_log2, bias);
   random_requant(rng, p.output_c, acc_log2, p.output.bits, multiplier, shift);
+  if (p.kernel_h == 3 && p.kernel_w == 3 && p.input_c == 3 && rng.percent(30)) {
+    for (int32_t o = 0; o < p.output_c; o += 2) {  // right shifts of 0 (rounding by 2^31)
+      multiplier[o] = rng.range(1 << (acc_log2 - 3), 1 << acc_log2);
+      shift[o] = -1;
+    }
+  }
   for (int32_t i = 0; i < out_bytes; ++i) {
     ref[i] = 0xA5;
     fast[i] = 0x5A;
