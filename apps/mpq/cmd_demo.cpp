@@ -7,6 +7,8 @@
 #include "cli.hpp"
 #include "data_options.hpp"
 #include "libmpq/core/atomic_file.hpp"
+#include "libmpq/core/error.hpp"
+#include "libmpq/search/policy_search.hpp"
 #include "libmpq/nn/model_builders.hpp"
 #include "libmpq/tensor/parallel.hpp"
 #include "libmpq/train/trainer.hpp"
@@ -54,7 +56,14 @@ int run_demo(const std::vector<std::string>& args) {
   if (quick) {
     search_args.insert(search_args.end(), {"--warmup", "10", "--no-shrunk", "--final-seeds", "1"});
   }
-  run_search(search_args);
+  try {
+    run_search(search_args);
+  } catch (const SearchSettingsMismatch&) {
+    // A search left by another version or other options cannot be resumed; say how to
+    // start afresh without deleting anything on the user's behalf.
+    throw Error(dir + "/search holds a search with other settings (an older libmpq or other options): remove " + dir +
+                "/search or pass --dir DIR for a fresh demo");
+  }
 
   std::printf("\n== [3/4] export of the searched policy: %s/model.mpqm ==\n", dir.c_str());
   std::fflush(stdout);

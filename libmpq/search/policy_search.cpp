@@ -191,7 +191,8 @@ void PolicySearch::resume() {
   ByteReader r(bytes, path, 12);
   const std::string f = r.str("fingerprint");
   if (f != fingerprint())
-    throw Error(path + ": belongs to a search with other settings (" + f + "); use the same options or another --out");
+    throw SearchSettingsMismatch(path + ": belongs to a search with other settings (" + f +
+                                 "); use the same options or another --out");
   agent_.load_state(r.str("agent state"));
   Rng::State rs;
   for (auto& s : rs.s) s = r.u64("random-search rng");

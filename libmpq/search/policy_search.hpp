@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "libmpq/core/error.hpp"
 #include "libmpq/rl/ddpg.hpp"
 #include "libmpq/search/budget.hpp"
 #include "libmpq/search/policy_evaluator.hpp"
@@ -31,6 +32,13 @@ struct SearchOptions {
   // instead of the actions it took, so that the critic values what was actually scored.
   bool learn_enforced = true;
   std::string state_path;       // checkpoint after every episode ("" = none)
+};
+
+// A search state written with other settings (model, budget, options or an older
+// libmpq): it cannot be resumed.
+class SearchSettingsMismatch : public Error {
+ public:
+  using Error::Error;
 };
 
 // One evaluated policy.

@@ -198,7 +198,11 @@ BOOST_AUTO_TEST_CASE(resuming_with_other_settings_or_a_corrupted_state_is_refuse
   auto other = o;
   other.seed = 8;
   mpq::PolicySearch t(space, budget, ev, other);
-  BOOST_CHECK_THROW(t.resume(), mpq::Error);
+  BOOST_CHECK_THROW(t.resume(), mpq::SearchSettingsMismatch);  // the demo catches this one
+  auto taken = o;
+  taken.learn_enforced = false;
+  mpq::PolicySearch v(space, budget, ev, taken);
+  BOOST_CHECK_THROW(v.resume(), mpq::SearchSettingsMismatch);
   std::string bytes = mpq::read_file(o.state_path);
   bytes[bytes.size() / 2] ^= 1;
   mpq::write_file_atomically(o.state_path, bytes);
