@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """PyTorch (CPU) half of bench/train_vs_pytorch.sh.
 
-Builds the same network `mpq` builds (MobileNetV1 by hand, MobileNetV2 / MNasNet from
-torchvision with the stem and classifier adjusted to match libmpq) and measures it with
-the timing protocol of `mpq bench` (apps/mpq/cmd_bench.cpp):
+Builds the same network `mpq` builds (tools/mpq_torch.py: MobileNetV1 by hand, MobileNetV2
+and MNasNet from torchvision with the stem adjusted to match libmpq; dropout removed here)
+and measures it with the timing protocol of `mpq bench` (apps/mpq/cmd_bench.cpp):
 
   train  forward (BN in training mode) + mean cross-entropy + backward + SGD step
          (lr 0.01, Nesterov momentum 0.9, weight decay 1e-4 on conv/linear weights only,
@@ -26,70 +26,29 @@ import os
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 try:
     import torch
     from torch import nn
     import torch.nn.functional as F
+    import mpq_torch  # tools/mpq_torch.py: the models with libmpq's layer names
 except ImportError as e:  # pragma: no cover - reported to the user by the shell script too
     sys.exit(f"pytorch_bench.py: cannot import torch ({e}); install python3-torch "
              f"(apt-get install -y python3-torch python3-torchvision) and run with /usr/bin/python3")
 
 
 # ---------------------------------------------------------------------------------------
-# Models, with module names equal to libmpq's layer names (see `mpq info`).
-
-def conv_bn_relu6(cin, cout, k, stride, groups):
-    return [nn.Conv2d(cin, cout, k, stride, k // 2, groups=groups, bias=False),
-            nn.BatchNorm2d(cout), nn.ReLU6(inplace=True)]
-
-
-class MobileNetV1(nn.Module):
-    """Howard et al. 2017 as libmpq/nn/mobilenet_v1.cpp builds it: channels
-    max(8, int(c * width)), BN + ReLU6 after every conv, linear classifier with bias."""
-
-    BLOCKS = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1),
-              (512, 1), (512, 1), (512, 1), (512, 1), (1024, 2), (1024, 1)]
-
-    def __init__(self, width, in_channels, classes, small_input):
-        super().__init__()
-
-        def ch(c):
-            return max(8, int(c * width))
-
-        c = ch(32)
-        layers = [nn.Sequential(*conv_bn_relu6(in_channels, c, 3, 1 if small_input else 2, 1))]
-        for out, stride in self.BLOCKS:
-            layers.append(nn.Sequential(*conv_bn_relu6(c, c, 3, stride, c),
-                                        *conv_bn_relu6(c, ch(out), 1, 1, 1)))
-            c = ch(out)
-        self.features = nn.Sequential(*layers)
-        self.classifier = nn.Linear(c, classes)
-
-    def forward(self, x):
-        x = self.features(x)
-        return self.classifier(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
-
-
-def replace_stem(old, in_channels, small_input):
-    return nn.Conv2d(in_channels, old.out_channels, old.kernel_size, 1 if small_input else 2,
-                     old.padding, bias=False)
-
+# Models, with module names equal to libmpq's layer names (see `mpq info`): the ones that
+# tools/mpq_torch.py builds for import/export, without dropout.
 
 def build_model(name, width, in_channels, classes, small_input):
-    if name == "mobilenet_v1":
-        return MobileNetV1(width, in_channels, classes, small_input)
-    import torchvision  # only the torchvision-derived models need it
-    if name == "mobilenet_v2":
-        m = torchvision.models.MobileNetV2(num_classes=classes, width_mult=width)
-        m.features[0][0] = replace_stem(m.features[0][0], in_channels, small_input)
+    try:
+        m = mpq_torch.build_model(name, width, in_channels, classes, small_input)
+    except ValueError as e:
+        sys.exit(f"pytorch_bench.py: {e}")
+    if name != "mobilenet_v1":
         m.classifier[0] = nn.Identity()  # libmpq has no dropout layer (identity at eval)
-        return m
-    if name == "mnasnet":
-        m = torchvision.models.MNASNet(alpha=width, num_classes=classes)
-        m.layers[0] = replace_stem(m.layers[0], in_channels, small_input)
-        m.classifier[0] = nn.Identity()
-        return m
-    sys.exit(f"pytorch_bench.py: unknown model '{name}' (mobilenet_v1, mobilenet_v2, mnasnet)")
+    return m
 
 
 # ---------------------------------------------------------------------------------------
