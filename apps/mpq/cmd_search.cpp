@@ -27,7 +27,8 @@ namespace mpq::cli {
 namespace {
 
 // The built-in default budget: for the default model, uniform 8-bit fits neither FLASH
-// (241 KiB) nor RAM (24 KiB); only 2-bit weights fit the FLASH.
+// (241 KiB) nor RAM (24 KiB), of the uniform policies only w2a2 fits, and no shrunk 8-bit
+// model fits (docs/search.md, "The default budget").
 constexpr const char* kDefaultFlash = "112KiB";
 constexpr const char* kDefaultRam = "12KiB";
 
