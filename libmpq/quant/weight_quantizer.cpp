@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "libmpq/core/error.hpp"
 #include "libmpq/quant/activation_quantizer.hpp"
@@ -94,18 +95,33 @@ std::string WeightQuantized::describe() const {
   return "w" + std::to_string(bits_) + (per_tensor_ ? " per-tensor " : " ") + inner_->describe();
 }
 
+namespace {
+bool same_values(const Tensor& a, const Tensor& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), static_cast<size_t>(a.size()) * sizeof(float)) == 0;
+}
+}  // namespace
+
 void WeightQuantized::refresh() {
-  fake_quantize_weights(master_.value, bits_, per_tensor_, inner_weight_->value, scales_);
-  if (!inner_bias_) return;
-  if (!input_) {
-    inner_bias_->value = master_bias_.value;
+  const float s_in = input_ ? input_->grid().scale : 0.f;
+  if (refreshed_ && input_ == refreshed_input_ && s_in == refreshed_input_scale_ &&
+      same_values(master_.value, refreshed_weight_) && (!inner_bias_ || same_values(master_bias_.value, refreshed_bias_)))
     return;
+  fake_quantize_weights(master_.value, bits_, per_tensor_, inner_weight_->value, scales_);
+  if (inner_bias_) {
+    if (!input_) {
+      inner_bias_->value = master_bias_.value;
+    } else {
+      for (int64_t o = 0; o < master_bias_.value.size(); ++o) {
+        const double step = static_cast<double>(s_in) * scales_[static_cast<size_t>(o)];
+        inner_bias_->value[o] = static_cast<float>(std::nearbyint(master_bias_.value[o] / step) * step);
+      }
+    }
+    refreshed_bias_ = master_bias_.value;
   }
-  const float s_in = input_->grid().scale;
-  for (int64_t o = 0; o < master_bias_.value.size(); ++o) {
-    const double step = static_cast<double>(s_in) * scales_[static_cast<size_t>(o)];
-    inner_bias_->value[o] = static_cast<float>(std::nearbyint(master_bias_.value[o] / step) * step);
-  }
+  refreshed_weight_ = master_.value;
+  refreshed_input_ = input_;
+  refreshed_input_scale_ = s_in;
+  refreshed_ = true;
 }
 
 void WeightQuantized::forward(const std::vector<const Tensor*>& inputs, Tensor& output, bool training) {

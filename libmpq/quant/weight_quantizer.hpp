@@ -54,6 +54,8 @@ class WeightQuantized : public Layer {
   Parameter& master_bias() { return master_bias_; }
   void set_input_quantizer(const ActivationQuantizer* input) { input_ = input; }
   // Quantizes the current master weights into the inner layer (done by forward too).
+  // Skipped when the master weights, bias and input scale are those of the last refresh:
+  // at inference the scale search was 40% of a fake-quant forward.
   void refresh();
 
  private:
@@ -65,6 +67,11 @@ class WeightQuantized : public Layer {
   int bits_;
   bool per_tensor_;
   std::vector<float> scales_;
+  // What the inner layer's quantized copy was made from (see refresh()).
+  bool refreshed_ = false;
+  Tensor refreshed_weight_, refreshed_bias_;
+  const ActivationQuantizer* refreshed_input_ = nullptr;
+  float refreshed_input_scale_ = 0.f;
 };
 
 }  // namespace mpq
