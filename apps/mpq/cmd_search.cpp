@@ -260,8 +260,8 @@ int run_search(const std::vector<std::string>& args) {
                     final_epochs == 1 ? "" : "s", static_cast<long long>(seed),
                     static_cast<long long>(summary.final_seeds), row.result.name.c_str());
       std::fflush(stdout);
-      final_finetune(float_ckpt, float_path, row.policy, *train, *val, *test, final_epochs, static_cast<uint64_t>(seed),
-                     final_path(row.stem, seed), row.result);
+      final_finetune(float_ckpt, float_path, graph, row.policy, *train, *val, *test, final_epochs,
+                     static_cast<uint64_t>(seed), final_path(row.stem, seed), row.result);
     }
     results.push_back(row.result);
   }
@@ -293,11 +293,13 @@ int run_search(const std::vector<std::string>& args) {
     make_parent_directories(spath);
     const Checkpoint sckpt = train_float(shrunk, *strain, *sval, to, spath);
     Model sm = build_model(shrunk, 1);
+    const QuantGraph sgraph = build_quant_graph(sm);
+    const Policy s8 = uniform_policy(sgraph, 8, 8);
     FinalResult row;
     row.name = "shrunk model, uniform 8-bit";
     for (int64_t seed = 1; seed <= summary.final_seeds; ++seed)
-      final_finetune(sckpt, spath, uniform_policy(build_quant_graph(sm), 8, 8), *strain, *sval, *stest, final_epochs,
-                     static_cast<uint64_t>(seed), final_path("shrunk-w8a8", seed), row);
+      final_finetune(sckpt, spath, sgraph, s8, *strain, *sval, *stest, final_epochs, static_cast<uint64_t>(seed),
+                     final_path("shrunk-w8a8", seed), row);
     results.push_back(row);
   }
 

@@ -15,6 +15,12 @@ namespace {
 constexpr uint32_t kStateVersion = 1;
 const char kMagic[4] = {'M', 'P', 'Q', 'S'};
 
+// The bits a step decides: its decision's weight or activation bits.
+int& step_bits(Policy& policy, const SearchStep& step) {
+  auto& layer = policy.layers[static_cast<size_t>(step.decision)];
+  return step.weights ? layer.w_bits : layer.a_bits;
+}
+
 DdpgOptions agent_options(DdpgOptions o, uint64_t seed) {
   o.state_size = kStateFeatures;
   o.action_size = 1;
@@ -72,26 +78,23 @@ void PolicySearch::run_episode(int64_t episode) {
     if (random_phase) a = random_rng_.uniform();
     else if (warmup) a = agent_.random_action()[0];
     else a = agent_.select_action(s, /*explore=*/true)[0];
-    const SearchStep& step = space_.steps[t];
-    auto& layer = policy.layers[static_cast<size_t>(step.decision)];
-    (step.weights ? layer.w_bits : layer.a_bits) = bits_from_action(a);
+    step_bits(policy, space_.steps[t]) = bits_from_action(a);
     states.push_back(std::move(s));
     actions.push_back(a);
     previous = a;
   }
+  const Policy chosen = policy;
   const MemoryReport memory = enforce_budget(space_.graph, policy, budget_);
   const double accuracy = evaluator_.accuracy(policy);
-  if (options_.learn_enforced && !random_phase) {
+  if (options_.learn_enforced && !random_phase && !(policy == chosen)) {
+    // Replay the episode along the enforced policy (see SearchOptions::learn_enforced).
     Policy replay = uniform_policy(space_.graph, 8, 8);
     previous = 0.f;
     for (size_t t = 0; t < space_.steps.size(); ++t) {
-      const SearchStep& step = space_.steps[t];
-      const auto& chosen = policy.layers[static_cast<size_t>(step.decision)];
-      const int bits = step.weights ? chosen.w_bits : chosen.a_bits;
+      const int bits = step_bits(policy, space_.steps[t]);
       states[t] = state_features(space_, t, replay, previous, budget_.flash, budget_.ram);
       if (bits_from_action(actions[t]) != bits) actions[t] = action_from_bits(bits);
-      auto& layer = replay.layers[static_cast<size_t>(step.decision)];
-      (step.weights ? layer.w_bits : layer.a_bits) = bits;
+      step_bits(replay, space_.steps[t]) = bits;
       previous = actions[t];
     }
   }
