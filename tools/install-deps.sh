@@ -10,6 +10,9 @@ packages=(
 )
 if [ "${MPQ_WITH_FIRMWARE:-1}" = 1 ]; then
   packages+=(gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm)
+  # The benchmarks' QEMU plugin (bench/qemu-icount) is built with build-essential's gcc; its
+  # header comes from Debian's qemu source package, an .orig.tar.xz (xz-utils unpacks it).
+  packages+=(xz-utils)
 fi
 missing=()
 for p in "${packages[@]}"; do
