@@ -1,6 +1,6 @@
 // Kernel benchmark firmware: runs each fast kernel once per MobileNet-shaped layer and bit
-// combination between bench_begin() and bench_end(), the markers the qemu-icount plugin
-// (../shared/tools/qemu-icount) counts instructions between. For region i it prints
+// combination between bench_begin() and bench_end(), the markers the project's QEMU plugin
+// (bench/qemu-icount) counts instructions between. For region i it prints
 // "region i <layer> <bits> <MACs>"; icount_table.py joins that with the plugin's counts.
 // Not a test: instruction counts are figures to read, never asserted.
 #include <cstdio>

@@ -1,6 +1,6 @@
 #pragma once
 // Integer-only requantization, the same arithmetic on every target: one 64-bit product,
-// rounded once (DESIGN.md: y = clamp(z_out + rounding_shift(acc * M0, n), lo, hi)).
+// rounded once (docs/architecture.md: y = clamp(z_out + rounding_shift(acc * M0, n), lo, hi)).
 //
 // A real multiplier m > 0 is represented as m ~= multiplier * 2^(shift - 31) with
 // multiplier in [2^30, 2^31 - 1] (0 encodes m = 0) and shift in [-31, 30]

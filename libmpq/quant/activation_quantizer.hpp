@@ -9,7 +9,7 @@ namespace mpq {
 
 // The uniform grid of a quantized activation tensor: code q = clamp(round(x / scale) +
 // zero_point, qmin, qmax) stands for the real value (q - zero_point) * scale. This is
-// exactly what the integer runtime stores (unsigned codes, DESIGN.md).
+// exactly what the integer runtime stores (unsigned codes, docs/architecture.md).
 struct QuantGrid {
   float scale = 1.f;
   int32_t zero_point = 0;
