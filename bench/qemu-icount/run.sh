@@ -12,7 +12,7 @@ set -euo pipefail
 
 die() { echo "mpq: error: run.sh: $*" >&2; exit 2; }
 
-[ $# -ge 2 ] && [ $# -le 3 ] || die "usage: run.sh PLUGIN ELF [MACHINE]"
+if [ $# -lt 2 ] || [ $# -gt 3 ]; then die "usage: run.sh PLUGIN ELF [MACHINE]"; fi
 plugin=$1 elf=$2 machine=${3:-mps2-an386}
 qemu=${QEMU:-qemu-system-arm}
 nm=${NM:-arm-none-eabi-nm}
@@ -31,6 +31,7 @@ marker() {
 begin=$(marker bench_begin)
 end=$(marker bench_end)
 
+# shellcheck disable=SC2054  # the commas separate QEMU option values
 command=("$qemu" -M "$machine" -nographic -monitor none
   -semihosting-config enable=on,target=native -kernel "$elf"
   -plugin "$plugin,begin=$begin,end=$end")
