@@ -170,19 +170,6 @@ OpRecord decode_op_record(const uint8_t* in) {
   return r;
 }
 
-void encode_buffer_record(const rt::ArenaBuffer& b, uint8_t* out) {
-  namespace f = blob::buffer;
-  put32(out, f::size, b.size);
-  put16(out, f::first_step, b.first_step);
-  put16(out, f::last_step, b.last_step);
-  put32(out, f::offset, b.offset);
-}
-
-rt::ArenaBuffer decode_buffer_record(const uint8_t* in) {
-  namespace f = blob::buffer;
-  return {get32(in, f::size), get16(in, f::first_step), get16(in, f::last_step), get32(in, f::offset)};
-}
-
 BlobHeader blob_header(const QuantGraph& graph, const BlobLayout& layout) {
   BlobHeader h;
   h.op_count = static_cast<uint16_t>(graph.ops.size());

@@ -9,8 +9,12 @@
 #include <vector>
 
 #include "libmpq/mcu/blob_layout.hpp"
+#include "libmpq/runtime/buffer_record.hpp"
 
 namespace mpq {
+
+using rt::decode_buffer_record;
+using rt::encode_buffer_record;
 
 struct BlobHeader {
   uint16_t version = blob::kVersion;
@@ -51,11 +55,9 @@ struct OpRecord {
 // kBufferRecordBytes bytes at `out` (reserved bytes zero), and back.
 void encode_blob_header(const BlobHeader& header, uint8_t* out);
 void encode_op_record(const OpRecord& record, uint8_t* out);
-void encode_buffer_record(const rt::ArenaBuffer& buffer, uint8_t* out);
 // Throws Error naming `what` on a wrong magic or version.
 BlobHeader decode_blob_header(const uint8_t* in, const std::string& what);
 OpRecord decode_op_record(const uint8_t* in);
-rt::ArenaBuffer decode_buffer_record(const uint8_t* in);
 
 // Every field the graph and layout determine; the quantization parameters (zero points,
 // clamps, multipliers, output scale, CRC) are left 0 for the exporter.

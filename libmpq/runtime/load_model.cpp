@@ -6,8 +6,9 @@
 #include "libmpq/runtime/blob_format.hpp"
 #include "libmpq/runtime/crc32.hpp"
 #include "libmpq/runtime/detail/blob_context.hpp"
-#include "libmpq/runtime/detail/op_fields.hpp"
-#include "libmpq/runtime/detail/read_le.hpp"
+#include "libmpq/runtime/blob_header.hpp"
+#include "libmpq/runtime/buffer_record.hpp"
+#include "libmpq/runtime/op_record.hpp"
 #include "libmpq/runtime/plan_arena.hpp"
 
 // Per-channel parameters are handed to the kernels as int32 pointers into the blob, whose
@@ -20,50 +21,46 @@ namespace mpq::rt {
 
 namespace {
 
-using detail::read_u16;
-using detail::read_u32;
-namespace h = blob::header;
-
 bool is_aligned(uint32_t offset) { return offset % blob::kSectionAlignment == 0; }
 
-// Non-null, at least a header, "MPQM", our version, and exactly total_bytes long.
-Status check_header_basics(const uint8_t* blob, uint32_t blob_bytes) {
+// Non-null, at least a header, "MPQM", our version, and exactly total_bytes long; on ok,
+// *header is the decoded header.
+Status check_header_basics(const uint8_t* blob, uint32_t blob_bytes, BlobHeader* header) {
   if (blob == nullptr) return Status::bad_argument;
   if (blob_bytes < blob::kHeaderBytes) return Status::too_short;
-  if (std::memcmp(blob + h::magic, blob::kMagic, sizeof(blob::kMagic)) != 0) return Status::bad_magic;
-  if (read_u16(blob + h::version) != blob::kVersion) return Status::bad_version;
-  if (read_u32(blob + h::total_bytes) != blob_bytes) return Status::size_mismatch;
+  const BlobHeader h = decode_blob_header(blob);
+  if (std::memcmp(h.magic, blob::kMagic, sizeof(blob::kMagic)) != 0) return Status::bad_magic;
+  if (h.version != blob::kVersion) return Status::bad_version;
+  if (h.total_bytes != blob_bytes) return Status::size_mismatch;
+  *header = h;
   return Status::ok;
 }
 
 // Header fields on their own: reserved bytes 0, counts and shapes non-zero, the arena
 // alignment a power of two the kernels' 4-byte scratch alignment divides.
-Status check_header_fields(const uint8_t* blob) {
-  if (blob[h::flags] != 0 || read_u32(blob + h::reserved) != 0) return Status::bad_header_field;
-  const uint32_t alignment = read_u16(blob + h::arena_alignment);
-  if (alignment < 4 || (alignment & (alignment - 1)) != 0) return Status::bad_header_field;
-  if (read_u16(blob + h::op_count) == 0 || read_u16(blob + h::buffer_count) == 0) return Status::bad_header_field;
-  if (read_u16(blob + h::input_h) == 0 || read_u16(blob + h::input_w) == 0 || read_u16(blob + h::input_c) == 0 ||
-      read_u16(blob + h::classes) == 0)
+Status check_header_fields(const BlobHeader& h) {
+  if (h.flags != 0 || (h.reserved[0] | h.reserved[1] | h.reserved[2] | h.reserved[3]) != 0)
     return Status::bad_header_field;
-  if (!kernels::is_valid_bits(blob[h::output_bits])) return Status::unsupported_bits;
+  const uint32_t alignment = h.arena_alignment;
+  if (alignment < 4 || (alignment & (alignment - 1)) != 0) return Status::bad_header_field;
+  if (h.op_count == 0 || h.buffer_count == 0) return Status::bad_header_field;
+  if (h.input_h == 0 || h.input_w == 0 || h.input_c == 0 || h.classes == 0) return Status::bad_header_field;
+  if (!kernels::is_valid_bits(h.output_bits)) return Status::unsupported_bits;
   return Status::ok;
 }
 
 // Input table, op records and buffer table: each in bounds and aligned, in this order
 // after the header and before the data (weights and channel parameters).
-Status check_sections(const uint8_t* blob, uint32_t total) {
+Status check_sections(const BlobHeader& h, uint32_t total) {
   struct Section {
     uint32_t offset;
     uint64_t bytes;
   };
   const Section sections[] = {
-      {read_u32(blob + h::input_lut_offset),
-       static_cast<uint64_t>(blob::kInputLutBytesPerChannel) * read_u16(blob + h::input_c)},
-      {read_u32(blob + h::ops_offset), static_cast<uint64_t>(blob::kOpRecordBytes) * read_u16(blob + h::op_count)},
-      {read_u32(blob + h::buffers_offset),
-       static_cast<uint64_t>(blob::kBufferRecordBytes) * read_u16(blob + h::buffer_count)},
-      {read_u32(blob + h::data_offset), 0},
+      {h.input_lut_offset, static_cast<uint64_t>(blob::kInputLutBytesPerChannel) * h.input_c},
+      {h.ops_offset, static_cast<uint64_t>(blob::kOpRecordBytes) * h.op_count},
+      {h.buffers_offset, static_cast<uint64_t>(blob::kBufferRecordBytes) * h.buffer_count},
+      {h.data_offset, 0},
   };
   for (const Section& s : sections)
     if (s.offset < blob::kHeaderBytes || s.offset + s.bytes > total) return Status::section_out_of_bounds;
@@ -75,18 +72,15 @@ Status check_sections(const uint8_t* blob, uint32_t total) {
 }
 
 // The header's description of the network output must be the last op's output.
-Status check_output_fields(const uint8_t* blob, const detail::BlobContext& ctx) {
-  const detail::OpFields last = detail::read_op_fields(ctx.record(ctx.op_count - 1u));
-  const bool same = read_u16(blob + h::output_buffer) == last.output_buffer &&
-                    blob[h::output_bits] == last.output_bits &&
-                    detail::read_i32(blob + h::output_zero_point) == last.output_zero_point &&
-                    read_u16(blob + h::classes) == last.out_c && last.out_h == 1 && last.out_w == 1;
+Status check_output_fields(const BlobHeader& h, const detail::BlobContext& ctx) {
+  const OpRecord last = decode_op_record(ctx.record(ctx.op_count - 1u));
+  const bool same = h.output_buffer == last.output_buffer && h.output_bits == last.output_bits &&
+                    h.output_zero_point == last.output_zero_point && h.classes == last.out_c && last.out_h == 1 &&
+                    last.out_w == 1;
   return same ? Status::ok : Status::bad_header_field;
 }
 
-uint32_t buffer_offset(const detail::BlobContext& ctx, uint16_t id) {
-  return read_u32(ctx.buffer(id) + blob::buffer::offset);
-}
+uint32_t buffer_offset(const detail::BlobContext& ctx, uint16_t id) { return decode_buffer_record(ctx.buffer(id)).offset; }
 
 }  // namespace
 
@@ -97,11 +91,12 @@ uint32_t load_scratch_bytes(uint16_t buffer_count) {
 
 Status query_blob_memory(const uint8_t* blob, uint32_t blob_bytes, BlobMemory* memory) {
   if (memory == nullptr) return Status::bad_argument;
-  const Status s = check_header_basics(blob, blob_bytes);
+  BlobHeader h;
+  const Status s = check_header_basics(blob, blob_bytes, &h);
   if (s != Status::ok) return s;
-  memory->arena_bytes = read_u32(blob + h::arena_bytes);
-  memory->arena_alignment = read_u16(blob + h::arena_alignment);
-  memory->load_scratch_bytes = load_scratch_bytes(read_u16(blob + h::buffer_count));
+  memory->arena_bytes = h.arena_bytes;
+  memory->arena_alignment = h.arena_alignment;
+  memory->load_scratch_bytes = load_scratch_bytes(h.buffer_count);
   return Status::ok;
 }
 
@@ -110,24 +105,16 @@ Status load_model(const uint8_t* blob, uint32_t blob_bytes, void* scratch, uint3
   if (error != nullptr) *error = LoadError{};
   if (blob == nullptr || model == nullptr) return Status::bad_argument;
   if ((reinterpret_cast<uintptr_t>(blob) & 3u) != 0) return Status::misaligned_blob;
-  Status s = check_header_basics(blob, blob_bytes);
+  BlobHeader h;
+  Status s = check_header_basics(blob, blob_bytes, &h);
   if (s != Status::ok) return s;
-  if (crc32(blob + blob::kHeaderBytes, blob_bytes - blob::kHeaderBytes) != read_u32(blob + h::crc32))
-    return Status::checksum_mismatch;
-  s = check_header_fields(blob);
-  if (s == Status::ok) s = check_sections(blob, blob_bytes);
+  if (crc32(blob + blob::kHeaderBytes, blob_bytes - blob::kHeaderBytes) != h.crc32) return Status::checksum_mismatch;
+  s = check_header_fields(h);
+  if (s == Status::ok) s = check_sections(h, blob_bytes);
   if (s != Status::ok) return s;
 
-  const detail::BlobContext ctx{blob,
-                                blob_bytes,
-                                read_u16(blob + h::op_count),
-                                read_u16(blob + h::buffer_count),
-                                read_u32(blob + h::ops_offset),
-                                read_u32(blob + h::buffers_offset),
-                                read_u32(blob + h::data_offset),
-                                read_u16(blob + h::input_h),
-                                read_u16(blob + h::input_w),
-                                read_u16(blob + h::input_c)};
+  const detail::BlobContext ctx{blob,          blob_bytes,        h.op_count, h.buffer_count, h.ops_offset,
+                                h.buffers_offset, h.data_offset, h.input_h,  h.input_w,      h.input_c};
   if (scratch == nullptr || (reinterpret_cast<uintptr_t>(scratch) & 3u) != 0 ||
       scratch_bytes < load_scratch_bytes(ctx.buffer_count))
     return Status::load_scratch_too_small;
@@ -136,17 +123,15 @@ Status load_model(const uint8_t* blob, uint32_t blob_bytes, void* scratch, uint3
     s = detail::validate_op(ctx, i, error);
     if (s != Status::ok) return s;
   }
-  s = check_output_fields(blob, ctx);
+  s = check_output_fields(h, ctx);
   if (s != Status::ok) return s;
-  const uint32_t arena_bytes = read_u32(blob + h::arena_bytes);
-  const uint32_t alignment = read_u16(blob + h::arena_alignment);
-  s = detail::validate_buffer_table(ctx, arena_bytes, alignment, scratch, error);
+  s = detail::validate_buffer_table(ctx, h.arena_bytes, h.arena_alignment, scratch, error);
   if (s != Status::ok) return s;
 
   ModelView m;
   m.blob = blob;
   m.blob_bytes = blob_bytes;
-  m.input_lut = blob + read_u32(blob + h::input_lut_offset);
+  m.input_lut = blob + h.input_lut_offset;
   m.ops = ctx.record(0);
   m.buffers = ctx.buffer(0);
   m.op_count = ctx.op_count;
@@ -154,16 +139,14 @@ Status load_model(const uint8_t* blob, uint32_t blob_bytes, void* scratch, uint3
   m.input_h = static_cast<uint16_t>(ctx.input_h);
   m.input_w = static_cast<uint16_t>(ctx.input_w);
   m.input_c = static_cast<uint16_t>(ctx.input_c);
-  m.classes = read_u16(blob + h::classes);
-  m.arena_bytes = arena_bytes;
-  m.arena_alignment = alignment;
+  m.classes = h.classes;
+  m.arena_bytes = h.arena_bytes;
+  m.arena_alignment = h.arena_alignment;
   m.input_offset = buffer_offset(ctx, 0);
-  m.output_offset = buffer_offset(ctx, read_u16(blob + h::output_buffer));
-  m.output_bits = blob[h::output_bits];
-  m.output_zero_point = detail::read_i32(blob + h::output_zero_point);
-  const uint32_t scale_bits = read_u32(blob + h::output_scale);
-  static_assert(sizeof(float) == 4, "IEEE-754 binary32 output scale");
-  std::memcpy(&m.output_scale, &scale_bits, sizeof(float));
+  m.output_offset = buffer_offset(ctx, h.output_buffer);
+  m.output_bits = h.output_bits;
+  m.output_zero_point = h.output_zero_point;
+  m.output_scale = h.output_scale;
   *model = m;
   return Status::ok;
 }

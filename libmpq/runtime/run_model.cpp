@@ -1,19 +1,17 @@
 #include "libmpq/runtime/run_model.hpp"
 
 #include "libmpq/runtime/blob_format.hpp"
-#include "libmpq/runtime/detail/op_fields.hpp"
-#include "libmpq/runtime/detail/read_le.hpp"
+#include "libmpq/runtime/buffer_record.hpp"
+#include "libmpq/runtime/detail/run_op.hpp"
 
 namespace mpq::rt {
 
 namespace {
 
-using detail::read_u32;
-
 const uint8_t* buffer_record(const ModelView& m, uint16_t id) { return m.buffers + id * blob::kBufferRecordBytes; }
 
 uint8_t* buffer_data(const ModelView& m, uint8_t* arena, uint16_t id) {
-  return arena + read_u32(buffer_record(m, id) + blob::buffer::offset);
+  return arena + decode_buffer_record(buffer_record(m, id)).offset;
 }
 
 // Buffer 0 holds one 8-bit code per value: pixel p of channel c becomes lut[c][p].
@@ -39,7 +37,7 @@ Status run_model(const ModelView& m, const uint8_t* image, void* arena, uint32_t
   encode_input(m, image, a + m.input_offset);
   const bool reference = variant == KernelVariant::reference;
   for (uint16_t i = 0; i < m.op_count; ++i) {
-    const detail::OpFields op = detail::read_op_fields(m.ops + i * blob::kOpRecordBytes);
+    const OpRecord op = decode_op_record(m.ops + i * blob::kOpRecordBytes);
     detail::OpTensors t{};
     t.input = buffer_data(m, a, op.input_buffer);
     if (op.input2_buffer != blob::kNoBuffer) t.input2 = buffer_data(m, a, op.input2_buffer);
@@ -53,7 +51,7 @@ Status run_model(const ModelView& m, const uint8_t* image, void* arena, uint32_t
     }
     if (op.scratch_buffer != blob::kNoBuffer) {
       t.scratch = buffer_data(m, a, op.scratch_buffer);
-      t.scratch_bytes = static_cast<int32_t>(read_u32(buffer_record(m, op.scratch_buffer) + blob::buffer::size));
+      t.scratch_bytes = static_cast<int32_t>(decode_buffer_record(buffer_record(m, op.scratch_buffer)).size);
     } else {
       t.scratch = a;  // kernels without scratch ignore it; a zero-size request needs non-null
       t.scratch_bytes = 0;

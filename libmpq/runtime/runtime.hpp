@@ -3,10 +3,14 @@
 #pragma once
 
 #include "libmpq/runtime/blob_format.hpp"
+#include "libmpq/runtime/blob_header.hpp"
+#include "libmpq/runtime/buffer_record.hpp"
 #include "libmpq/runtime/crc32.hpp"
 #include "libmpq/runtime/load_model.hpp"
 #include "libmpq/runtime/model_output.hpp"
 #include "libmpq/runtime/model_view.hpp"
+#include "libmpq/runtime/op_record.hpp"
+#include "libmpq/runtime/op_requirements.hpp"
 #include "libmpq/runtime/plan_arena.hpp"
 #include "libmpq/runtime/run_model.hpp"
 #include "libmpq/runtime/status.hpp"

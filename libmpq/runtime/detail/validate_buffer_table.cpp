@@ -1,18 +1,15 @@
 #include "libmpq/kernels/packing.hpp"
 #include "libmpq/runtime/detail/blob_context.hpp"
-#include "libmpq/runtime/detail/op_fields.hpp"
-#include "libmpq/runtime/detail/read_le.hpp"
+#include "libmpq/runtime/buffer_record.hpp"
+#include "libmpq/runtime/little_endian.hpp"
+#include "libmpq/runtime/op_requirements.hpp"
 #include "libmpq/runtime/plan_arena.hpp"
 
 namespace mpq::rt::detail {
 
 namespace {
 
-ArenaBuffer read_buffer(const BlobContext& ctx, uint32_t id) {
-  const uint8_t* r = ctx.buffer(id);
-  return {read_u32(r + blob::buffer::size), read_u16(r + blob::buffer::first_step),
-          read_u16(r + blob::buffer::last_step), read_u32(r + blob::buffer::offset)};
-}
+ArenaBuffer read_buffer(const BlobContext& ctx, uint32_t id) { return decode_buffer_record(ctx.buffer(id)); }
 
 // The step of the last op reading buffer `id` (op i runs at step i + 1), or `none`.
 uint16_t last_reader_step(const BlobContext& ctx, uint16_t id, uint16_t none) {
@@ -37,14 +34,13 @@ Status check_buffer(const BlobContext& ctx, uint16_t id, int32_t size, uint16_t 
   return s;
 }
 
-// The table's rule (libmpq/mcu/plan_model_arena.hpp): buffer 0 is the 8-bit input, then
+// The table's rule (libmpq/mcu/plan_model_arena.hpp builds it): buffer 0 is the 8-bit input, then
 // per op its output, then its scratch when the fast kernel needs any.
 Status check_ids(const BlobContext& ctx, LoadError* error) {
   uint32_t next = 1;
   for (uint16_t i = 0; i < ctx.op_count; ++i) {
-    const OpFields op = read_op_fields(ctx.record(i));
-    int32_t scratch = 0;
-    check_op(op, &scratch);
+    const OpRecord op = decode_op_record(ctx.record(i));
+    const int32_t scratch = op_requirements(op).scratch_bytes;
     bool ok = op.output_buffer == next++;
     if (scratch > 0)
       ok = ok && op.scratch_buffer == next++;
@@ -59,18 +55,16 @@ Status check_ids(const BlobContext& ctx, LoadError* error) {
 }
 
 Status check_sizes_and_lifetimes(const BlobContext& ctx, LoadError* error) {
-  const int32_t input_bytes = kernels::activation_bytes(ctx.input_h, ctx.input_w, ctx.input_c, 8);
+  const int32_t input_bytes = activation_buffer_bytes(ctx.input_h, ctx.input_w, ctx.input_c, 8);
   Status s = check_buffer(ctx, 0, input_bytes, 0, last_reader_step(ctx, 0, 0), error);
   for (uint16_t i = 0; i < ctx.op_count && s == Status::ok; ++i) {
-    const OpFields op = read_op_fields(ctx.record(i));
+    const OpRecord op = decode_op_record(ctx.record(i));
+    const OpRequirements needs = op_requirements(op);
     const uint16_t step = static_cast<uint16_t>(i + 1);
-    const int32_t output_bytes = kernels::activation_bytes(op.out_h, op.out_w, op.out_c, op.output_bits);
-    s = check_buffer(ctx, op.output_buffer, output_bytes, step, last_reader_step(ctx, op.output_buffer, step), error);
-    if (s == Status::ok && op.scratch_buffer != blob::kNoBuffer) {
-      int32_t scratch = 0;
-      check_op(op, &scratch);
-      s = check_buffer(ctx, op.scratch_buffer, scratch, step, step, error);
-    }
+    s = check_buffer(ctx, op.output_buffer, needs.output_bytes, step, last_reader_step(ctx, op.output_buffer, step),
+                     error);
+    if (s == Status::ok && op.scratch_buffer != blob::kNoBuffer)
+      s = check_buffer(ctx, op.scratch_buffer, needs.scratch_bytes, step, step, error);
     if (s != Status::ok && error != nullptr) error->op = i;
   }
   return s;

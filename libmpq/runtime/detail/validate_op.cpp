@@ -1,8 +1,9 @@
+#include "libmpq/kernels/convolve.hpp"
 #include "libmpq/kernels/packing.hpp"
 #include "libmpq/kernels/requantize.hpp"
 #include "libmpq/runtime/detail/blob_context.hpp"
-#include "libmpq/runtime/detail/op_fields.hpp"
-#include "libmpq/runtime/detail/read_le.hpp"
+#include "libmpq/runtime/little_endian.hpp"
+#include "libmpq/runtime/op_requirements.hpp"
 
 namespace mpq::rt::detail {
 
@@ -20,18 +21,18 @@ Status check_data_section(const BlobContext& ctx, uint32_t offset, uint64_t byte
 // Fields that the format fixes: reserved bytes and the fields a kind does not use are 0
 // (docs/blob-format.md), flags hold only the ReLU bit of weighted ops, the window of
 // non-convolutions is 1/1/0; and the shapes each kind implies.
-Status check_structure(const OpFields& op) {
+Status check_structure(const OpRecord& op) {
   const bool is_add = op.kind == blob::op_kind::add;
   const bool is_pool = op.kind == blob::op_kind::avgpool;
   const bool is_window = op.kind == blob::op_kind::conv || op.kind == blob::op_kind::depthwise;
-  const uint8_t known_flags = op_has_weights(op) ? blob::kOpFlagReluOutput : 0;
-  if (!op.reserved_zero || (op.flags & ~known_flags) != 0) return Status::bad_op_field;
+  const uint8_t known_flags = op_has_weights(op.kind) ? blob::kOpFlagReluOutput : 0;
+  if (!reserved_bytes_zero(op) || (op.flags & ~known_flags) != 0) return Status::bad_op_field;
   if (!is_add && (op.input2_bits != 0 || op.input2_buffer != blob::kNoBuffer || op.input2_zero_point != 0 ||
                   op.input2_multiplier != 0 || op.input2_shift != 0 || op.output_multiplier != 0 ||
                   op.output_shift != 0 || op.left_shift != 0))
     return Status::bad_op_field;
   if (!is_add && !is_pool && (op.input_multiplier != 0 || op.input_shift != 0)) return Status::bad_op_field;
-  if (!op_has_weights(op) &&
+  if (!op_has_weights(op.kind) &&
       (op.weight_bits != 0 || op.weights_offset != 0 || op.weights_bytes != 0 || op.channel_params_offset != 0))
     return Status::bad_op_field;
   if (!is_window && (op.kernel != 1 || op.stride != 1 || op.padding != 0)) return Status::bad_op_field;
@@ -53,24 +54,24 @@ Status check_structure(const OpFields& op) {
   return Status::ok;
 }
 
-Status check_bits(const OpFields& op) {
+Status check_bits(const OpRecord& op) {
   if (!kernels::is_valid_bits(op.input_bits) || !kernels::is_valid_bits(op.output_bits)) return Status::unsupported_bits;
-  if (op_has_weights(op) && !kernels::is_valid_bits(op.weight_bits)) return Status::unsupported_bits;
+  if (op_has_weights(op.kind) && !kernels::is_valid_bits(op.weight_bits)) return Status::unsupported_bits;
   if (op.kind == blob::op_kind::add && !kernels::is_valid_bits(op.input2_bits)) return Status::unsupported_bits;
   return Status::ok;
 }
 
 // The kernels compute the output size themselves; the record's must agree with it.
-Status check_output_size(const OpFields& op) {
+Status check_output_size(const OpRecord& op) {
   if (op.kind != blob::op_kind::conv && op.kind != blob::op_kind::depthwise) return Status::ok;
   const int32_t h = kernels::conv_output_size(op.in_h, op.kernel, op.stride, op.padding, op.padding);
   const int32_t w = kernels::conv_output_size(op.in_w, op.kernel, op.stride, op.padding, op.padding);
   return h == op.out_h && w == op.out_w ? Status::ok : Status::bad_op_field;
 }
 
-Status check_weights(const BlobContext& ctx, const OpFields& op) {
-  if (!op_has_weights(op)) return Status::ok;
-  const int32_t expected = op_weight_bytes(op);
+Status check_weights(const BlobContext& ctx, const OpRecord& op) {
+  if (!op_has_weights(op.kind)) return Status::ok;
+  const int32_t expected = op_requirements(op).weight_bytes;
   if (expected <= 0 || op.weights_bytes != static_cast<uint32_t>(expected)) return Status::weights_size_mismatch;
   Status s = check_data_section(ctx, op.weights_offset, op.weights_bytes);
   if (s != Status::ok) return s;
@@ -97,7 +98,7 @@ Status check_input(const BlobContext& ctx, uint16_t op_index, uint16_t id, int32
   }
   for (uint16_t j = 0; j < op_index; ++j) {
     if (read_u16(ctx.record(j) + blob::op::output_buffer) != id) continue;
-    const OpFields producer = read_op_fields(ctx.record(j));
+    const OpRecord producer = decode_op_record(ctx.record(j));
     const bool same = producer.out_h == h && producer.out_w == w && producer.out_c == c &&
                       producer.output_bits == bits && producer.output_zero_point == zero_point;
     return same ? Status::ok : Status::op_input_mismatch;
@@ -108,13 +109,12 @@ Status check_input(const BlobContext& ctx, uint16_t op_index, uint16_t id, int32
 }  // namespace
 
 Status validate_op(const BlobContext& ctx, uint16_t index, LoadError* error) {
-  const OpFields op = read_op_fields(ctx.record(index));
+  const OpRecord op = decode_op_record(ctx.record(index));
   Status s = op.kind < blob::op_kind::count ? Status::ok : Status::unsupported_op_kind;
   if (s == Status::ok) s = check_bits(op);
   if (s == Status::ok) s = check_structure(op);
   if (s == Status::ok) {
-    int32_t scratch = 0;
-    const kernels::Status k = check_op(op, &scratch);
+    const kernels::Status k = op_requirements(op).status;
     if (k != kernels::Status::ok) {
       s = Status::kernel_rejected;
       if (error != nullptr) error->kernel_status = k;
