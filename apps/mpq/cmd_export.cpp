@@ -13,6 +13,7 @@
 #include "libmpq/mcu/memory_model.hpp"
 #include "libmpq/nn/model_builders.hpp"
 #include "libmpq/quant/fold_batch_norm.hpp"
+#include "libmpq/quant/op_records.hpp"
 #include "libmpq/train/finetune.hpp"
 
 namespace mpq::cli {
@@ -59,14 +60,17 @@ int run_export(const std::vector<std::string>& args) {
   const Checkpoint ckpt = load_checkpoint(path);
   Model fq = load_fake_quant_model(ckpt, path);
   const Policy policy = policy_of(ckpt, path);
-  const std::vector<uint8_t> blob = convert_to_blob(fq, policy, normalization_of(ckpt, path));
+  // The quantization graph the fake-quant model was built from, for the blob and the
+  // memory model alike.
+  Model float_model = build_model(ckpt.spec, 1);
+  const QuantGraph graph = build_quant_graph(fold_batch_norm(float_model));
+  const std::vector<uint8_t> blob = convert_to_blob(fq, graph, policy, normalization_of(ckpt, path));
   const IntegerModel model(blob, "exported blob");  // validates with the device's loader
   const std::string out = vm["out"].as<std::string>();
   make_parent_directories(out);
   write_file_atomically(out, std::string(blob.begin(), blob.end()));
 
-  Model float_model = build_model(ckpt.spec, 1);
-  const MemoryReport report = memory_report(build_quant_graph(fold_batch_norm(float_model)), policy);
+  const MemoryReport report = memory_report(op_records(graph, op_bits(graph, policy)));
   if (report.flash_bytes != blob.size() || report.ram_bytes != model.arena_bytes())
     throw Error("export: the blob (" + std::to_string(blob.size()) + " B, arena " + std::to_string(model.arena_bytes()) +
                 " B) disagrees with the memory model (" + std::to_string(report.flash_bytes) + " B, " +

@@ -11,6 +11,7 @@
 #include "libmpq/mcu/byte_size.hpp"
 #include "libmpq/mcu/memory_model.hpp"
 #include "libmpq/nn/model_builders.hpp"
+#include "libmpq/quant/op_records.hpp"
 
 namespace mpq::cli {
 
@@ -90,7 +91,7 @@ int print_fit_table(const QuantGraph& graph, const Budget& budget, bool json) {
   nlohmann::json rows = nlohmann::json::array();
   for (int w : {8, 4, 2})
     for (int a : {8, 4, 2}) {
-      const MemoryReport r = memory_report(graph, uniform_policy(graph, w, a));
+      const MemoryReport r = memory_report(op_records(graph, op_bits(graph, uniform_policy(graph, w, a))));
       rows.push_back({{"w_bits", w},
                       {"a_bits", a},
                       {"flash_bytes", r.flash_bytes},
@@ -173,13 +174,15 @@ int run_memory(const std::vector<std::string>& args) {
     const int w = graph.ops.front().has_weights() ? policy.layers.front().w_bits : 8;
     policy_name = "uniform w" + std::to_string(w) + " a" + std::to_string(policy.layers.front().a_bits);
   }
-  const MemoryReport r = memory_report(graph, policy);
+  // The policy was validated where it came in (the file above or read_policy_options).
+  const MemoryReport r = memory_report(op_records(graph, op_bits(graph, policy)));
 
   if (json) {
     nlohmann::json layers = nlohmann::json::array();
-    for (const OpMemory& m : r.ops)
-      layers.push_back({{"name", m.name},
-                        {"kind", qop_kind_name(m.kind)},
+    for (size_t i = 0; i < r.ops.size(); ++i) {
+      const OpMemory& m = r.ops[i];
+      layers.push_back({{"name", graph.ops[i].name},
+                        {"kind", qop_kind_name(graph.ops[i].kind)},
                         {"w_bits", m.weight_bits},
                         {"in_bits", m.input_bits},
                         {"a_bits", m.output_bits},
@@ -191,6 +194,7 @@ int run_memory(const std::vector<std::string>& args) {
                         {"live_bytes", m.live_bytes},
                         {"arena_top", m.arena_top},
                         {"peak", m.peak}});
+    }
     nlohmann::json out = budget_json(budget, r.flash_bytes, r.ram_bytes);
     out["model"] = graph.spec.to_string();
     out["policy"] = policy_name;
@@ -200,7 +204,7 @@ int run_memory(const std::vector<std::string>& args) {
     out["input_bytes"] = r.input_bytes;
     out["ram_lower_bound"] = r.ram_lower_bound;
     out["naive_ram_bytes"] = r.naive_ram_bytes;
-    out["peak_layer"] = r.peak_op >= 0 ? r.ops[static_cast<size_t>(r.peak_op)].name : "";
+    out["peak_layer"] = r.peak_op >= 0 ? graph.ops[static_cast<size_t>(r.peak_op)].name : "";
     out["layers"] = layers;
     std::cout << out.dump(2) << "\n";
     return 0;
@@ -211,7 +215,7 @@ int run_memory(const std::vector<std::string>& args) {
               "params B", "input B", "output B", "scratch", "live B");
   for (size_t i = 0; i < r.ops.size(); ++i) {
     const OpMemory& m = r.ops[i];
-    std::printf("%-4zu %-28s %-9s %2s %2d %10u %8u %10u %10u %8u %10u%s\n", i, m.name.c_str(), qop_kind_name(m.kind),
+    std::printf("%-4zu %-28s %-9s %2s %2d %10u %8u %10u %10u %8u %10u%s\n", i, graph.ops[i].name.c_str(), qop_kind_name(graph.ops[i].kind),
                 m.weight_bits ? std::to_string(m.weight_bits).c_str() : "-", m.output_bits, m.weight_bytes,
                 m.param_bytes, m.input_bytes, m.output_bytes, m.scratch_bytes, m.live_bytes, m.peak ? " *" : "");
   }
@@ -225,7 +229,7 @@ int run_memory(const std::vector<std::string>& args) {
   if (budget.reserved_ram) std::printf(" + reserved %s = %s", format_bytes(budget.reserved_ram).c_str(), format_bytes(ram_total).c_str());
   std::printf("; model budget %s: %s\n", format_bytes(budget.ram).c_str(), verdict(r.ram_bytes, budget.ram).c_str());
   std::printf("RAM peak at %s; naive max(input + output) %s B, lower bound of any placement %s B\n",
-              r.peak_op >= 0 ? r.ops[static_cast<size_t>(r.peak_op)].name.c_str() : "-", grouped(r.naive_ram_bytes).c_str(),
+              r.peak_op >= 0 ? graph.ops[static_cast<size_t>(r.peak_op)].name.c_str() : "-", grouped(r.naive_ram_bytes).c_str(),
               grouped(r.ram_lower_bound).c_str());
   std::printf("%s\n", r.flash_bytes <= budget.flash && r.ram_bytes <= budget.ram ? "fits" : "does not fit");
   return 0;

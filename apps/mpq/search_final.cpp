@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "libmpq/core/atomic_file.hpp"
-#include "libmpq/mcu/memory_model.hpp"
+#include "libmpq/search/budget.hpp"
 #include "libmpq/nn/model_builders.hpp"
 #include "libmpq/train/finetune.hpp"
 
@@ -51,7 +51,7 @@ void final_finetune(const Checkpoint& float_ckpt, const std::string& float_path,
   if (row.test_runs.size() > 1) return;  // the policy's memory is the same for every seed
   row.bits = policy.key();
   row.model = float_ckpt.spec.to_string();
-  const MemoryReport memory = memory_report(graph, policy);
+  const MemoryReport memory = policy_memory(graph, policy);
   row.flash = memory.flash_bytes;
   row.ram = memory.ram_bytes;
 }

@@ -1,7 +1,7 @@
 // export: turns a fine-tuned fake-quant model into the integer-only model blob (.mpqm,
 // docs/blob-format.md) and into C source for firmware. Sits above quant (the fake-quant
-// model) and mcu (the blob layout that fixes every byte's place, so that the blob's size
-// is the memory model's FLASH by construction).
+// model and the op records of its graph) and mcu (the blob layout that fixes every byte's
+// place, so that the blob's size is the memory model's FLASH by construction).
 #pragma once
 
 #include <cstdint>
@@ -10,6 +10,7 @@
 
 #include "libmpq/nn/model.hpp"
 #include "libmpq/quant/policy.hpp"
+#include "libmpq/quant/quant_graph.hpp"
 
 namespace mpq {
 
@@ -18,12 +19,16 @@ struct InputNormalization {
   std::vector<float> mean, std;
 };
 
-// Converts `fake_quant` (built by build_fake_quant_model for `policy`, evaluation mode)
-// into a blob. Weight codes, per-channel scales and activation grids are taken from the
+// Converts `fake_quant` (built by build_fake_quant_model from `graph`'s BN-folded model for
+// `policy`, evaluation mode) into a blob: the records of op_records(graph, policy) (which
+// validates the policy), laid out by blob_layout, filled as structs and encoded once, with
+// one CRC. Weights are packed at the policy's bits, which each layer's quantizer must
+// share. Weight codes, per-channel scales and activation grids are taken from the
 // fake-quant model exactly; biases become int32 at scale s_in * s_w, requantization
 // multipliers s_in * s_w / s_out become (multiplier, shift) pairs, the input zero point is
 // folded into the biases, and the input look-up table maps every raw pixel value to the
 // input grid's code. Throws Error naming the op when a value cannot be represented.
-std::vector<uint8_t> convert_to_blob(Model& fake_quant, const Policy& policy, const InputNormalization& input);
+std::vector<uint8_t> convert_to_blob(Model& fake_quant, const QuantGraph& graph, const Policy& policy,
+                                     const InputNormalization& input);
 
 }  // namespace mpq

@@ -1,14 +1,15 @@
-// Where every byte of the integer model blob (.mpqm) goes, computed from the graph and the
-// policy alone: the exporter writes exactly these sections and the memory model's FLASH is
-// `total_bytes`, so the two cannot disagree. Format: docs/blob-format.md.
+// Where every byte of the integer model blob (.mpqm) goes, computed from the model's op
+// records alone (libmpq/quant's op_records): the exporter writes exactly these sections
+// and the memory model's FLASH is `total_bytes`, so the two cannot disagree.
+// Format: docs/blob-format.md.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
-#include "libmpq/runtime/blob_format.hpp"
-#include "libmpq/mcu/op_bits.hpp"
 #include "libmpq/mcu/plan_model_arena.hpp"
+#include "libmpq/runtime/blob_format.hpp"
+#include "libmpq/runtime/op_record.hpp"
 
 namespace mpq {
 
@@ -24,21 +25,24 @@ struct OpSections {
 };
 
 struct BlobLayout {
+  uint16_t input_h = 0, input_w = 0, input_c = 0;  // the network input: op 0's input
+  uint16_t classes = 0;                            // the last op's output channels
   uint32_t input_lut_offset = 0, input_lut_bytes = 0;
   uint32_t ops_offset = 0, ops_bytes = 0;
   uint32_t buffers_offset = 0, buffers_bytes = 0;
   uint32_t data_offset = 0;  // first weight section (== total_bytes without weighted ops)
   uint32_t total_bytes = 0;
   std::vector<OpSections> ops;
-  std::vector<OpBits> bits;  // op_bits(graph, policy)
-  ModelArena arena;          // the buffer table's contents
+  // The op records with their sections' offsets and sizes filled in; the exporter adds
+  // the quantization parameters.
+  std::vector<rt::OpRecord> records;
+  ModelArena arena;  // the buffer table's contents
 };
 
-// Requires: `policy` belongs to `graph` (Error otherwise, from validate_policy); every
-// shape fits the blob's 16-bit fields and the kernels accept every op (Error naming the op
-// and field otherwise). Ensures: sections in the order header, input LUT, op records,
-// buffer table, then per weighted op in execution order its weights and channel
-// parameters; every section 4-byte aligned, padding included in total_bytes.
-BlobLayout blob_layout(const QuantGraph& graph, const Policy& policy);
+// Requires: records as plan_model_arena requires them. Ensures: sections in the order
+// header, input LUT, op records, buffer table, then per weighted op in execution order its
+// weights and channel parameters; every section 4-byte aligned, padding included in
+// total_bytes. Throws Error when weights exceed the kernels' limits or the blob 4 GiB.
+BlobLayout blob_layout(const std::vector<rt::OpRecord>& records);
 
 }  // namespace mpq

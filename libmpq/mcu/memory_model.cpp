@@ -10,11 +10,9 @@ uint32_t aligned(uint32_t bytes) { return (bytes + kArenaAlignment - 1) / kArena
 
 }  // namespace
 
-MemoryReport memory_report(const QuantGraph& graph, const Policy& policy) {
-  return memory_report(graph, blob_layout(graph, policy));
-}
+MemoryReport memory_report(const std::vector<rt::OpRecord>& records) { return memory_report(blob_layout(records)); }
 
-MemoryReport memory_report(const QuantGraph& graph, const BlobLayout& layout) {
+MemoryReport memory_report(const BlobLayout& layout) {
   const ModelArena& arena = layout.arena;
   const auto& buffers = arena.buffers;
   MemoryReport r;
@@ -23,18 +21,17 @@ MemoryReport memory_report(const QuantGraph& graph, const BlobLayout& layout) {
   r.ram_lower_bound = arena.lower_bound;
   r.input_bytes = buffers[0].size;
   r.fixed_flash_bytes = layout.data_offset - layout.ops_bytes - static_cast<uint32_t>(blob::kBufferRecordBytes * (buffers.size() - 1));
-  r.ops.resize(graph.ops.size());
+  r.ops.resize(layout.records.size());
   uint32_t best_live = 0;
-  for (size_t i = 0; i < graph.ops.size(); ++i) {
-    const QOp& op = graph.ops[i];
+  for (size_t i = 0; i < layout.records.size(); ++i) {
+    const rt::OpRecord& op = layout.records[i];
     const OpSections& s = layout.ops[i];
     const OpBuffers& ids = arena.ops[i];
     OpMemory& m = r.ops[i];
-    m.name = op.name;
     m.kind = op.kind;
-    m.weight_bits = layout.bits[i].weight_bits;
-    m.input_bits = layout.bits[i].input_bits[0];
-    m.output_bits = layout.bits[i].output_bits;
+    m.weight_bits = op.weight_bits;
+    m.input_bits = op.input_bits;
+    m.output_bits = op.output_bits;
     m.weight_bytes = s.weights_padded_bytes;
     const uint32_t own_buffers = ids.scratch == kNoBuffer ? 1 : 2;
     m.param_bytes = s.channel_params_bytes() + blob::kOpRecordBytes + own_buffers * blob::kBufferRecordBytes;

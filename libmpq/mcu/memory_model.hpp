@@ -1,11 +1,11 @@
 // mcu: what a policy costs on a microcontroller. Board profiles, the byte layout of the
 // integer model blob, and the memory model (FLASH = blob bytes, RAM = the planned arena),
-// all computed on the host from a QuantGraph and a Policy with the same rules the
-// exporter and the device runtime follow (docs/memory-model.md, docs/blob-format.md).
+// all computed on the host from the blob's op records (libmpq/quant's op_records of a
+// graph and a policy) with the rules the device runtime validates blobs with
+// (rt::op_requirements; docs/memory-model.md, docs/blob-format.md).
 #pragma once
 
 #include <cstdint>
-#include <string>
 #include <vector>
 
 #include "libmpq/mcu/blob_layout.hpp"
@@ -13,9 +13,9 @@
 namespace mpq {
 
 // One op's share of FLASH and its RAM situation at its step (op i runs at step i + 1).
+// Op i is the graph's op i (its name: graph.ops[i].name).
 struct OpMemory {
-  std::string name;
-  QOpKind kind = QOpKind::conv;
+  uint8_t kind = blob::op_kind::conv;  // blob::op_kind, the QOpKind value
   int weight_bits = 0;          // 0 without weights
   int input_bits = 8;           // first input
   int output_bits = 8;
@@ -34,7 +34,7 @@ struct OpMemory {
 struct MemoryReport {
   std::vector<OpMemory> ops;
   // FLASH: flash_bytes == fixed_flash_bytes + sum of (weight_bytes + param_bytes)
-  //        == blob_layout(graph, policy).total_bytes.
+  //        == blob_layout(records).total_bytes.
   uint32_t fixed_flash_bytes = 0;  // header + input LUT + the input buffer's record
   uint32_t flash_bytes = 0;
   // RAM: the arena plan_arena places the runtime's buffers in.
@@ -45,9 +45,9 @@ struct MemoryReport {
   int peak_op = -1;                 // the peak step's op with the most live bytes
 };
 
-// Requires: `policy` belongs to `graph` (Error naming the mismatch otherwise).
-MemoryReport memory_report(const QuantGraph& graph, const Policy& policy);
+// The memory of op records (op_records(graph, policy)): Errors as blob_layout's.
+MemoryReport memory_report(const std::vector<rt::OpRecord>& records);
 // The same from a layout already computed for them.
-MemoryReport memory_report(const QuantGraph& graph, const BlobLayout& layout);
+MemoryReport memory_report(const BlobLayout& layout);
 
 }  // namespace mpq

@@ -1,12 +1,12 @@
-// The activation arena of a model under a policy: the buffers the runtime allocates and
+// The activation arena of a model's op records: the buffers the runtime allocates and
 // their placement by libmpq/runtime's plan_arena (the rule of docs/memory-model.md).
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
-#include "libmpq/mcu/op_bits.hpp"
 #include "libmpq/runtime/blob_format.hpp"
+#include "libmpq/runtime/op_record.hpp"
 #include "libmpq/runtime/plan_arena.hpp"
 
 namespace mpq {
@@ -35,9 +35,11 @@ struct ModelArena {
   uint32_t lower_bound = 0;           // arena_lower_bound of the same buffers
 };
 
-// Requires: bits == op_bits(graph, policy). Throws Error when the graph has more steps or
-// buffers than the blob's 16-bit fields hold, a buffer exceeds 4 GiB, or a kernel refuses
-// an op's shapes (op_scratch_bytes).
-ModelArena plan_model_arena(const QuantGraph& graph, const std::vector<OpBits>& bits);
+// Requires: `records` as op_records (libmpq/quant) makes them: op 0 reads the network
+// input, buffer ids follow the table's rule. Sizes come from rt::op_requirements, the
+// function load_model checks blobs with. Throws Error when the records break the rule,
+// the graph has more steps than the blob's 16-bit fields hold, a buffer exceeds 2 GiB, or
+// a kernel refuses an op.
+ModelArena plan_model_arena(const std::vector<rt::OpRecord>& records);
 
 }  // namespace mpq

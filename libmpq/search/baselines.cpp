@@ -10,7 +10,7 @@ std::vector<NamedPolicy> fitting_uniform_policies(const QuantGraph& graph, const
   for (int w : {8, 4, 2})
     for (int a : {8, 4, 2}) {
       Policy p = uniform_policy(graph, w, a);
-      if (fits(memory_report(graph, p), budget))
+      if (fits(policy_memory(graph, p), budget))
         out.push_back({"uniform w" + std::to_string(w) + "a" + std::to_string(a), p});
     }
   return out;
@@ -35,7 +35,7 @@ ModelSpec largest_fitting_8bit_model(const ModelSpec& original, const std::vecto
       s.in_height = s.in_width = size;
       Model m = build_model(s, 1);
       const QuantGraph g = build_quant_graph(m);
-      if (!fits(memory_report(g, uniform_policy(g, 8, 8)), budget)) continue;
+      if (!fits(policy_memory(g, uniform_policy(g, 8, 8)), budget)) continue;
       int64_t macs = 0;
       for (const QOp& op : g.ops) macs += op.macs();
       if (macs > best_macs) {

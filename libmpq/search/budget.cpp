@@ -2,6 +2,7 @@
 
 #include "libmpq/core/error.hpp"
 #include "libmpq/mcu/byte_size.hpp"
+#include "libmpq/quant/op_records.hpp"
 
 namespace mpq {
 
@@ -27,8 +28,12 @@ int activation_decision(const QuantGraph& g, int op_index) {
 
 bool fits(const MemoryReport& r, const MemoryBudget& b) { return r.flash_bytes <= b.flash && r.ram_bytes <= b.ram; }
 
+MemoryReport policy_memory(const QuantGraph& graph, const Policy& policy) {
+  return memory_report(op_records(graph, op_bits(graph, policy)));
+}
+
 void check_budget_feasible(const QuantGraph& graph, const MemoryBudget& budget) {
-  const MemoryReport least = memory_report(graph, uniform_policy(graph, 2, 2));
+  const MemoryReport least = policy_memory(graph, uniform_policy(graph, 2, 2));
   if (!fits(least, budget))
     throw Error("no policy fits " + budget.source + " (FLASH " + format_bytes(budget.flash) + ", RAM " +
                 format_bytes(budget.ram) + "): the smallest achievable is FLASH " + format_bytes(least.flash_bytes) +
@@ -37,7 +42,7 @@ void check_budget_feasible(const QuantGraph& graph, const MemoryBudget& budget) 
 }
 
 MemoryReport enforce_budget(const QuantGraph& graph, Policy& policy, const MemoryBudget& budget) {
-  MemoryReport r = memory_report(graph, policy);
+  MemoryReport r = policy_memory(graph, policy);
   while (r.ram_bytes > budget.ram) {
     const int peak = r.peak_op;
     int best = -1;
@@ -64,7 +69,7 @@ MemoryReport enforce_budget(const QuantGraph& graph, Policy& policy, const Memor
     if (best < 0) break;
     auto& a = policy.layers[static_cast<size_t>(best)].a_bits;
     a = lower(a);
-    r = memory_report(graph, policy);
+    r = policy_memory(graph, policy);
   }
   while (r.flash_bytes > budget.flash) {
     int best = -1;
@@ -80,7 +85,7 @@ MemoryReport enforce_budget(const QuantGraph& graph, Policy& policy, const Memor
     if (best < 0) break;
     auto& w = policy.layers[static_cast<size_t>(best)].w_bits;
     w = lower(w);
-    r = memory_report(graph, policy);
+    r = policy_memory(graph, policy);
   }
   if (!fits(r, budget)) {
     check_budget_feasible(graph, budget);  // throws with the minimum when impossible

@@ -17,14 +17,18 @@ struct MemoryBudget {
 
 bool fits(const MemoryReport& report, const MemoryBudget& budget);
 
+// memory_report of a policy of `graph`. Requires: the policy belongs to the graph (checked
+// once where it entered; the budget loop calls this at every step, so it does not check).
+MemoryReport policy_memory(const QuantGraph& graph, const Policy& policy);
+
 // Lowers bits until the policy fits (Rusci et al.'s memory-driven rule, also the
 // search's enforcement after every episode):
 //   while RAM > budget: at the RAM peak step, the largest activation tensor live there
 //     (the peak op's output or an input produced by an earlier op, never the network
 //     input or the logits) that is above 2 bits loses one step (8 -> 4 -> 2);
 //   while FLASH > budget: the weight tensor with the most bytes above 2 bits loses one step.
-// Returns the final memory report; throws Error (with the smallest achievable FLASH and
-// RAM) when even that cannot fit.
+// Requires: `policy` belongs to `graph` (not checked). Returns the final memory report;
+// throws Error (with the smallest achievable FLASH and RAM) when even that cannot fit.
 MemoryReport enforce_budget(const QuantGraph& graph, Policy& policy, const MemoryBudget& budget);
 
 // Throws Error naming the smallest FLASH and RAM any policy can reach when the budget is

@@ -3,8 +3,9 @@
 #include <algorithm>
 
 #include "libmpq/core/error.hpp"
-#include "libmpq/kernels/packing.hpp"
 #include "libmpq/mcu/blob_layout.hpp"
+#include "libmpq/quant/op_records.hpp"
+#include "libmpq/runtime/op_requirements.hpp"
 
 namespace mpq {
 
@@ -21,7 +22,7 @@ SearchSpace::SearchSpace(const QuantGraph& g) : graph(g) {
   const int bits[3] = {2, 4, 8};
   uint32_t weights8 = 0;
   for (int k = 0; k < 3; ++k) {
-    const BlobLayout layout = blob_layout(graph, uniform_policy(graph, bits[k], 8));
+    const BlobLayout layout = blob_layout(op_records(graph, op_bits(graph, uniform_policy(graph, bits[k], 8))));
     for (size_t d = 0; d < n; ++d)
       weight_bytes[k][d] = layout.ops[static_cast<size_t>(graph.decision_ops[d])].weights_padded_bytes;
     if (k == 2) {
@@ -32,7 +33,7 @@ SearchSpace::SearchSpace(const QuantGraph& g) : graph(g) {
   for (size_t d = 0; d < n; ++d) {
     const QOp& op = graph.ops[static_cast<size_t>(graph.decision_ops[d])];
     activation_bytes8[d] = static_cast<uint32_t>(
-        kernels::activation_bytes(static_cast<int32_t>(op.out_h), static_cast<int32_t>(op.out_w), static_cast<int32_t>(op.out_c), 8));
+        rt::activation_buffer_bytes(static_cast<int32_t>(op.out_h), static_cast<int32_t>(op.out_w), static_cast<int32_t>(op.out_c), 8));
   }
 
   // Steps, and the static features normalized by their maximum over the model.

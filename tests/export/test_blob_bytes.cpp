@@ -59,7 +59,7 @@ struct DefaultModel {
     options.input_hi = (1.f - kMean) / kStd;
     mpq::Model fq = mpq::build_fake_quant_model(folded, policy, options);
     mpq::calibrate_quantizers(fq, {batch});
-    return mpq::convert_to_blob(fq, policy, mpq::InputNormalization{{kMean}, {kStd}});
+    return mpq::convert_to_blob(fq, graph, policy, mpq::InputNormalization{{kMean}, {kStd}});
   }
 };
 

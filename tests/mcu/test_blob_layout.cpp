@@ -8,6 +8,7 @@
 #include "libmpq/core/rng.hpp"
 #include "libmpq/mcu/blob_records.hpp"
 #include "libmpq/nn/model_builders.hpp"
+#include "libmpq/quant/op_records.hpp"
 #include "mcu/mcu_fixtures.hpp"
 
 using namespace mpq;
@@ -41,7 +42,7 @@ BOOST_AUTO_TEST_CASE(sections_tile_the_blob_in_order_and_start_on_4_byte_boundar
     spec.arch = arch;
     const QuantGraph g = build_quant_graph(build_model(spec));
     for (int trial = 0; trial < 5; ++trial) {
-      const BlobLayout L = blob_layout(g, random_policy(g, rng));
+      const BlobLayout L = blob_layout(op_records(g, random_policy(g, rng)));
       BOOST_TEST(L.input_lut_offset == blob::kHeaderBytes);
       BOOST_TEST(L.ops_offset == L.input_lut_offset + L.input_lut_bytes);
       BOOST_TEST(L.ops_bytes == g.ops.size() * blob::kOpRecordBytes);
@@ -74,8 +75,8 @@ BOOST_AUTO_TEST_CASE(skeleton_blob_is_total_bytes_long_and_its_records_decode_ba
   const QuantGraph g = test::graph_of(test::residual_model());
   Policy p = uniform_policy(g, 4, 8);
   p.layers[2].a_bits = 2;
-  const BlobLayout L = blob_layout(g, p);
-  const std::vector<uint8_t> blob = blob_skeleton(g, L);
+  const BlobLayout L = blob_layout(op_records(g, p));
+  const std::vector<uint8_t> blob = blob_skeleton(L);
   BOOST_REQUIRE_EQUAL(blob.size(), L.total_bytes);
   BOOST_TEST(std::memcmp(blob.data(), "MPQM", 4) == 0);
 
@@ -99,7 +100,7 @@ BOOST_AUTO_TEST_CASE(skeleton_blob_is_total_bytes_long_and_its_records_decode_ba
   BOOST_TEST(h.output_bits == 8);
 
   for (size_t i = 0; i < g.ops.size(); ++i) {
-    const OpRecord want = op_record(g, L, i);
+    const OpRecord& want = L.records[i];
     const OpRecord got = decode_op_record(blob.data() + L.ops[i].record_offset);
     BOOST_TEST(got.kind == static_cast<uint8_t>(g.ops[i].kind));
     BOOST_TEST(got.in_c == want.in_c);
@@ -175,7 +176,7 @@ BOOST_AUTO_TEST_CASE(shapes_beyond_the_16_bit_record_fields_are_rejected) {
   x = m.add("pool", std::make_unique<GlobalAvgPool>(), {x});
   m.add("fc", std::make_unique<Linear>(70000, 3), {x});
   const QuantGraph g = build_quant_graph(m);
-  check_error_mentions([&] { blob_layout(g, uniform_policy(g, 8, 8)); }, {"c1", "out_c is 70000", "65535"});
+  check_error_mentions([&] { blob_layout(op_records(g, uniform_policy(g, 8, 8))); }, {"c1", "out_c is 70000", "65535"});
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -9,8 +9,9 @@
 #include "libmpq/kernels/fully_connected.hpp"
 #include "libmpq/kernels/pointwise_convolve.hpp"
 #include "libmpq/mcu/memory_model.hpp"
-#include "libmpq/mcu/op_scratch_bytes.hpp"
 #include "libmpq/nn/model_builders.hpp"
+#include "libmpq/quant/op_records.hpp"
+#include "libmpq/runtime/op_requirements.hpp"
 #include "mcu/mcu_fixtures.hpp"
 
 using namespace mpq;
@@ -55,7 +56,7 @@ BOOST_AUTO_TEST_SUITE(memory_model)
 // c1 conv 3x3/2 1->4 (8x8 -> 4x4), c2 pointwise 4->6, pool, fc 6->3; all 8-bit.
 BOOST_AUTO_TEST_CASE(chain_flash_is_header_table_records_buffers_weights_and_channel_params) {
   const QuantGraph g = test::graph_of(test::chain_model());
-  const MemoryReport r = memory_report(g, uniform_policy(g, 8, 8));
+  const MemoryReport r = memory_report(op_records(g, uniform_policy(g, 8, 8)));
   BOOST_REQUIRE_EQUAL(r.ops.size(), 4u);
   // Weights: c1 4 x 9 taps x 1 byte = 36; c2 6 x 4 = 24; fc 3 x 6 = 18, padded to 20.
   BOOST_TEST(r.ops[0].weight_bytes == 36u);
@@ -78,7 +79,7 @@ BOOST_AUTO_TEST_CASE(chain_flash_is_header_table_records_buffers_weights_and_cha
 //   c2 scratch [2,2], pool out 6 B [3,4], fc out 3 B [4,4], fc scratch [4,4].
 BOOST_AUTO_TEST_CASE(chain_ram_is_the_arena_over_input_outputs_and_scratch) {
   const QuantGraph g = test::graph_of(test::chain_model());
-  const MemoryReport r = memory_report(g, uniform_policy(g, 8, 8));
+  const MemoryReport r = memory_report(op_records(g, uniform_policy(g, 8, 8)));
   const uint32_t s1 = conv_scratch(8, 8, 1, 4, 3, 2, 1, 8);
   const uint32_t s2 = pointwise_scratch(4, 4, 4, 6, 8);
   const uint32_t s4 = fc_scratch(6, 3, 8);
@@ -113,8 +114,8 @@ BOOST_AUTO_TEST_CASE(chain_ram_is_the_arena_over_input_outputs_and_scratch) {
 // c1 conv 3x3 1->8 -> r (8x8x8 = 512 B), dw, pw (no ReLU), add(r, pw), pool, fc 8->3.
 BOOST_AUTO_TEST_CASE(residual_input_stays_live_until_the_add_reads_it) {
   const QuantGraph g = test::graph_of(test::residual_model());
-  const BlobLayout L = blob_layout(g, uniform_policy(g, 8, 8));
-  const MemoryReport r = memory_report(g, L);
+  const BlobLayout L = blob_layout(op_records(g, uniform_policy(g, 8, 8)));
+  const MemoryReport r = memory_report(L);
   BOOST_REQUIRE_EQUAL(r.ops.size(), 6u);
   BOOST_TEST(qop_kind_name(g.ops[3].kind) == std::string("add"));
   // c1's output is read by dw (step 2) and by the add (step 4).
@@ -156,7 +157,7 @@ BOOST_AUTO_TEST_CASE(residual_input_stays_live_until_the_add_reads_it) {
 // 3x6x6 input, c1 3->5, dw 5 stride 2, pw 5->7, pool, fc 7->3; all 2-bit.
 BOOST_AUTO_TEST_CASE(odd_channels_at_2_bits_pad_every_row_to_whole_bytes) {
   const QuantGraph g = test::graph_of(test::odd_channel_model());
-  const MemoryReport r = memory_report(g, uniform_policy(g, 2, 2));
+  const MemoryReport r = memory_report(op_records(g, uniform_policy(g, 2, 2)));
   BOOST_REQUIRE_EQUAL(r.ops.size(), 5u);
   // Weight rows: c1 tap of 3 values = 1 byte, 5 x 9 = 45 -> 48; dw tap of 5 values =
   // 2 bytes, 9 x 2 = 18 -> 20; pw row of 5 = 2 bytes, 7 x 2 = 14 -> 16; fc row of 7 =
@@ -209,7 +210,7 @@ BOOST_AUTO_TEST_CASE(avgpool_output_keeps_its_input_bits_in_a_mixed_policy) {
   BOOST_TEST(bits[3].output_bits == 4);
   BOOST_TEST(bits[3].weight_bits == 0);
   BOOST_TEST(bits[4].input_bits[0] == 4);
-  const MemoryReport r = memory_report(g, p);
+  const MemoryReport r = memory_report(op_records(g, p));
   BOOST_TEST(r.ops[3].output_bytes == 4u);  // 7 x 4 bits = 28 bits -> 4 bytes
   BOOST_TEST(r.ops[1].weight_bytes == 20u);  // 9 taps x 2 bytes
   BOOST_TEST(r.ops[4].weight_bytes == 12u);  // 3 rows x 4 bytes
@@ -222,11 +223,11 @@ BOOST_AUTO_TEST_CASE(flash_is_fixed_plus_per_op_bytes_and_the_blob_layout_total)
     for (int w : {8, 4, 2})
       for (int a : {8, 4, 2}) {
         const Policy p = uniform_policy(g, w, a);
-        const MemoryReport r = memory_report(g, p);
+        const MemoryReport r = memory_report(op_records(g, p));
         uint64_t sum = r.fixed_flash_bytes;
         for (const OpMemory& m : r.ops) sum += m.weight_bytes + m.param_bytes;
         BOOST_TEST(sum == r.flash_bytes, arch << " w" << w << " a" << a);
-        BOOST_TEST(r.flash_bytes == blob_layout(g, p).total_bytes);
+        BOOST_TEST(r.flash_bytes == blob_layout(op_records(g, p)).total_bytes);
         BOOST_TEST(r.ram_bytes >= r.ram_lower_bound);
         BOOST_TEST(r.ram_bytes % 4 == 0u);
       }
@@ -239,6 +240,7 @@ BOOST_AUTO_TEST_CASE(ram_is_plan_arena_over_the_documented_buffer_list) {
   const QuantGraph g = build_quant_graph(build_model(default_spec("mobilenet_v2")));
   const Policy p = uniform_policy(g, 4, 4);
   const std::vector<OpBits> bits = op_bits(g, p);
+  const std::vector<rt::OpRecord> records = op_records(g, p);
   std::vector<rt::ArenaBuffer> expected;
   expected.push_back({static_cast<uint32_t>(g.spec.in_height * g.spec.in_width * g.spec.in_channels), 0, 1, 0});
   const std::vector<int> last = g.last_reader();
@@ -248,14 +250,14 @@ BOOST_AUTO_TEST_CASE(ram_is_plan_arena_over_the_documented_buffer_list) {
     const uint16_t step = static_cast<uint16_t>(i + 1);
     const uint16_t until = static_cast<uint16_t>(last[i] < 0 ? step : last[i] + 1);
     expected.push_back({static_cast<uint32_t>(op.out_h * op.out_w) * pixel, step, until, 0});
-    const uint32_t scratch = op_scratch_bytes(op, bits[i]);
+    const uint32_t scratch = static_cast<uint32_t>(rt::op_requirements(records[i]).scratch_bytes);
     if (scratch > 0) expected.push_back({scratch, step, step, 0});
   }
   std::vector<uint16_t> order(expected.size());
   uint32_t arena = 0;
   BOOST_REQUIRE(rt::plan_arena(expected.data(), static_cast<uint16_t>(expected.size()), 4, order.data(), &arena) ==
                 rt::PlanStatus::ok);
-  const BlobLayout L = blob_layout(g, p);
+  const BlobLayout L = blob_layout(op_records(g, p));
   BOOST_REQUIRE_EQUAL(L.arena.buffers.size(), expected.size());
   for (size_t b = 0; b < expected.size(); ++b) {
     BOOST_TEST(L.arena.buffers[b].size == expected[b].size, "buffer " << b);
@@ -263,13 +265,13 @@ BOOST_AUTO_TEST_CASE(ram_is_plan_arena_over_the_documented_buffer_list) {
     BOOST_TEST(L.arena.buffers[b].last_step == expected[b].last_step, "buffer " << b);
     BOOST_TEST(L.arena.buffers[b].offset == expected[b].offset, "buffer " << b);
   }
-  BOOST_TEST(memory_report(g, L).ram_bytes == arena);
+  BOOST_TEST(memory_report(L).ram_bytes == arena);
 }
 
 BOOST_AUTO_TEST_CASE(planned_model_buffers_never_overlap_while_live) {
   for (const char* arch : {"mobilenet_v1", "mobilenet_v2", "mnasnet"}) {
     const QuantGraph g = build_quant_graph(build_model(default_spec(arch)));
-    const ModelArena a = blob_layout(g, uniform_policy(g, 8, 2)).arena;
+    const ModelArena a = blob_layout(op_records(g, uniform_policy(g, 8, 2))).arena;
     for (size_t i = 0; i < a.buffers.size(); ++i) {
       const rt::ArenaBuffer& x = a.buffers[i];
       BOOST_TEST(x.offset % 4 == 0u);
@@ -286,7 +288,7 @@ BOOST_AUTO_TEST_CASE(planned_model_buffers_never_overlap_while_live) {
 
 BOOST_AUTO_TEST_CASE(the_peak_op_is_marked_where_the_arena_top_is_reached) {
   const QuantGraph g = build_quant_graph(build_model(default_spec("mobilenet_v2")));
-  const MemoryReport r = memory_report(g, uniform_policy(g, 8, 8));
+  const MemoryReport r = memory_report(op_records(g, uniform_policy(g, 8, 8)));
   BOOST_REQUIRE(r.peak_op >= 0);
   BOOST_TEST(r.ops[static_cast<size_t>(r.peak_op)].peak);
   for (const OpMemory& m : r.ops) {
@@ -299,9 +301,9 @@ BOOST_AUTO_TEST_CASE(the_peak_op_is_marked_where_the_arena_top_is_reached) {
 BOOST_AUTO_TEST_CASE(fewer_weight_bits_never_cost_more_flash) {
   const QuantGraph g = build_quant_graph(build_model(default_spec("mnasnet")));
   for (int a : {8, 4, 2}) {
-    const uint32_t f8 = memory_report(g, uniform_policy(g, 8, a)).flash_bytes;
-    const uint32_t f4 = memory_report(g, uniform_policy(g, 4, a)).flash_bytes;
-    const uint32_t f2 = memory_report(g, uniform_policy(g, 2, a)).flash_bytes;
+    const uint32_t f8 = memory_report(op_records(g, uniform_policy(g, 8, a))).flash_bytes;
+    const uint32_t f4 = memory_report(op_records(g, uniform_policy(g, 4, a))).flash_bytes;
+    const uint32_t f2 = memory_report(op_records(g, uniform_policy(g, 2, a))).flash_bytes;
     BOOST_TEST(f8 > f4);
     BOOST_TEST(f4 > f2);
   }
@@ -310,23 +312,23 @@ BOOST_AUTO_TEST_CASE(fewer_weight_bits_never_cost_more_flash) {
 BOOST_AUTO_TEST_CASE(a_policy_for_another_model_is_rejected) {
   const QuantGraph chain = test::graph_of(test::chain_model());
   const QuantGraph odd = test::graph_of(test::odd_channel_model());
-  check_error_mentions([&] { memory_report(chain, uniform_policy(odd, 8, 8)); }, {"policy is for model", "odd", "chain"});
+  check_error_mentions([&] { memory_report(op_records(chain, uniform_policy(odd, 8, 8))); }, {"policy is for model", "odd", "chain"});
 }
 
 BOOST_AUTO_TEST_CASE(a_policy_with_a_wrong_layer_is_rejected_naming_it) {
   const QuantGraph g = test::graph_of(test::residual_model());
   Policy p = uniform_policy(g, 8, 8);
   p.layers.pop_back();
-  check_error_mentions([&] { memory_report(g, p); }, {"4 layers", "5"});
+  check_error_mentions([&] { memory_report(op_records(g, p)); }, {"4 layers", "5"});
   p = uniform_policy(g, 8, 8);
   p.layers[1].name = "other";
-  check_error_mentions([&] { memory_report(g, p); }, {"layers[1]", "other", "dw"});
+  check_error_mentions([&] { memory_report(op_records(g, p)); }, {"layers[1]", "other", "dw"});
   p = uniform_policy(g, 8, 8);
   p.layers[3].w_bits = 8;  // the add
-  check_error_mentions([&] { memory_report(g, p); }, {"layers[3]", "w_bits"});
+  check_error_mentions([&] { memory_report(op_records(g, p)); }, {"layers[3]", "w_bits"});
   p = uniform_policy(g, 8, 8);
   p.layers[0].a_bits = 3;
-  check_error_mentions([&] { memory_report(g, p); }, {"layers[0]", "a_bits is 3"});
+  check_error_mentions([&] { memory_report(op_records(g, p)); }, {"layers[0]", "a_bits is 3"});
 }
 
 BOOST_AUTO_TEST_SUITE_END()

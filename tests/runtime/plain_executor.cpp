@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "libmpq/mcu/blob_records.hpp"
+#include "libmpq/quant/quant_graph.hpp"
 
 namespace mpq::test {
 

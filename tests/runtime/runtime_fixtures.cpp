@@ -12,6 +12,7 @@
 #include "libmpq/kernels/quantize_multiplier.hpp"
 #include "libmpq/kernels/residual_add.hpp"
 #include "libmpq/mcu/blob_layout.hpp"
+#include "libmpq/quant/op_records.hpp"
 
 namespace mpq::test {
 
@@ -93,8 +94,8 @@ void fill_weighted(std::mt19937_64& rng, const QOp& op, const OpSections& s, dou
 
 std::vector<uint8_t> random_valid_blob(const QuantGraph& graph, const Policy& policy, uint64_t seed) {
   std::mt19937_64 rng(seed);
-  const BlobLayout layout = blob_layout(graph, policy);
-  std::vector<uint8_t> blob = blob_skeleton(graph, layout);
+  const BlobLayout layout = blob_layout(op_records(graph, policy));
+  std::vector<uint8_t> blob = blob_skeleton(layout);
   // Monotone affine tables, like a dataset normalization: brighter pixels, larger codes.
   for (uint32_t c = 0; c < layout.input_lut_bytes / blob::kInputLutBytesPerChannel; ++c) {
     const double gain = uniform_real(rng, 0.7, 1.0), offset = uniform_real(rng, -20.0, 20.0);

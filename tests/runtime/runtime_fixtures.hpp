@@ -22,7 +22,7 @@ inline std::ostream& operator<<(std::ostream& os, Status s) { return os << statu
 
 namespace mpq::test {
 
-// blob_skeleton(graph, blob_layout(graph, policy)) filled like an exporter would: random
+// blob_skeleton(blob_layout(op_records(graph, policy))) filled like an exporter would: random
 // monotone input tables, symmetric random weights packed with pack_signed_rows, random biases
 // folded with fold_input_zero_point*, per-channel multipliers from quantize_multiplier
 // scaled so that outputs spread over their codes, adds from quantize_residual_add, pools

@@ -4,6 +4,7 @@
 
 #include "libmpq/mcu/memory_model.hpp"
 #include "libmpq/nn/model_builders.hpp"
+#include "libmpq/quant/op_records.hpp"
 #include "mcu/mcu_fixtures.hpp"
 #include "runtime/runtime_fixtures.hpp"
 
@@ -15,7 +16,7 @@ namespace {
 void check_memory(const QuantGraph& graph, const std::string& label) {
   for (const test::NamedPolicy& p : test::test_policies(graph)) {
     const std::string what = label + ", " + p.label;
-    const MemoryReport report = memory_report(graph, p.policy);
+    const MemoryReport report = memory_report(op_records(graph, p.policy));
     const std::vector<uint8_t> blob = test::random_valid_blob(graph, p.policy, 1);
     BOOST_TEST(blob.size() == report.flash_bytes, what << ": blob bytes vs FLASH");
     rt::BlobMemory memory{};

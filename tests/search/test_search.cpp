@@ -95,7 +95,7 @@ BOOST_AUTO_TEST_CASE(precomputed_flash_equals_the_memory_model) {
       if (l.w_bits) l.w_bits = choices[rng.below(3)];
       l.a_bits = rng.below(2) ? 4 : 8;
     }
-    BOOST_TEST(space.flash_bytes(p) == mpq::memory_report(graph, p).flash_bytes);
+    BOOST_TEST(space.flash_bytes(p) == mpq::policy_memory(graph, p).flash_bytes);
   }
 }
 
@@ -110,7 +110,7 @@ BOOST_AUTO_TEST_CASE(enforcement_makes_any_policy_fit_and_only_lowers_bits) {
     const mpq::MemoryReport r = mpq::enforce_budget(graph, p, budget);
     BOOST_TEST(r.flash_bytes <= budget.flash);
     BOOST_TEST(r.ram_bytes <= budget.ram);
-    BOOST_TEST(r.flash_bytes == mpq::memory_report(graph, p).flash_bytes);
+    BOOST_TEST(r.flash_bytes == mpq::policy_memory(graph, p).flash_bytes);
     for (size_t i = 0; i < p.layers.size(); ++i) {
       BOOST_REQUIRE(p.layers[i].w_bits <= before.layers[i].w_bits);
       BOOST_REQUIRE(p.layers[i].a_bits <= before.layers[i].a_bits);
@@ -125,7 +125,7 @@ BOOST_AUTO_TEST_CASE(an_impossible_budget_names_the_smallest_achievable_memory) 
     BOOST_FAIL("expected an error");
   } catch (const mpq::Error& e) {
     const std::string msg = e.what();
-    const auto least = mpq::memory_report(graph, mpq::uniform_policy(graph, 2, 2));
+    const auto least = mpq::policy_memory(graph, mpq::uniform_policy(graph, 2, 2));
     BOOST_TEST(msg.find("tiny board") != std::string::npos);
     BOOST_TEST(msg.find(std::to_string(least.flash_bytes) + " B") != std::string::npos);
     BOOST_TEST(msg.find(std::to_string(least.ram_bytes) + " B") != std::string::npos);
@@ -136,18 +136,18 @@ BOOST_AUTO_TEST_CASE(baselines_fit_the_budget) {
   const auto uniform = mpq::fitting_uniform_policies(graph, budget);
   for (int w : {8, 4, 2})
     for (int a : {8, 4, 2}) {
-      const bool fit = mpq::fits(mpq::memory_report(graph, mpq::uniform_policy(graph, w, a)), budget);
+      const bool fit = mpq::fits(mpq::policy_memory(graph, mpq::uniform_policy(graph, w, a)), budget);
       const std::string name = "uniform w" + std::to_string(w) + "a" + std::to_string(a);
       bool listed = false;
       for (const auto& u : uniform) listed |= u.name == name;
       BOOST_TEST(listed == fit, name);
     }
-  BOOST_TEST(mpq::fits(mpq::memory_report(graph, mpq::rule_based_policy(graph, budget)), budget));
+  BOOST_TEST(mpq::fits(mpq::policy_memory(graph, mpq::rule_based_policy(graph, budget)), budget));
   const mpq::ModelSpec shrunk = mpq::largest_fitting_8bit_model(spec, {32, 28}, budget);
   BOOST_TEST(shrunk.width < spec.width + 1e-6f);
   mpq::Model m = mpq::build_model(shrunk, 1);
   const mpq::QuantGraph g = mpq::build_quant_graph(m);
-  BOOST_TEST(mpq::fits(mpq::memory_report(g, mpq::uniform_policy(g, 8, 8)), budget));
+  BOOST_TEST(mpq::fits(mpq::policy_memory(g, mpq::uniform_policy(g, 8, 8)), budget));
 }
 
 BOOST_AUTO_TEST_CASE(identical_policies_are_evaluated_once) {

@@ -52,8 +52,9 @@ FixtureModel build_fixture_model(const ModelSpec& spec, const NamedPolicy& polic
   FixtureModel out;
   out.name = policy.name;
   out.policy = policy.policy;
-  out.blob = convert_to_blob(fake_quant, policy.policy, InputNormalization{normalization.mean, normalization.std});
-  for (const QOp& op : build_quant_graph(folded).ops) out.macs += op.macs();
+  const QuantGraph graph = build_quant_graph(folded);
+  out.blob = convert_to_blob(fake_quant, graph, policy.policy, InputNormalization{normalization.mean, normalization.std});
+  for (const QOp& op : graph.ops) out.macs += op.macs();
   return out;
 }
 

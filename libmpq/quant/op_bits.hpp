@@ -15,7 +15,8 @@ struct OpBits {
   int output_bits = 8;
 };
 
-// Requires: `policy` belongs to `graph` (checked with validate_policy; Error otherwise).
+// Requires: `policy` belongs to `graph` (validate_policy, run once where the policy enters:
+// not checked here, so that the budget loop can call this at every step).
 // Ensures: one entry per op. The network input is 8-bit; an op's output has its
 // decision's a_bits; an avgpool's output keeps its input's bits; inputs have their
 // producer's output bits.

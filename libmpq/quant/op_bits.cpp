@@ -1,9 +1,8 @@
-#include "libmpq/mcu/op_bits.hpp"
+#include "libmpq/quant/op_bits.hpp"
 
 namespace mpq {
 
 std::vector<OpBits> op_bits(const QuantGraph& graph, const Policy& policy) {
-  validate_policy(policy, graph, "policy");
   std::vector<OpBits> bits(graph.ops.size());
   auto produced = [&](int op) { return op == QOp::kInput ? 8 : bits[static_cast<size_t>(op)].output_bits; };
   for (size_t i = 0; i < graph.ops.size(); ++i) {
