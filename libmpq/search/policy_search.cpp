@@ -225,10 +225,13 @@ void PolicySearch::resume() {
   }
   best_agent_acc_ = r.f64("best accuracy");
   std::string best = r.str("best policy");
+  // The search's one entry for policies from outside: validated here, never in its loops.
   if (!best.empty()) best_agent_ = policy_from_json(best, path);
+  if (!best.empty()) validate_policy(best_agent_, space_.graph, path + " (best policy)");
   best_random_acc_ = r.f64("best random accuracy");
   best = r.str("best random policy");
   if (!best.empty()) best_random_ = policy_from_json(best, path);
+  if (!best.empty()) validate_policy(best_random_, space_.graph, path + " (best random policy)");
 }
 
 }  // namespace mpq
