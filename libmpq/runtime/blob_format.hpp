@@ -1,6 +1,6 @@
 // Constants of the integer model blob (.mpqm) layout, docs/blob-format.md. Only <cstdint>:
-// it lives in runtime/ so that the device parser (load_model) and the host encoders
-// (libmpq/mcu) read the very same numbers without runtime including a host folder.
+// the record codecs beside it (op_record.hpp, blob_header.hpp, buffer_record.hpp) read and
+// write the fields at these offsets, on the device and on the host alike.
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,6 @@
 #include "libmpq/kernels/packing.hpp"
 #include "libmpq/runtime/detail/blob_context.hpp"
 #include "libmpq/runtime/buffer_record.hpp"
-#include "libmpq/runtime/little_endian.hpp"
 #include "libmpq/runtime/op_requirements.hpp"
 #include "libmpq/runtime/plan_arena.hpp"
 
@@ -15,8 +14,8 @@ ArenaBuffer read_buffer(const BlobContext& ctx, uint32_t id) { return decode_buf
 uint16_t last_reader_step(const BlobContext& ctx, uint16_t id, uint16_t none) {
   uint16_t last = none;
   for (uint16_t i = 0; i < ctx.op_count; ++i) {
-    const uint8_t* r = ctx.record(i);
-    if (read_u16(r + blob::op::input_buffer) == id || read_u16(r + blob::op::input2_buffer) == id)
+    const OpRecord r = decode_op_record(ctx.record(i));
+    if (r.input_buffer == id || r.input2_buffer == id)
       last = static_cast<uint16_t>(i + 1);
   }
   return last;
@@ -34,8 +33,9 @@ Status check_buffer(const BlobContext& ctx, uint16_t id, int32_t size, uint16_t 
   return s;
 }
 
-// The table's rule (libmpq/mcu/plan_model_arena.hpp builds it): buffer 0 is the 8-bit input, then
-// per op its output, then its scratch when the fast kernel needs any.
+// The table's rule (libmpq/quant's op_records numbers it, libmpq/mcu's plan_model_arena
+// sizes it): buffer 0 is the 8-bit input, then per op its output, then its scratch when
+// the fast kernel needs any.
 Status check_ids(const BlobContext& ctx, LoadError* error) {
   uint32_t next = 1;
   for (uint16_t i = 0; i < ctx.op_count; ++i) {

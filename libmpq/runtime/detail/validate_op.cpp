@@ -97,8 +97,8 @@ Status check_input(const BlobContext& ctx, uint16_t op_index, uint16_t id, int32
                                                                                   : Status::op_input_mismatch;
   }
   for (uint16_t j = 0; j < op_index; ++j) {
-    if (read_u16(ctx.record(j) + blob::op::output_buffer) != id) continue;
     const OpRecord producer = decode_op_record(ctx.record(j));
+    if (producer.output_buffer != id) continue;
     const bool same = producer.out_h == h && producer.out_w == w && producer.out_c == c &&
                       producer.output_bits == bits && producer.output_zero_point == zero_point;
     return same ? Status::ok : Status::op_input_mismatch;
