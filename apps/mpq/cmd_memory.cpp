@@ -215,7 +215,8 @@ int run_memory(const std::vector<std::string>& args) {
               "params B", "input B", "output B", "scratch", "live B");
   for (size_t i = 0; i < r.ops.size(); ++i) {
     const OpMemory& m = r.ops[i];
-    std::printf("%-4zu %-28s %-9s %2s %2d %10u %8u %10u %10u %8u %10u%s\n", i, graph.ops[i].name.c_str(), qop_kind_name(graph.ops[i].kind),
+    std::printf("%-4zu %-28s %-9s %2s %2d %10u %8u %10u %10u %8u %10u%s\n", i, graph.ops[i].name.c_str(),
+                qop_kind_name(graph.ops[i].kind),
                 m.weight_bits ? std::to_string(m.weight_bits).c_str() : "-", m.output_bits, m.weight_bytes,
                 m.param_bytes, m.input_bytes, m.output_bytes, m.scratch_bytes, m.live_bytes, m.peak ? " *" : "");
   }
