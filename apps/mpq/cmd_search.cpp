@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
-#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -15,12 +14,11 @@
 #include "libmpq/mcu/board.hpp"
 #include "libmpq/mcu/byte_size.hpp"
 #include "libmpq/nn/model_builders.hpp"
-#include "libmpq/search/baselines.hpp"
+#include "libmpq/search/compare_policies.hpp"
 #include "libmpq/search/policy_search.hpp"
 #include "libmpq/search/search_report.hpp"
 #include "libmpq/tensor/parallel.hpp"
 #include "libmpq/train/finetune.hpp"
-#include "search_final.hpp"
 
 namespace mpq::cli {
 
@@ -55,12 +53,6 @@ MemoryBudget read_search_budget(const po::variables_map& vm) {
     b.source += " --ram " + vm["ram"].as<std::string>();
   }
   return b;
-}
-
-std::string slug(const std::string& name) {
-  std::string s;
-  for (char c : name) s += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
-  return s;
 }
 
 }  // namespace
@@ -159,7 +151,6 @@ int run_search(const std::vector<std::string>& args) {
   summary.episodes = so.episodes;
   summary.warmup = so.warmup;
   summary.final_epochs = final_epochs;
-  summary.final_seeds = final_epochs > 0 ? final_seeds : 1;
   summary.random_evaluations = so.random_search < 0 ? so.episodes : so.random_search;
   summary.float_val_accuracy = evaluate(float_model, *val).accuracy;
   summary.float_test_accuracy = evaluate(float_model, *test).accuracy;
@@ -200,108 +191,50 @@ int run_search(const std::vector<std::string>& args) {
 
   // The compared policies, each scored like the search's candidates and then fine-tuned.
   // Final checkpoints go to <out>/final/<stem>.mpqc; the searched one is searched.mpqc.
-  struct Row {
-    FinalResult result;
-    Policy policy;
-    std::string stem;
-  };
-  std::vector<Row> rows;
-  auto add_row = [&](const std::string& name, const std::string& stem, const Policy& p) {
-    FinalResult r;
-    r.name = name;
-    r.search_accuracy = evaluator.accuracy(p);
-    rows.push_back({r, p, stem});
-  };
-  // The short fine-tune is a noisy proxy: the best few agent policies are scored again
-  // with a longer fine-tune on the whole validation split, and the best of those is the
-  // search's answer (validation only; the test split is not touched).
-  Policy searched = search.best_policy("agent");
-  const int64_t rerank = vm["rerank"].as<int64_t>();
-  if (rerank > 1) {
-    std::vector<std::pair<double, std::string>> agent;
-    for (const auto& r : search.records())
-      if (r.phase != "random") agent.emplace_back(r.accuracy, r.bits);
-    std::sort(agent.begin(), agent.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-    agent.erase(std::unique(agent.begin(), agent.end(), [](const auto& a, const auto& b) { return a.second == b.second; }),
-                agent.end());
-    EvalOptions longer = eo;
-    longer.finetune_batches = vm["rerank-batches"].as<int64_t>();
-    longer.val_images = val->size();
-    PolicyEvaluator long_evaluator(float_ckpt, float_path, *train, *val, longer);
-    double best_long = -1;
-    for (size_t k = 0; k < agent.size() && static_cast<int64_t>(k) < rerank; ++k) {
-      const Policy p = policy_from_key(graph, agent[k].second);
-      const double acc = long_evaluator.accuracy(p);
-      if (!json)
-        std::printf("re-scoring agent policy %zu/%lld: short %.2f%%, longer fine-tune %.2f%%\n", k + 1,
-                    static_cast<long long>(std::min<int64_t>(rerank, static_cast<int64_t>(agent.size()))),
-                    100 * agent[k].first, 100 * acc);
-      if (acc > best_long) {
-        best_long = acc;
-        searched = p;
-      }
+  ComparisonSettings cs;
+  cs.rerank = vm["rerank"].as<int64_t>();
+  cs.rerank_batches = vm["rerank-batches"].as<int64_t>();
+  cs.final_epochs = final_epochs;
+  cs.final_seeds = final_seeds;
+  cs.shrunk = !vm.count("no-shrunk");
+  cs.shrunk_epochs = vm["shrunk-epochs"].as<int64_t>();
+  cs.out_dir = out;
+  const ComparisonInputs inputs{float_ckpt, float_path, graph, budget, *train, *val, *test, evaluator, search,
+                                [&](Split split, const ModelSpec& spec) { return open_dataset(vm, split, spec); }};
+  const ComparisonResult comparison = compare_policies(inputs, cs, [&](const ComparisonProgress& e) {
+    switch (e.stage) {
+      case ComparisonStage::rescoring:
+        if (!json)
+          std::printf("re-scoring agent policy %lld/%lld: short %.2f%%, longer fine-tune %.2f%%\n",
+                      static_cast<long long>(e.index), static_cast<long long>(e.count), 100 * e.short_accuracy,
+                      100 * e.long_accuracy);
+        break;
+      case ComparisonStage::searched_chosen:
+        save_policy(out + "/policy.json", *e.policy);
+        break;
+      case ComparisonStage::final_finetune:
+        if (!json)
+          std::printf("final fine-tune (%lld epoch%s, seed %lld/%lld): %s\n", static_cast<long long>(final_epochs),
+                      final_epochs == 1 ? "" : "s", static_cast<long long>(e.index), static_cast<long long>(e.count),
+                      e.name.c_str());
+        std::fflush(stdout);
+        break;
+      case ComparisonStage::shrunk_not_fitting:
+        if (!json) std::printf("%s\n", e.name.c_str());
+        break;
+      case ComparisonStage::shrunk_training:
+        if (!json)
+          std::printf("shrunk 8-bit baseline: training %s for %lld epochs\n", e.name.c_str(),
+                      static_cast<long long>(cs.shrunk_epochs));
+        std::fflush(stdout);
+        break;
+      case ComparisonStage::shrunk_finetune:
+        break;
     }
-  }
-  add_row("searched (DDPG)", "searched", searched);
-  save_policy(out + "/policy.json", searched);
-  if (summary.random_evaluations > 0) add_row("random search", "random", search.best_policy("random"));
-  add_row("rule-based (memory-driven)", "rule-based", rule_based_policy(graph, budget));
-  for (const auto& u : fitting_uniform_policies(graph, budget)) add_row(u.name, slug(u.name), u.policy);
-
-  // Seed 1 writes final/<stem>.mpqc (what `mpq export` takes), seed k final/<stem>.seed<k>.mpqc.
-  auto final_path = [&](const std::string& stem, int64_t seed) {
-    return out + "/final/" + stem + (seed == 1 ? "" : ".seed" + std::to_string(seed)) + ".mpqc";
-  };
-  std::vector<FinalResult> results;
-  for (auto& row : rows) {
-    for (int64_t seed = 1; seed <= summary.final_seeds; ++seed) {
-      if (!json)
-        std::printf("final fine-tune (%lld epoch%s, seed %lld/%lld): %s\n", static_cast<long long>(final_epochs),
-                    final_epochs == 1 ? "" : "s", static_cast<long long>(seed),
-                    static_cast<long long>(summary.final_seeds), row.result.name.c_str());
-      std::fflush(stdout);
-      final_finetune(float_ckpt, float_path, graph, row.policy, *train, *val, *test, final_epochs,
-                     static_cast<uint64_t>(seed), final_path(row.stem, seed), row.result);
-    }
-    results.push_back(row.result);
-  }
-  // The paper's comparison: shrink the model until 8 bits fit, train it the same way.
-  // Under a tight RAM budget no shrunk model may fit at all: then the report says so.
-  std::optional<ModelSpec> shrunk_spec;
-  if (!vm.count("no-shrunk")) {
-    std::vector<int64_t> sizes{float_ckpt.spec.in_height};
-    if (float_ckpt.spec.in_height > 28 && float_ckpt.spec.in_channels == 1) sizes.push_back(28);
-    try {
-      shrunk_spec = largest_fitting_8bit_model(float_ckpt.spec, sizes, budget);
-    } catch (const Error& e) {
-      summary.notes.push_back(std::string("shrunk 8-bit baseline: ") + e.what() +
-                              ": under this budget the model deploys only with fewer bits");
-      if (!json) std::printf("%s\n", summary.notes.back().c_str());
-    }
-  }
-  if (shrunk_spec) {
-    const ModelSpec& shrunk = *shrunk_spec;
-    if (!json) std::printf("shrunk 8-bit baseline: training %s for %lld epochs\n", shrunk.to_string().c_str(),
-                           static_cast<long long>(vm["shrunk-epochs"].as<int64_t>()));
-    std::fflush(stdout);
-    auto strain = open_dataset(vm, Split::train, shrunk);
-    auto sval = open_dataset(vm, Split::validation, shrunk);
-    auto stest = open_dataset(vm, Split::test, shrunk);
-    TrainOptions to;
-    to.epochs = vm["shrunk-epochs"].as<int64_t>();
-    const std::string spath = out + "/shrunk/float.mpqc";
-    make_parent_directories(spath);
-    const Checkpoint sckpt = train_float(shrunk, *strain, *sval, to, spath);
-    Model sm = build_model(shrunk, 1);
-    const QuantGraph sgraph = build_quant_graph(sm);
-    const Policy s8 = uniform_policy(sgraph, 8, 8);
-    FinalResult row;
-    row.name = "shrunk model, uniform 8-bit";
-    for (int64_t seed = 1; seed <= summary.final_seeds; ++seed)
-      final_finetune(sckpt, spath, sgraph, s8, *strain, *sval, *stest, final_epochs, static_cast<uint64_t>(seed),
-                     final_path("shrunk-w8a8", seed), row);
-    results.push_back(row);
-  }
+  });
+  summary.final_seeds = comparison.final_runs;
+  summary.notes = comparison.notes;
+  const std::vector<FinalResult>& results = comparison.results;
 
   write_file_atomically(out + "/report.md", report_markdown(summary, results));
   write_file_atomically(out + "/report.json", report_json(summary, results));

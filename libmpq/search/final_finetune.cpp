@@ -1,14 +1,14 @@
-#include "search_final.hpp"
+#include "libmpq/search/final_finetune.hpp"
 
 #include <algorithm>
 #include <cstdio>
 
 #include "libmpq/core/atomic_file.hpp"
-#include "libmpq/search/budget.hpp"
 #include "libmpq/nn/model_builders.hpp"
+#include "libmpq/search/budget.hpp"
 #include "libmpq/train/finetune.hpp"
 
-namespace mpq::cli {
+namespace mpq {
 
 void final_finetune(const Checkpoint& float_ckpt, const std::string& float_path, const QuantGraph& graph,
                     const Policy& policy, const Dataset& train, const Dataset& val, const Dataset& test,
@@ -56,15 +56,8 @@ void final_finetune(const Checkpoint& float_ckpt, const std::string& float_path,
   row.ram = memory.ram_bytes;
 }
 
-Checkpoint train_float(const ModelSpec& spec, const Dataset& train, const Dataset& val, TrainOptions options,
-                       const std::string& path) {
-  Model model = build_model(spec, options.seed);
-  options.checkpoint_path = path;
-  options.quiet = true;
-  Trainer trainer(model, train, &val, options);
-  if (file_exists(path)) trainer.resume(load_checkpoint(path), path);
-  trainer.run();
-  return load_checkpoint(path);
+std::string final_checkpoint_path(const std::string& out_dir, const std::string& stem, int64_t seed) {
+  return out_dir + "/final/" + stem + (seed == 1 ? "" : ".seed" + std::to_string(seed)) + ".mpqc";
 }
 
-}  // namespace mpq::cli
+}  // namespace mpq

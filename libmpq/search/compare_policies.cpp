@@ -1,0 +1,82 @@
+#include "libmpq/search/compare_policies.hpp"
+
+#include <cctype>
+
+#include "libmpq/search/baselines.hpp"
+#include "libmpq/search/final_finetune.hpp"
+#include "libmpq/search/rescore_agent_policies.hpp"
+#include "libmpq/search/shrunk_baseline.hpp"
+
+namespace mpq {
+
+namespace {
+
+// A compared policy and where its final checkpoints go (final/<stem>.mpqc).
+struct ComparedPolicy {
+  FinalResult result;
+  Policy policy;
+  std::string stem;
+};
+
+std::string file_stem(const std::string& name) {
+  std::string s;
+  for (char c : name) s += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
+  return s;
+}
+
+}  // namespace
+
+ComparisonResult compare_policies(const ComparisonInputs& in, const ComparisonSettings& settings,
+                                  const ComparisonProgressFn& progress) {
+  check_budget_feasible(in.graph, in.budget);
+  require(in.search.finished(), "compare policies: the search has not finished");
+  require(settings.final_epochs >= 0 && settings.final_seeds >= 1,
+          "compare policies: final epochs >= 0 and final seeds >= 1 expected");
+  ComparisonResult out;
+  // Without fine-tuning the seed changes nothing: one calibrated run per policy.
+  out.final_runs = settings.final_epochs > 0 ? settings.final_seeds : 1;
+
+  out.searched = rescore_agent_policies(in, settings, progress);
+  if (progress) {
+    ComparisonProgress e;
+    e.stage = ComparisonStage::searched_chosen;
+    e.policy = &out.searched;
+    progress(e);
+  }
+  // Every compared policy is scored first (most scores are already in the search's
+  // cache), then fine-tuned.
+  std::vector<ComparedPolicy> compared;
+  auto add = [&](const std::string& name, const std::string& stem, const Policy& p) {
+    FinalResult r;
+    r.name = name;
+    r.search_accuracy = in.evaluator.accuracy(p);
+    compared.push_back({r, p, stem});
+  };
+  add("searched (DDPG)", "searched", out.searched);
+  if (in.search.best_accuracy("random") >= 0) add("random search", "random", in.search.best_policy("random"));
+  add("rule-based (memory-driven)", "rule-based", rule_based_policy(in.graph, in.budget));
+  for (const auto& u : fitting_uniform_policies(in.graph, in.budget)) add(u.name, file_stem(u.name), u.policy);
+
+  for (auto& c : compared) {
+    for (int64_t seed = 1; seed <= out.final_runs; ++seed) {
+      if (progress) {
+        ComparisonProgress e;
+        e.stage = ComparisonStage::final_finetune;
+        e.name = c.result.name;
+        e.index = seed;
+        e.count = out.final_runs;
+        progress(e);
+      }
+      final_finetune(in.float_ckpt, in.float_path, in.graph, c.policy, in.train, in.val, in.test, settings.final_epochs,
+                     static_cast<uint64_t>(seed), final_checkpoint_path(settings.out_dir, c.stem, seed), c.result);
+    }
+    out.results.push_back(c.result);
+  }
+  if (settings.shrunk) {
+    auto shrunk = shrunk_baseline(in, settings, out.final_runs, progress, out.notes);
+    if (shrunk) out.results.push_back(*shrunk);
+  }
+  return out;
+}
+
+}  // namespace mpq

@@ -1,0 +1,233 @@
+#include <boost/test/unit_test.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "libmpq/core/atomic_file.hpp"
+#include "libmpq/core/error.hpp"
+#include "libmpq/search/baselines.hpp"
+#include "libmpq/search/compare_policies.hpp"
+#include "search_fixture.hpp"
+
+namespace {
+
+using mpq::ComparisonStage;
+
+// A finished quick search under `budget` and the comparison's inputs around it. The final
+// fine-tunes and the shrunk model's training take batches of 128: more training images.
+struct Compared : mpq_search_test::Setup {
+  mpq::test::SyntheticData big_train{160, 4, 32, 3}, test{48, 3, 32, 3};
+  std::unique_ptr<mpq::PolicyEvaluator> evaluator;
+  std::unique_ptr<mpq::PolicySearch> search;
+  std::vector<mpq::ComparisonProgress> events;
+  std::function<void(const mpq::ComparisonProgress&)> on_event;  // a test's own check, if any
+
+  void run_search(const mpq::MemoryBudget& b) {
+    budget = b;
+    evaluator = std::make_unique<mpq::PolicyEvaluator>(ckpt, "mem", big_train, val, quick_eval());
+    search = std::make_unique<mpq::PolicySearch>(space, budget, *evaluator, quick_search(""));
+    search->run();
+  }
+  mpq::ComparisonInputs inputs() {
+    if (!search) run_search(budget);
+    return {ckpt, "mem", graph, budget, big_train, val, test, *evaluator, *search,
+            [](mpq::Split split, const mpq::ModelSpec& s) -> std::unique_ptr<mpq::Dataset> {
+              const bool training = split == mpq::Split::train;
+              const uint64_t seed = training ? 11 : split == mpq::Split::validation ? 12 : 13;
+              return std::make_unique<mpq::test::SyntheticData>(training ? 160 : 48, seed, s.in_height, 3);
+            }};
+  }
+  mpq::ComparisonSettings quick_settings(const std::string& out) const {
+    mpq::ComparisonSettings s;
+    s.rerank = 3;
+    s.rerank_batches = 2;
+    s.final_epochs = 1;
+    s.final_seeds = 2;
+    s.shrunk_epochs = 1;
+    s.out_dir = out;
+    return s;
+  }
+  mpq::ComparisonResult compare(const mpq::ComparisonSettings& s) {
+    const mpq::ComparisonInputs in = inputs();
+    return mpq::compare_policies(in, s, [&](const mpq::ComparisonProgress& e) {
+      if (on_event) on_event(e);
+      events.push_back(e);
+      if (e.stage == ComparisonStage::searched_chosen) events.back().name = e.policy->key();
+    });
+  }
+  std::vector<ComparisonStage> stages() const {
+    std::vector<ComparisonStage> out;
+    for (const auto& e : events)
+      if (out.empty() || out.back() != e.stage) out.push_back(e.stage);
+    return out;
+  }
+};
+
+bool same(const mpq::FinalResult& a, const mpq::FinalResult& b) {
+  return a.name == b.name && a.bits == b.bits && a.model == b.model && a.flash == b.flash && a.ram == b.ram &&
+         a.search_accuracy == b.search_accuracy && a.val_runs == b.val_runs && a.test_runs == b.test_runs;
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(compare_policies, Compared)
+
+BOOST_AUTO_TEST_CASE(every_fitting_uniform_policy_and_every_baseline_get_one_final_finetune_per_seed) {
+  const mpq::ComparisonResult r = compare(quick_settings(dir + "/a"));
+  std::vector<std::string> expected{"searched (DDPG)", "random search", "rule-based (memory-driven)"};
+  for (int w : {8, 4, 2})
+    for (int a : {8, 4, 2})
+      if (mpq::fits(mpq::policy_memory(graph, mpq::uniform_policy(graph, w, a)), budget))
+        expected.push_back("uniform w" + std::to_string(w) + "a" + std::to_string(a));
+  BOOST_REQUIRE(expected.size() > 3u);  // some uniform policy fits, and ...
+  BOOST_REQUIRE(expected.size() < 12u);  // ... some does not: both cases are checked
+  expected.push_back("shrunk model, uniform 8-bit");
+  std::vector<std::string> names;
+  for (const auto& row : r.results) names.push_back(row.name);
+  BOOST_TEST(names == expected, boost::test_tools::per_element());
+  BOOST_TEST(r.final_runs == 2);
+  BOOST_TEST(r.notes.empty());
+
+  std::map<std::string, std::vector<int64_t>> seeds;  // per compared policy, in call order
+  for (const auto& e : events)
+    if (e.stage == ComparisonStage::final_finetune || e.stage == ComparisonStage::shrunk_finetune) {
+      seeds[e.name].push_back(e.index);
+      BOOST_TEST(e.count == 2);
+    }
+  BOOST_TEST(seeds.size() == r.results.size());
+  for (const auto& row : r.results) {
+    BOOST_TEST((seeds[row.name] == std::vector<int64_t>{1, 2}), row.name);
+    BOOST_TEST(row.val_runs.size() == 2u, row.name);
+    BOOST_TEST(row.test_runs.size() == 2u, row.name);
+    BOOST_TEST(row.flash <= budget.flash, row.name);
+    BOOST_TEST(row.ram <= budget.ram, row.name);
+  }
+  for (size_t i = 0; i + 1 < r.results.size(); ++i) BOOST_TEST(r.results[i].search_accuracy >= 0.0);
+  BOOST_TEST(r.results.back().search_accuracy == -1.0);  // the shrunk model is not a search candidate
+  BOOST_TEST(r.results.back().model == mpq::largest_fitting_8bit_model(spec, {32, 28}, budget).to_string());
+  BOOST_TEST(r.results.front().bits == r.searched.key());
+  for (const char* f : {"/a/final/searched.mpqc", "/a/final/searched.seed2.mpqc", "/a/final/uniform-w2a2.seed2.mpqc",
+                        "/a/final/rule-based.mpqc", "/a/final/random.mpqc", "/a/final/shrunk-w8a8.seed2.mpqc",
+                        "/a/shrunk/float.mpqc"})
+    BOOST_TEST(mpq::file_exists(dir + f), f);
+  BOOST_TEST(!mpq::file_exists(dir + "/a/final/searched.seed3.mpqc"));
+}
+
+BOOST_AUTO_TEST_CASE(progress_reports_every_stage_in_order_before_it_runs) {
+  auto s = quick_settings(dir + "/a");
+  s.final_epochs = 0;  // the order does not depend on them
+  int64_t checked = 0;
+  on_event = [&](const mpq::ComparisonProgress& e) {
+    if (e.stage == ComparisonStage::final_finetune && e.name == "searched (DDPG)") {
+      BOOST_TEST(!mpq::file_exists(dir + "/a/final/searched.mpqc"));
+      ++checked;
+    }
+    if (e.stage == ComparisonStage::shrunk_training) {
+      BOOST_TEST(!mpq::file_exists(dir + "/a/shrunk/float.mpqc"));
+      ++checked;
+    }
+  };
+  const mpq::ComparisonResult r = compare(s);
+  BOOST_TEST(checked == 2);
+  const std::vector<ComparisonStage> expected{ComparisonStage::rescoring, ComparisonStage::searched_chosen,
+                                              ComparisonStage::final_finetune, ComparisonStage::shrunk_training,
+                                              ComparisonStage::shrunk_finetune};
+  BOOST_TEST((stages() == expected));
+  // The best three distinct agent policies are re-scored, 1 of 3 to 3 of 3.
+  int64_t k = 0;
+  for (const auto& e : events)
+    if (e.stage == ComparisonStage::rescoring) {
+      BOOST_TEST(e.index == ++k);
+      BOOST_TEST(e.count == 3);
+      BOOST_TEST((e.long_accuracy >= 0.0 && e.long_accuracy <= 1.0));
+    }
+  BOOST_TEST(k == 3);
+  for (const auto& e : events)
+    if (e.stage == ComparisonStage::searched_chosen) BOOST_TEST(e.name == r.searched.key());
+  for (const auto& e : events)
+    if (e.stage == ComparisonStage::shrunk_training) BOOST_TEST(e.name == r.results.back().model);
+}
+
+BOOST_AUTO_TEST_CASE(the_same_inputs_give_the_same_comparison_and_a_rerun_reuses_the_final_checkpoints) {
+  auto s = quick_settings(dir + "/a");
+  s.final_seeds = 1;
+  s.shrunk = false;
+  const mpq::ComparisonResult a = compare(s);
+  s.out_dir = dir + "/b";
+  const mpq::ComparisonResult b = compare(s);
+  BOOST_REQUIRE(a.results.size() == b.results.size());
+  BOOST_TEST((a.searched == b.searched));
+  for (size_t i = 0; i < a.results.size(); ++i) BOOST_TEST(same(a.results[i], b.results[i]), a.results[i].name);
+  // Completed final fine-tunes are taken from their checkpoints, with the same results.
+  const std::string before = mpq::read_file(dir + "/a/final/searched.mpqc");
+  s.out_dir = dir + "/a";
+  const mpq::ComparisonResult c = compare(s);
+  BOOST_REQUIRE(a.results.size() == c.results.size());
+  for (size_t i = 0; i < a.results.size(); ++i) BOOST_TEST(same(a.results[i], c.results[i]), a.results[i].name);
+  BOOST_TEST((mpq::read_file(dir + "/a/final/searched.mpqc") == before));
+}
+
+BOOST_AUTO_TEST_CASE(without_final_epochs_each_policy_is_calibrated_once_and_rerank_off_keeps_the_best_short_score) {
+  auto s = quick_settings(dir + "/z");
+  s.final_epochs = 0;
+  s.final_seeds = 3;
+  s.rerank = 0;
+  s.shrunk = false;
+  const mpq::ComparisonResult r = compare(s);
+  BOOST_TEST(r.final_runs == 1);
+  BOOST_TEST((r.searched == search->best_policy("agent")));
+  size_t finetunes = 0;
+  for (const auto& e : events) {
+    BOOST_TEST((e.stage != ComparisonStage::rescoring));
+    BOOST_TEST((e.stage != ComparisonStage::shrunk_training));
+    if (e.stage == ComparisonStage::final_finetune) ++finetunes;
+  }
+  BOOST_TEST(finetunes == r.results.size());
+  for (const auto& row : r.results) BOOST_TEST(row.test_runs.size() == 1u);
+  BOOST_TEST(mpq::load_checkpoint(dir + "/z/final/searched.mpqc").meta_or("epoch", "") == "0");
+  BOOST_TEST(!mpq::file_exists(dir + "/z/final/searched.seed2.mpqc"));
+}
+
+BOOST_AUTO_TEST_CASE(when_no_shrunk_8bit_model_fits_the_report_gets_a_note_instead_of_a_row) {
+  // The least RAM any policy reaches: the search is possible, 8-bit activations are not.
+  const mpq::MemoryReport least = mpq::policy_memory(graph, mpq::uniform_policy(graph, 2, 2));
+  run_search({budget.flash, least.ram_bytes, "tight RAM"});
+  BOOST_REQUIRE_THROW(mpq::largest_fitting_8bit_model(spec, {32, 28}, budget), mpq::Error);
+  auto s = quick_settings(dir + "/t");
+  s.final_epochs = 0;
+  s.rerank = 0;
+  const mpq::ComparisonResult r = compare(s);
+  BOOST_REQUIRE(r.notes.size() == 1u);
+  BOOST_TEST(r.notes[0].find("shrunk 8-bit baseline: ") == 0u);
+  BOOST_TEST(r.notes[0].find("tight RAM") != std::string::npos);
+  for (const auto& row : r.results) BOOST_TEST(row.name.find("shrunk") == std::string::npos);
+  BOOST_TEST((stages().back() == ComparisonStage::shrunk_not_fitting));
+  BOOST_TEST(events.back().name == r.notes[0]);
+  BOOST_TEST(!mpq::file_exists(dir + "/t/shrunk"));
+}
+
+BOOST_AUTO_TEST_CASE(an_impossible_budget_or_an_unfinished_search_is_refused_before_any_work) {
+  mpq::ComparisonInputs in = inputs();
+  const mpq::MemoryBudget tiny{10 * 1024, 1024, "tiny board"};
+  const mpq::ComparisonInputs impossible{in.float_ckpt, in.float_path, in.graph, tiny, in.train, in.val,
+                                         in.test, in.evaluator, in.search, in.open_data};
+  int calls = 0;
+  try {
+    mpq::compare_policies(impossible, quick_settings(dir + "/x"), [&](const mpq::ComparisonProgress&) { ++calls; });
+    BOOST_FAIL("expected an error");
+  } catch (const mpq::Error& e) {
+    BOOST_TEST(std::string(e.what()).find("tiny board") != std::string::npos);
+  }
+  mpq::PolicySearch unfinished(space, budget, *evaluator, quick_search(""));
+  const mpq::ComparisonInputs early{in.float_ckpt, in.float_path, in.graph, in.budget, in.train, in.val,
+                                    in.test, in.evaluator, unfinished, in.open_data};
+  BOOST_CHECK_THROW(mpq::compare_policies(early, quick_settings(dir + "/x"),
+                                          [&](const mpq::ComparisonProgress&) { ++calls; }),
+                    mpq::Error);
+  BOOST_TEST(calls == 0);
+  BOOST_TEST(!mpq::file_exists(dir + "/x"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
