@@ -27,6 +27,14 @@ Run mpq(const std::string& args) {
   return r;
 }
 
+Run expect_exit(const std::string& args, int code, const std::string& message) {
+  Run r = mpq(args);
+  BOOST_TEST(r.code == code, "mpq " << args << "\n" << r.out);
+  if (!message.empty())
+    BOOST_TEST(contains(r.out, message), "mpq " << args << ": expected '" << message << "' in\n" << r.out);
+  return r;
+}
+
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 bool exists(const std::string& path) { return std::ifstream(path).good(); }

@@ -13,6 +13,11 @@ struct Run {
 // Runs the mpq binary (path in $MPQ_BIN) with `args` through the shell.
 Run mpq(const std::string& args);
 
+// Runs `mpq args` and checks its exit code and, when `message` is not empty, that its
+// output holds `message` (the one-line error); a failed check names the command and shows
+// the output.
+Run expect_exit(const std::string& args, int code, const std::string& message = "");
+
 bool contains(const std::string& s, const std::string& part);
 bool exists(const std::string& path);
 std::string slurp(const std::string& path);  // whole file, "" if unreadable

@@ -22,43 +22,24 @@ BOOST_AUTO_TEST_CASE(every_command_has_help_and_exits_zero) {
 }
 
 BOOST_AUTO_TEST_CASE(usage_errors_exit_2_with_one_line_naming_the_problem) {
-  Run r = mpq("frobnicate");
-  BOOST_TEST(r.code == 2);
-  BOOST_TEST(contains(r.out, "mpq: error: unknown command 'frobnicate'"));
-  r = mpq("train --epochs 0");
-  BOOST_TEST(r.code == 2);
-  BOOST_TEST(contains(r.out, "mpq: error: --epochs 0"));
-  r = mpq("info --model resnet50");
-  BOOST_TEST(r.code == 2);
-  BOOST_TEST(contains(r.out, "resnet50"));
-  r = mpq("info --no-such-flag");
-  BOOST_TEST(r.code == 2);
-  BOOST_TEST(contains(r.out, "no-such-flag"));
-  r = mpq("info --input 3x224");
-  BOOST_TEST(r.code == 2);
-  BOOST_TEST(contains(r.out, "3x224"));
-  r = mpq("bench");
-  BOOST_TEST(r.code == 2);
+  expect_exit("frobnicate", 2, "mpq: error: unknown command 'frobnicate'");
+  expect_exit("train --epochs 0", 2, "mpq: error: --epochs 0");
+  expect_exit("info --model resnet50", 2, "resnet50");
+  expect_exit("info --no-such-flag", 2, "no-such-flag");
+  expect_exit("info --input 3x224", 2, "3x224");
+  expect_exit("bench", 2);
 }
 
 BOOST_AUTO_TEST_CASE(failures_exit_1_and_name_the_file) {
   const std::string dir = temp_dir();
-  Run r = mpq("eval --checkpoint " + dir + "/missing.mpqc");
-  BOOST_TEST(r.code == 1);
-  BOOST_TEST(contains(r.out, "missing.mpqc"));
+  expect_exit("eval --checkpoint " + dir + "/missing.mpqc", 1, "missing.mpqc");
   std::ofstream(dir + "/junk.mpqc") << "this is not a checkpoint";
-  r = mpq("eval --checkpoint " + dir + "/junk.mpqc");
-  BOOST_TEST(r.code == 1);
-  BOOST_TEST(contains(r.out, "junk.mpqc"));
-  r = mpq("train --data " + dir + " --out " + dir + "/x.mpqc");
-  BOOST_TEST(r.code == 1);
-  BOOST_TEST(contains(r.out, dir));
+  expect_exit("eval --checkpoint " + dir + "/junk.mpqc", 1, "junk.mpqc");
+  expect_exit("train --data " + dir + " --out " + dir + "/x.mpqc", 1, dir);
 }
 
 BOOST_AUTO_TEST_CASE(info_json_reports_parameters_macs_and_layers) {
-  Run r = mpq("info --json");
-  BOOST_TEST(r.code == 0);
-  BOOST_TEST(contains(r.out, "\"params\": 215498"));
+  const Run r = expect_exit("info --json", 0, "\"params\": 215498");
   BOOST_TEST(contains(r.out, "\"macs\""));
   BOOST_TEST(contains(r.out, "\"layers\""));
 }
@@ -68,42 +49,27 @@ BOOST_AUTO_TEST_CASE(train_eval_and_resume_on_a_tiny_idx_dataset) {
   write_tiny_idx(dir, "train", 400);
   write_tiny_idx(dir, "t10k", 100);
   const std::string common = "--data " + dir + " --val-size 80 --batch 32 --threads 1 --out " + dir + "/m.mpqc";
-  Run r = mpq("train " + common + " --epochs 1");
-  BOOST_TEST(r.code == 0, r.out);
-  BOOST_TEST(contains(r.out, "epoch 1/1"));
+  Run r = expect_exit("train " + common + " --epochs 1", 0, "epoch 1/1");
   BOOST_TEST(contains(r.out, "test accuracy"));
   // A second run must not silently overwrite the checkpoint...
-  r = mpq("train " + common + " --epochs 2");
-  BOOST_TEST(r.code == 2);
-  BOOST_TEST(contains(r.out, "--resume"));
+  expect_exit("train " + common + " --epochs 2", 2, "--resume");
   // ...but continues it with --resume, from epoch 2.
-  r = mpq("train " + common + " --epochs 2 --resume");
-  BOOST_TEST(r.code == 0, r.out);
-  BOOST_TEST(contains(r.out, "resuming"));
+  r = expect_exit("train " + common + " --epochs 2 --resume", 0, "resuming");
   BOOST_TEST(contains(r.out, "epoch 2/2"));
   BOOST_TEST(!contains(r.out, "epoch 1/2"));
-  r = mpq("eval --data " + dir + " --val-size 80 --checkpoint " + dir + "/m.mpqc --split validation --json");
-  BOOST_TEST(r.code == 0, r.out);
-  BOOST_TEST(contains(r.out, "\"images\": 80"));
+  expect_exit("eval --data " + dir + " --val-size 80 --checkpoint " + dir + "/m.mpqc --split validation --json", 0,
+              "\"images\": 80");
 
   // Quantization-aware fine-tune of a uniform 4-bit policy, then its evaluation.
   const std::string q = "--data " + dir + " --val-size 80 --batch 32 --threads 1 --checkpoint " + dir + "/m.mpqc";
-  r = mpq("finetune " + q + " --uniform 4 --epochs 1 --out " + dir + "/q4.mpqc");
-  BOOST_TEST(r.code == 0, r.out);
-  BOOST_TEST(contains(r.out, "fake-quant accuracy"));
-  r = mpq("eval --data " + dir + " --val-size 80 --checkpoint " + dir + "/q4.mpqc --json");
-  BOOST_TEST(r.code == 0, r.out);
-  BOOST_TEST(contains(r.out, "\"kind\": \"finetune\""));
+  expect_exit("finetune " + q + " --uniform 4 --epochs 1 --out " + dir + "/q4.mpqc", 0, "fake-quant accuracy");
+  expect_exit("eval --data " + dir + " --val-size 80 --checkpoint " + dir + "/q4.mpqc --json", 0,
+              "\"kind\": \"finetune\"");
   // Bad policies are usage errors or failures that name the problem.
-  r = mpq("finetune " + q + " --uniform 3 --out " + dir + "/q3.mpqc");
-  BOOST_TEST(r.code == 2);
-  BOOST_TEST(contains(r.out, "expected 2, 4 or 8"));
+  expect_exit("finetune " + q + " --uniform 3 --out " + dir + "/q3.mpqc", 2, "expected 2, 4 or 8");
   std::ofstream(dir + "/bad.json") << "{\"format\": \"mpq-policy\"";
-  r = mpq("finetune " + q + " --policy " + dir + "/bad.json --out " + dir + "/qb.mpqc");
-  BOOST_TEST(r.code == 1);
-  BOOST_TEST(contains(r.out, "bad.json"));
-  r = mpq("finetune " + q + " --out " + dir + "/qn.mpqc");
-  BOOST_TEST(r.code == 2);
+  expect_exit("finetune " + q + " --policy " + dir + "/bad.json --out " + dir + "/qb.mpqc", 1, "bad.json");
+  expect_exit("finetune " + q + " --out " + dir + "/qn.mpqc", 2);
 }
 
 // Everything but the timing column of episodes.csv.
@@ -144,16 +110,16 @@ BOOST_AUTO_TEST_CASE(a_search_killed_with_sigkill_and_resumed_ends_like_an_unint
 }
 
 BOOST_AUTO_TEST_CASE(an_impossible_budget_is_a_one_line_error_with_the_minimum) {
-  Run r = mpq("search --flash 10KiB --ram 1KiB --checkpoint /nonexistent.mpqc");
-  BOOST_TEST(r.code == 1);  // the checkpoint is read first
+  expect_exit("search --flash 10KiB --ram 1KiB --checkpoint /nonexistent.mpqc", 1);  // the checkpoint is read first
   const std::string dir = temp_dir();
   write_tiny_idx(dir, "train", 100);
   write_tiny_idx(dir, "t10k", 20);
-  r = mpq("train --data " + dir + " --val-size 20 --epochs 1 --batch 32 --threads 1 --max-batches 1 --out " + dir + "/f.mpqc");
+  Run r = mpq("train --data " + dir + " --val-size 20 --epochs 1 --batch 32 --threads 1 --max-batches 1 --out " + dir +
+              "/f.mpqc");
   BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
-  r = mpq("search --data " + dir + " --val-size 20 --checkpoint " + dir + "/f.mpqc --flash 10KiB --ram 1KiB --out " + dir + "/s");
-  BOOST_TEST(r.code == 1);
-  BOOST_TEST(contains(r.out, "mpq: error: no policy fits"));
+  r = expect_exit("search --data " + dir + " --val-size 20 --checkpoint " + dir +
+                      "/f.mpqc --flash 10KiB --ram 1KiB --out " + dir + "/s",
+                  1, "mpq: error: no policy fits");
   BOOST_TEST(contains(r.out, "smallest achievable"));
 }
 
