@@ -55,6 +55,56 @@ MemoryBudget read_search_budget(const po::variables_map& vm) {
   return b;
 }
 
+// Prints the comparison's progress lines; writes policy.json as soon as the search's
+// answer is known, before its final fine-tunes.
+void on_comparison_progress(const ComparisonProgress& e, const ComparisonSettings& cs, bool json) {
+  switch (e.stage) {
+    case ComparisonStage::rescoring:
+      if (!json)
+        std::printf("re-scoring agent policy %lld/%lld: short %.2f%%, longer fine-tune %.2f%%\n",
+                    static_cast<long long>(e.index), static_cast<long long>(e.count), 100 * e.short_accuracy,
+                    100 * e.long_accuracy);
+      break;
+    case ComparisonStage::searched_chosen:
+      save_policy(cs.out_dir + "/policy.json", *e.policy);
+      break;
+    case ComparisonStage::final_finetune:
+      if (!json)
+        std::printf("final fine-tune (%lld epoch%s, seed %lld/%lld): %s\n", static_cast<long long>(cs.final_epochs),
+                    cs.final_epochs == 1 ? "" : "s", static_cast<long long>(e.index), static_cast<long long>(e.count),
+                    e.name.c_str());
+      std::fflush(stdout);
+      break;
+    case ComparisonStage::shrunk_not_fitting:
+      if (!json) std::printf("%s\n", e.name.c_str());
+      break;
+    case ComparisonStage::shrunk_training:
+      if (!json)
+        std::printf("shrunk 8-bit baseline: training %s for %lld epochs\n", e.name.c_str(),
+                    static_cast<long long>(cs.shrunk_epochs));
+      std::fflush(stdout);
+      break;
+    case ComparisonStage::shrunk_finetune:
+      break;
+  }
+}
+
+void print_final_table(const SearchSummary& summary, const std::vector<FinalResult>& results, const std::string& out) {
+  std::printf("\n%-30s %10s %10s %10s %9s %9s %7s\n", "policy", "FLASH B", "RAM B", "search val", "val", "test",
+              "std");
+  for (const auto& r : results) {
+    char search_val[16] = "         -";
+    if (r.search_accuracy >= 0) std::snprintf(search_val, sizeof search_val, "%9.2f%%", 100 * r.search_accuracy);
+    std::printf("%-30s %10u %10u %s %8.2f%% %8.2f%% %7.2f\n", r.name.c_str(), r.flash, r.ram, search_val,
+                100 * r.val_mean(), 100 * r.test_mean(), 100 * r.test_std());
+  }
+  if (summary.final_seeds > 1)
+    std::printf("val and test: means of %lld final fine-tunes with different seeds; std: of the test accuracies\n",
+                static_cast<long long>(summary.final_seeds));
+  std::printf("float model: val %.2f%%, test %.2f%%\nwrote %s/{policy.json,episodes.csv,report.md,report.json,search.svg}\n",
+              100 * summary.float_val_accuracy, 100 * summary.float_test_accuracy, out.c_str());
+}
+
 }  // namespace
 
 int run_search(const std::vector<std::string>& args) {
@@ -63,6 +113,7 @@ int run_search(const std::vector<std::string>& args) {
   opts.add(thread_options());
   const SearchOptions sd;
   const EvalOptions ed;
+  const ComparisonSettings cd;
   opts.add_options()
       ("checkpoint", po::value<std::string>()->default_value("runs/default/float.mpqc"), "float checkpoint")
       ("board", po::value<std::string>(), "board profile (data/boards): its FLASH and RAM budgets")
@@ -78,12 +129,12 @@ int run_search(const std::vector<std::string>& args) {
       ("finetune-batches", po::value<int64_t>()->default_value(ed.finetune_batches), "short fine-tune per candidate: batches")
       ("finetune-batch", po::value<int64_t>()->default_value(ed.batch_size), "short fine-tune batch size")
       ("val-images", po::value<int64_t>()->default_value(ed.val_images), "validation images scoring each candidate")
-      ("rerank", po::value<int64_t>()->default_value(10), "re-score the best N agent policies with a longer fine-tune (0: off)")
-      ("rerank-batches", po::value<int64_t>()->default_value(128), "fine-tune batches of the re-scoring")
-      ("final-epochs", po::value<int64_t>()->default_value(1), "final fine-tune epochs of every compared policy (0: none)")
-      ("final-seeds", po::value<int64_t>()->default_value(3),
+      ("rerank", po::value<int64_t>()->default_value(cd.rerank), "re-score the best N agent policies with a longer fine-tune (0: off)")
+      ("rerank-batches", po::value<int64_t>()->default_value(cd.rerank_batches), "fine-tune batches of the re-scoring")
+      ("final-epochs", po::value<int64_t>()->default_value(cd.final_epochs), "final fine-tune epochs of every compared policy (0: none)")
+      ("final-seeds", po::value<int64_t>()->default_value(cd.final_seeds),
        "final fine-tunes per compared policy, with different seeds; the report compares their means")
-      ("shrunk-epochs", po::value<int64_t>()->default_value(5), "float training epochs of the shrunk 8-bit baseline")
+      ("shrunk-epochs", po::value<int64_t>()->default_value(cd.shrunk_epochs), "float training epochs of the shrunk 8-bit baseline")
       ("no-shrunk", "skip the shrunk 8-bit model baseline (it trains a new float model)")
       ("out", po::value<std::string>()->default_value("runs/default/search"), "output folder")
       ("resume", "continue a killed search in --out")
@@ -189,8 +240,9 @@ int run_search(const std::vector<std::string>& args) {
   for (const auto& r : search.records()) summary.search_seconds += r.seconds;
   summary.unique_evaluations = static_cast<int64_t>(evaluator.cache().size());
 
-  // The compared policies, each scored like the search's candidates and then fine-tuned.
-  // Final checkpoints go to <out>/final/<stem>.mpqc; the searched one is searched.mpqc.
+  // The comparison: the compared policies, each scored like the search's candidates and
+  // then fine-tuned. Final checkpoints go to <out>/final/<stem>.mpqc; the searched one is
+  // searched.mpqc.
   ComparisonSettings cs;
   cs.rerank = vm["rerank"].as<int64_t>();
   cs.rerank_batches = vm["rerank-batches"].as<int64_t>();
@@ -201,37 +253,8 @@ int run_search(const std::vector<std::string>& args) {
   cs.out_dir = out;
   const ComparisonInputs inputs{float_ckpt, float_path, graph, budget, *train, *val, *test, evaluator, search,
                                 [&](Split split, const ModelSpec& spec) { return open_dataset(vm, split, spec); }};
-  const ComparisonResult comparison = compare_policies(inputs, cs, [&](const ComparisonProgress& e) {
-    switch (e.stage) {
-      case ComparisonStage::rescoring:
-        if (!json)
-          std::printf("re-scoring agent policy %lld/%lld: short %.2f%%, longer fine-tune %.2f%%\n",
-                      static_cast<long long>(e.index), static_cast<long long>(e.count), 100 * e.short_accuracy,
-                      100 * e.long_accuracy);
-        break;
-      case ComparisonStage::searched_chosen:
-        save_policy(out + "/policy.json", *e.policy);
-        break;
-      case ComparisonStage::final_finetune:
-        if (!json)
-          std::printf("final fine-tune (%lld epoch%s, seed %lld/%lld): %s\n", static_cast<long long>(final_epochs),
-                      final_epochs == 1 ? "" : "s", static_cast<long long>(e.index), static_cast<long long>(e.count),
-                      e.name.c_str());
-        std::fflush(stdout);
-        break;
-      case ComparisonStage::shrunk_not_fitting:
-        if (!json) std::printf("%s\n", e.name.c_str());
-        break;
-      case ComparisonStage::shrunk_training:
-        if (!json)
-          std::printf("shrunk 8-bit baseline: training %s for %lld epochs\n", e.name.c_str(),
-                      static_cast<long long>(cs.shrunk_epochs));
-        std::fflush(stdout);
-        break;
-      case ComparisonStage::shrunk_finetune:
-        break;
-    }
-  });
+  const ComparisonResult comparison = compare_policies(
+      inputs, cs, [&](const ComparisonProgress& e) { on_comparison_progress(e, cs, json); });
   summary.final_seeds = comparison.final_runs;
   summary.notes = comparison.notes;
   const std::vector<FinalResult>& results = comparison.results;
@@ -242,19 +265,7 @@ int run_search(const std::vector<std::string>& args) {
   if (json) {
     std::cout << report_json(summary, results);
   } else {
-    std::printf("\n%-30s %10s %10s %10s %9s %9s %7s\n", "policy", "FLASH B", "RAM B", "search val", "val", "test",
-                "std");
-    for (const auto& r : results) {
-      char search_val[16] = "         -";
-      if (r.search_accuracy >= 0) std::snprintf(search_val, sizeof search_val, "%9.2f%%", 100 * r.search_accuracy);
-      std::printf("%-30s %10u %10u %s %8.2f%% %8.2f%% %7.2f\n", r.name.c_str(), r.flash, r.ram, search_val,
-                  100 * r.val_mean(), 100 * r.test_mean(), 100 * r.test_std());
-    }
-    if (summary.final_seeds > 1)
-      std::printf("val and test: means of %lld final fine-tunes with different seeds; std: of the test accuracies\n",
-                  static_cast<long long>(summary.final_seeds));
-    std::printf("float model: val %.2f%%, test %.2f%%\nwrote %s/{policy.json,episodes.csv,report.md,report.json,search.svg}\n",
-                100 * summary.float_val_accuracy, 100 * summary.float_test_accuracy, out.c_str());
+    print_final_table(summary, results, out);
   }
   return 0;
 }
