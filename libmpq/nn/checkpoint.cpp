@@ -1,17 +1,15 @@
 #include "libmpq/nn/checkpoint.hpp"
 
-#include <cstring>
-
 #include "libmpq/core/atomic_file.hpp"
 #include "libmpq/core/byte_io.hpp"
-#include "libmpq/core/crc32.hpp"
 #include "libmpq/core/error.hpp"
+#include "libmpq/core/frame.hpp"
 
 namespace mpq {
 
 namespace {
-const char kMagic[4] = {'M', 'P', 'Q', 'C'};
-constexpr size_t kHeaderSize = 4 + 4 + 8 + 4;  // magic, version, payload size, crc
+constexpr FrameLayout kCheckpointFrame{"checkpoint", "MPQC", MagicForm::bytes, /*payload_size=*/true,
+                                       CrcPlace::header, kCheckpointVersion};
 }  // namespace
 
 const Tensor* Checkpoint::find(const std::string& name) const {
@@ -46,31 +44,12 @@ std::string encode_checkpoint(const Checkpoint& ckpt) {
     for (int64_t d : t.second.shape()) p.i64(d);
     p.floats(t.second.data(), static_cast<size_t>(t.second.size()));
   }
-  ByteWriter out;
-  out.raw(kMagic, 4);
-  out.u32(kCheckpointVersion);
-  out.u64(p.bytes().size());
-  out.u32(crc32(p.bytes().data(), p.bytes().size()));
-  out.raw(p.bytes().data(), p.bytes().size());
-  return std::move(out.bytes());
+  return frame(kCheckpointFrame, p.bytes());
 }
 
 Checkpoint decode_checkpoint(const std::string& bytes, const std::string& what) {
-  if (bytes.size() < kHeaderSize || std::memcmp(bytes.data(), kMagic, 4) != 0)
-    throw Error(what + ": not a libmpq checkpoint (expected magic 'MPQC')");
-  ByteReader h(bytes, what, 4, kHeaderSize);
-  const uint32_t version = h.u32("version");
-  if (version != kCheckpointVersion)
-    throw Error(what + ": checkpoint version " + std::to_string(version) + ", this build reads version " +
-                std::to_string(kCheckpointVersion));
-  const uint64_t size = h.u64("payload size");
-  const uint32_t crc = h.u32("checksum");
-  if (size != bytes.size() - kHeaderSize)
-    throw Error(what + ": truncated or padded checkpoint (header says " + std::to_string(size) +
-                " payload bytes, file has " + std::to_string(bytes.size() - kHeaderSize) + ")");
-  if (crc32(bytes.data() + kHeaderSize, size) != crc) throw Error(what + ": checksum mismatch (file is corrupted)");
-
-  ByteReader r(bytes, what, kHeaderSize);
+  const FramePayload payload = unframe(kCheckpointFrame, bytes, what);
+  ByteReader r(bytes, what, payload.begin, payload.end);
   Checkpoint c;
   c.spec.arch = r.str("model arch");
   c.spec.width = r.f32("model width");

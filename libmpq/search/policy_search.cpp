@@ -1,19 +1,17 @@
 #include "libmpq/search/policy_search.hpp"
 
-#include <cstring>
-
 #include "libmpq/core/atomic_file.hpp"
 #include "libmpq/core/byte_io.hpp"
-#include "libmpq/core/crc32.hpp"
 #include "libmpq/core/error.hpp"
+#include "libmpq/core/frame.hpp"
 #include "libmpq/core/timer.hpp"
 
 namespace mpq {
 
 namespace {
 
-constexpr uint32_t kStateVersion = 1;
-const char kMagic[4] = {'M', 'P', 'Q', 'S'};
+constexpr FrameLayout kStateFrame{"search state", "MPQS", MagicForm::bytes, /*payload_size=*/false,
+                                  CrcPlace::header, /*version=*/1};
 
 // The bits a step decides: its decision's weight or activation bits.
 int& step_bits(Policy& policy, const SearchStep& step) {
@@ -174,24 +172,14 @@ void PolicySearch::save() const {
   w.f64(best_random_acc_);
   w.str(best_random_acc_ >= 0 ? policy_to_json(best_random_) : "");
 
-  ByteWriter file;
-  file.raw(kMagic, 4);
-  file.u32(kStateVersion);
-  file.u32(crc32(w.bytes().data(), w.bytes().size()));
-  file.raw(w.bytes().data(), w.bytes().size());
-  write_file_atomically(options_.state_path, file.bytes());
+  write_file_atomically(options_.state_path, frame(kStateFrame, w.bytes()));
 }
 
 void PolicySearch::resume() {
   const std::string& path = options_.state_path;
   const std::string bytes = read_file(path);
-  if (bytes.size() < 12 || std::memcmp(bytes.data(), kMagic, 4) != 0)
-    throw Error(path + ": not a libmpq search state (expected magic 'MPQS')");
-  ByteReader h(bytes, path, 4, 12);
-  if (h.u32("version") != kStateVersion) throw Error(path + ": search state of another version");
-  const uint32_t crc = h.u32("checksum");
-  if (crc32(bytes.data() + 12, bytes.size() - 12) != crc) throw Error(path + ": checksum mismatch (file is corrupted)");
-  ByteReader r(bytes, path, 12);
+  const FramePayload payload = unframe(kStateFrame, bytes, path);
+  ByteReader r(bytes, path, payload.begin, payload.end);
   const std::string f = r.str("fingerprint");
   if (f != fingerprint())
     throw SearchSettingsMismatch(path + ": belongs to a search with other settings (" + f +
