@@ -1,11 +1,13 @@
 // Fast convolution: per group of up to 4 output pixels, their receptive fields are laid out
 // once as 16-bit lanes (im2col), then every weight row is unpacked once per group and
-// multiplied against all of them with SMLAD (see detail/gemm.hpp).
+// multiplied against all of them with SMLAD (see detail/gemm.hpp). The 8-bit first layer
+// (3x3 kernels, 3 channels) multiplies in a loop of its own: convolve_stem.cpp.
 #include <cstring>
 
 #include "libmpq/kernels/convolve.hpp"
 #include "libmpq/kernels/detail/checks.hpp"
 #include "libmpq/kernels/detail/conv_im2col.hpp"
+#include "libmpq/kernels/detail/convolve_stem.hpp"
 #include "libmpq/kernels/detail/gemm.hpp"
 #include "libmpq/kernels/packing.hpp"
 
@@ -175,182 +177,6 @@ __attribute__((noinline)) void stream_column_x4_w2(const ConvParams& p, const Ge
   }
 }
 
-// The first layer at 8 bits: 3x3 kernels of 3 channels (27-byte weight rows), 8-bit input
-// and weights, full-range 8-bit outputs, every channel's multiplier below 1/2. Its rows are
-// short (27 MACs per output value), so the generic GEMM's per-row and per-output work cost
-// as much as its multiplies; this path keeps four accumulators that start at the bias,
-// and requantizes each with SMMLA (SMMLAR when the right shift is 0), ASR and USAT: the
-// zero point is folded into the rounding word, offset = round_hi + zero_point << right, so
-// (high word of offset * 2^32 + acc * multiplier [+ 2^31]) >> right = r + zero_point.
-// |offset| < 2^30 keeps that high word inside 32 bits (|acc * multiplier| < 2^62).
-struct StemRecord {
-  int32_t bias, multiplier, right, offset;  // the order the assembly loads them in
-};
-static_assert(sizeof(StemRecord) == sizeof(ChannelRecord), "stem records reuse the records' scratch");
-
-constexpr int32_t kStemRowBytes = 27;
-
-bool stem_records(const ConvParams& p, const int32_t* bias, const int32_t* multiplier,
-                  const int32_t* shift, StemRecord* records) {
-  if (p.input.bits != 8 || p.weight_bits != 8 || p.input_c != 3 || p.kernel_h != 3 ||
-      p.kernel_w != 3 || p.output.bits != 8 || p.output.min != 0 || p.output.max != 255) {
-    return false;
-  }
-  for (int32_t o = 0; o < p.output_c; ++o) {
-    const RoundingWords w = rounding_words(multiplier[o], shift[o]);
-    if (w.round_hi < 0) return false;  // a multiplier of 1/2 and above
-    const int32_t right = static_cast<int32_t>(w.round_lo_right & 0xFFu);
-    const int64_t offset = w.round_hi + static_cast<int64_t>(p.output.zero_point) * (int64_t{1} << right);
-    if (offset >= (int64_t{1} << 30) || offset <= -(int64_t{1} << 30)) return false;
-    records[o] = StemRecord{bias != nullptr ? bias[o] : 0, w.multiplier, right,
-                            static_cast<int32_t>(offset)};
-  }
-  return true;
-}
-
-// Every output channel of 4 columns of the stream (8-bit weights, one lane pair per weight
-// word: word g of column q at stream[8 g + 2 q]), outputs at rows[q]. The portable form of
-// the assembly below (the host's, and the short last group's on Cortex-M).
-void stem_group(const uint8_t* w, const uint32_t* stream, const StemRecord* r,
-                int32_t channels, uint8_t* const* rows) {
-  for (int32_t o = 0; o < channels; ++o, w += kStemRowBytes, ++r) {
-    int32_t acc[kGemmColumns];
-    for (int32_t q = 0; q < kGemmColumns; ++q) acc[q] = r->bias;
-    for (int32_t g = 0; g < 7; ++g) {
-      const uint32_t word = g < 6 ? dsp::load32(w + 4 * g) : dsp::load32(w + 23) >> 8;
-      uint32_t l0, l1;
-      signed_lane_pair<8>(word, 0, l0, l1);
-      for (int32_t q = 0; q < kGemmColumns; ++q) {
-        acc[q] = dsp::smlad(l0, stream[8 * g + 2 * q], acc[q]);
-        acc[q] = dsp::smlad(l1, stream[8 * g + 2 * q + 1], acc[q]);
-      }
-    }
-    for (int32_t q = 0; q < kGemmColumns; ++q) {
-      const int64_t sum = static_cast<int64_t>(acc[q]) * r->multiplier +
-                          static_cast<int64_t>(r->offset) * (int64_t{1} << 32) +
-                          (r->right == 0 ? int64_t{1} << 31 : 0);
-      const int32_t high = static_cast<int32_t>(sum >> 32);
-      rows[q][o] = static_cast<uint8_t>(dsp::usat<8>(high >> r->right));
-    }
-  }
-}
-
-#if MPQ_KERNELS_DSP
-// stem_group for 4 consecutive output pixels (out, out + stride, ...): registers r0
-// weights, r1 stream, r2 records, r3 out, r4 stride, lr channels left, r5/r6 weight lanes,
-// r7/r8 column lanes, r9-r12 the accumulators of columns 0-3. Per channel (108 MACs), 129
-// instructions: 7 weight words (LDR, two SXTB16, 4 x (LDRD + 2 SMLAD)), the tail's LSR,
-// 4 x (SMMLA, ASR, USAT), 4 stores and an ADD, the bias and record loads, 4 others.
-extern "C" void mpq_conv_stem_group(const uint8_t* weights, const uint32_t* stream,
-                                    const StemRecord* records, uint8_t* out, int32_t stride,
-                                    int32_t channels);
-__asm__(
-    "  .section .text.mpq_conv_stem_group,\"ax\",%progbits\n"
-    "  .syntax unified\n"
-    "  .thumb\n"
-    "  .p2align 2\n"
-    "  .global mpq_conv_stem_group\n"
-    "  .type mpq_conv_stem_group, %function\n"
-    "  .thumb_func\n"
-    "mpq_conv_stem_group:\n"
-    "  push {r4-r11, lr}\n"
-    "  ldr r4, [sp, #36]\n"
-    "  ldr lr, [sp, #40]\n"
-    "  .macro mpq_stem_column q, off\n"
-    "  ldrd r7, r8, [r1, #\\off]\n"
-    "  smlad r\\q, r5, r7, r\\q\n"
-    "  smlad r\\q, r6, r8, r\\q\n"
-    "  .endm\n"
-    "  .macro mpq_stem_word g\n"
-    "  ldr r6, [r0, #(4 * \\g)]\n"
-    "  sxtb16 r5, r6\n"
-    "  sxtb16 r6, r6, ror #8\n"
-    "  mpq_stem_column 9, (32 * \\g)\n"
-    "  mpq_stem_column 10, (32 * \\g + 8)\n"
-    "  mpq_stem_column 11, (32 * \\g + 16)\n"
-    "  mpq_stem_column 12, (32 * \\g + 24)\n"
-    "  .endm\n"
-    "1:\n"
-    "  ldr r9, [r2]\n"  // the bias: column 0's accumulator, the others' start value
-    "  ldr r6, [r0]\n"
-    "  sxtb16 r5, r6\n"
-    "  sxtb16 r6, r6, ror #8\n"
-    "  ldrd r7, r8, [r1, #24]\n"
-    "  smlad r12, r5, r7, r9\n"
-    "  smlad r12, r6, r8, r12\n"
-    "  ldrd r7, r8, [r1, #16]\n"
-    "  smlad r11, r5, r7, r9\n"
-    "  smlad r11, r6, r8, r11\n"
-    "  ldrd r7, r8, [r1, #8]\n"
-    "  smlad r10, r5, r7, r9\n"
-    "  smlad r10, r6, r8, r10\n"
-    "  mpq_stem_column 9, 0\n"
-    "  mpq_stem_word 1\n"
-    "  mpq_stem_word 2\n"
-    "  mpq_stem_word 3\n"
-    "  mpq_stem_word 4\n"
-    "  mpq_stem_word 5\n"
-    "  ldr r6, [r0, #23]\n"  // bytes 24-26: the word ending at the row's end, shifted down
-    "  lsr r6, r6, #8\n"
-    "  sxtb16 r5, r6\n"
-    "  sxtb16 r6, r6, ror #8\n"
-    "  mpq_stem_column 9, 192\n"
-    "  mpq_stem_column 10, 200\n"
-    "  mpq_stem_column 11, 208\n"
-    "  mpq_stem_column 12, 216\n"
-    "  .purgem mpq_stem_word\n"
-    "  .purgem mpq_stem_column\n"
-    "  add r0, r0, #27\n"
-    "  ldm r2!, {r5, r6, r7, r8}\n"  // bias, multiplier, right, offset
-    "  cbz r7, 3f\n"
-    "  smmla r9, r9, r6, r8\n"
-    "  smmla r10, r10, r6, r8\n"
-    "  smmla r11, r11, r6, r8\n"
-    "  smmla r12, r12, r6, r8\n"
-    "  asr r9, r9, r7\n"
-    "  asr r10, r10, r7\n"
-    "  asr r11, r11, r7\n"
-    "  asr r12, r12, r7\n"
-    "2:\n"
-    "  usat r9, #8, r9\n"
-    "  usat r10, #8, r10\n"
-    "  usat r11, #8, r11\n"
-    "  usat r12, #8, r12\n"
-    "  strb r10, [r3, r4]\n"
-    "  add r5, r3, r4, lsl #1\n"
-    "  strb r11, [r5]\n"
-    "  strb r12, [r5, r4]\n"
-    "  strb r9, [r3], #1\n"
-    "  subs lr, lr, #1\n"
-    "  bne 1b\n"
-    "  pop {r4-r11, pc}\n"
-    "3:\n"  // right shift 0: the rounding constant 2^31 too
-    "  smmlar r9, r9, r6, r8\n"
-    "  smmlar r10, r10, r6, r8\n"
-    "  smmlar r11, r11, r6, r8\n"
-    "  smmlar r12, r12, r6, r8\n"
-    "  b 2b\n"
-    "  .size mpq_conv_stem_group, . - mpq_conv_stem_group\n"
-    "  .text\n");
-#endif
-
-// One group of the stem path: its 4 columns' outputs at rows (consecutive pixels unless
-// the group is short).
-__attribute__((noinline)) void stem_outputs(const uint8_t* weights, const uint32_t* stream,
-                                            const StemRecord* records, int32_t channels,
-                                            uint8_t* const* rows, int32_t np, int32_t stride) {
-#if MPQ_KERNELS_DSP
-  if (np == kGemmColumns) {
-    mpq_conv_stem_group(weights, stream, records, rows[0], stride, channels);
-    return;
-  }
-#else
-  (void)np;
-  (void)stride;
-#endif
-  stem_group(weights, stream, records, channels, rows);
-}
-
 // The outputs' parameters, and the stem records when the stem path applies.
 struct ConvOutput : GemmOutputRecords {
   const StemRecord* stem;
@@ -444,7 +270,7 @@ void convolve_groups(const ConvParams& p, const Geometry& g, const uint8_t* inpu
     }
     if constexpr (WB == 8 && Span == 9) {
       if (out.stem != nullptr) {
-        stem_outputs(weights, stream, out.stem, p.output_c, rows, np, g.out_pixel);
+        convolve_stem_group(weights, stream, out.stem, p.output_c, rows, np, g.out_pixel);
         continue;
       }
     }
