@@ -4,8 +4,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -15,10 +13,45 @@
 
 namespace mpq {
 
+namespace {
+
+std::string errno_text(int e) { return std::strerror(e); }
+
+// "a symbolic link", "a folder", ... for a non-regular file's lstat mode.
+const char* kind_of(mode_t mode) {
+  if (S_ISLNK(mode)) return "a symbolic link";
+  if (S_ISDIR(mode)) return "a folder";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+// Throws unless `path` is absent or a regular file (not followed when a link).
+void require_absent_or_regular(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return;
+  if (!S_ISREG(st.st_mode))
+    throw Error(path + ": is " + kind_of(st.st_mode) + ", not a regular file; refusing to replace it");
+}
+
+// Removes a "<path>.tmp" left by a killed writer; a link there is removed, not followed.
+void remove_stale_temporary(const std::string& tmp) {
+  struct stat st;
+  if (::lstat(tmp.c_str(), &st) != 0) return;
+  if (S_ISDIR(st.st_mode)) throw Error(tmp + ": is a folder, cannot use it as the temporary file");
+  if (::unlink(tmp.c_str()) != 0) throw Error(tmp + ": cannot remove stale temporary file (" + errno_text(errno) + ")");
+}
+
+}  // namespace
+
 void write_file_atomically(const std::string& path, const std::string& bytes) {
+  require_absent_or_regular(path);
   const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) throw Error(path + ": cannot write (" + std::strerror(errno) + ")");
+  remove_stale_temporary(tmp);
+  // O_EXCL | O_NOFOLLOW: a link or file created at tmp since the removal is refused.
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error(path + ": cannot write (" + errno_text(errno) + ")");
   size_t done = 0;
   while (done < bytes.size()) {
     ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
@@ -27,7 +60,7 @@ void write_file_atomically(const std::string& path, const std::string& bytes) {
       int e = errno;
       ::close(fd);
       ::unlink(tmp.c_str());
-      throw Error(path + ": write failed (" + std::strerror(e) + ")");
+      throw Error(path + ": write failed (" + errno_text(e) + ")");
     }
     done += static_cast<size_t>(n);
   }
@@ -38,17 +71,52 @@ void write_file_atomically(const std::string& path, const std::string& bytes) {
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     int e = errno;
     ::unlink(tmp.c_str());
-    throw Error(path + ": cannot replace (" + std::strerror(e) + ")");
+    throw Error(path + ": cannot replace (" + errno_text(e) + ")");
   }
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open (" + std::strerror(errno) + ")");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw Error(path + ": read failed");
-  return ss.str();
+std::string read_file(const std::string& path, uint64_t max_bytes) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below anyway.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) throw Error(path + ": cannot open (" + errno_text(errno) + ")");
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    const std::string kind = ::fstat(fd, &st) == 0 ? kind_of(st.st_mode) : "unreadable";
+    ::close(fd);
+    throw Error(path + ": is " + kind + ", expected a regular file");
+  }
+  const auto too_large = [&](uint64_t size) {
+    return Error(path + ": is " + std::to_string(size) + " bytes, larger than the " + std::to_string(max_bytes) +
+                 "-byte limit for this kind of file");
+  };
+  if (static_cast<uint64_t>(st.st_size) > max_bytes) {
+    ::close(fd);
+    throw too_large(static_cast<uint64_t>(st.st_size));
+  }
+  std::string bytes(static_cast<size_t>(st.st_size), '\0');
+  size_t done = 0;
+  for (;;) {
+    if (done == bytes.size()) {
+      // The file may have grown since fstat: read on, up to the cap.
+      if (bytes.size() > max_bytes) {
+        ::close(fd);
+        throw too_large(bytes.size());
+      }
+      bytes.resize(bytes.size() + 4096);
+    }
+    ssize_t n = ::read(fd, &bytes[done], bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int e = errno;
+      ::close(fd);
+      throw Error(path + ": read failed (" + errno_text(e) + ")");
+    }
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  bytes.resize(done);
+  return bytes;
 }
 
 bool file_exists(const std::string& path) {
@@ -62,6 +130,25 @@ void make_parent_directories(const std::string& file_path) {
   std::error_code ec;
   std::filesystem::create_directories(parent, ec);
   if (ec) throw Error(parent.string() + ": cannot create folder (" + ec.message() + ")");
+}
+
+void check_output_file(const std::string& path, const OutputRule& rule) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return;
+  require_absent_or_regular(path);
+  for (const std::string& input : rule.inputs) {
+    struct stat in;
+    if (::stat(input.c_str(), &in) == 0 && in.st_dev == st.st_dev && in.st_ino == st.st_ino)
+      throw Error(path + ": is also this command's input (" + input + "); choose another output file");
+  }
+  if (rule.force) return;
+  std::string head(4096, '\0');
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : ::read(fd, &head[0], head.size());
+  if (fd >= 0) ::close(fd);
+  head.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  if (n >= 0 && rule.is_ours && rule.is_ours(head)) return;
+  throw Error(path + ": exists and is not " + rule.kind + "; pass --force to replace it");
 }
 
 }  // namespace mpq

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -7,15 +9,40 @@ namespace mpq {
 
 // Writes `bytes` to `path` so that a reader (or a run killed half-way) sees either the
 // old file or the complete new one, never a torn one: write to "<path>.tmp", flush and
-// fsync, then rename over the target.
+// fsync, then rename over the target. Never writes through a symbolic link nor replaces
+// anything but a regular file (a link, device, FIFO or folder at `path` is an Error); a
+// "<path>.tmp" left by a killed run is removed first, and a link there is not followed.
 void write_file_atomically(const std::string& path, const std::string& bytes);
 
-// Reads a whole file; throws Error naming the path when it cannot.
-std::string read_file(const std::string& path);
+// The largest file read_file accepts unless told otherwise: well above the largest
+// input (ImageNet-size weights, IDX data sets: tens of MB), well below what would
+// exhaust memory.
+constexpr uint64_t kMaxInputFileBytes = uint64_t{1} << 30;
+
+// Reads a whole regular file of at most `max_bytes`; throws Error naming the path when it
+// cannot, when the path is not a regular file (a FIFO would block, /dev/zero never ends)
+// or when the file is larger.
+std::string read_file(const std::string& path, uint64_t max_bytes = kMaxInputFileBytes);
 
 bool file_exists(const std::string& path);
 
 // Creates the folder that will hold `file_path` (and its parents) if missing.
 void make_parent_directories(const std::string& file_path);
+
+// When a command may replace a file that already exists at one of its output paths.
+struct OutputRule {
+  std::string kind;  // what the command writes, for messages: "a model blob (MPQM)"
+  // True when the file's first bytes show it is this command's own output (its format's
+  // magic, a generated-by line); such a file is replaced without --force.
+  std::function<bool(const std::string& head)> is_ours;
+  bool force = false;               // --force: replace any regular file
+  std::vector<std::string> inputs;  // the files the command reads: never replaced, even with force
+};
+
+// Checks `path` before a command writes it: absent is fine; a symbolic link, a device, a
+// FIFO or a folder is never replaced; nor is one of rule.inputs (the same file under any
+// name); any other existing file only when rule.is_ours says it is this command's output
+// or with rule.force. Throws Error naming the path and the way out otherwise.
+void check_output_file(const std::string& path, const OutputRule& rule);
 
 }  // namespace mpq
