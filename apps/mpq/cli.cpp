@@ -1,5 +1,6 @@
 #include "cli.hpp"
 
+#include <cctype>
 #include <iostream>
 
 #include <boost/program_options/parsers.hpp>
@@ -8,6 +9,20 @@
 #include "libmpq/tensor/parallel.hpp"
 
 namespace mpq::cli {
+
+void reject_option_like_values(const po::variables_map& vm) {
+  auto check = [](const std::string& name, const std::string& value) {
+    if (value.size() > 1 && value[0] == '-' && !(std::isdigit(static_cast<unsigned char>(value[1])) || value[1] == '.'))
+      throw UsageError("--" + name + " '" + value + "': looks like an option, not a value (write ./" + value +
+                       " for a file of that name)");
+  };
+  for (const auto& entry : vm) {
+    const boost::any& value = entry.second.value();
+    if (const auto* text = boost::any_cast<std::string>(&value)) check(entry.first, *text);
+    if (const auto* texts = boost::any_cast<std::vector<std::string>>(&value))
+      for (const std::string& t : *texts) check(entry.first, t);
+  }
+}
 
 bool parse(const std::vector<std::string>& args, const po::options_description& options, po::variables_map& vm,
            const std::string& usage, const std::string& summary, const po::positional_options_description* positional) {
@@ -24,6 +39,7 @@ bool parse(const std::vector<std::string>& args, const po::options_description& 
       return false;
     }
     po::notify(vm);
+    reject_option_like_values(vm);
   } catch (const po::error& e) {
     throw UsageError(std::string(e.what()) + " (see '" + usage.substr(0, usage.find(' ', 4)) + " --help')");
   }
@@ -57,7 +73,8 @@ ModelSpec read_model_options(const po::variables_map& vm) {
     throw UsageError(std::string("--input: ") + e.what());
   }
   s.classes = vm["classes"].as<int64_t>();
-  if (s.classes < 2) throw UsageError("--classes " + std::to_string(s.classes) + ": expected at least 2");
+  if (s.classes < 2 || s.classes > kMaxClasses)
+    throw UsageError("--classes " + std::to_string(s.classes) + ": expected 2.." + std::to_string(kMaxClasses));
   const std::string stem = vm["stem"].as<std::string>();
   if (stem == "auto") set_default_stem(s);
   else if (stem == "small") s.small_input = true;

@@ -31,6 +31,10 @@ bool parse(const std::vector<std::string>& args, const po::options_description& 
            const std::string& usage, const std::string& summary,
            const po::positional_options_description* positional = nullptr);
 
+// Throws UsageError when a string option's value starts with '-' ("--out --help" would
+// otherwise train into a file named "--help"); parse() calls it.
+void reject_option_like_values(const po::variables_map& vm);
+
 // --model --width --input --classes --stem; applied by read_model_options.
 po::options_description model_options(const ModelSpec& defaults);
 ModelSpec read_model_options(const po::variables_map& vm);

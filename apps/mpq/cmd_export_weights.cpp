@@ -18,6 +18,8 @@ std::string safetensors_path_for(const std::string& checkpoint) {
   const bool has_extension = dot != std::string::npos && (slash == std::string::npos || dot > slash);
   return (has_extension ? checkpoint.substr(0, dot) : checkpoint) + ".safetensors";
 }
+// An 8-byte little-endian header length, then the JSON header's '{'.
+bool looks_like_safetensors(const std::string& head) { return head.size() > 8 && head[8] == '{'; }
 }  // namespace
 
 int run_export_weights(const std::vector<std::string>& args) {
@@ -25,6 +27,7 @@ int run_export_weights(const std::vector<std::string>& args) {
   opts.add_options()
       ("checkpoint", po::value<std::string>()->default_value("runs/default/float.mpqc"), "float checkpoint")
       ("out", po::value<std::string>(), "safetensors file to write (default: the checkpoint's path with .safetensors)")
+      ("force", "replace an existing --out that is not a safetensors file")
       ("json", "print the result as JSON");
   po::positional_options_description positional;  // `mpq export-weights C.mpqc --out F`
   positional.add("checkpoint", 1);
@@ -34,11 +37,13 @@ int run_export_weights(const std::vector<std::string>& args) {
              "torchvision's names and layouts for mobilenet_v2 and mnasnet (docs/pretrained.md for\n"
              "mobilenet_v1), F32, BN running statistics, num_batches_tracked as I64 0, so that\n"
              "torchvision's load_state_dict(strict=True) takes it. 'mpq import' reads it back\n"
-             "into a byte-identical checkpoint.",
+             "into a byte-identical checkpoint. An existing --out is replaced only when it is a\n"
+             "safetensors file or with --force; never the checkpoint itself, a link or a device.",
              &positional))
     return 0;
   const std::string path = vm["checkpoint"].as<std::string>();
   const std::string out = vm.count("out") ? vm["out"].as<std::string>() : safetensors_path_for(path);
+  check_output_file(out, {"a safetensors file", looks_like_safetensors, vm.count("force") > 0, {path}});
   const Checkpoint ckpt = load_checkpoint(path);
   const SafetensorsFile file = export_torch_weights(ckpt, path);
   const std::string bytes = encode_safetensors(file);

@@ -17,6 +17,7 @@ int run_import(const std::vector<std::string>& args) {
   opts.add_options()
       ("weights", po::value<std::string>(), "safetensors file with PyTorch's state_dict (required)")
       ("out", po::value<std::string>(), "float checkpoint to write (required)")
+      ("force", "replace an existing --out that is not a libmpq checkpoint")
       ("json", "print the result as JSON");
   po::variables_map vm;
   if (!parse(args, opts, vm,
@@ -27,7 +28,9 @@ int run_import(const std::vector<std::string>& args) {
              "finetune. Names and layouts are torchvision's for mobilenet_v2 and mnasnet and the\n"
              "scheme of docs/pretrained.md for mobilenet_v1; F32, F16, BF16 and F64 are read.\n"
              "A missing or extra tensor, a wrong shape or dtype, or a damaged file is an error\n"
-             "naming the tensor. tools/export_torchvision_weights.py writes such files."))
+             "naming the tensor. tools/export_torchvision_weights.py writes such files. An existing\n"
+             "--out is replaced only when it is a checkpoint (MPQC) or with --force; never the\n"
+             "weights file itself, a link or a device."))
     return 0;
   if (!vm.count("weights")) throw UsageError("--weights is required (a .safetensors file)");
   if (!vm.count("out")) throw UsageError("--out is required (the checkpoint to write)");
@@ -35,6 +38,8 @@ int run_import(const std::vector<std::string>& args) {
   const std::string weights = vm["weights"].as<std::string>();
   const std::string out = vm["out"].as<std::string>();
 
+  check_output_file(out, {"a libmpq checkpoint (MPQC)", [](const std::string& head) { return head.compare(0, 4, "MPQC") == 0; },
+                          vm.count("force") > 0, {weights}});
   const SafetensorsFile file = read_safetensors(weights);
   const Checkpoint ckpt = import_torch_weights(spec, file, weights);
   make_parent_directories(out);

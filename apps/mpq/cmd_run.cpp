@@ -61,6 +61,7 @@ int run_run(const std::vector<std::string>& args) {
         return 0;
       }
       po::notify(vm);
+      reject_option_like_values(vm);
     } catch (const po::error& e) {
       throw UsageError(std::string(e.what()) + " (see 'mpq run --help')");
     }

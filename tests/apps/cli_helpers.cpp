@@ -77,4 +77,28 @@ void write_tiny_idx(const std::string& dir, const std::string& prefix, int count
   }
 }
 
+const Workspace& workspace() {
+  static const Workspace w = [] {
+    Workspace k;
+    k.dir = temp_dir();
+    write_tiny_idx(k.dir, "train", 200);
+    write_tiny_idx(k.dir, "t10k", 40);
+    k.data_flags = "--data " + k.dir + " --val-size 40 --batch 16 --threads 1";
+    k.model_flags = "--model mobilenet_v1 --width 0.0625 --input 1x32x32 --classes 10 --stem small";
+    k.float_checkpoint = k.dir + "/float.mpqc";
+    Run r = mpq("import " + k.model_flags + " --weights " + MPQ_TORCH_FIXTURES + "/mobilenet_v1.safetensors --out " +
+                k.float_checkpoint);
+    BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
+    for (const char* bits : {"4", "8"}) {
+      const std::string out = k.dir + "/q" + bits + ".mpqc";
+      r = mpq("finetune " + k.data_flags + " --checkpoint " + k.float_checkpoint + " --uniform " + bits +
+              " --epochs 1 --max-batches 1 --calibration-images 16 --out " + out);
+      BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
+      (bits[0] == '4' ? k.q4 : k.q8) = out;
+    }
+    return k;
+  }();
+  return w;
+}
+
 }  // namespace mpq_cli_test

@@ -26,4 +26,15 @@ std::string temp_dir();                      // a fresh folder under /tmp
 // Writes a tiny gzip'd IDX data set: class k has a bright vertical band at k.
 void write_tiny_idx(const std::string& dir, const std::string& prefix, int count);
 
+// Files made once per test run for the tests that need a trained model: a tiny IDX data
+// set, a float checkpoint imported from the PyTorch fixture, and one-batch fine-tunes of
+// it at uniform 4 and 8 bits.
+struct Workspace {
+  std::string dir;
+  std::string data_flags;   // --data ... --val-size ... --batch ... --threads 1
+  std::string model_flags;  // the fixture's --model ... --classes ...
+  std::string float_checkpoint, q4, q8;
+};
+const Workspace& workspace();
+
 }  // namespace mpq_cli_test
