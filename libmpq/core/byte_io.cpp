@@ -77,8 +77,11 @@ std::string ByteReader::str(const char* field) {
   return std::string(p, n);
 }
 void ByteReader::floats(float* data, size_t count, const char* field) {
+  if (count > (end_ - pos_) / 4)  // before count * 4, which could wrap around
+    throw Error(what_ + ": truncated while reading " + field + " (needs " + std::to_string(count) + " floats at offset " +
+                std::to_string(pos_) + ", " + std::to_string(end_ - pos_) + " bytes left)");
   const char* p = take(count * 4, field);
-  std::memcpy(data, p, count * 4);  // little-endian host, see above
+  if (count != 0) std::memcpy(data, p, count * 4);  // little-endian host, see above; data may be null when empty
 }
 
 }  // namespace mpq

@@ -64,7 +64,10 @@ nlohmann::json parse_header(const std::string& text, const std::string& what) {
 }
 
 uint64_t json_size(const nlohmann::json& j, const std::string& what) {
-  if (!j.is_number_unsigned()) throw Error(what + " must be a non-negative integer, got " + j.dump());
+  // A container is named by its type: dumping a deeply nested one would recurse as deep.
+  if (!j.is_number_unsigned())
+    throw Error(what + " must be a non-negative integer, got " +
+                (j.is_primitive() ? j.dump().substr(0, 60) : std::string("an ") + j.type_name()));
   return j.get<uint64_t>();
 }
 

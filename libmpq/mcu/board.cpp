@@ -17,6 +17,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// A board profile is a few hundred bytes; anything near this is not one.
+constexpr uint64_t kMaxBoardFileBytes = 1 << 20;
+
 uint64_t size_field(const nlohmann::json& j, const char* key, bool required, const std::string& what) {
   if (!j.contains(key)) {
     if (required) throw Error(what + ": missing field '" + key + "' (bytes, e.g. 1048576 or \"1MiB\")");
@@ -26,7 +29,9 @@ uint64_t size_field(const nlohmann::json& j, const char* key, bool required, con
   const std::string where = what + ": field '" + key + "'";
   if (v.is_number_unsigned()) return v.get<uint64_t>();
   if (v.is_string()) return parse_byte_size(v.get<std::string>(), where);
-  throw Error(where + " must be a whole number of bytes or a string like \"512KiB\", not " + v.dump());
+  // A container is named by its type: dumping a deeply nested one would recurse as deep.
+  throw Error(where + " must be a whole number of bytes or a string like \"512KiB\", not " +
+              (v.is_primitive() ? v.dump().substr(0, 60) : std::string("an ") + v.type_name()));
 }
 
 std::string string_field(const nlohmann::json& j, const char* key, bool required, const std::string& what) {
@@ -34,7 +39,10 @@ std::string string_field(const nlohmann::json& j, const char* key, bool required
     if (required) throw Error(what + ": missing field '" + key + "' (a string)");
     return "";
   }
-  if (!j.at(key).is_string()) throw Error(what + ": field '" + key + "' must be a string, not " + j.at(key).dump());
+  const nlohmann::json& v = j.at(key);
+  if (!v.is_string())
+    throw Error(what + ": field '" + key + "' must be a string, not " +
+                (v.is_primitive() ? v.dump().substr(0, 60) : std::string("an ") + v.type_name()));
   return j.at(key).get<std::string>();
 }
 
@@ -73,7 +81,13 @@ Board board_from_json(const std::string& text, const std::string& what) {
   return b;
 }
 
-Board load_board(const std::string& path) { return board_from_json(read_file(path), path); }
+Board load_board(const std::string& path) {
+  Board b = board_from_json(read_file(path, kMaxBoardFileBytes), path);
+  const std::string stem = fs::path(path).stem().string();
+  if (b.name != stem)
+    throw Error(path + ": field 'name' is '" + b.name + "', expected '" + stem + "' (the file's name)");
+  return b;
+}
 
 std::string boards_dir() {
   const char* env = std::getenv("MPQ_BOARDS_DIR");
@@ -102,10 +116,7 @@ Board find_board(const std::string& name) {
     throw Error("unknown board '" + name + "' (known in " + boards_dir() + ": " + (known.empty() ? "none" : known) +
                 "; or give a path to a .json profile)");
   }
-  Board b = load_board(path.string());
-  if (b.name != name)
-    throw Error(path.string() + ": field 'name' is '" + b.name + "', expected '" + name + "' (the file's name)");
-  return b;
+  return load_board(path.string());
 }
 
 }  // namespace mpq

@@ -28,6 +28,7 @@ struct Board {
 // and the field when a field is missing, of the wrong type, malformed, or a reservation
 // exceeds its memory.
 Board board_from_json(const std::string& text, const std::string& what);
+// Reads a board file; its "name" must equal the file's stem (data/boards/<name>.json).
 Board load_board(const std::string& path);
 
 // The folder of board profiles: $MPQ_BOARDS_DIR if set, else the source tree's data/boards.

@@ -1,5 +1,9 @@
 #include "libmpq/nn/checkpoint.hpp"
 
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
 #include "libmpq/core/atomic_file.hpp"
 #include "libmpq/core/byte_io.hpp"
 #include "libmpq/core/error.hpp"
@@ -21,6 +25,18 @@ const Tensor* Checkpoint::find(const std::string& name) const {
 std::string Checkpoint::meta_or(const std::string& key, const std::string& fallback) const {
   auto it = meta.find(key);
   return it == meta.end() ? fallback : it->second;
+}
+
+int64_t Checkpoint::meta_count(const std::string& key, int64_t max, const std::string& what) const {
+  auto it = meta.find(key);
+  if (it == meta.end()) return 0;
+  const std::string& text = it->second;
+  int64_t v = -1;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < 0 || v > max)
+    throw Error(what + ": metadata '" + key + "' is '" + text.substr(0, 40) + "', expected a whole number 0.." +
+                std::to_string(max));
+  return v;
 }
 
 std::string encode_checkpoint(const Checkpoint& ckpt) {
@@ -58,6 +74,7 @@ Checkpoint decode_checkpoint(const std::string& bytes, const std::string& what) 
   c.spec.in_width = r.i64("input width");
   c.spec.classes = r.i64("classes");
   c.spec.small_input = r.u8("small-input flag") != 0;
+  validate_model_spec(c.spec, what);
   const uint32_t metas = r.u32("metadata count");
   for (uint32_t i = 0; i < metas; ++i) {
     std::string k = r.str("metadata key");
@@ -69,13 +86,20 @@ Checkpoint decode_checkpoint(const std::string& bytes, const std::string& what) 
     const uint32_t rank = r.u32("tensor rank");
     if (rank > 8) throw Error(what + ": tensor '" + name + "' has rank " + std::to_string(rank) + " (at most 8)");
     Shape shape(rank);
-    uint64_t elements = 1;
     for (auto& d : shape) {
       d = r.i64("tensor dimension");
       if (d < 0 || static_cast<uint64_t>(d) > r.remaining()) throw Error(what + ": tensor '" + name + "' has a bad dimension");
+    }
+    // Each dimension is at most the bytes left, so a product past them is caught before
+    // it can wrap around: 65536^4 with no data is a file that lies, not an empty tensor.
+    uint64_t elements = std::find(shape.begin(), shape.end(), 0) != shape.end() ? 0 : 1;
+    for (int64_t d : shape) {
+      if (elements == 0) break;
+      if (elements > r.remaining() / 4 / static_cast<uint64_t>(d))
+        throw Error(what + ": tensor '" + name + "' of shape " + shape_to_string(shape) +
+                    " runs past the end of the file");
       elements *= static_cast<uint64_t>(d);
     }
-    if (elements * 4 > r.remaining()) throw Error(what + ": tensor '" + name + "' runs past the end of the file");
     Tensor t(shape);
     r.floats(t.data(), elements, "tensor data");
     c.tensors.emplace_back(std::move(name), std::move(t));
@@ -102,12 +126,25 @@ void capture_optimizer(Optimizer& optimizer, Checkpoint& ckpt) {
 }
 
 namespace {
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
 void copy_into(const Checkpoint& ckpt, const std::string& name, Tensor& dst, const std::string& what) {
   const Tensor* src = ckpt.find(name);
   if (!src) throw Error(what + ": missing tensor '" + name + "'");
   if (src->shape() != dst.shape())
     throw Error(what + ": tensor '" + name + "' has shape " + shape_to_string(src->shape()) + ", the model expects " +
                 shape_to_string(dst.shape()));
+  // No weight, statistic, clip or optimizer moment is meaningful as NaN or infinity, and
+  // quantizing one is undefined behaviour; a variance below zero has no square root.
+  const bool variance = ends_with(name, ".running_var");
+  for (int64_t i = 0; i < src->size(); ++i) {
+    const float v = (*src)[i];
+    if (!std::isfinite(v) || (variance && v < 0.f))
+      throw Error(what + ": tensor '" + name + "' holds " + std::to_string(v) + " at index " + std::to_string(i) +
+                  (variance ? ", expected a finite variance >= 0" : ", expected a finite number"));
+  }
   dst = *src;
 }
 }  // namespace
@@ -119,7 +156,7 @@ void restore_model(const Checkpoint& ckpt, Model& model, const std::string& what
 
 void restore_optimizer(const Checkpoint& ckpt, Optimizer& optimizer, const std::string& what) {
   for (auto& s : optimizer.state()) copy_into(ckpt, "optimizer." + s.first, *s.second, what);
-  optimizer.set_steps(std::stoll(ckpt.meta_or("optimizer.steps", "0")));
+  optimizer.set_steps(ckpt.meta_count("optimizer.steps", kMaxOptimizerSteps, what));
 }
 
 }  // namespace mpq

@@ -21,7 +21,13 @@ struct Checkpoint {
 
   const Tensor* find(const std::string& name) const;
   std::string meta_or(const std::string& key, const std::string& fallback) const;
+  // A count stored as metadata text ("epoch", "optimizer.steps"): 0 when absent; throws
+  // Error naming `what` and the key unless it is a whole number in 0..max.
+  int64_t meta_count(const std::string& key, int64_t max, const std::string& what) const;
 };
+
+// Far more steps than any run takes, far below where step arithmetic overflows.
+constexpr int64_t kMaxOptimizerSteps = int64_t{1} << 40;
 
 constexpr uint32_t kCheckpointVersion = 1;
 
@@ -35,7 +41,8 @@ Checkpoint load_checkpoint(const std::string& path);
 void capture_model(Model& model, Checkpoint& ckpt);
 void capture_optimizer(Optimizer& optimizer, Checkpoint& ckpt);
 // Loads parameters and buffers into a model built from ckpt.spec. Every tensor the model
-// has must be present with the same shape; throws Error naming the first that is not.
+// has must be present with the same shape and hold finite numbers (variances >= 0);
+// throws Error naming the first that does not.
 void restore_model(const Checkpoint& ckpt, Model& model, const std::string& what);
 void restore_optimizer(const Checkpoint& ckpt, Optimizer& optimizer, const std::string& what);
 

@@ -29,8 +29,21 @@ struct ModelSpec {
 const char* const* model_arch_names();  // null-terminated
 bool is_known_arch(const std::string& arch);
 
+// Bounds of a model spec from any source (flags, checkpoints, policies): sizes whose
+// tensors fit in memory and whose products fit int64 arithmetic with room to spare.
+constexpr int64_t kMaxInputChannels = 4096;
+constexpr int64_t kMaxInputSide = 8192;
+constexpr int64_t kMaxInputElements = int64_t{1} << 24;  // C * H * W: 3x2048x2048 fits
+constexpr int64_t kMaxClasses = 100000;
+
 // Parses "CxHxW" (e.g. "3x224x224"); throws Error naming the text otherwise.
 void parse_input_shape(const std::string& text, ModelSpec& spec);
+
+// Throws Error naming `what` and the field when the spec's numbers are not ones a model
+// can be built from: a width outside (0, 4], sizes outside the bounds above, classes
+// outside 2..kMaxClasses. (The arch is checked by whoever builds the model: tests have
+// their own.)
+void validate_model_spec(const ModelSpec& spec, const std::string& what);
 
 // Chooses small_input from the input size (< 100 pixels on either side).
 void set_default_stem(ModelSpec& spec);

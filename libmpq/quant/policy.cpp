@@ -90,6 +90,15 @@ Policy policy_from_json(const std::string& text, const std::string& what) {
     if (!obj.is_object() || !obj.contains(key)) throw Error(what + ": missing field '" + where + key + "'");
     return obj.at(key);
   };
+  // get<int>() would truncate 2.9 to 2 and wrap 4294967298 to 2: only whole numbers in
+  // range are taken.
+  auto whole_number = [&](const nlohmann::json& v, const std::string& name, int64_t lo, int64_t hi) -> int64_t {
+    const bool whole = v.is_number_integer() && !(v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(hi));
+    if (!whole || v.get<int64_t>() < lo || v.get<int64_t>() > hi)
+      throw Error(what + ": field '" + name + "' is " + (v.is_primitive() ? v.dump() : std::string("an ") + v.type_name()) +
+                  ", expected a whole number " + std::to_string(lo) + ".." + std::to_string(hi));
+    return v.get<int64_t>();
+  };
   try {
     if (j.value("format", "") != "mpq-policy") throw Error(what + ": field 'format' must be \"mpq-policy\"");
     if (j.value("version", 0) != 1) throw Error(what + ": field 'version' must be 1");
@@ -98,8 +107,9 @@ Policy policy_from_json(const std::string& text, const std::string& what) {
     p.spec.arch = field(m, "arch", "model.").get<std::string>();
     p.spec.width = field(m, "width", "model.").get<float>();
     parse_input_shape(field(m, "input", "model.").get<std::string>(), p.spec);
-    p.spec.classes = field(m, "classes", "model.").get<int64_t>();
+    p.spec.classes = whole_number(field(m, "classes", "model."), "model.classes", 2, kMaxClasses);
     p.spec.small_input = field(m, "small_input", "model.").get<bool>();
+    validate_model_spec(p.spec, what);
     const auto& layers = field(j, "layers", "");
     if (!layers.is_array() || layers.empty()) throw Error(what + ": field 'layers' must be a non-empty array");
     for (size_t i = 0; i < layers.size(); ++i) {
@@ -107,8 +117,10 @@ Policy policy_from_json(const std::string& text, const std::string& what) {
       LayerBits l;
       l.name = field(layers[i], "name", where).get<std::string>();
       l.kind = field(layers[i], "kind", where).get<std::string>();
-      l.a_bits = field(layers[i], "a_bits", where).get<int>();
-      l.w_bits = layers[i].contains("w_bits") ? layers[i].at("w_bits").get<int>() : 0;
+      l.a_bits = static_cast<int>(whole_number(field(layers[i], "a_bits", where), where + "a_bits", 0, 64));
+      l.w_bits = layers[i].contains("w_bits")
+                     ? static_cast<int>(whole_number(layers[i].at("w_bits"), where + "w_bits", 0, 64))
+                     : 0;
       if (!is_valid_bits(l.a_bits))
         throw Error(what + ": " + where + "a_bits is " + std::to_string(l.a_bits) + ", expected 2, 4 or 8");
       if (l.kind != "add" && !is_valid_bits(l.w_bits))

@@ -7,8 +7,12 @@
 namespace mpq {
 
 int64_t shape_elements(const Shape& shape) {
+  for (int64_t d : shape)
+    if (d == 0) return 0;
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  for (int64_t d : shape)
+    if (d < 0 || __builtin_mul_overflow(n, d, &n))
+      throw Error("tensor: shape " + shape_to_string(shape) + (d < 0 ? " has a negative dimension" : " has more elements than int64 holds"));
   return n;
 }
 

@@ -11,6 +11,7 @@ namespace mpq {
 
 using Shape = std::vector<int64_t>;
 
+// Throws Error on a negative dimension or a product past int64 (a shape read from a file).
 int64_t shape_elements(const Shape& shape);
 std::string shape_to_string(const Shape& shape);  // "8x32x32x3"
 

@@ -38,6 +38,10 @@ Model prepare_fake_quant_model(const Checkpoint& float_ckpt, const std::string& 
                                const Dataset& train, int64_t calibration_images, bool per_tensor_weights) {
   require(float_ckpt.meta_or("kind", "float") == "float",
           what + ": is a '" + float_ckpt.meta_or("kind", "") + "' checkpoint; fine-tuning starts from a float one");
+  // Calibration keeps its images in memory: the cap bounds that, at least one sets the grids.
+  require(calibration_images >= 1 && calibration_images <= kMaxCalibrationImages,
+          "fine-tune: calibration images " + std::to_string(calibration_images) + ", expected 1.." +
+              std::to_string(kMaxCalibrationImages));
   require(policy.spec.to_string() == float_ckpt.spec.to_string(),
           "policy is for model " + policy.spec.to_string() + ", but " + what + " holds " + float_ckpt.spec.to_string());
   Model float_model = build_model(float_ckpt.spec, 1);

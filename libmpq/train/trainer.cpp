@@ -72,9 +72,11 @@ EvalResult evaluate(Model& model, const Dataset& data, int64_t batch_size, int64
 
 Trainer::Trainer(Model& model, const Dataset& train, const Dataset* validation, TrainOptions options)
     : model_(model), train_(train), validation_(validation), options_(std::move(options)) {
-  require(options_.epochs >= 1, "training: epochs must be at least 1");
-  require(options_.batch_size >= 1, "training: batch size must be at least 1");
-  require(options_.lr > 0.f, "training: learning rate must be positive");
+  require(options_.epochs >= 1 && options_.epochs <= kMaxEpochs,
+          "training: epochs must be 1.." + std::to_string(kMaxEpochs));
+  require(options_.batch_size >= 1 && options_.batch_size <= kMaxBatchSize,
+          "training: batch size must be 1.." + std::to_string(kMaxBatchSize));
+  require(options_.lr > 0.f && std::isfinite(options_.lr), "training: learning rate must be positive and finite");
   require(train_.num_classes() == model_.spec().classes,
           "training: the data has " + std::to_string(train_.num_classes()) + " classes, the model " +
               std::to_string(model_.spec().classes));
@@ -116,7 +118,7 @@ void Trainer::resume(const Checkpoint& ckpt, const std::string& what) {
   require(ckpt.spec.to_string() == model_.spec().to_string(),
           what + ": belongs to model " + ckpt.spec.to_string() + ", not " + model_.spec().to_string());
   restore_model(ckpt, model_, what);
-  completed_epochs_ = std::stoll(ckpt.meta_or("epoch", "0"));
+  completed_epochs_ = ckpt.meta_count("epoch", kMaxEpochs, what);
   history_ = decode_history(ckpt.meta_or("history", ""));
   pending_resume_ = ckpt;
   has_resume_ = true;

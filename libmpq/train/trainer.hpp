@@ -15,6 +15,11 @@
 
 namespace mpq {
 
+// Bounds of a run: far beyond any real one, small enough that steps (epochs x batches)
+// and the ETA stay exact in int64 and double arithmetic.
+constexpr int64_t kMaxEpochs = 100000;
+constexpr int64_t kMaxBatchSize = 65536;
+
 struct TrainOptions {
   int64_t epochs = 15;
   int64_t batch_size = 128;

@@ -50,4 +50,16 @@ BOOST_AUTO_TEST_CASE(crc32_matches_the_standard_check_value) {
   BOOST_TEST(mpq::crc32(s, 9) == 0xCBF43926u);
 }
 
+BOOST_AUTO_TEST_CASE(float_runs_are_checked_before_their_byte_count_can_wrap) {
+  const std::string bytes(8, '\0');
+  mpq::ByteReader empty(bytes, "f");
+  empty.floats(nullptr, 0, "nothing");  // no copy from or to a null pointer
+  BOOST_TEST(empty.remaining() == 8u);
+  mpq::ByteReader r(bytes, "f");
+  float out[2];
+  BOOST_CHECK_THROW(r.floats(out, (SIZE_MAX / 4) + 2, "data"), mpq::Error);  // * 4 wraps to 4
+  r.floats(out, 2, "data");
+  BOOST_TEST(r.remaining() == 0u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

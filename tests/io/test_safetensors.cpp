@@ -208,4 +208,13 @@ BOOST_AUTO_TEST_CASE(a_missing_file_is_reported_by_path) {
   BOOST_TEST(contains(error_message([] { read_safetensors("/nonexistent/w.safetensors"); }), "/nonexistent/w.safetensors"));
 }
 
+BOOST_AUTO_TEST_CASE(a_deeply_nested_header_value_is_named_by_its_type_not_dumped) {
+  // 200,000 levels: dumping it into the message recursed that deep and overflowed the stack.
+  const std::string deep = std::string(200000, '[') + std::string(200000, ']');
+  const std::string message =
+      decode_error(raw_file(R"({"w":{"dtype":"F32","shape":[)" + deep + R"(],"data_offsets":[0,4]}})", "abcd"));
+  BOOST_TEST(contains(message, "bad.safetensors: tensor 'w': shape dimension must be a non-negative integer, got an array"),
+             message.substr(0, 200));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

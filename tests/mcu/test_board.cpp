@@ -165,4 +165,22 @@ BOOST_AUTO_TEST_CASE(boards_are_looked_up_by_name_in_MPQ_BOARDS_DIR) {
   check_error_mentions([] { find_board("../tiny-mcu"); }, {"unknown board"});
 }
 
+BOOST_AUTO_TEST_CASE(a_board_file_must_be_named_after_its_name_field) {
+  BoardsDir dir;
+  std::ofstream(dir.path / "mine.json") << R"({"name": "other", "core": "c", "flash_bytes": 10, "ram_bytes": 5})";
+  check_error_mentions([&] { load_board((dir.path / "mine.json").string()); },
+                       {"mine.json", "field 'name' is 'other', expected 'mine'"});
+  check_error_mentions([&] { find_board((dir.path / "mine.json").string()); }, {"expected 'mine'"});
+  check_error_mentions([&] { find_board("mine"); }, {"expected 'mine'"});
+}
+
+BOOST_AUTO_TEST_CASE(a_deeply_nested_value_is_named_by_its_type_not_dumped) {
+  // 200,000 levels: dumping it into the message recursed that deep and overflowed the stack.
+  const std::string deep = std::string(200000, '[') + std::string(200000, ']');
+  check_error_mentions(
+      [&] { board_from_json(R"({"name": "b", "core": "c", "flash_bytes": )" + deep + R"(, "ram_bytes": 1})", "b.json"); },
+      {"b.json", "field 'flash_bytes'", "not an array"});
+  check_error_mentions([&] { board_from_json(R"({"name": )" + deep + "}", "b.json"); }, {"field 'name'", "not an array"});
+}
+
 BOOST_AUTO_TEST_SUITE_END()

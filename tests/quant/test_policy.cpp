@@ -97,4 +97,25 @@ BOOST_AUTO_TEST_CASE(malformed_json_gives_one_line_errors) {
   BOOST_CHECK_THROW(mpq::load_policy("/nonexistent/p.json"), mpq::Error);
 }
 
+BOOST_AUTO_TEST_CASE(bits_and_classes_must_be_whole_numbers_in_range) {
+  auto policy_text = [](const std::string& classes, const std::string& w_bits) {
+    return R"({"format":"mpq-policy","version":1,"model":{"arch":"mobilenet_v1","width":0.25,"input":"1x32x32","classes":)" +
+           classes + R"(,"small_input":true},"layers":[{"name":"a","kind":"conv","w_bits":)" + w_bits +
+           R"(,"a_bits":8}]})";
+  };
+  BOOST_TEST(error_of([&] { mpq::policy_from_json(policy_text("10", "4"), "p.json"); }).empty());
+  const std::pair<std::string, std::string> cases[] = {
+      {policy_text("10", "2.9"), "p.json: field 'layers[0].w_bits' is 2.9, expected a whole number 0..64"},
+      {policy_text("10", "8.5"), "'layers[0].w_bits' is 8.5"},
+      {policy_text("10", "4294967298"), "'layers[0].w_bits' is 4294967298"},
+      {policy_text("10", "-4"), "'layers[0].w_bits' is -4"},
+      {policy_text("10", "[[[4]]]"), "'layers[0].w_bits' is an array"},
+      {policy_text("10.7", "4"), "p.json: field 'model.classes' is 10.7, expected a whole number 2..100000"},
+      {policy_text("1000000000000000000", "4"), "'model.classes' is 1000000000000000000"},
+      {policy_text("18446744073709551615", "4"), "'model.classes' is 18446744073709551615"},
+  };
+  for (const auto& [text, message] : cases)
+    BOOST_TEST(error_of([&] { mpq::policy_from_json(text, "p.json"); }).find(message) != std::string::npos, message);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -21,4 +21,12 @@ BOOST_AUTO_TEST_CASE(reshape_keeps_data_and_rejects_wrong_count) {
   BOOST_CHECK_THROW(t.reshape({5, 2}), mpq::Error);
 }
 
+BOOST_AUTO_TEST_CASE(shape_elements_refuses_products_past_int64_and_negative_sizes) {
+  BOOST_TEST(mpq::shape_elements({65536, 65536, 65536}) == int64_t{1} << 48);
+  BOOST_TEST(mpq::shape_elements({65536, 65536, 65536, 65536, 0}) == 0);  // empty, whatever the rest
+  BOOST_CHECK_THROW(mpq::shape_elements({65536, 65536, 65536, 65536}), mpq::Error);
+  BOOST_CHECK_THROW(mpq::shape_elements({2, -3}), mpq::Error);
+  BOOST_CHECK_THROW(mpq::Tensor({65536, 65536, 65536, 65536}), mpq::Error);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 
 #include "libmpq/core/atomic_file.hpp"
 #include "libmpq/core/error.hpp"
@@ -113,6 +114,42 @@ BOOST_AUTO_TEST_CASE(inference_in_chunks_gives_the_logits_of_one_pass) {
     BOOST_TEST(std::abs(chunked[i] - whole[i]) <= 1e-5f * (1.f + std::abs(whole[i])));
   mpq::infer_in_chunks(m, images, chunked);  // one chunk: the very same computation
   for (int64_t i = 0; i < whole.size(); ++i) BOOST_TEST(chunked[i] == whole[i]);
+}
+
+BOOST_AUTO_TEST_CASE(resume_refuses_an_epoch_that_is_not_a_whole_number_in_range) {
+  auto m = mpq::test::tiny_model();
+  auto o = options(dir + "/e.mpqc");
+  o.epochs = 1;
+  mpq::Trainer(m, train, &val, o).run();
+  for (const char* epoch : {"abc", "-1", "9223372036854775807", "99999999999999999999"}) {
+    mpq::Checkpoint ckpt = mpq::load_checkpoint(dir + "/e.mpqc");
+    ckpt.meta["epoch"] = epoch;
+    mpq::Trainer t(m, train, &val, o);
+    try {
+      t.resume(ckpt, "e.mpqc");
+      BOOST_ERROR("accepted epoch " << epoch);
+    } catch (const mpq::Error& e) {
+      BOOST_TEST(std::string(e.what()).find("e.mpqc: metadata 'epoch' is '") == 0u, e.what());
+    }
+  }
+  mpq::Checkpoint ckpt = mpq::load_checkpoint(dir + "/e.mpqc");
+  ckpt.meta["optimizer.steps"] = "1e99";
+  mpq::Trainer t(m, train, &val, o);
+  t.resume(ckpt, "e.mpqc");  // epoch 1 of 1: the optimizer is restored only when epochs remain
+  o.epochs = 2;
+  mpq::Trainer more(m, train, &val, o);
+  more.resume(ckpt, "e.mpqc");
+  BOOST_CHECK_THROW(more.run(), mpq::Error);
+}
+
+BOOST_AUTO_TEST_CASE(epochs_and_batch_sizes_past_the_bounds_are_refused) {
+  auto m = mpq::test::tiny_model();
+  auto o = options("");
+  o.epochs = std::numeric_limits<int64_t>::max();
+  BOOST_CHECK_THROW(mpq::Trainer(m, train, &val, o), mpq::Error);
+  o = options("");
+  o.batch_size = std::numeric_limits<int64_t>::max();
+  BOOST_CHECK_THROW(mpq::Trainer(m, train, &val, o), mpq::Error);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
