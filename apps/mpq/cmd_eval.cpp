@@ -8,13 +8,19 @@
 
 #include "cli.hpp"
 #include "data_options.hpp"
+#include "libmpq/core/atomic_file.hpp"
 #include "libmpq/core/timer.hpp"
 #include "libmpq/data/batch_loader.hpp"
+#include "libmpq/export/convert_to_blob.hpp"
 #include "libmpq/export/integer_model.hpp"
+#include "libmpq/nn/model_builders.hpp"
+#include "libmpq/quant/fold_batch_norm.hpp"
 #include "libmpq/tensor/parallel.hpp"
 #include "libmpq/train/finetune.hpp"
 
 namespace mpq::cli {
+
+InputNormalization normalization_of(const Checkpoint& ckpt, const std::string& what);  // cmd_export.cpp
 
 namespace {
 
@@ -72,6 +78,24 @@ IntegerEval evaluate_integer(const IntegerModel& model, const Dataset& data, Mod
   return r;
 }
 
+// The blob that exporting `ckpt` gives, byte for byte, must be `blob`: comparing a blob
+// with a checkpoint of another policy or other weights would report a meaningless
+// agreement.
+void require_exported_from(const IntegerModel& blob, const std::vector<uint8_t>& blob_bytes, Model& fq,
+                           const Checkpoint& ckpt, const std::string& blob_path, const std::string& ckpt_path) {
+  if (ckpt.meta_or("kind", "") != "finetune")
+    throw Error(ckpt_path + ": is a '" + ckpt.meta_or("kind", "float") +
+                "' checkpoint; with --model, give the fine-tuned checkpoint the blob was exported from");
+  Model float_model = build_model(ckpt.spec, 1);
+  const QuantGraph graph = build_quant_graph(fold_batch_norm(float_model));
+  const std::vector<uint8_t> exported =
+      convert_to_blob(fq, graph, policy_of(ckpt, ckpt_path), normalization_of(ckpt, ckpt_path));
+  if (exported != blob_bytes)
+    throw Error(blob_path + ": was not exported from " + ckpt_path + " (exporting it gives another blob: " +
+                std::to_string(exported.size()) + " bytes vs " + std::to_string(blob.view().blob_bytes) +
+                "); give the checkpoint the blob came from");
+}
+
 }  // namespace
 
 int run_eval(const std::vector<std::string>& args) {
@@ -82,7 +106,7 @@ int run_eval(const std::vector<std::string>& args) {
       ("checkpoint", po::value<std::string>(), "checkpoint (.mpqc), float or fine-tuned (default runs/default/float.mpqc)")
       ("model", po::value<std::string>(), "integer model blob (.mpqm): evaluates the integer-only path")
       ("split", po::value<std::string>()->default_value("test"), "validation or test")
-      ("batch", po::value<int64_t>()->default_value(256), "batch size")
+      ("batch", po::value<int64_t>()->default_value(256), "batch size (1..65536)")
       ("json", "print JSON");
   po::variables_map vm;
   if (!parse(args, opts, vm, "mpq eval [--checkpoint C] [--model M.mpqm] [--split validation|test] [--json]",
@@ -97,6 +121,9 @@ int run_eval(const std::vector<std::string>& args) {
   } catch (const Error& e) {
     throw UsageError(std::string("--split: ") + e.what());
   }
+  const int64_t batch = vm["batch"].as<int64_t>();
+  if (batch < 1 || batch > kMaxBatchSize)
+    throw UsageError("--batch " + std::to_string(batch) + ": expected 1.." + std::to_string(kMaxBatchSize));
   const bool has_blob = vm.count("model") > 0;
   const std::string path = vm.count("checkpoint") ? vm["checkpoint"].as<std::string>()
                                                   : (has_blob ? "" : "runs/default/float.mpqc");
@@ -109,18 +136,24 @@ int run_eval(const std::vector<std::string>& args) {
   ModelSpec spec;
   std::unique_ptr<IntegerModel> blob;
   if (has_blob) {
-    blob = std::make_unique<IntegerModel>(IntegerModel::load(vm["model"].as<std::string>()));
+    const std::string blob_path = vm["model"].as<std::string>();
+    const std::string bytes = read_file(blob_path);
+    const std::vector<uint8_t> blob_bytes(bytes.begin(), bytes.end());
+    blob = std::make_unique<IntegerModel>(blob_bytes, blob_path);
+    if (model) require_exported_from(*blob, blob_bytes, *model, *ckpt, blob_path, path);
     spec.in_channels = blob->view().input_c;
     spec.in_height = blob->view().input_h;
     spec.in_width = blob->view().input_w;
   }
   if (ckpt) spec = ckpt->spec;
   auto data = open_dataset(vm, split, spec);
+  if (data->size() == 0)
+    throw Error("--data " + vm["data"].as<std::string>() + ": the " + split_name(split) + " split holds no images");
   Timer timer;
   nlohmann::json out = {{"split", split_name(split)}};
   std::string text;
   if (model && !has_blob) {
-    EvalResult r = evaluate(*model, *data, vm["batch"].as<int64_t>());
+    EvalResult r = evaluate(*model, *data, batch);
     out.update({{"checkpoint", path}, {"model", ckpt->spec.to_string()}, {"kind", ckpt->meta_or("kind", "float")},
                 {"accuracy", r.accuracy}, {"loss", r.loss}, {"images", r.images}});
     char buf[256];
@@ -128,7 +161,7 @@ int run_eval(const std::vector<std::string>& args) {
                   split_name(split), 100 * r.accuracy, static_cast<long long>(r.images), r.loss);
     text = buf;
   } else {
-    IntegerEval r = evaluate_integer(*blob, *data, model.get(), vm["batch"].as<int64_t>());
+    IntegerEval r = evaluate_integer(*blob, *data, model.get(), batch);
     const double acc = r.images ? static_cast<double>(r.correct) / static_cast<double>(r.images) : 0.0;
     out.update({{"model", vm["model"].as<std::string>()}, {"path", "integer"}, {"accuracy", acc}, {"images", r.images}});
     char buf[512];
@@ -136,7 +169,7 @@ int run_eval(const std::vector<std::string>& args) {
                   vm["model"].as<std::string>().c_str(), split_name(split), 100 * acc, static_cast<long long>(r.images));
     text = buf;
     if (model) {
-      EvalResult f = evaluate(*model, *data, vm["batch"].as<int64_t>());
+      EvalResult f = evaluate(*model, *data, batch);
       const double agreement = static_cast<double>(r.agree) / static_cast<double>(std::max<int64_t>(1, r.images));
       out.update({{"checkpoint", path}, {"checkpoint_accuracy", f.accuracy}, {"top1_agreement", agreement}});
       std::snprintf(buf, sizeof buf, "\n%s (%s) accuracy %.2f%%; top-1 agreement with the integer path %.2f%%",

@@ -37,6 +37,10 @@ int run_finetune(const std::vector<std::string>& args) {
              "the activation grids, and fine-tunes. Checkpoints every epoch (resumable)."))
     return 0;
   apply_thread_options(vm);
+  const int64_t calibration_images = vm["calibration-images"].as<int64_t>();
+  if (calibration_images < 1 || calibration_images > kMaxCalibrationImages)
+    throw UsageError("--calibration-images " + std::to_string(calibration_images) + ": expected 1.." +
+                     std::to_string(kMaxCalibrationImages));
   const std::string float_path = vm["checkpoint"].as<std::string>();
   const Checkpoint float_ckpt = load_checkpoint(float_path);
   const Policy policy = read_policy_options(vm, float_ckpt.spec);
@@ -50,7 +54,7 @@ int run_finetune(const std::vector<std::string>& args) {
   auto test = open_dataset(vm, Split::test, float_ckpt.spec);
   const bool per_tensor = vm.count("per-tensor") > 0;
   Model model = prepare_fake_quant_model(float_ckpt, float_path, policy, *train,
-                                         vm["calibration-images"].as<int64_t>(), per_tensor);
+                                         calibration_images, per_tensor);
   Trainer trainer(model, *train, val.get(), options);
   trainer.extra_meta["policy"] = policy_to_json(policy);
   trainer.extra_meta["source"] = float_path;

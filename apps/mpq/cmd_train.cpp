@@ -1,4 +1,5 @@
 // mpq train: trains a float model and checkpoints it every epoch.
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -37,11 +38,15 @@ TrainOptions read_training_options(const po::variables_map& vm, TrainOptions o) 
   o.seed = vm["seed"].as<uint64_t>();
   o.augment = vm.count("no-augment") == 0;
   o.max_batches_per_epoch = vm["max-batches"].as<int64_t>();
-  if (o.epochs < 1) throw UsageError("--epochs " + std::to_string(o.epochs) + ": expected at least 1");
-  if (o.batch_size < 1) throw UsageError("--batch " + std::to_string(o.batch_size) + ": expected at least 1");
-  if (!(o.lr > 0.f)) throw UsageError("--lr: expected a positive learning rate");
-  if (o.weight_decay < 0.f) throw UsageError("--weight-decay: expected 0 or more");
-  if (o.warmup_epochs < 0) throw UsageError("--warmup: expected 0 or more");
+  if (o.epochs < 1 || o.epochs > kMaxEpochs)
+    throw UsageError("--epochs " + std::to_string(o.epochs) + ": expected 1.." + std::to_string(kMaxEpochs));
+  if (o.batch_size < 1 || o.batch_size > kMaxBatchSize)
+    throw UsageError("--batch " + std::to_string(o.batch_size) + ": expected 1.." + std::to_string(kMaxBatchSize));
+  if (!(o.lr > 0.f && std::isfinite(o.lr))) throw UsageError("--lr: expected a positive learning rate");
+  if (!(o.weight_decay >= 0.f && std::isfinite(o.weight_decay))) throw UsageError("--weight-decay: expected 0 or more");
+  if (!(o.warmup_epochs >= 0 && o.warmup_epochs <= static_cast<double>(kMaxEpochs)))
+    throw UsageError("--warmup: expected 0.." + std::to_string(kMaxEpochs) + " epochs");
+  if (o.max_batches_per_epoch < 0) throw UsageError("--max-batches: expected 0 or more");
   return o;
 }
 

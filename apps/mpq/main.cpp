@@ -60,6 +60,11 @@ int main(int argc, char** argv) {
     } catch (const std::bad_alloc&) {
       std::cerr << "mpq: error: out of memory\n";
       return 1;
+    } catch (const std::exception& err) {
+      // A backstop: every known failure throws mpq::Error naming its file and field; this
+      // keeps an unforeseen one from ending in std::terminate and a core dump.
+      std::cerr << "mpq: error: " << err.what() << "\n";
+      return 1;
     }
   }
   std::cerr << "mpq: error: unknown command '" << name << "'\n";

@@ -49,6 +49,10 @@ void fill_input_table(const QuantGrid& grid, const InputNormalization& input, co
           "export: the input normalization has " + std::to_string(input.mean.size()) + " channels, the model " +
               std::to_string(layout.input_c));
   for (size_t c = 0; c < layout.input_c; ++c)
+    require(std::isfinite(input.mean[c]) && std::isfinite(input.std[c]) && input.std[c] > 0.f,
+            "export: input normalization of channel " + std::to_string(c) + " is mean " + std::to_string(input.mean[c]) +
+                ", std " + std::to_string(input.std[c]) + ", expected finite numbers and std > 0");
+  for (size_t c = 0; c < layout.input_c; ++c)
     for (int p = 0; p < 256; ++p) {
       const float x = (static_cast<float>(p) / 255.f - input.mean[c]) / input.std[c];
       blob[layout.input_lut_offset + c * blob::kInputLutBytesPerChannel + static_cast<size_t>(p)] =
@@ -88,6 +92,14 @@ void fill_weighted_op(WeightQuantized& wq, const QOp& op, const rt::OpRecord& re
   const Tensor& w = wq.master_weight().value;
   const Tensor& bias = wq.master_bias().value;
   require(bias.size() == w.dim(0), "export: op '" + op.name + "' has no bias");
+  // A NaN weight or scale would become an undefined float -> int conversion below.
+  for (const Tensor* t : {&w, &bias})
+    for (int64_t k = 0; k < t->size(); ++k)
+      require(std::isfinite((*t)[k]), "export: op '" + op.name + "' has a non-finite " + (t == &w ? "weight" : "bias") +
+                                          " at index " + std::to_string(k));
+  for (float scale : wq.scales())
+    require(std::isfinite(scale) && scale > 0.f, "export: op '" + op.name + "' has weight scale " +
+                                                     std::to_string(scale) + ", expected a positive finite number");
   const bool depthwise = op.kind == QOpKind::depthwise;
   const int32_t out_c = record.out_c, in_c = record.in_c;
   const int32_t taps = static_cast<int32_t>(record.kernel) * record.kernel;
@@ -149,9 +161,18 @@ std::vector<uint8_t> convert_to_blob(Model& fq, const QuantGraph& graph, const P
   std::vector<rt::OpRecord> records = layout.records;
   std::vector<uint8_t> blob(layout.total_bytes, 0);
 
-  const QuantGrid input_grid = quantizer_at(fq, "input.q").grid();
+  // A NaN or non-positive scale would turn into undefined float -> int conversions in
+  // QuantGrid::code and the multipliers, and into a blob that computes garbage.
+  auto checked = [](const QuantGrid& g, const std::string& name) {
+    require(std::isfinite(g.scale) && g.scale > 0.f,
+            "export: quantizer '" + name + "' has scale " + std::to_string(g.scale) + ", expected a positive finite number");
+    return g;
+  };
+  const QuantGrid input_grid = checked(quantizer_at(fq, "input.q").grid(), "input.q");
   auto grid_of = [&](int op) {
-    return op == QOp::kInput ? input_grid : quantizer_at(fq, graph.ops[static_cast<size_t>(op)].name + ".q").grid();
+    if (op == QOp::kInput) return input_grid;
+    const std::string name = graph.ops[static_cast<size_t>(op)].name + ".q";
+    return checked(quantizer_at(fq, name).grid(), name);
   };
   fill_input_table(input_grid, input, layout, blob);
 
