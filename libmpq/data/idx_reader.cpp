@@ -21,7 +21,7 @@ bool is_gzip(const std::string& bytes) {
   return bytes.size() >= 2 && static_cast<uint8_t>(bytes[0]) == 0x1f && static_cast<uint8_t>(bytes[1]) == 0x8b;
 }
 
-std::string gunzip(const std::string& compressed, const std::string& path) {
+std::string gunzip(const std::string& compressed, const std::string& path, uint64_t max_bytes) {
   std::string out;
   // The gzip trailer stores the uncompressed size mod 2^32: a good first guess, but only
   // a guess, as a truncated or corrupt file has garbage there. Deflate cannot expand by
@@ -30,7 +30,7 @@ std::string gunzip(const std::string& compressed, const std::string& path) {
     const auto* t = reinterpret_cast<const uint8_t*>(compressed.data() + compressed.size() - 4);
     const size_t hint = static_cast<size_t>(t[0]) | static_cast<size_t>(t[1]) << 8 |
                         static_cast<size_t>(t[2]) << 16 | static_cast<size_t>(t[3]) << 24;
-    out.reserve(std::min(hint, compressed.size() * 1032));
+    out.reserve(std::min<size_t>({hint, compressed.size() * 1032, static_cast<size_t>(max_bytes)}));
   }
   z_stream zs;
   std::memset(&zs, 0, sizeof zs);
@@ -48,6 +48,10 @@ std::string gunzip(const std::string& compressed, const std::string& path) {
     ret = inflate(&zs, Z_NO_FLUSH);
     in_pos += avail_before - zs.avail_in;
     out.append(buffer, sizeof buffer - zs.avail_out);
+    if (out.size() > max_bytes) {
+      inflateEnd(&zs);
+      throw Error(path + ": inflates to more than " + std::to_string(max_bytes) + " bytes, the limit for a data file");
+    }
     if (ret == Z_STREAM_END) {
       if (in_pos == compressed.size()) break;
       // Another gzip member follows.
@@ -111,9 +115,9 @@ void check_payload_size(const std::string& bytes, const std::string& path, size_
 
 }  // namespace
 
-std::string read_maybe_gzipped_file(const std::string& path) {
-  std::string bytes = read_file(path);
-  return is_gzip(bytes) ? gunzip(bytes, path) : bytes;
+std::string read_maybe_gzipped_file(const std::string& path, uint64_t max_bytes) {
+  std::string bytes = read_file(path, max_bytes);
+  return is_gzip(bytes) ? gunzip(bytes, path, max_bytes) : bytes;
 }
 
 IdxImages read_idx_images(const std::string& path) {

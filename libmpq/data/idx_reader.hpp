@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "libmpq/core/atomic_file.hpp"
+
 namespace mpq {
 
 // Readers for the IDX format of MNIST / Fashion-MNIST: a big-endian header (magic
@@ -35,7 +37,8 @@ IdxLabelledImages read_idx_labelled_images(const std::string& images_path, const
                                            int num_classes);
 
 // The file's bytes, gunzipped when it starts with the gzip magic (concatenated gzip
-// members are joined, as gunzip does).
-std::string read_maybe_gzipped_file(const std::string& path);
+// members are joined, as gunzip does). Both the file and what it inflates to are limited
+// to max_bytes: a small file may inflate a thousandfold.
+std::string read_maybe_gzipped_file(const std::string& path, uint64_t max_bytes = kMaxInputFileBytes);
 
 }  // namespace mpq

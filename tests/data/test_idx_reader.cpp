@@ -48,6 +48,18 @@ BOOST_AUTO_TEST_CASE(concatenated_gzip_members_are_joined) {
   BOOST_TEST(mpq::read_idx_labels(dir.file("l.gz"), 10) == std::vector<uint8_t>({1, 2, 3, 4}));
 }
 
+BOOST_AUTO_TEST_CASE(a_file_that_inflates_past_the_limit_is_refused) {
+  fixtures::TempDir dir;
+  fixtures::write_bytes(dir.file("bomb.gz"), fixtures::gzip(std::string(300000, '\0')));  // a few hundred bytes
+  BOOST_TEST(mpq::read_maybe_gzipped_file(dir.file("bomb.gz"), 300000).size() == 300000u);
+  try {
+    mpq::read_maybe_gzipped_file(dir.file("bomb.gz"), 100000);
+    BOOST_ERROR("inflated past the limit");
+  } catch (const mpq::Error& e) {
+    BOOST_TEST(std::string(e.what()).find("bomb.gz: inflates to more than 100000 bytes") != std::string::npos, e.what());
+  }
+}
+
 BOOST_AUTO_TEST_CASE(wrong_magic_is_an_error_naming_the_file) {
   fixtures::TempDir dir;
   fixtures::write_bytes(dir.file("labels-as-images"), fixtures::idx_labels_bytes({1, 2}));
