@@ -112,7 +112,9 @@ int run_eval(const std::vector<std::string>& args) {
   if (!parse(args, opts, vm, "mpq eval [--checkpoint C] [--model M.mpqm] [--split validation|test] [--json]",
              "Reports top-1 accuracy and mean loss of a float or fine-tuned (fake-quant) checkpoint,\n"
              "or the accuracy of an integer model blob run by the freestanding runtime. Given both a\n"
-             "blob and the fine-tuned checkpoint it came from, also their top-1 agreement."))
+             "blob and the fine-tuned checkpoint it came from, also their top-1 agreement (the\n"
+             "checkpoint must export to exactly this blob; another policy or other weights is an\n"
+             "error). An empty split is an error, not 0%."))
     return 0;
   apply_thread_options(vm);
   Split split;
