@@ -29,11 +29,15 @@ int run_finetune(const std::vector<std::string>& args) {
       ("resume", "continue a killed fine-tune from --out")
       ("calibration-images", po::value<int64_t>()->default_value(512), "training images that initialize the activation grids")
       ("per-tensor", "one weight scale per tensor instead of per output channel")
+      ("quantizer", po::value<std::string>()->default_value("pact"),
+       "pact: weight scales searched every step, PACT clips after ReLU, tracked ranges elsewhere; "
+       "lsq: learned step sizes for weights and activations (LSQ, LSQ+ offsets where negative)")
       ("json", "print the result as JSON");
   po::variables_map vm;
   if (!parse(args, opts, vm, "mpq finetune --checkpoint C (--policy P | --uniform N) [--epochs N] [--out Q]",
              "Folds BN into the convolutions, fake-quantizes weights (per channel, symmetric) and\n"
-             "activations (PACT after ReLU, asymmetric elsewhere) at the policy's bits, calibrates\n"
+             "activations (PACT after ReLU, asymmetric elsewhere; or learned step sizes with\n"
+             "--quantizer lsq) at the policy's bits, calibrates\n"
              "the activation grids, and fine-tunes. Checkpoints every epoch (resumable)."))
     return 0;
   apply_thread_options(vm);
@@ -53,18 +57,27 @@ int run_finetune(const std::vector<std::string>& args) {
   auto val = open_dataset(vm, Split::validation, float_ckpt.spec);
   auto test = open_dataset(vm, Split::test, float_ckpt.spec);
   const bool per_tensor = vm.count("per-tensor") > 0;
+  QuantizerKind quantizer;
+  try {
+    quantizer = parse_quantizer_kind(vm["quantizer"].as<std::string>());
+  } catch (const Error& e) {
+    throw UsageError(std::string("--quantizer: ") + e.what());
+  }
   Model model = prepare_fake_quant_model(float_ckpt, float_path, policy, *train,
-                                         calibration_images, per_tensor);
+                                         calibration_images, per_tensor, quantizer);
   Trainer trainer(model, *train, val.get(), options);
   trainer.extra_meta["policy"] = policy_to_json(policy);
   trainer.extra_meta["source"] = float_path;
   trainer.extra_meta["per_tensor_weights"] = per_tensor ? "1" : "0";
+  trainer.extra_meta["quantizer"] = quantizer_kind_name(quantizer);
   add_input_normalization(*train, trainer.extra_meta);
   const bool resuming = vm.count("resume") && file_exists(options.checkpoint_path);
   if (resuming) {
     Checkpoint ckpt = load_checkpoint(options.checkpoint_path);
     if (!(policy_of(ckpt, options.checkpoint_path) == policy))
       throw UsageError(options.checkpoint_path + " holds a fine-tune of another policy; choose another --out");
+    if (ckpt.meta_or("quantizer", "pact") != quantizer_kind_name(quantizer))
+      throw UsageError(options.checkpoint_path + " was fine-tuned with --quantizer " + ckpt.meta_or("quantizer", "pact"));
     trainer.resume(ckpt, options.checkpoint_path);
   } else {
     if (file_exists(options.checkpoint_path))
@@ -74,7 +87,8 @@ int run_finetune(const std::vector<std::string>& args) {
   double calibrated_val = -1;
   if (!resuming) calibrated_val = evaluate(model, *val).accuracy;
   if (!json) {
-    std::printf("fine-tuning %s, policy %s\n", float_ckpt.spec.to_string().c_str(), policy.key().c_str());
+    std::printf("fine-tuning %s, policy %s, quantizer %s\n", float_ckpt.spec.to_string().c_str(), policy.key().c_str(),
+                quantizer_kind_name(quantizer));
     if (calibrated_val >= 0) std::printf("after calibration, before fine-tuning: val %.2f%%\n", 100 * calibrated_val);
   }
   trainer.run();
@@ -83,7 +97,8 @@ int run_finetune(const std::vector<std::string>& args) {
   if (json) {
     nlohmann::json out = {{"checkpoint", options.checkpoint_path}, {"policy", policy.key()},
                           {"val_accuracy_calibrated", calibrated_val}, {"val_accuracy", val_acc},
-                          {"test_accuracy", t.accuracy}, {"epochs", options.epochs}};
+                          {"test_accuracy", t.accuracy}, {"epochs", options.epochs},
+                          {"quantizer", quantizer_kind_name(quantizer)}};
     std::cout << out.dump(2) << "\n";
   } else {
     std::printf("fake-quant accuracy: val %.2f%%, test %.2f%% (%lld images)\nquantized checkpoint: %s\n",

@@ -10,6 +10,7 @@
 #include "libmpq/nn/model_builders.hpp"
 #include "libmpq/quant/fold_batch_norm.hpp"
 #include "libmpq/quant/follow_quantizer.hpp"
+#include "libmpq/quant/lsq_quantizer.hpp"
 #include "libmpq/quant/pact_quantizer.hpp"
 #include "libmpq/quant/range_quantizer.hpp"
 #include "libmpq/quant/weight_quantizer.hpp"
@@ -37,6 +38,14 @@ std::unique_ptr<Layer> copy_weighted(Layer& layer) {
 
 }  // namespace
 
+const char* quantizer_kind_name(QuantizerKind kind) { return kind == QuantizerKind::lsq ? "lsq" : "pact"; }
+
+QuantizerKind parse_quantizer_kind(const std::string& name) {
+  if (name == "pact") return QuantizerKind::pact;
+  if (name == "lsq") return QuantizerKind::lsq;
+  throw Error("quantizer: '" + name + "' is not one of pact, lsq");
+}
+
 Model build_fake_quant_model(Model& folded, const Policy& policy, const FakeQuantOptions& options) {
   for (size_t i = 0; i < folded.size(); ++i)
     require(folded.node(i).layer->kind() != LayerKind::BatchNorm,
@@ -44,6 +53,7 @@ Model build_fake_quant_model(Model& folded, const Policy& policy, const FakeQuan
   const QuantGraph graph = build_quant_graph(folded);
   validate_policy(policy, graph, "policy");
 
+  const bool lsq = options.quantizer == QuantizerKind::lsq;
   Model out(folded.spec());
   auto input_q = std::make_unique<RangeQuantizer>(8, options.input_lo, options.input_hi, true);
   const ActivationQuantizer* input_quantizer = input_q.get();
@@ -66,12 +76,13 @@ Model build_fake_quant_model(Model& folded, const Policy& policy, const FakeQuan
       if (op.kind == QOpKind::add) {
         node = out.add(op.name, std::make_unique<Add>(), inputs);
       } else {
-        auto layer = std::make_unique<WeightQuantized>(copy_weighted(src), bits.w_bits, options.per_tensor_weights);
+        auto layer = std::make_unique<WeightQuantized>(copy_weighted(src), bits.w_bits, options.per_tensor_weights, lsq);
         const int producer = op.inputs[0];
         layer->set_input_quantizer(producer == QOp::kInput ? input_quantizer : op_quantizer[static_cast<size_t>(producer)]);
         node = out.add(op.name, std::move(layer), inputs);
       }
-      if (op.relu_output) q = std::make_unique<PactQuantizer>(bits.a_bits, std::min(op.relu_cap, 6.f), op.relu_cap);
+      if (lsq) q = std::make_unique<LsqQuantizer>(bits.a_bits, /*with_offset=*/!op.relu_output, op.relu_cap);
+      else if (op.relu_output) q = std::make_unique<PactQuantizer>(bits.a_bits, std::min(op.relu_cap, 6.f), op.relu_cap);
       else q = std::make_unique<RangeQuantizer>(bits.a_bits, -1.f, 1.f);
     }
     op_quantizer[i] = q.get();

@@ -19,9 +19,18 @@ namespace mpq {
 // model's names ("<op>.weight", "<op>.bias"), plus "<op>.q.alpha" and "<op>.q.range".
 // input_lo / input_hi: the range of the normalized network input (what raw pixels 0 and
 // 255 become), which fixes the input grid.
+// quantizer: pact = weight scales searched at every forward, PACT after ReLU, EMA-tracked
+// asymmetric ranges elsewhere; lsq = learned step sizes everywhere (LSQ; weights
+// "<op>.step", activations "<op>.q.step" and, where the tensor can be negative, the LSQ+
+// offset "<op>.q.offset"). The network input stays frozen either way.
+enum class QuantizerKind : int { pact, lsq };
+const char* quantizer_kind_name(QuantizerKind kind);
+QuantizerKind parse_quantizer_kind(const std::string& name);  // throws Error naming the choices
+
 struct FakeQuantOptions {
   bool per_tensor_weights = false;
   float input_lo = -1.f, input_hi = 1.f;
+  QuantizerKind quantizer = QuantizerKind::pact;
 };
 Model build_fake_quant_model(Model& folded, const Policy& policy, const FakeQuantOptions& options);
 

@@ -7,6 +7,7 @@
 #include "libmpq/core/error.hpp"
 #include "libmpq/quant/activation_quantizer.hpp"
 #include "libmpq/quant/fast_round.hpp"
+#include "libmpq/quant/lsq_quantizer.hpp"
 #include "libmpq/tensor/parallel.hpp"
 
 namespace mpq {
@@ -51,18 +52,22 @@ float choose_weight_scale(const float* w, int64_t n, int bits) {
   return best_scale;
 }
 
-void fake_quantize_weights(const Tensor& w, int bits, bool per_tensor, Tensor& out, std::vector<float>& scales) {
-  require(bits == 2 || bits == 4 || bits == 8, "weight quantizer: bits must be 2, 4 or 8");
+namespace {
+// out = code * scale per output channel (w's first dimension), or with the scales given
+// (search = false) or searched into `scales` (search = true).
+void quantize_channels(const Tensor& w, int bits, bool per_tensor, bool search, Tensor& out, std::vector<float>& scales) {
   const int64_t channels = w.dim(0);
   const int64_t per_channel = w.size() / channels;
   out.resize(w.shape());
-  scales.assign(static_cast<size_t>(channels), 0.f);
-  if (per_tensor) std::fill(scales.begin(), scales.end(), choose_weight_scale(w.data(), w.size(), bits));
+  if (search) {
+    scales.assign(static_cast<size_t>(channels), 0.f);
+    if (per_tensor) std::fill(scales.begin(), scales.end(), choose_weight_scale(w.data(), w.size(), bits));
+  }
   parallel_for(channels, 8, [&](int64_t b, int64_t e) {
     for (int64_t c = b; c < e; ++c) {
       const float* src = w.data() + c * per_channel;
       float& s = scales[static_cast<size_t>(c)];
-      if (!per_tensor) s = choose_weight_scale(src, per_channel, bits);
+      if (search && !per_tensor) s = choose_weight_scale(src, per_channel, bits);
       float* dst = out.data() + c * per_channel;
       const float m = static_cast<float>(weight_code_max(bits)), inv = 1.f / s;
       for (int64_t k = 0; k < per_channel; ++k)
@@ -71,8 +76,24 @@ void fake_quantize_weights(const Tensor& w, int bits, bool per_tensor, Tensor& o
   });
 }
 
-WeightQuantized::WeightQuantized(std::unique_ptr<Layer> inner, int bits, bool per_tensor)
-    : inner_(std::move(inner)), bits_(bits), per_tensor_(per_tensor) {
+// A learned step is kept at or above 1/256 of its channel's max|w| / Qp. Below that every
+// weight clips to +-Qp codes anyway (the step only scales the channel down), and the
+// export would need biases beyond int32 at scale s_in * s_w. A step pushed under it, as
+// the first conv's 9-weight channels are by early large gradients, is put back on it.
+float step_floor(const float* w, int64_t n, int bits) {
+  float max_abs = 0.f;
+  for (int64_t i = 0; i < n; ++i) max_abs = std::max(max_abs, std::abs(w[i]));
+  return std::max(max_abs / (256.f * static_cast<float>(weight_code_max(bits))), 1e-8f);
+}
+}  // namespace
+
+void fake_quantize_weights(const Tensor& w, int bits, bool per_tensor, Tensor& out, std::vector<float>& scales) {
+  require(bits == 2 || bits == 4 || bits == 8, "weight quantizer: bits must be 2, 4 or 8");
+  quantize_channels(w, bits, per_tensor, /*search=*/true, out, scales);
+}
+
+WeightQuantized::WeightQuantized(std::unique_ptr<Layer> inner, int bits, bool per_tensor, bool learned_step)
+    : inner_(std::move(inner)), bits_(bits), per_tensor_(per_tensor), learned_step_(learned_step) {
   require(bits == 2 || bits == 4 || bits == 8, "weight quantizer: bits must be 2, 4 or 8");
   auto params = inner_->parameters();
   require(!params.empty() && params[0]->name == "weight", "weight quantizer: the inner layer has no 'weight'");
@@ -88,11 +109,20 @@ WeightQuantized::WeightQuantized(std::unique_ptr<Layer> inner, int bits, bool pe
     master_bias_.grad = Tensor(master_bias_.value.shape());
     master_bias_.weight_decay = inner_bias_->weight_decay;
   }
+  if (learned_step_) {
+    // Initialized to the searched (least squared error) scales.
+    Tensor unused;
+    std::vector<float> searched;
+    fake_quantize_weights(master_.value, bits_, per_tensor_, unused, searched);
+    step_ = Parameter("step", {per_tensor_ ? 1 : master_.value.dim(0)}, /*decay=*/false);
+    for (int64_t i = 0; i < step_.value.size(); ++i) step_.value[i] = searched[static_cast<size_t>(i)];
+  }
   refresh();
 }
 
 std::string WeightQuantized::describe() const {
-  return "w" + std::to_string(bits_) + (per_tensor_ ? " per-tensor " : " ") + inner_->describe();
+  return "w" + std::to_string(bits_) + (per_tensor_ ? " per-tensor " : " ") + (learned_step_ ? "lsq " : "") +
+         inner_->describe();
 }
 
 namespace {
@@ -104,9 +134,22 @@ bool same_values(const Tensor& a, const Tensor& b) {
 void WeightQuantized::refresh() {
   const float s_in = input_ ? input_->grid().scale : 0.f;
   if (refreshed_ && input_ == refreshed_input_ && s_in == refreshed_input_scale_ &&
-      same_values(master_.value, refreshed_weight_) && (!inner_bias_ || same_values(master_bias_.value, refreshed_bias_)))
+      same_values(master_.value, refreshed_weight_) && (!inner_bias_ || same_values(master_bias_.value, refreshed_bias_)) &&
+      (!learned_step_ || same_values(step_.value, refreshed_step_)))
     return;
-  fake_quantize_weights(master_.value, bits_, per_tensor_, inner_weight_->value, scales_);
+  if (learned_step_) {
+    const int64_t channels = master_.value.dim(0), per_channel = master_.value.size() / channels;
+    scales_.assign(static_cast<size_t>(channels), 0.f);
+    const float tensor_floor = per_tensor_ ? step_floor(master_.value.data(), master_.value.size(), bits_) : 0.f;
+    for (int64_t c = 0; c < channels; ++c)
+      scales_[static_cast<size_t>(c)] =
+          per_tensor_ ? std::max(step_.value[0], tensor_floor)
+                      : std::max(step_.value[c], step_floor(master_.value.data() + c * per_channel, per_channel, bits_));
+    quantize_channels(master_.value, bits_, per_tensor_, /*search=*/false, inner_weight_->value, scales_);
+    refreshed_step_ = step_.value;
+  } else {
+    fake_quantize_weights(master_.value, bits_, per_tensor_, inner_weight_->value, scales_);
+  }
   if (inner_bias_) {
     if (!input_) {
       inner_bias_->value = master_bias_.value;
@@ -126,6 +169,9 @@ void WeightQuantized::refresh() {
 
 void WeightQuantized::forward(const std::vector<const Tensor*>& inputs, Tensor& output, bool training) {
   refresh();
+  // Projected SGD: a learned step under its floor continues from the floor.
+  if (learned_step_ && training)
+    for (int64_t i = 0; i < step_.value.size(); ++i) step_.value[i] = scales_[static_cast<size_t>(i)];
   inner_->forward(inputs, output, training);
 }
 
@@ -134,15 +180,51 @@ void WeightQuantized::backward(const std::vector<const Tensor*>& inputs, const T
   inner_weight_->grad.zero();
   if (inner_bias_) inner_bias_->grad.zero();
   inner_->backward(inputs, output, grad_output, grad_inputs);
-  // Straight-through: d(loss)/d(master) = d(loss)/d(quantized).
-  for (int64_t i = 0; i < master_.grad.size(); ++i) master_.grad[i] += inner_weight_->grad[i];
+  if (learned_step_) {
+    learned_step_backward();
+  } else {
+    // Straight-through: d(loss)/d(master) = d(loss)/d(quantized).
+    for (int64_t i = 0; i < master_.grad.size(); ++i) master_.grad[i] += inner_weight_->grad[i];
+  }
   if (inner_bias_)
     for (int64_t i = 0; i < master_bias_.grad.size(); ++i) master_bias_.grad[i] += inner_bias_->grad[i];
+}
+
+void WeightQuantized::learned_step_backward() {
+  const int64_t channels = master_.value.dim(0), per_channel = master_.value.size() / channels;
+  const float m = static_cast<float>(weight_code_max(bits_));
+  const float* __restrict w = master_.value.data();
+  const float* __restrict gq = inner_weight_->grad.data();
+  float* __restrict gw = master_.grad.data();
+  // Channel sums in double; per tensor they are added up in channel order (deterministic).
+  std::vector<double> d_step(static_cast<size_t>(channels), 0.0);
+  parallel_for(channels, 8, [&](int64_t b, int64_t e) {
+    for (int64_t c = b; c < e; ++c) {
+      const float inv = 1.f / scales_[static_cast<size_t>(c)];
+      double sum = 0;
+      for (int64_t k = c * per_channel; k < (c + 1) * per_channel; ++k) {
+        const float v = std::min(std::max(w[k] * inv, -m - 1.f), m + 1.f);
+        const bool below = v < -m, above = v > m;
+        sum += static_cast<double>(gq[k] * (below ? -m : above ? m : round_small(v) - v));
+        if (!below && !above) gw[k] += gq[k];
+      }
+      d_step[static_cast<size_t>(c)] = sum;
+    }
+  });
+  const float g = lsq_gradient_scale(per_tensor_ ? master_.value.size() : per_channel, weight_code_max(bits_));
+  if (per_tensor_) {
+    double total = 0;
+    for (double d : d_step) total += d;
+    step_.grad[0] += static_cast<float>(total * g);
+  } else {
+    for (int64_t c = 0; c < channels; ++c) step_.grad[c] += static_cast<float>(d_step[static_cast<size_t>(c)] * g);
+  }
 }
 
 std::vector<Parameter*> WeightQuantized::parameters() {
   std::vector<Parameter*> out{&master_};
   if (inner_bias_) out.push_back(&master_bias_);
+  if (learned_step_) out.push_back(&step_);
   return out;
 }
 

@@ -31,9 +31,14 @@ class ActivationQuantizer;
 // background) across a rounding boundary of the output grid. kind() is the inner
 // layer's kind: code that needs the inner type must dynamic_cast inner(), never
 // static_cast this layer.
+// With learned_step (LSQ, Esser et al. 2020) the scales are not searched at every forward
+// but are a parameter ("step", one per output channel or one for the tensor, no weight
+// decay) initialized to the searched scales and trained: with v = w / s,
+//   dw_q/dw = 1 for -Qp <= v <= Qp, else 0;  dw_q/ds = round(v) - v inside, -Qp / Qp
+// below / above, times g = 1 / sqrt(N * Qp) (N weights share the step).
 class WeightQuantized : public Layer {
  public:
-  WeightQuantized(std::unique_ptr<Layer> inner, int bits, bool per_tensor = false);
+  WeightQuantized(std::unique_ptr<Layer> inner, int bits, bool per_tensor = false, bool learned_step = false);
 
   LayerKind kind() const override { return inner_->kind(); }
   std::string describe() const override;
@@ -48,10 +53,12 @@ class WeightQuantized : public Layer {
   const Layer& inner() const { return *inner_; }
   int bits() const { return bits_; }
   bool per_tensor() const { return per_tensor_; }
+  bool learned_step() const { return learned_step_; }
   // The per-channel scales of the last forward (what export uses).
   const std::vector<float>& scales() const { return scales_; }
   Parameter& master_weight() { return master_; }
   Parameter& master_bias() { return master_bias_; }
+  Parameter& step() { return step_; }  // empty without learned_step
   void set_input_quantizer(const ActivationQuantizer* input) { input_ = input; }
   // Quantizes the current master weights into the inner layer (done by forward too).
   // Skipped when the master weights, bias and input scale are those of the last refresh:
@@ -59,17 +66,20 @@ class WeightQuantized : public Layer {
   void refresh();
 
  private:
+  void learned_step_backward();
+
   std::unique_ptr<Layer> inner_;
   Parameter* inner_weight_;
   Parameter* inner_bias_ = nullptr;
-  Parameter master_, master_bias_;
+  Parameter master_, master_bias_, step_;
   const ActivationQuantizer* input_ = nullptr;
   int bits_;
   bool per_tensor_;
+  bool learned_step_;
   std::vector<float> scales_;
   // What the inner layer's quantized copy was made from (see refresh()).
   bool refreshed_ = false;
-  Tensor refreshed_weight_, refreshed_bias_;
+  Tensor refreshed_weight_, refreshed_bias_, refreshed_step_;
   const ActivationQuantizer* refreshed_input_ = nullptr;
   float refreshed_input_scale_ = 0.f;
 };

@@ -35,7 +35,8 @@ void input_range(const Dataset& data, float& lo, float& hi) {
 }
 
 Model prepare_fake_quant_model(const Checkpoint& float_ckpt, const std::string& what, const Policy& policy,
-                               const Dataset& train, int64_t calibration_images, bool per_tensor_weights) {
+                               const Dataset& train, int64_t calibration_images, bool per_tensor_weights,
+                               QuantizerKind quantizer) {
   require(float_ckpt.meta_or("kind", "float") == "float",
           what + ": is a '" + float_ckpt.meta_or("kind", "") + "' checkpoint; fine-tuning starts from a float one");
   // Calibration keeps its images in memory: the cap bounds that, at least one sets the grids.
@@ -49,6 +50,7 @@ Model prepare_fake_quant_model(const Checkpoint& float_ckpt, const std::string& 
   Model folded = fold_batch_norm(float_model);
   FakeQuantOptions options;
   options.per_tensor_weights = per_tensor_weights;
+  options.quantizer = quantizer;
   input_range(train, options.input_lo, options.input_hi);
   Model fq = build_fake_quant_model(folded, policy, options);
 
@@ -78,6 +80,7 @@ Model load_fake_quant_model(const Checkpoint& ckpt, const std::string& what) {
           what + ": is a '" + ckpt.meta_or("kind", "") + "' checkpoint, expected a fine-tuned (quantized) one");
   FakeQuantOptions options;
   options.per_tensor_weights = ckpt.meta_or("per_tensor_weights", "0") == "1";
+  options.quantizer = parse_quantizer_kind(ckpt.meta_or("quantizer", "pact"));
   Model fq = build_fake_quant_model_for(ckpt.spec, policy_of(ckpt, what), options);
   restore_model(ckpt, fq, what);
   return fq;

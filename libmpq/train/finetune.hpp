@@ -23,9 +23,11 @@ void input_range(const Dataset& data, float& lo, float& hi);
 // The calibrated fake-quant model of `policy` for the float model in `float_ckpt`.
 // calibration_images: how many training images (evaluation transform) set the grids,
 // 1..kMaxCalibrationImages (they are held in memory).
+// quantizer: see FakeQuantOptions; a fine-tune records it as checkpoint meta "quantizer".
 constexpr int64_t kMaxCalibrationImages = 8192;
 Model prepare_fake_quant_model(const Checkpoint& float_ckpt, const std::string& what, const Policy& policy,
-                               const Dataset& train, int64_t calibration_images = 512, bool per_tensor_weights = false);
+                               const Dataset& train, int64_t calibration_images = 512, bool per_tensor_weights = false,
+                               QuantizerKind quantizer = QuantizerKind::pact);
 
 // Rebuilds the fake-quant model stored in a "finetune" checkpoint (policy from its
 // metadata). Throws Error naming `what` when the checkpoint is not one.
