@@ -8,6 +8,7 @@
 #include "data_options.hpp"
 #include "libmpq/core/atomic_file.hpp"
 #include "libmpq/core/timer.hpp"
+#include "libmpq/nn/model_builders.hpp"
 #include "libmpq/tensor/parallel.hpp"
 #include "libmpq/train/finetune.hpp"
 #include "policy_options.hpp"
@@ -32,6 +33,9 @@ int run_finetune(const std::vector<std::string>& args) {
       ("quantizer", po::value<std::string>()->default_value("pact"),
        "pact: weight scales searched every step, PACT clips after ReLU, tracked ranges elsewhere; "
        "lsq: learned step sizes for weights and activations (LSQ, LSQ+ offsets where negative)")
+      ("distill", po::value<float>()->default_value(0.f),
+       "weight in [0, 1] of distillation from the float model (KL of softened outputs) against the labels' loss")
+      ("distill-temperature", po::value<float>()->default_value(2.f), "softmax temperature of --distill")
       ("json", "print the result as JSON");
   po::variables_map vm;
   if (!parse(args, opts, vm, "mpq finetune --checkpoint C (--policy P | --uniform N) [--epochs N] [--out Q]",
@@ -66,6 +70,15 @@ int run_finetune(const std::vector<std::string>& args) {
   Model model = prepare_fake_quant_model(float_ckpt, float_path, policy, *train,
                                          calibration_images, per_tensor, quantizer);
   Trainer trainer(model, *train, val.get(), options);
+  const float distill = vm["distill"].as<float>(), temperature = vm["distill-temperature"].as<float>();
+  if (!(distill >= 0.f && distill <= 1.f) || !(temperature > 0.f))
+    throw UsageError("--distill must be in [0, 1] and --distill-temperature > 0");
+  Model teacher = build_model(float_ckpt.spec, 1);
+  if (distill > 0.f) {
+    restore_model(float_ckpt, teacher, float_path);
+    trainer.set_teacher(teacher, distill, temperature);
+    trainer.extra_meta["distill"] = std::to_string(distill) + " T " + std::to_string(temperature);
+  }
   trainer.extra_meta["policy"] = policy_to_json(policy);
   trainer.extra_meta["source"] = float_path;
   trainer.extra_meta["per_tensor_weights"] = per_tensor ? "1" : "0";

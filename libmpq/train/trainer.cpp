@@ -10,6 +10,7 @@
 #include "libmpq/data/batch_loader.hpp"
 #include "libmpq/nn/optimizer.hpp"
 #include "libmpq/nn/softmax_cross_entropy.hpp"
+#include "libmpq/train/distillation.hpp"
 
 namespace mpq {
 
@@ -124,6 +125,12 @@ void Trainer::resume(const Checkpoint& ckpt, const std::string& what) {
   has_resume_ = true;
 }
 
+void Trainer::set_teacher(Model& teacher, float weight, float temperature) {
+  teacher_ = &teacher;
+  distill_weight_ = weight;
+  distill_temperature_ = temperature;
+}
+
 std::vector<EpochStats> Trainer::run(const std::function<void(const EpochStats&)>& on_epoch) {
   Sgd optimizer(model_.parameters(), options_.momentum, options_.weight_decay, /*nesterov=*/true);
   // An epoch-0 checkpoint (mpq import writes those) holds weights but no optimizer state:
@@ -153,6 +160,7 @@ std::vector<EpochStats> Trainer::run(const std::function<void(const EpochStats&)
       LossResult l = softmax_cross_entropy(logits, labels, &grad);
       if (!std::isfinite(l.loss))
         throw Error("training diverged at epoch " + std::to_string(epoch + 1) + " (loss is not finite): lower --lr");
+      if (teacher_) mix_distillation_gradient(logits, teacher_->infer(images), distill_weight_, distill_temperature_, grad);
       optimizer.zero_grad();
       model_.backward(grad);
       optimizer.step(cosine_lr(options_.lr, step, total_steps, warmup_steps, options_.min_lr));

@@ -74,6 +74,10 @@ class Trainer {
 
   int64_t completed_epochs() const { return completed_epochs_; }
   const std::vector<EpochStats>& history() const { return history_; }
+  // Distills from `teacher` (e.g. the float model a fine-tune starts from; it must
+  // outlive run()): see mix_distillation_gradient. The reported training loss stays the
+  // cross-entropy.
+  void set_teacher(Model& teacher, float weight, float temperature);
   // Extra metadata written into every checkpoint (e.g. the policy of a fine-tune).
   std::map<std::string, std::string> extra_meta;
 
@@ -84,6 +88,8 @@ class Trainer {
   TrainOptions options_;
   int64_t completed_epochs_ = 0;
   std::vector<EpochStats> history_;
+  Model* teacher_ = nullptr;
+  float distill_weight_ = 0.f, distill_temperature_ = 1.f;
   Checkpoint pending_resume_;
   bool has_resume_ = false;
 };

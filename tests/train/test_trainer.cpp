@@ -6,6 +6,8 @@
 
 #include "libmpq/core/atomic_file.hpp"
 #include "libmpq/core/error.hpp"
+#include "libmpq/nn/softmax_cross_entropy.hpp"
+#include "libmpq/train/distillation.hpp"
 #include "libmpq/train/trainer.hpp"
 #include "nn/tiny_model.hpp"
 #include "train/synthetic_data.hpp"
@@ -150,6 +152,38 @@ BOOST_AUTO_TEST_CASE(epochs_and_batch_sizes_past_the_bounds_are_refused) {
   o = options("");
   o.batch_size = std::numeric_limits<int64_t>::max();
   BOOST_CHECK_THROW(mpq::Trainer(m, train, &val, o), mpq::Error);
+}
+
+// The distillation term's gradient against finite differences of the mixed loss
+// (1 - w) * CE + w * T^2 * KL(p_t || p_s).
+BOOST_AUTO_TEST_CASE(distillation_gradient_matches_finite_differences) {
+  mpq::Rng rng(4);
+  const int64_t n = 3, k = 5;
+  mpq::Tensor s({n, k}), t({n, k});
+  for (int64_t i = 0; i < s.size(); ++i) {
+    s[i] = 2.f * rng.normal();
+    t[i] = 2.f * rng.normal();
+  }
+  const std::vector<int32_t> labels{1, 4, 0};
+  const float w = 0.7f, temperature = 2.5f;
+  auto mixed = [&](const mpq::Tensor& logits) {
+    mpq::Tensor g;
+    const double ce = mpq::softmax_cross_entropy(logits, labels, &g).loss;
+    return (1 - w) * ce + w * mpq::mix_distillation_gradient(logits, t, w, temperature, g);
+  };
+  mpq::Tensor grad;
+  mpq::softmax_cross_entropy(s, labels, &grad);
+  mpq::mix_distillation_gradient(s, t, w, temperature, grad);
+  for (int64_t i = 0; i < s.size(); ++i) {
+    mpq::Tensor plus = s, minus = s;
+    plus[i] += 1e-3f;
+    minus[i] -= 1e-3f;
+    const double numeric = (mixed(plus) - mixed(minus)) / 2e-3;
+    BOOST_TEST(std::abs(grad[i] - numeric) < 1e-3, "logit " << i << ": " << grad[i] << " vs " << numeric);
+  }
+  // Student = teacher: no distillation loss.
+  mpq::Tensor g2 = mpq::Tensor({n, k}, 0.f);
+  BOOST_TEST(mpq::mix_distillation_gradient(t, t, 1.f, temperature, g2) < 1e-9);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
