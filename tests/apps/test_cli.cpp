@@ -70,6 +70,19 @@ BOOST_AUTO_TEST_CASE(train_eval_and_resume_on_a_tiny_idx_dataset) {
   std::ofstream(dir + "/bad.json") << "{\"format\": \"mpq-policy\"";
   expect_exit("finetune " + q + " --policy " + dir + "/bad.json --out " + dir + "/qb.mpqc", 1, "bad.json");
   expect_exit("finetune " + q + " --out " + dir + "/qn.mpqc", 2);
+  expect_exit("finetune " + q + " --uniform 4 --quantizer lsc --out " + dir + "/ql.mpqc", 2, "pact, lsq");
+
+  // Learned step sizes with distillation: the checkpoint reloads (eval rebuilds its step
+  // parameters from the metadata), exports, and the integer path agrees with it.
+  expect_exit("finetune " + q + " --uniform-w 2 --uniform-a 4 --quantizer lsq --distill 0.5 --epochs 1 --out " + dir +
+                  "/lsq.mpqc --json",
+              0, "\"quantizer\": \"lsq\"");
+  expect_exit("export --checkpoint " + dir + "/lsq.mpqc --out " + dir + "/lsq.mpqm", 0);
+  r = expect_exit(
+      "eval --data " + dir + " --val-size 80 --checkpoint " + dir + "/lsq.mpqc --model " + dir + "/lsq.mpqm --json", 0);
+  const size_t at = r.out.find("\"top1_agreement\": ");
+  BOOST_REQUIRE_MESSAGE(at != std::string::npos, r.out);
+  BOOST_TEST(std::stod(r.out.substr(at + 18)) >= 0.97, r.out);
 }
 
 // Everything but the timing column of episodes.csv.
