@@ -33,6 +33,9 @@ int run_finetune(const std::vector<std::string>& args) {
       ("quantizer", po::value<std::string>()->default_value("pact"),
        "pact: weight scales searched every step, PACT clips after ReLU, tracked ranges elsewhere; "
        "lsq: learned step sizes for weights and activations (LSQ, LSQ+ offsets where negative)")
+      ("correct-statistics", po::value<std::string>()->default_value("none"),
+       "BN re-estimation after quantization, layer by layer on the calibration images: none, mean (bias "
+       "correction) or std (mean and standard deviation of every output channel)")
       ("distill", po::value<float>()->default_value(0.f),
        "weight in [0, 1] of distillation from the float model (KL of softened outputs) against the labels' loss")
       ("distill-temperature", po::value<float>()->default_value(2.f), "softmax temperature of --distill")
@@ -62,13 +65,15 @@ int run_finetune(const std::vector<std::string>& args) {
   auto test = open_dataset(vm, Split::test, float_ckpt.spec);
   const bool per_tensor = vm.count("per-tensor") > 0;
   QuantizerKind quantizer;
+  StatisticsCorrection correction;
   try {
     quantizer = parse_quantizer_kind(vm["quantizer"].as<std::string>());
+    correction = parse_statistics_correction(vm["correct-statistics"].as<std::string>());
   } catch (const Error& e) {
-    throw UsageError(std::string("--quantizer: ") + e.what());
+    throw UsageError(e.what());
   }
   Model model = prepare_fake_quant_model(float_ckpt, float_path, policy, *train,
-                                         calibration_images, per_tensor, quantizer);
+                                         calibration_images, per_tensor, quantizer, correction);
   Trainer trainer(model, *train, val.get(), options);
   const float distill = vm["distill"].as<float>(), temperature = vm["distill-temperature"].as<float>();
   if (!(distill >= 0.f && distill <= 1.f) || !(temperature > 0.f))

@@ -36,7 +36,7 @@ void input_range(const Dataset& data, float& lo, float& hi) {
 
 Model prepare_fake_quant_model(const Checkpoint& float_ckpt, const std::string& what, const Policy& policy,
                                const Dataset& train, int64_t calibration_images, bool per_tensor_weights,
-                               QuantizerKind quantizer) {
+                               QuantizerKind quantizer, StatisticsCorrection correction) {
   require(float_ckpt.meta_or("kind", "float") == "float",
           what + ": is a '" + float_ckpt.meta_or("kind", "") + "' checkpoint; fine-tuning starts from a float one");
   // Calibration keeps its images in memory: the cap bounds that, at least one sets the grids.
@@ -66,6 +66,10 @@ Model prepare_fake_quant_model(const Checkpoint& float_ckpt, const std::string& 
     seen += images.dim(0);
   }
   calibrate_quantizers(fq, batches);
+  if (correction != StatisticsCorrection::none) {
+    correct_channel_statistics(fq, folded, batches, correction == StatisticsCorrection::mean_std);
+    calibrate_quantizers(fq, batches);
+  }
   return fq;
 }
 

@@ -4,6 +4,7 @@
 
 #include "libmpq/data/dataset.hpp"
 #include "libmpq/nn/checkpoint.hpp"
+#include "libmpq/quant/correct_channel_statistics.hpp"
 #include "libmpq/quant/fake_quant_model.hpp"
 #include "libmpq/quant/policy.hpp"
 #include "libmpq/train/trainer.hpp"
@@ -24,10 +25,13 @@ void input_range(const Dataset& data, float& lo, float& hi);
 // calibration_images: how many training images (evaluation transform) set the grids,
 // 1..kMaxCalibrationImages (they are held in memory).
 // quantizer: see FakeQuantOptions; a fine-tune records it as checkpoint meta "quantizer".
+// correction: BN re-estimation of every weighted op on the calibration images
+// (correct_channel_statistics), followed by a second calibration of the grids.
 constexpr int64_t kMaxCalibrationImages = 8192;
 Model prepare_fake_quant_model(const Checkpoint& float_ckpt, const std::string& what, const Policy& policy,
                                const Dataset& train, int64_t calibration_images = 512, bool per_tensor_weights = false,
-                               QuantizerKind quantizer = QuantizerKind::pact);
+                               QuantizerKind quantizer = QuantizerKind::pact,
+                               StatisticsCorrection correction = StatisticsCorrection::none);
 
 // Rebuilds the fake-quant model stored in a "finetune" checkpoint (policy from its
 // metadata). Throws Error naming `what` when the checkpoint is not one.
