@@ -87,6 +87,13 @@ float step_floor(const float* w, int64_t n, int bits) {
 }
 }  // namespace
 
+float lsq_initial_weight_step(const float* w, int64_t n, int bits) {
+  double sum = 0;
+  for (int64_t i = 0; i < n; ++i) sum += std::abs(w[i]);
+  const double step = 2.0 * sum / static_cast<double>(std::max<int64_t>(n, 1)) / std::sqrt(static_cast<double>(weight_code_max(bits)));
+  return step > 0 ? static_cast<float>(step) : 1.f;  // all-zero channel: any step represents it
+}
+
 void fake_quantize_weights(const Tensor& w, int bits, bool per_tensor, Tensor& out, std::vector<float>& scales) {
   require(bits == 2 || bits == 4 || bits == 8, "weight quantizer: bits must be 2, 4 or 8");
   quantize_channels(w, bits, per_tensor, /*search=*/true, out, scales);
@@ -110,12 +117,11 @@ WeightQuantized::WeightQuantized(std::unique_ptr<Layer> inner, int bits, bool pe
     master_bias_.weight_decay = inner_bias_->weight_decay;
   }
   if (learned_step_) {
-    // Initialized to the searched (least squared error) scales.
-    Tensor unused;
-    std::vector<float> searched;
-    fake_quantize_weights(master_.value, bits_, per_tensor_, unused, searched);
-    step_ = Parameter("step", {per_tensor_ ? 1 : master_.value.dim(0)}, /*decay=*/false);
-    for (int64_t i = 0; i < step_.value.size(); ++i) step_.value[i] = searched[static_cast<size_t>(i)];
+    const int64_t channels = master_.value.dim(0), per_channel = master_.value.size() / channels;
+    step_ = Parameter("step", {per_tensor_ ? 1 : channels}, /*decay=*/false);
+    for (int64_t c = 0; c < step_.value.size(); ++c)
+      step_.value[c] = per_tensor_ ? lsq_initial_weight_step(master_.value.data(), master_.value.size(), bits_)
+                                   : lsq_initial_weight_step(master_.value.data() + c * per_channel, per_channel, bits_);
   }
   refresh();
 }
