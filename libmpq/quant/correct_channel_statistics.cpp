@@ -29,7 +29,9 @@ struct ChannelMoments {
     count += rows;
   }
   double mean(size_t k) const { return sum[k] / static_cast<double>(count); }
-  double std_dev(size_t k) const { return std::sqrt(std::max(0.0, sum_sq[k] / static_cast<double>(count) - mean(k) * mean(k))); }
+  double std_dev(size_t k) const {
+    return std::sqrt(std::max(0.0, sum_sq[k] / static_cast<double>(count) - mean(k) * mean(k)));
+  }
 };
 
 ChannelMoments moments_of(Model& model, int node, const std::vector<Tensor>& batches) {
@@ -77,7 +79,8 @@ void correct_channel_statistics(Model& fake_quant, Model& folded, const std::vec
     for (int64_t c = 0; c < channels; ++c) {
       const auto k = static_cast<size_t>(c);
       double a = 1.0;
-      if (match_std && q.std_dev(k) > 1e-8 && f.std_dev(k) > 1e-8) a = std::min(std::max(f.std_dev(k) / q.std_dev(k), 0.25), 4.0);
+      if (match_std && q.std_dev(k) > 1e-8 && f.std_dev(k) > 1e-8)
+        a = std::min(std::max(f.std_dev(k) / q.std_dev(k), 0.25), 4.0);
       for (int64_t j = 0; j < per; ++j) w[c * per + j] = static_cast<float>(w[c * per + j] * a);
       b[c] = static_cast<float>(a * b[c] + f.mean(k) - a * q.mean(k));
       if (wq->learned_step() && !wq->per_tensor()) wq->step().value[c] = static_cast<float>(wq->step().value[c] * a);

@@ -90,7 +90,8 @@ float step_floor(const float* w, int64_t n, int bits) {
 float lsq_initial_weight_step(const float* w, int64_t n, int bits) {
   double sum = 0;
   for (int64_t i = 0; i < n; ++i) sum += std::abs(w[i]);
-  const double step = 2.0 * sum / static_cast<double>(std::max<int64_t>(n, 1)) / std::sqrt(static_cast<double>(weight_code_max(bits)));
+  const double mean_abs = sum / static_cast<double>(std::max<int64_t>(n, 1));
+  const double step = 2.0 * mean_abs / std::sqrt(static_cast<double>(weight_code_max(bits)));
   return step > 0 ? static_cast<float>(step) : 1.f;  // all-zero channel: any step represents it
 }
 
