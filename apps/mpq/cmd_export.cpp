@@ -12,8 +12,6 @@
 #include "libmpq/export/convert_to_blob.hpp"
 #include "libmpq/export/integer_model.hpp"
 #include "libmpq/mcu/memory_model.hpp"
-#include "libmpq/nn/model_builders.hpp"
-#include "libmpq/quant/fold_batch_norm.hpp"
 #include "libmpq/quant/op_records.hpp"
 #include "libmpq/train/finetune.hpp"
 
@@ -99,13 +97,12 @@ int run_export(const std::vector<std::string>& args) {
   }
   check_export_outputs(vm, path, out, c_path, header);
   const Checkpoint ckpt = load_checkpoint(path);
-  Model fq = load_fake_quant_model(ckpt, path);
-  const Policy policy = policy_of(ckpt, path);
-  // The quantization graph the fake-quant model was built from, for the blob and the
+  // The quantization graph the fake-quant model was built from serves the blob and the
   // memory model alike.
-  Model float_model = build_model(ckpt.spec, 1);
-  const QuantGraph graph = build_quant_graph(fold_batch_norm(float_model));
-  const std::vector<uint8_t> blob = convert_to_blob(fq, graph, policy, normalization_of(ckpt, path));
+  FakeQuantModel fq = load_fake_quant_model_and_graph(ckpt, path);
+  const QuantGraph& graph = fq.graph;
+  const Policy policy = policy_of(ckpt, path);
+  const std::vector<uint8_t> blob = convert_to_blob(fq.model, graph, policy, normalization_of(ckpt, path));
   const IntegerModel model(blob, "exported blob");  // validates with the device's loader
   make_parent_directories(out);
   write_file_atomically(out, std::string(blob.begin(), blob.end()));

@@ -46,11 +46,22 @@ QuantizerKind parse_quantizer_kind(const std::string& name) {
   throw Error("quantizer: '" + name + "' is not one of pact, lsq");
 }
 
-Model build_fake_quant_model(Model& folded, const Policy& policy, const FakeQuantOptions& options) {
+namespace {
+void require_folded(Model& folded) {
   for (size_t i = 0; i < folded.size(); ++i)
     require(folded.node(i).layer->kind() != LayerKind::BatchNorm,
             "fake-quant model: node '" + folded.node(i).name + "' is a BatchNorm; fold the model first");
-  const QuantGraph graph = build_quant_graph(folded);
+}
+}  // namespace
+
+Model build_fake_quant_model(Model& folded, const Policy& policy, const FakeQuantOptions& options) {
+  require_folded(folded);
+  return build_fake_quant_model(folded, build_quant_graph(folded), policy, options);
+}
+
+Model build_fake_quant_model(Model& folded, const QuantGraph& graph, const Policy& policy,
+                             const FakeQuantOptions& options) {
+  require_folded(folded);
   validate_policy(policy, graph, "policy");
 
   const bool lsq = options.quantizer == QuantizerKind::lsq;
@@ -104,6 +115,15 @@ Model build_fake_quant_model_for(const ModelSpec& spec, const Policy& policy, co
   Model float_model = build_model(spec, 1);
   Model folded = fold_batch_norm(float_model);
   return build_fake_quant_model(folded, policy, options);
+}
+
+FakeQuantModel build_fake_quant_model_and_graph_for(const ModelSpec& spec, const Policy& policy,
+                                                    const FakeQuantOptions& options) {
+  Model float_model = build_model(spec, 1);
+  Model folded = fold_batch_norm(float_model);
+  QuantGraph graph = build_quant_graph(folded);
+  Model model = build_fake_quant_model(folded, graph, policy, options);
+  return {std::move(model), std::move(graph)};
 }
 
 }  // namespace mpq

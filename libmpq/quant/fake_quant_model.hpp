@@ -33,6 +33,10 @@ struct FakeQuantOptions {
   QuantizerKind quantizer = QuantizerKind::pact;
 };
 Model build_fake_quant_model(Model& folded, const Policy& policy, const FakeQuantOptions& options);
+// The same with the quantization graph of `folded` already built (build_quant_graph), so
+// that a caller who also needs the graph (export, eval) builds it once.
+Model build_fake_quant_model(Model& folded, const QuantGraph& graph, const Policy& policy,
+                             const FakeQuantOptions& options);
 
 // Initializes every activation quantizer's grid from the float statistics of `batches`
 // (each [N,H,W,C]): range quantizers take the observed min/max, PACT clips the observed
@@ -42,5 +46,14 @@ void calibrate_quantizers(Model& fake_quant, const std::vector<Tensor>& batches)
 // Builds the fake-quant model of (spec, policy) from scratch with the structure of a
 // checkpoint written by a fine-tune, ready for restore_model().
 Model build_fake_quant_model_for(const ModelSpec& spec, const Policy& policy, const FakeQuantOptions& options);
+
+// A fake-quant model with the quantization graph it was built from: what export needs to
+// lay out and encode its blob without rebuilding the graph.
+struct FakeQuantModel {
+  Model model;
+  QuantGraph graph;
+};
+FakeQuantModel build_fake_quant_model_and_graph_for(const ModelSpec& spec, const Policy& policy,
+                                                    const FakeQuantOptions& options);
 
 }  // namespace mpq

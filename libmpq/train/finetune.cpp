@@ -79,15 +79,19 @@ Policy policy_of(const Checkpoint& ckpt, const std::string& what) {
   return policy_from_json(text, what + " (policy)");
 }
 
-Model load_fake_quant_model(const Checkpoint& ckpt, const std::string& what) {
+FakeQuantModel load_fake_quant_model_and_graph(const Checkpoint& ckpt, const std::string& what) {
   require(ckpt.meta_or("kind", "") == "finetune",
           what + ": is a '" + ckpt.meta_or("kind", "") + "' checkpoint, expected a fine-tuned (quantized) one");
   FakeQuantOptions options;
   options.per_tensor_weights = ckpt.meta_or("per_tensor_weights", "0") == "1";
   options.quantizer = parse_quantizer_kind(ckpt.meta_or("quantizer", "pact"));
-  Model fq = build_fake_quant_model_for(ckpt.spec, policy_of(ckpt, what), options);
-  restore_model(ckpt, fq, what);
+  FakeQuantModel fq = build_fake_quant_model_and_graph_for(ckpt.spec, policy_of(ckpt, what), options);
+  restore_model(ckpt, fq.model, what);
   return fq;
+}
+
+Model load_fake_quant_model(const Checkpoint& ckpt, const std::string& what) {
+  return std::move(load_fake_quant_model_and_graph(ckpt, what).model);
 }
 
 void add_input_normalization(const Dataset& data, std::map<std::string, std::string>& meta) {

@@ -36,6 +36,8 @@ Model prepare_fake_quant_model(const Checkpoint& float_ckpt, const std::string& 
 // Rebuilds the fake-quant model stored in a "finetune" checkpoint (policy from its
 // metadata). Throws Error naming `what` when the checkpoint is not one.
 Model load_fake_quant_model(const Checkpoint& ckpt, const std::string& what);
+// The same with the quantization graph it was built from (for export and its checks).
+FakeQuantModel load_fake_quant_model_and_graph(const Checkpoint& ckpt, const std::string& what);
 Policy policy_of(const Checkpoint& ckpt, const std::string& what);
 
 // Records how raw pixels become the input ("input_mean", "input_std": comma-separated
