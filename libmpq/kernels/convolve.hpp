@@ -5,7 +5,9 @@
 // For output pixel (oy, ox) and output channel o:
 //   acc = bias[o] + sum_{ky,kx,c} w[o][ky][kx][c] * x[oy*stride_h - pad_top + ky]
 //                                                     [ox*stride_w - pad_left + kx][c]
-// where x outside the image is input.zero_point (real zero). `bias` is the folded bias
+// where w is the weight's code times 2^(8 - weight_bits) (get_weight: the bias and the
+// multiplier are in that unit, quant_params.hpp) and x outside the image is
+// input.zero_point (real zero). `bias` is the folded bias
 // (fold_input_zero_point): the quantized bias minus input.zero_point * sum_{ky,kx,c} w[o],
 // so acc equals bias_q + sum w * (x - zero_point). The sum of products is exact (at most
 // kMaxReductionDepth of them); adding the bias wraps modulo 2^32. Then

@@ -39,7 +39,7 @@ Status convolve_ref(const ConvParams& p, const uint8_t* input, const uint8_t* we
             for (int32_t c = 0; c < p.input_c; ++c) {
               const int32_t xv = inside ? static_cast<int32_t>(get_unsigned(x, c, p.input.bits))
                                         : p.input.zero_point;
-              acc += get_signed(w, c, p.weight_bits) * xv;
+              acc += get_weight(w, c, p.weight_bits) * xv;
             }
           }
         }

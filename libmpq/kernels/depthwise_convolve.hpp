@@ -5,7 +5,8 @@
 //
 //   acc = bias[c] + sum_{ky,kx} w[ky][kx][c] * x[oy*stride_h - pad_top + ky]
 //                                               [ox*stride_w - pad_left + kx][c]
-// with x outside the image = input.zero_point, and `bias` folded
+// with w the code times 2^(8 - weight_bits) (get_weight, quant_params.hpp), x outside the
+// image = input.zero_point, and `bias` folded
 // (fold_input_zero_point_depthwise). Then
 //   out[oy][ox][c] = requantize_to_code(acc, multiplier[c], shift[c], output.zero_point,
 //                                       output.min, output.max)

@@ -86,8 +86,8 @@ void expand_weights(const DepthwiseParams& p, const Plan& g, const uint8_t* weig
         for (int32_t j = 0; j < 4; j += 2) {
           const int32_t c0 = b * L::kValues + L::kOrder[4 * k + j];
           const int32_t c1 = b * L::kValues + L::kOrder[4 * k + j + 1];
-          const int32_t w0 = c0 < p.channels ? get_signed(row, c0, p.weight_bits) : 0;
-          const int32_t w1 = c1 < p.channels ? get_signed(row, c1, p.weight_bits) : 0;
+          const int32_t w0 = c0 < p.channels ? get_weight(row, c0, p.weight_bits) : 0;
+          const int32_t w1 = c1 < p.channels ? get_weight(row, c1, p.weight_bits) : 0;
           *out++ = (static_cast<uint32_t>(w0) & 0xFFFFu) | (static_cast<uint32_t>(w1) << 16);
         }
       }

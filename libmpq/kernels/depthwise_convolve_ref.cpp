@@ -39,7 +39,7 @@ Status depthwise_convolve_ref(const DepthwiseParams& p, const uint8_t* input,
                              p.input.bits))
                        : p.input.zero_point;
             const uint8_t* w = weights + static_cast<int64_t>(ky * p.kernel_w + kx) * w_tap;
-            acc += get_signed(w, c, p.weight_bits) * x;
+            acc += get_weight(w, c, p.weight_bits) * x;
           }
         }
         acc = wrapping_add(acc, bias != nullptr ? bias[c] : 0);

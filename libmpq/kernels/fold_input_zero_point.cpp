@@ -37,7 +37,7 @@ Status fold_input_zero_point(const uint8_t* weights, int32_t out_channels, int32
     int32_t sum = 0;
     for (int32_t t = 0; t < taps; ++t) {
       const uint8_t* row = weights + (static_cast<int64_t>(o) * taps + t) * tap_bytes;
-      for (int32_t c = 0; c < in_channels; ++c) sum += get_signed(row, c, weight_bits);
+      for (int32_t c = 0; c < in_channels; ++c) sum += get_weight(row, c, weight_bits);
     }
     bias_out[o] = fold(bias_in, o, input_zero_point, sum);
   }
@@ -54,7 +54,7 @@ Status fold_input_zero_point_depthwise(const uint8_t* weights, int32_t taps, int
   for (int32_t c = 0; c < channels; ++c) {
     int32_t sum = 0;
     for (int32_t t = 0; t < taps; ++t) {
-      sum += get_signed(weights + static_cast<int64_t>(t) * tap_bytes, c, weight_bits);
+      sum += get_weight(weights + static_cast<int64_t>(t) * tap_bytes, c, weight_bits);
     }
     bias_out[c] = fold(bias_in, c, input_zero_point, sum);
   }

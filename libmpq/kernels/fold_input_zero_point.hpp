@@ -1,7 +1,8 @@
 #pragma once
 // The kernels take a "folded" bias: the quantized bias minus input_zero_point times the sum
 // of the output channel's weights (over every tap). With padding fed as the zero point,
-// acc = folded_bias + sum w * x then equals bias_q + sum w * (x - zero_point), i.e. padding
+// acc = folded_bias + sum w * x (w = get_weight: the code times 2^(8 - weight_bits), the unit
+// of the kernels' bias) then equals bias_q + sum w * (x - zero_point), i.e. padding
 // is real zero, and the hot loops never subtract the zero point. The converter calls these
 // once per layer.
 

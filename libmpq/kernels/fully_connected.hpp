@@ -2,7 +2,8 @@
 // Fully connected layer on one packed input vector (e.g. the pooled features).
 // Weights: output_c rows of input_c values (fully_connected_weight_bytes).
 //
-//   acc = bias[o] + sum_c w[o][c] * x[c]              (bias folded: fold_input_zero_point)
+//   acc = bias[o] + sum_c w[o][c] * x[c]              (bias folded: fold_input_zero_point;
+//                                                     w: get_weight, the code * 2^(8 - bits))
 //   out[o] = requantize_to_code(acc, multiplier[o], shift[o], output.zero_point,
 //                               output.min, output.max)
 // The output must not overlap the input.

@@ -81,7 +81,7 @@ MPQ_ALWAYS_INLINE void rows_pass(const GemmOutput& out, int32_t o, const uint8_t
   }
   const int32_t acc[3] = {a0, a1, a2};
   for (int32_t k = 0; k < NO; ++k) {
-    put_code(output, o + k, out.bits, out.channel(o + k).code(acc[k] >> Lanes<WB>::kScaleShift));
+    put_code(output, o + k, out.bits, out.channel(o + k).code(acc[k]));
   }
 }
 

@@ -21,7 +21,7 @@ Status fully_connected_ref(const FullyConnectedParams& p, const uint8_t* input,
     const uint8_t* w = weights + static_cast<int64_t>(o) * w_row;
     int32_t acc = 0;
     for (int32_t c = 0; c < p.input_c; ++c) {
-      acc += get_signed(w, c, p.weight_bits) * static_cast<int32_t>(get_unsigned(input, c, p.input.bits));
+      acc += get_weight(w, c, p.weight_bits) * static_cast<int32_t>(get_unsigned(input, c, p.input.bits));
     }
     acc = wrapping_add(acc, bias != nullptr ? bias[o] : 0);
     set_unsigned(output, o, p.output.bits,

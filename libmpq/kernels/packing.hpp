@@ -17,6 +17,7 @@
 
 #include <cstdint>
 
+#include "libmpq/kernels/quant_params.hpp"
 #include "libmpq/kernels/status.hpp"
 
 namespace mpq::kernels {
@@ -48,6 +49,11 @@ inline int32_t get_signed(const uint8_t* row, int32_t i, int32_t bits) {
   const uint32_t v = get_unsigned(row, i, bits);
   const uint32_t sign = 1u << (bits - 1);
   return static_cast<int32_t>(v ^ sign) - static_cast<int32_t>(sign);
+}
+// What weight i of a packed row adds to an accumulator per unit of input: its code times
+// 2^(8 - bits), the code read as the top bits of an 8-bit weight (quant_params.hpp).
+inline int32_t get_weight(const uint8_t* row, int32_t i, int32_t bits) {
+  return get_signed(row, i, bits) * (1 << weight_scale_shift(bits));
 }
 // Stores the low `bits` bits of v as value i, leaving the other bits of its byte alone.
 inline void set_unsigned(uint8_t* row, int32_t i, int32_t bits, uint32_t v) {

@@ -3,7 +3,8 @@
 // a MobileNet's multiply-accumulates. HWC activations; weights are rows of input_c values,
 // one per output channel (OHWI with kh = kw = 1, so conv_weight_bytes(c_out, 1, 1, c_in, b)).
 //
-//   acc = bias[o] + sum_c w[o][c] * x[y][x][c]        (bias folded: fold_input_zero_point)
+//   acc = bias[o] + sum_c w[o][c] * x[y][x][c]        (bias folded: fold_input_zero_point;
+//                                                     w: get_weight, the code * 2^(8 - bits))
 //   out[y][x][o] = requantize_to_code(acc, multiplier[o], shift[o], output.zero_point,
 //                                     output.min, output.max)
 // Exactly convolve_ref with a 1x1 kernel; a strided 1x1 convolution goes through convolve.

@@ -20,6 +20,11 @@ inline int32_t signed_at(const uint8_t* row, int64_t i, int32_t bits) {
   const int32_t v = unsigned_at(row, i, bits);
   return v >= (1 << (bits - 1)) ? v - (1 << bits) : v;
 }
+// What a b-bit weight code adds to an accumulator per unit of input (docs/kernels.md,
+// "Weights"): the code read as the top b bits of an 8-bit weight, code * 2^(8 - b).
+inline int32_t weight_at(const uint8_t* row, int64_t i, int32_t bits) {
+  return signed_at(row, i, bits) * (1 << (8 - bits));
+}
 inline int64_t row_bytes(int64_t count, int32_t bits) { return (count * bits + 7) / 8; }
 
 // acc * multiplier * 2^(shift - 31) rounded once to the nearest integer, ties toward

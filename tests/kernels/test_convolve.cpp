@@ -84,7 +84,7 @@ void check_conv(const mk::ConvParams& p, uint64_t seed, Requant requant = kUsual
             const uint8_t* x = input.data() + (int64_t{iy} * p.input_w + ix) * in_px;
             const uint8_t* w = weights.data() + ((int64_t{o} * p.kernel_h + ky) * p.kernel_w + kx) * w_tap;
             for (int32_t c = 0; c < p.input_c; ++c) {
-              acc += int64_t{mk::oracle::signed_at(w, c, p.weight_bits)} *
+              acc += int64_t{mk::oracle::weight_at(w, c, p.weight_bits)} *
                      (mk::oracle::unsigned_at(x, c, p.input.bits) - p.input.zero_point);
             }
           }

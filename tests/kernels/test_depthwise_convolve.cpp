@@ -68,7 +68,7 @@ void check_dw(const mk::DepthwiseParams& p, uint64_t seed) {
             const int32_t iy = oy * p.stride_h - p.pad_top + ky, ix = ox * p.stride_w - p.pad_left + kx;
             if (iy < 0 || iy >= p.input_h || ix < 0 || ix >= p.input_w) continue;
             const int32_t x = mk::oracle::unsigned_at(input.data() + (int64_t{iy} * p.input_w + ix) * in_px, c, p.input.bits);
-            acc += int64_t{mk::oracle::signed_at(weights.data() + (ky * p.kernel_w + kx) * w_tap, c, p.weight_bits)} *
+            acc += int64_t{mk::oracle::weight_at(weights.data() + (ky * p.kernel_w + kx) * w_tap, c, p.weight_bits)} *
                    (x - p.input.zero_point);
           }
         }

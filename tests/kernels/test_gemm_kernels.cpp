@@ -35,7 +35,7 @@ int32_t oracle_dot(const uint8_t* x, const uint8_t* weights, int32_t o, int32_t 
   const uint8_t* w = weights + o * mk::oracle::row_bytes(c_in, wb);
   int64_t acc = q.bias[o];
   for (int32_t c = 0; c < c_in; ++c) {
-    acc += int64_t{mk::oracle::signed_at(w, c, wb)} * (mk::oracle::unsigned_at(x, c, in.bits) - in.zero_point);
+    acc += int64_t{mk::oracle::weight_at(w, c, wb)} * (mk::oracle::unsigned_at(x, c, in.bits) - in.zero_point);
   }
   return mk::oracle::to_code(mk::oracle::wrap(acc), q.mult[o], q.shift[o], out.zero_point, out.min, out.max);
 }

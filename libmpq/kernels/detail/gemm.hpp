@@ -134,7 +134,8 @@ MPQ_ALWAYS_INLINE void compact_tail_word(uint32_t* t, int32_t np) {
 }
 
 // acc[o][q] += dot(weight row o, column q) * 2^Lanes<WB>::kScaleShift for NO rows that are
-// row_bytes apart, against a stream of NP columns.
+// row_bytes apart, against a stream of NP columns: the accumulator of the kernels' contract
+// (weights count as code * 2^(8 - WB), quant_params.hpp), requantized as it is.
 template <int WB, int NO, int NP, int L = Lanes<WB>::kWords>
 MPQ_ALWAYS_INLINE void dot_rows(const uint8_t* w, int32_t row_bytes, const uint32_t* stream,
                                 int32_t acc[NO][NP]) {
@@ -223,11 +224,11 @@ void gemm_columns(const uint8_t* weights, int32_t row_bytes, int32_t channels,
     if constexpr (Records) ++record;
     if (mode == 8) {
       for (int32_t q = 0; q < NP; ++q) {
-        px[q][o] = static_cast<uint8_t>(rq.code_full_range<8>(acc[0][q] >> Lanes<WB>::kScaleShift));
+        px[q][o] = static_cast<uint8_t>(rq.code_full_range<8>(acc[0][q]));
       }
     } else if (out.bits == 8) {
       for (int32_t q = 0; q < NP; ++q) {
-        px[q][o] = static_cast<uint8_t>(rq.code(acc[0][q] >> Lanes<WB>::kScaleShift));
+        px[q][o] = static_cast<uint8_t>(rq.code(acc[0][q]));
       }
     } else {
       // The first code of each byte is stored (zeroing the byte's other bits), the others
@@ -235,7 +236,7 @@ void gemm_columns(const uint8_t* weights, int32_t row_bytes, int32_t channels,
       const int32_t bit = o * out.bits;
       uint32_t codes[NP];
       for (int32_t q = 0; q < NP; ++q) {
-        const int32_t a = acc[0][q] >> Lanes<WB>::kScaleShift;
+        const int32_t a = acc[0][q];
         codes[q] = mode == 4   ? rq.code_full_range<4>(a)
                    : mode == 2 ? rq.code_full_range<2>(a)
                                : rq.code(a);

@@ -8,12 +8,14 @@
 // the other operand of each multiply is laid out to match, once, off the hot loop.
 //
 // Signed (weight) words are unpacked scaled by 2^(8-b) (the value sits in the top bits of
-// its byte); products then sum to the exact result times 2^(8-b), removed by an exact
-// arithmetic shift. Scaled weights stay within [-128, 127], so kMaxReductionDepth holds.
+// its byte), which is the value a b-bit weight has in every kernel's accumulator
+// (weight_scale_shift, quant_params.hpp): products sum to the accumulator itself. Scaled
+// weights stay within [-128, 127], so kMaxReductionDepth holds.
 
 #include <cstdint>
 
 #include "libmpq/kernels/detail/dsp.hpp"
+#include "libmpq/kernels/quant_params.hpp"
 
 namespace mpq::kernels::detail {
 
@@ -53,6 +55,10 @@ constexpr bool lane_order_is_permutation() {
   }
   return Lanes<Bits>::kWords * 2 == Lanes<Bits>::kValues && Lanes<Bits>::kValues * Bits == 32;
 }
+static_assert(Lanes<8>::kScaleShift == weight_scale_shift(8) &&
+                  Lanes<4>::kScaleShift == weight_scale_shift(4) &&
+                  Lanes<2>::kScaleShift == weight_scale_shift(2),
+              "signed lanes hold the weights' accumulator values");
 static_assert(lane_order_is_permutation<8>() && lane_order_is_permutation<4>() &&
                   lane_order_is_permutation<2>(),
               "each lane order must list every value of a word once");
