@@ -80,9 +80,9 @@ std::vector<int8_t> weight_codes(const QOp& op, const Tensor& w, const std::vect
   return codes;
 }
 
-// Packed weights at the record's weight bits, then per channel the int32 bias at scale
-// s_in * s_w with the input zero point folded in, and the requantization multiplier and
-// shift of s_in * s_w / s_out.
+// Packed weights at the record's weight bits, then per channel the int32 bias at the
+// accumulator's scale s_in * s_w / 2^(8 - bits) with the input zero point folded in, and the
+// requantization multiplier and shift of that scale / s_out.
 void fill_weighted_op(WeightQuantized& wq, const QOp& op, const rt::OpRecord& record, const QuantGrid& in,
                       const QuantGrid& out, std::vector<uint8_t>& blob) {
   const int bits = record.weight_bits;
@@ -111,7 +111,7 @@ void fill_weighted_op(WeightQuantized& wq, const QOp& op, const rt::OpRecord& re
 
   std::vector<int32_t> bias_q(static_cast<size_t>(out_c)), mult(bias_q.size()), shift(bias_q.size());
   for (size_t o = 0; o < bias_q.size(); ++o) {
-    const double acc_scale = static_cast<double>(in.scale) * wq.scales()[o];
+    const double acc_scale = accumulator_scale(in.scale, wq.scales()[o], bits);
     const double b = std::nearbyint(bias[static_cast<int64_t>(o)] / acc_scale);
     if (!(std::abs(b) < 2147483647.0))
       throw Error("export: op '" + op.name + "' channel " + std::to_string(o) + ": bias does not fit in int32");

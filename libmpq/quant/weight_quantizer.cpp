@@ -14,6 +14,10 @@ namespace mpq {
 
 int32_t weight_code_max(int bits) { return (1 << (bits - 1)) - 1; }
 
+double accumulator_scale(double input_scale, double weight_scale, int bits) {
+  return input_scale * weight_scale / static_cast<double>(1 << (8 - bits));
+}
+
 int32_t weight_code(float w, float scale, int bits) {
   const float m = static_cast<float>(weight_code_max(bits));
   return static_cast<int32_t>(std::min(std::max(round_small(std::min(std::max(w / scale, -m - 1.f), m + 1.f)), -m), m));
@@ -162,7 +166,7 @@ void WeightQuantized::refresh() {
       inner_bias_->value = master_bias_.value;
     } else {
       for (int64_t o = 0; o < master_bias_.value.size(); ++o) {
-        const double step = static_cast<double>(s_in) * scales_[static_cast<size_t>(o)];
+        const double step = accumulator_scale(s_in, scales_[static_cast<size_t>(o)], bits_);
         inner_bias_->value[o] = static_cast<float>(std::nearbyint(master_bias_.value[o] / step) * step);
       }
     }

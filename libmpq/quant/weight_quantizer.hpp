@@ -24,13 +24,20 @@ float lsq_initial_weight_step(const float* w, int64_t n, int bits);
 // `scales` gets one entry per channel (per_tensor: all equal).
 void fake_quantize_weights(const Tensor& w, int bits, bool per_tensor, Tensor& out, std::vector<float>& scales);
 
+// The unit of a layer's integer accumulator, and so of its bias: s_in * s_w / 2^(8 - bits).
+// The integer kernels count a b-bit weight code as code * 2^(8 - b) (the top bits of an
+// 8-bit weight, libmpq/kernels/quant_params.hpp), which carries the bias of ternary weights
+// 64 times finer than s_in * s_w at no cost per element. The fake-quant forward rounds the
+// bias to this grid and the exporter stores it on it.
+double accumulator_scale(double input_scale, double weight_scale, int bits);
+
 class ActivationQuantizer;
 
 // Wraps a Conv2d or Linear whose weights are fake-quantized on every forward: the
 // float master weights are what the optimizer updates (exposed as "weight"), the inner
 // layer computes with their quantized copy, and the weight gradient passes straight
 // through. Once the quantizer of the layer's input is known (set_input_quantizer), the
-// bias is rounded as the integer runtime stores it, to int32 at scale s_in * s_w: an
+// bias is rounded as the integer runtime stores it, to int32 at accumulator_scale: an
 // exact constant difference would otherwise shift whole uniform regions (an image's
 // background) across a rounding boundary of the output grid. kind() is the inner
 // layer's kind: code that needs the inner type must dynamic_cast inner(), never

@@ -8,7 +8,10 @@
 namespace mpq::blob {
 
 constexpr uint8_t kMagic[4] = {'M', 'P', 'Q', 'M'};
-constexpr uint16_t kVersion = 1;
+// 2: a b-bit weight code counts as code * 2^(8 - b) in the accumulator, so the bias and
+// multiplier of sub-byte weights are in s_in * s_w / 2^(8 - b) (version 1: s_in * s_w).
+// Version 1 blobs of sub-byte weights would be misread, so they are refused (bad_version).
+constexpr uint16_t kVersion = 2;
 constexpr uint32_t kSectionAlignment = 4;  // every section starts on a multiple of 4
 constexpr uint32_t kHeaderBytes = 64;
 constexpr uint32_t kInputLutBytesPerChannel = 256;  // raw pixel 0..255 -> 8-bit input code

@@ -24,8 +24,8 @@ struct BlobHeader {
   uint32_t input_lut_offset = 0, ops_offset = 0, buffers_offset = 0, data_offset = 0;
   uint16_t output_buffer = 0;
   uint8_t output_bits = 0;
-  uint8_t flags = 0;                      // 0 in version 1
-  uint8_t reserved[4] = {0, 0, 0, 0};     // 0 in version 1
+  uint8_t flags = 0;                      // 0 (versions 1 and 2)
+  uint8_t reserved[4] = {0, 0, 0, 0};     // 0 (versions 1 and 2)
 };
 
 // Requires `out` / `in` to hold blob::kHeaderBytes bytes; every byte is a field, so

@@ -39,7 +39,7 @@ OpRecord decode_op_record(const uint8_t* in);
 
 // conv, depthwise and fc carry weights and per-channel parameters.
 bool op_has_weights(uint8_t kind);
-// Both reserved byte ranges are zero, as version 1 requires.
+// Both reserved byte ranges are zero, as versions 1 and 2 require.
 bool reserved_bytes_zero(const OpRecord& record);
 
 }  // namespace mpq::rt

@@ -193,7 +193,8 @@ BOOST_AUTO_TEST_CASE(quantized_copy_follows_every_change_of_its_inputs) {
     for (int64_t i = 0; i < w.size(); ++i) BOOST_TEST(inner(0)[i] == w[i]);
     const float s_in = input.grid().scale;
     for (int64_t o = 0; o < 3; ++o) {
-      const double step = static_cast<double>(s_in) * scales[static_cast<size_t>(o)];
+      // 2-bit weights: the runtime's accumulator (and bias) unit is s_in * s_w / 2^(8 - 2).
+      const double step = static_cast<double>(s_in) * scales[static_cast<size_t>(o)] / 64;
       BOOST_TEST(inner(1)[o] == static_cast<float>(std::nearbyint(q.master_bias().value[o] / step) * step));
     }
   };

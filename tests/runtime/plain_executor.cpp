@@ -22,10 +22,12 @@ int32_t read_i32(const uint8_t* p) {
 }
 
 // Value i of a packed row of b-bit two's complement weights.
+// A weight's value in the accumulator (docs/kernels.md, "Weights"): its b-bit code read as
+// the top bits of an 8-bit weight, code * 2^(8 - b).
 int32_t weight_at(const uint8_t* row, int64_t i, int32_t bits) {
   const int64_t bit = i * bits;
   const int32_t raw = (row[bit / 8] >> (bit % 8)) & ((1 << bits) - 1);
-  return raw >= (1 << (bits - 1)) ? raw - (1 << bits) : raw;
+  return (raw >= (1 << (bits - 1)) ? raw - (1 << bits) : raw) * (1 << (8 - bits));
 }
 
 int32_t saturate(int64_t v) {

@@ -63,13 +63,15 @@ void fill_weighted(std::mt19937_64& rng, const QOp& op, const OpSections& s, dou
   BOOST_REQUIRE(kernels::pack_signed_rows(values.data(), rows, count, wb, weights) == kernels::Status::ok);
 
   const int32_t depth = depthwise ? taps : taps * in_c;
-  const double acc_scale = std::sqrt(static_cast<double>(depth)) * (wmax > 0 ? wmax : 1) * (1 << r.input_bits);
+  const int32_t unit = 1 << (8 - wb);  // a weight code's value in the accumulator
+  const double acc_scale =
+      std::sqrt(static_cast<double>(depth)) * (wmax > 0 ? wmax : 1) * unit * (1 << r.input_bits);
   std::vector<int32_t> bias(static_cast<size_t>(out_c)), multiplier(bias.size()), shift(bias.size());
   for (int32_t o = 0; o < out_c; ++o) {
     int64_t weight_sum = 0;
     for (int32_t t = 0; t < (depthwise ? taps : taps * in_c); ++t)
       weight_sum += depthwise ? values[static_cast<size_t>(t * out_c + o)] : values[static_cast<size_t>(o * taps * in_c + t)];
-    const double centre = -static_cast<double>(weight_sum) * (input_mean - r.input_zero_point);
+    const double centre = -static_cast<double>(weight_sum) * unit * (input_mean - r.input_zero_point);
     const double noise = uniform_real(rng, -acc_scale / 16, acc_scale / 16);
     bias[static_cast<size_t>(o)] = static_cast<int32_t>(std::lround(centre + noise));
     const double real = (1 << r.output_bits) / acc_scale * uniform_real(rng, 1.0, 4.0);

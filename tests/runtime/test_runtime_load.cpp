@@ -127,7 +127,10 @@ BOOST_AUTO_TEST_CASE(wrong_magic_or_version_is_named) {
   std::vector<uint8_t> bad = f.blob;
   bad[3] = 'X';
   CHECK_STATUS(bad, Status::bad_magic);
-  test::edit_header(bad = f.blob, [](BlobHeader& h) { h.version = 2; });
+  // Version 1 carried sub-byte weights' biases at s_in * s_w: its blobs would be misread.
+  test::edit_header(bad = f.blob, [](BlobHeader& h) { h.version = 1; });
+  CHECK_STATUS(bad, Status::bad_version);
+  test::edit_header(bad = f.blob, [](BlobHeader& h) { h.version = 3; });
   CHECK_STATUS(bad, Status::bad_version);
 }
 
