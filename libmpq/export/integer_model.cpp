@@ -5,6 +5,8 @@
 
 #include "libmpq/core/atomic_file.hpp"
 #include "libmpq/core/error.hpp"
+#include "libmpq/runtime/blob_format.hpp"
+#include "libmpq/runtime/blob_header.hpp"
 #include "libmpq/runtime/load_model.hpp"
 #include "libmpq/runtime/model_output.hpp"
 #include "libmpq/runtime/run_model.hpp"
@@ -25,6 +27,9 @@ IntegerModel::IntegerModel(const std::vector<uint8_t>& blob, const std::string& 
   const auto size = static_cast<uint32_t>(blob.size());
   rt::BlobMemory memory{};
   rt::Status s = rt::query_blob_memory(bytes, size, &memory);
+  if (s == rt::Status::bad_version)
+    throw Error(what + ": blob version " + std::to_string(rt::decode_blob_header(bytes).version) + ", this build reads " +
+                std::to_string(blob::kVersion) + " (re-export it from its checkpoint)");
   if (s != rt::Status::ok) throw Error(what + ": not a valid model blob (" + rt::status_name(s) + ")");
   std::vector<uint32_t> scratch((memory.load_scratch_bytes + 3) / 4 + 1);
   rt::LoadError error;

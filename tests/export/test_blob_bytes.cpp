@@ -9,17 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "libmpq/core/rng.hpp"
-#include "libmpq/export/convert_to_blob.hpp"
+#include "libmpq/core/error.hpp"
 #include "libmpq/export/integer_model.hpp"
-#include "libmpq/nn/model_builders.hpp"
-#include "libmpq/quant/fake_quant_model.hpp"
-#include "libmpq/quant/fold_batch_norm.hpp"
+#include "tests/export/default_model.hpp"
 
 namespace {
-
-// Fashion-MNIST's pixel statistics, the default model's normalization.
-constexpr float kMean = 0.2860f, kStd = 0.3530f;
 
 // FNV-1a, 64 bits: a byte-order-sensitive hash that needs no library.
 uint64_t fnv1a64(const std::vector<uint8_t>& bytes) {
@@ -31,37 +25,7 @@ uint64_t fnv1a64(const std::vector<uint8_t>& bytes) {
   return h;
 }
 
-// Eight 32x32 images of seeded random pixels, normalized as the default model's input.
-mpq::Tensor synthetic_batch(const mpq::ModelSpec& spec) {
-  mpq::Rng rng(2024);
-  mpq::Tensor x({8, spec.in_height, spec.in_width, spec.in_channels});
-  for (int64_t i = 0; i < x.size(); ++i) x[i] = (static_cast<float>(rng.below(256)) / 255.f - kMean) / kStd;
-  return x;
-}
-
-struct DefaultModel {
-  mpq::ModelSpec spec;
-  mpq::Tensor batch;
-  mpq::Model folded;
-  mpq::QuantGraph graph;
-  DefaultModel() : batch(synthetic_batch(spec)), folded(make_folded(spec, batch)), graph(mpq::build_quant_graph(folded)) {}
-
-  static mpq::Model make_folded(const mpq::ModelSpec& spec, const mpq::Tensor& batch) {
-    mpq::Model m = mpq::build_model(spec, 7);
-    // Training-mode passes move BatchNorm's running statistics off the identity.
-    for (int pass = 0; pass < 20; ++pass) m.forward(batch, /*training=*/true);
-    return mpq::fold_batch_norm(m);
-  }
-
-  std::vector<uint8_t> export_blob(const mpq::Policy& policy) {
-    mpq::FakeQuantOptions options;
-    options.input_lo = (0.f - kMean) / kStd;
-    options.input_hi = (1.f - kMean) / kStd;
-    mpq::Model fq = mpq::build_fake_quant_model(folded, policy, options);
-    mpq::calibrate_quantizers(fq, {batch});
-    return mpq::convert_to_blob(fq, graph, policy, mpq::InputNormalization{{kMean}, {kStd}});
-  }
-};
+using mpq::test::DefaultModel;
 
 struct Expected {
   const char* name;
@@ -104,6 +68,14 @@ BOOST_FIXTURE_TEST_CASE(eight_bit_blobs_differ_from_version_1_only_in_the_versio
   blob[4] = 1;
   blob[5] = 0;
   BOOST_TEST(fnv1a64(blob) == 0x7711e2915ff65994ull);
+  // This build refuses it anyway (one version, one meaning), and says why.
+  try {
+    mpq::IntegerModel(blob, "old.mpqm");
+    BOOST_ERROR("a version 1 blob loaded");
+  } catch (const mpq::Error& e) {
+    const std::string message = e.what();
+    BOOST_TEST(message.find("old.mpqm: blob version 1, this build reads 2") != std::string::npos, message);
+  }
 }
 
 // The hash above is only a contract if export is deterministic run to run.
