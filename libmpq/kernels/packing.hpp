@@ -17,7 +17,6 @@
 
 #include <cstdint>
 
-#include "libmpq/kernels/quant_params.hpp"
 #include "libmpq/kernels/status.hpp"
 
 namespace mpq::kernels {
@@ -51,9 +50,12 @@ inline int32_t get_signed(const uint8_t* row, int32_t i, int32_t bits) {
   return static_cast<int32_t>(v ^ sign) - static_cast<int32_t>(sign);
 }
 // What weight i of a packed row adds to an accumulator per unit of input: its code times
-// 2^(8 - bits), the code read as the top bits of an 8-bit weight (quant_params.hpp).
+// 2^(8 - bits) (= 2^weight_scale_shift(bits)), the code read as the top bits of an 8-bit
+// weight (quant_params.hpp).
+// (The code moved to the top of a word, then shifted down arithmetically to the top of the
+// low byte: as cheap as get_signed's sign extension.)
 inline int32_t get_weight(const uint8_t* row, int32_t i, int32_t bits) {
-  return get_signed(row, i, bits) * (1 << weight_scale_shift(bits));
+  return static_cast<int32_t>(get_unsigned(row, i, bits) << (32 - bits)) >> 24;
 }
 // Stores the low `bits` bits of v as value i, leaving the other bits of its byte alone.
 inline void set_unsigned(uint8_t* row, int32_t i, int32_t bits, uint32_t v) {

@@ -50,6 +50,19 @@ std::vector<int32_t> codes_of(int32_t weight_bits, int32_t bias) {
 
 BOOST_AUTO_TEST_SUITE(weight_unit)
 
+BOOST_AUTO_TEST_CASE(every_weight_code_counts_its_value_times_two_to_eight_minus_bits) {
+  for (int32_t bits : {2, 4, 8}) {
+    for (int32_t v = -(1 << (bits - 1)); v < (1 << (bits - 1)); ++v) {
+      const int8_t value = static_cast<int8_t>(v);
+      uint8_t row = 0;
+      BOOST_REQUIRE(mk::pack_signed_rows(&value, 1, 1, bits, &row) == Status::ok);
+      row = static_cast<uint8_t>(row | (0xFF << bits));  // garbage padding bits are ignored
+      BOOST_TEST(mk::get_weight(&row, 0, bits) == mk::oracle::weight_at(&row, 0, bits));
+      BOOST_TEST(mk::get_weight(&row, 0, bits) == v * (1 << mk::weight_scale_shift(bits)));
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(sub_byte_weights_carry_the_bias_at_a_finer_grid) {
   // 2-bit weights: the product counts 64, so a bias of -31 leaves 33/64 of an output step
   // (rounds to 1) and -33 leaves 31/64 (rounds to 0): two 64ths of s_in * s_w apart.
