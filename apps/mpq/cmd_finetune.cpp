@@ -33,6 +33,8 @@ int run_finetune(const std::vector<std::string>& args) {
       ("quantizer", po::value<std::string>()->default_value("pact"),
        "pact: weight scales searched every step, PACT clips after ReLU, tracked ranges elsewhere; "
        "lsq: learned step sizes for weights and activations (LSQ, LSQ+ offsets where negative)")
+      ("fine-bias", "round the biases of 2- and 4-bit layers to the accumulator's finer grid s_in * s_w / 2^(8 - bits) "
+                    "instead of s_in * s_w (experimental: lower LSQ accuracy measured)")
       ("correct-statistics", po::value<std::string>()->default_value("none"),
        "BN re-estimation after quantization, layer by layer on the calibration images: none, mean (bias "
        "correction) or std (mean and standard deviation of every output channel)")
@@ -64,6 +66,7 @@ int run_finetune(const std::vector<std::string>& args) {
   auto val = open_dataset(vm, Split::validation, float_ckpt.spec);
   auto test = open_dataset(vm, Split::test, float_ckpt.spec);
   const bool per_tensor = vm.count("per-tensor") > 0;
+  const bool fine_bias = vm.count("fine-bias") > 0;
   QuantizerKind quantizer;
   StatisticsCorrection correction;
   try {
@@ -73,7 +76,7 @@ int run_finetune(const std::vector<std::string>& args) {
     throw UsageError(e.what());
   }
   Model model = prepare_fake_quant_model(float_ckpt, float_path, policy, *train,
-                                         calibration_images, per_tensor, quantizer, correction);
+                                         calibration_images, per_tensor, quantizer, correction, fine_bias);
   Trainer trainer(model, *train, val.get(), options);
   const float distill = vm["distill"].as<float>(), temperature = vm["distill-temperature"].as<float>();
   if (!(distill >= 0.f && distill <= 1.f) || !(temperature > 0.f))
@@ -88,6 +91,7 @@ int run_finetune(const std::vector<std::string>& args) {
   trainer.extra_meta["source"] = float_path;
   trainer.extra_meta["per_tensor_weights"] = per_tensor ? "1" : "0";
   trainer.extra_meta["quantizer"] = quantizer_kind_name(quantizer);
+  trainer.extra_meta["fine_bias"] = fine_bias ? "1" : "0";
   add_input_normalization(*train, trainer.extra_meta);
   const bool resuming = vm.count("resume") && file_exists(options.checkpoint_path);
   if (resuming) {
@@ -96,6 +100,8 @@ int run_finetune(const std::vector<std::string>& args) {
       throw UsageError(options.checkpoint_path + " holds a fine-tune of another policy; choose another --out");
     if (ckpt.meta_or("quantizer", "pact") != quantizer_kind_name(quantizer))
       throw UsageError(options.checkpoint_path + " was fine-tuned with --quantizer " + ckpt.meta_or("quantizer", "pact"));
+    if ((ckpt.meta_or("fine_bias", "0") == "1") != fine_bias)
+      throw UsageError(options.checkpoint_path + " was fine-tuned " + (fine_bias ? "without" : "with") + " --fine-bias");
     trainer.resume(ckpt, options.checkpoint_path);
   } else {
     if (file_exists(options.checkpoint_path))
@@ -116,7 +122,7 @@ int run_finetune(const std::vector<std::string>& args) {
     nlohmann::json out = {{"checkpoint", options.checkpoint_path}, {"policy", policy.key()},
                           {"val_accuracy_calibrated", calibrated_val}, {"val_accuracy", val_acc},
                           {"test_accuracy", t.accuracy}, {"epochs", options.epochs},
-                          {"quantizer", quantizer_kind_name(quantizer)}};
+                          {"quantizer", quantizer_kind_name(quantizer)}, {"fine_bias", fine_bias}};
     std::cout << out.dump(2) << "\n";
   } else {
     std::printf("fake-quant accuracy: val %.2f%%, test %.2f%% (%lld images)\nquantized checkpoint: %s\n",

@@ -80,9 +80,10 @@ std::vector<int8_t> weight_codes(const QOp& op, const Tensor& w, const std::vect
   return codes;
 }
 
-// Packed weights at the record's weight bits, then per channel the int32 bias at the
-// accumulator's scale s_in * s_w / 2^(8 - bits) with the input zero point folded in, and the
-// requantization multiplier and shift of that scale / s_out.
+// Packed weights at the record's weight bits, then per channel the int32 bias in the
+// accumulator's unit s_in * s_w / 2^(8 - bits) (rounded on the layer's bias_step grid) with
+// the input zero point folded in, and the requantization multiplier and shift of that unit
+// / s_out.
 void fill_weighted_op(WeightQuantized& wq, const QOp& op, const rt::OpRecord& record, const QuantGrid& in,
                       const QuantGrid& out, std::vector<uint8_t>& blob) {
   const int bits = record.weight_bits;
@@ -112,7 +113,11 @@ void fill_weighted_op(WeightQuantized& wq, const QOp& op, const rt::OpRecord& re
   std::vector<int32_t> bias_q(static_cast<size_t>(out_c)), mult(bias_q.size()), shift(bias_q.size());
   for (size_t o = 0; o < bias_q.size(); ++o) {
     const double acc_scale = accumulator_scale(in.scale, wq.scales()[o], bits);
-    const double b = std::nearbyint(bias[static_cast<int64_t>(o)] / acc_scale);
+    // The fake-quant forward's rounding exactly (bias_step), then in accumulator units: a
+    // coarse step is 2^(8 - bits) of them.
+    const double step = bias_step(in.scale, wq.scales()[o], bits, wq.fine_bias());
+    const double units = wq.fine_bias() ? 1.0 : static_cast<double>(1 << (8 - bits));
+    const double b = std::nearbyint(bias[static_cast<int64_t>(o)] / step) * units;
     if (!(std::abs(b) < 2147483647.0))
       throw Error("export: op '" + op.name + "' channel " + std::to_string(o) + ": bias does not fit in int32");
     bias_q[o] = static_cast<int32_t>(b);

@@ -24,9 +24,10 @@ struct InputNormalization {
 // validates the policy), laid out by blob_layout, filled as structs and encoded once, with
 // one CRC. Weights are packed at the policy's bits, which each layer's quantizer must
 // share. Weight codes, per-channel scales and activation grids are taken from the
-// fake-quant model exactly; biases become int32 at the accumulator's scale
-// s_in * s_w / 2^(8 - w_bits) (accumulator_scale), requantization multipliers of that scale
-// / s_out become (multiplier, shift) pairs, the input zero point is
+// fake-quant model exactly; biases are rounded on the layer's grid (bias_step: s_in * s_w
+// by default, s_in * s_w / 2^(8 - w_bits) with fine_bias) and stored as int32 in the
+// accumulator's unit s_in * s_w / 2^(8 - w_bits) (accumulator_scale), requantization
+// multipliers of that unit / s_out become (multiplier, shift) pairs, the input zero point is
 // folded into the biases, and the input look-up table maps every raw pixel value to the
 // input grid's code. Throws Error naming the op when a value cannot be represented.
 std::vector<uint8_t> convert_to_blob(Model& fake_quant, const QuantGraph& graph, const Policy& policy,

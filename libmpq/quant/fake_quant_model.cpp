@@ -87,7 +87,8 @@ Model build_fake_quant_model(Model& folded, const QuantGraph& graph, const Polic
       if (op.kind == QOpKind::add) {
         node = out.add(op.name, std::make_unique<Add>(), inputs);
       } else {
-        auto layer = std::make_unique<WeightQuantized>(copy_weighted(src), bits.w_bits, options.per_tensor_weights, lsq);
+        auto layer = std::make_unique<WeightQuantized>(copy_weighted(src), bits.w_bits, options.per_tensor_weights, lsq,
+                                                       options.fine_bias);
         const int producer = op.inputs[0];
         layer->set_input_quantizer(producer == QOp::kInput ? input_quantizer : op_quantizer[static_cast<size_t>(producer)]);
         node = out.add(op.name, std::move(layer), inputs);

@@ -31,6 +31,9 @@ struct FakeQuantOptions {
   bool per_tensor_weights = false;
   float input_lo = -1.f, input_hi = 1.f;
   QuantizerKind quantizer = QuantizerKind::pact;
+  // Sub-byte layers' biases on the accumulator's finer grid s_in * s_w / 2^(8 - bits)
+  // instead of s_in * s_w (bias_step in weight_quantizer.hpp: why coarse is the default).
+  bool fine_bias = false;
 };
 Model build_fake_quant_model(Model& folded, const Policy& policy, const FakeQuantOptions& options);
 // The same with the quantization graph of `folded` already built (build_quant_graph), so

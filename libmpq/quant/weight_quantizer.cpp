@@ -18,6 +18,10 @@ double accumulator_scale(double input_scale, double weight_scale, int bits) {
   return input_scale * weight_scale / static_cast<double>(1 << (8 - bits));
 }
 
+double bias_step(double input_scale, double weight_scale, int bits, bool fine_bias) {
+  return fine_bias ? accumulator_scale(input_scale, weight_scale, bits) : input_scale * weight_scale;
+}
+
 int32_t weight_code(float w, float scale, int bits) {
   const float m = static_cast<float>(weight_code_max(bits));
   return static_cast<int32_t>(std::min(std::max(round_small(std::min(std::max(w / scale, -m - 1.f), m + 1.f)), -m), m));
@@ -104,8 +108,9 @@ void fake_quantize_weights(const Tensor& w, int bits, bool per_tensor, Tensor& o
   quantize_channels(w, bits, per_tensor, /*search=*/true, out, scales);
 }
 
-WeightQuantized::WeightQuantized(std::unique_ptr<Layer> inner, int bits, bool per_tensor, bool learned_step)
-    : inner_(std::move(inner)), bits_(bits), per_tensor_(per_tensor), learned_step_(learned_step) {
+WeightQuantized::WeightQuantized(std::unique_ptr<Layer> inner, int bits, bool per_tensor, bool learned_step,
+                                 bool fine_bias)
+    : inner_(std::move(inner)), bits_(bits), per_tensor_(per_tensor), learned_step_(learned_step), fine_bias_(fine_bias) {
   require(bits == 2 || bits == 4 || bits == 8, "weight quantizer: bits must be 2, 4 or 8");
   auto params = inner_->parameters();
   require(!params.empty() && params[0]->name == "weight", "weight quantizer: the inner layer has no 'weight'");
@@ -133,6 +138,7 @@ WeightQuantized::WeightQuantized(std::unique_ptr<Layer> inner, int bits, bool pe
 
 std::string WeightQuantized::describe() const {
   return "w" + std::to_string(bits_) + (per_tensor_ ? " per-tensor " : " ") + (learned_step_ ? "lsq " : "") +
+         (fine_bias_ && bits_ < 8 ? "fine-bias " : "") +
          inner_->describe();
 }
 
@@ -166,7 +172,7 @@ void WeightQuantized::refresh() {
       inner_bias_->value = master_bias_.value;
     } else {
       for (int64_t o = 0; o < master_bias_.value.size(); ++o) {
-        const double step = accumulator_scale(s_in, scales_[static_cast<size_t>(o)], bits_);
+        const double step = bias_step(s_in, scales_[static_cast<size_t>(o)], bits_, fine_bias_);
         inner_bias_->value[o] = static_cast<float>(std::nearbyint(master_bias_.value[o] / step) * step);
       }
     }

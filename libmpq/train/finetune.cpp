@@ -36,7 +36,7 @@ void input_range(const Dataset& data, float& lo, float& hi) {
 
 Model prepare_fake_quant_model(const Checkpoint& float_ckpt, const std::string& what, const Policy& policy,
                                const Dataset& train, int64_t calibration_images, bool per_tensor_weights,
-                               QuantizerKind quantizer, StatisticsCorrection correction) {
+                               QuantizerKind quantizer, StatisticsCorrection correction, bool fine_bias) {
   require(float_ckpt.meta_or("kind", "float") == "float",
           what + ": is a '" + float_ckpt.meta_or("kind", "") + "' checkpoint; fine-tuning starts from a float one");
   // Calibration keeps its images in memory: the cap bounds that, at least one sets the grids.
@@ -51,6 +51,7 @@ Model prepare_fake_quant_model(const Checkpoint& float_ckpt, const std::string& 
   FakeQuantOptions options;
   options.per_tensor_weights = per_tensor_weights;
   options.quantizer = quantizer;
+  options.fine_bias = fine_bias;
   input_range(train, options.input_lo, options.input_hi);
   Model fq = build_fake_quant_model(folded, policy, options);
 
@@ -85,6 +86,7 @@ FakeQuantModel load_fake_quant_model_and_graph(const Checkpoint& ckpt, const std
   FakeQuantOptions options;
   options.per_tensor_weights = ckpt.meta_or("per_tensor_weights", "0") == "1";
   options.quantizer = parse_quantizer_kind(ckpt.meta_or("quantizer", "pact"));
+  options.fine_bias = ckpt.meta_or("fine_bias", "0") == "1";
   FakeQuantModel fq = build_fake_quant_model_and_graph_for(ckpt.spec, policy_of(ckpt, what), options);
   restore_model(ckpt, fq.model, what);
   return fq;

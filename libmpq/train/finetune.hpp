@@ -24,14 +24,15 @@ void input_range(const Dataset& data, float& lo, float& hi);
 // The calibrated fake-quant model of `policy` for the float model in `float_ckpt`.
 // calibration_images: how many training images (evaluation transform) set the grids,
 // 1..kMaxCalibrationImages (they are held in memory).
-// quantizer: see FakeQuantOptions; a fine-tune records it as checkpoint meta "quantizer".
+// quantizer, fine_bias: see FakeQuantOptions; a fine-tune records them as checkpoint meta
+// "quantizer" and "fine_bias" ("1"; absent means the default coarse grid).
 // correction: BN re-estimation of every weighted op on the calibration images
 // (correct_channel_statistics), followed by a second calibration of the grids.
 constexpr int64_t kMaxCalibrationImages = 8192;
 Model prepare_fake_quant_model(const Checkpoint& float_ckpt, const std::string& what, const Policy& policy,
                                const Dataset& train, int64_t calibration_images = 512, bool per_tensor_weights = false,
                                QuantizerKind quantizer = QuantizerKind::pact,
-                               StatisticsCorrection correction = StatisticsCorrection::none);
+                               StatisticsCorrection correction = StatisticsCorrection::none, bool fine_bias = false);
 
 // Rebuilds the fake-quant model stored in a "finetune" checkpoint (policy from its
 // metadata). Throws Error naming `what` when the checkpoint is not one.
