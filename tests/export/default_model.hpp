@@ -50,9 +50,10 @@ struct DefaultModel {
     return fold_batch_norm(m);
   }
 
-  // The fake-quant model of `policy`, calibrated on the batch.
-  Model fake_quant(const Policy& policy) {
+  // The fake-quant model of `policy`, calibrated on the batch; fine_bias: FakeQuantOptions'.
+  Model fake_quant(const Policy& policy, bool fine_bias = false) {
     FakeQuantOptions options;
+    options.fine_bias = fine_bias;
     options.input_lo = (0.f - kMean) / kStd;
     options.input_hi = (1.f - kMean) / kStd;
     Model fq = build_fake_quant_model(folded, policy, options);
@@ -63,8 +64,8 @@ struct DefaultModel {
   std::vector<uint8_t> export_blob(Model& fq, const Policy& policy) {
     return convert_to_blob(fq, graph, policy, InputNormalization{{kMean}, {kStd}});
   }
-  std::vector<uint8_t> export_blob(const Policy& policy) {
-    Model fq = fake_quant(policy);
+  std::vector<uint8_t> export_blob(const Policy& policy, bool fine_bias = false) {
+    Model fq = fake_quant(policy, fine_bias);
     return export_blob(fq, policy);
   }
 };

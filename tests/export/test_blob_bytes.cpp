@@ -33,8 +33,8 @@ struct Expected {
   uint64_t hash;
 };
 
-void check_blob(DefaultModel& m, const mpq::Policy& policy, const Expected& want) {
-  const std::vector<uint8_t> blob = m.export_blob(policy);
+void check_blob(DefaultModel& m, const mpq::Policy& policy, const Expected& want, bool fine_bias = false) {
+  const std::vector<uint8_t> blob = m.export_blob(policy, fine_bias);
   BOOST_TEST_CONTEXT(want.name) {
     BOOST_TEST(blob.size() == want.bytes);
     BOOST_TEST(fnv1a64(blob) == want.hash);
@@ -48,15 +48,28 @@ void check_blob(DefaultModel& m, const mpq::Policy& policy, const Expected& want
 BOOST_AUTO_TEST_SUITE(blob_bytes)
 
 // The constants below were recorded from blob version 2 (issue 13: sub-byte weights count
-// as code * 2^(8 - b), which carries their biases and multipliers on a finer grid); the
-// sizes are those of version 1, recorded before the op record codec and the export path
-// were restructured (issue 12). A restructuring must not move a byte.
+// as code * 2^(8 - b), so their multipliers are of s_in * s_w / 2^(8 - b)) with the default
+// coarse bias grid: a sub-byte bias is round(b / (s_in * s_w)) * 2^(8 - b). w4a4, w2a2 and
+// hand mixed were re-recorded when coarse became the default again (their fine-grid hashes
+// are the next test's); w8a8 has one grid and did not move. The sizes are those of version
+// 1, recorded before the op record codec and the export path were restructured (issue 12).
+// A restructuring must not move a byte.
 BOOST_FIXTURE_TEST_CASE(uniform_and_mixed_blobs_are_byte_identical_to_the_recorded_ones, DefaultModel) {
   check_blob(*this, mpq::uniform_policy(graph, 8, 8), {"w8a8", 246768, 0x511336967cb3fb6full});
-  check_blob(*this, mpq::uniform_policy(graph, 4, 4), {"w4a4", 141796, 0xf97aee5b1d83e654ull});
-  check_blob(*this, mpq::uniform_policy(graph, 2, 2), {"w2a2", 89312, 0x1766e06d752a8fdbull});
+  check_blob(*this, mpq::uniform_policy(graph, 4, 4), {"w4a4", 141796, 0xc6fbe06a9b25dd33ull});
+  check_blob(*this, mpq::uniform_policy(graph, 2, 2), {"w2a2", 89312, 0x03600b333a546c0dull});
   check_blob(*this, mpq::load_policy(std::string(MPQ_POLICIES_DIR) + "/mobilenet_v1_0.25_hand_mixed.json"),
-             {"hand mixed", 147376, 0x00fb1d4ee9c57681ull});
+             {"hand mixed", 147376, 0x9abce9ae23753afcull});
+}
+
+// With FakeQuantOptions::fine_bias the biases stay on the accumulator's grid: the hashes
+// recorded when that grid was the only one (w8a8: the same blob).
+BOOST_FIXTURE_TEST_CASE(fine_bias_blobs_are_byte_identical_to_the_recorded_ones, DefaultModel) {
+  check_blob(*this, mpq::uniform_policy(graph, 8, 8), {"w8a8 fine", 246768, 0x511336967cb3fb6full}, true);
+  check_blob(*this, mpq::uniform_policy(graph, 4, 4), {"w4a4 fine", 141796, 0xf97aee5b1d83e654ull}, true);
+  check_blob(*this, mpq::uniform_policy(graph, 2, 2), {"w2a2 fine", 89312, 0x1766e06d752a8fdbull}, true);
+  check_blob(*this, mpq::load_policy(std::string(MPQ_POLICIES_DIR) + "/mobilenet_v1_0.25_hand_mixed.json"),
+             {"hand mixed fine", 147376, 0x00fb1d4ee9c57681ull}, true);
 }
 
 // Version 2 changed the meaning of sub-byte weights only: an all-8-bit blob is the version 1

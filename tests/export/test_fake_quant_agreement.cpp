@@ -1,6 +1,7 @@
 // Every weighted op of an exported blob computes what its fake-quant op computes, code for
-// code, at sub-byte bits too: both carry the biases of b-bit weights on the accumulator grid
-// s_in * s_w / 2^(8 - b) and round once. Each op is checked on its own (the fake-quant
+// code, at sub-byte bits too, on either bias grid (FakeQuantOptions::fine_bias): both round
+// the biases of b-bit weights to the same grid, s_in * s_w by default or the accumulator's
+// s_in * s_w / 2^(8 - b), and the blob stores them in the accumulator's unit. Each op is checked on its own (the fake-quant
 // model's input codes of the op through the blob's record and the reference kernel,
 // against the fake-quant model's output codes), so one float near-tie cannot spread.
 #include <boost/test/unit_test.hpp>
@@ -76,10 +77,11 @@ std::vector<uint8_t> run_op(const mpq::rt::OpRecord& r, const uint8_t* blob, con
 }
 
 // Every weighted op of `policy`'s blob against its fake-quant op on the calibration batch.
-// coarse: the op's biases rounded to s_in * s_w (multiples of 2^(8 - w_bits) here), the grid
-// of blob version 1.
-Count op_mismatches(DefaultModel& m, const mpq::Policy& policy, bool coarse) {
-  mpq::Model fq = m.fake_quant(policy);
+// fine_bias: the fake-quant model's (and so the blob's) bias grid. coarse: the blob's biases
+// rounded to s_in * s_w (multiples of 2^(8 - w_bits) in its unit) before they are used.
+// off_grid: how many stored biases are not multiples of 2^(8 - w_bits).
+Count op_mismatches(DefaultModel& m, const mpq::Policy& policy, bool fine_bias, bool coarse, int64_t* off_grid = nullptr) {
+  mpq::Model fq = m.fake_quant(policy, fine_bias);
   const std::vector<uint8_t> blob_bytes = m.export_blob(fq, policy);
   const mpq::IntegerModel im(blob_bytes, "blob");  // validated, and 4-byte aligned
   const uint8_t* blob = im.view().blob;
@@ -92,6 +94,8 @@ Count op_mismatches(DefaultModel& m, const mpq::Policy& policy, bool coarse) {
     const std::string input = op.inputs[0] == mpq::QOp::kInput ? "input.q" : m.graph.ops[static_cast<size_t>(op.inputs[0])].name + ".q";
     const auto* stored = reinterpret_cast<const int32_t*>(blob + r.channel_params_offset);
     std::vector<int32_t> bias(stored, stored + r.out_c);
+    if (off_grid)
+      for (int32_t b : bias) *off_grid += b % (1 << (8 - r.weight_bits)) != 0;
     if (coarse) {
       const double unit = 1 << (8 - r.weight_bits);
       for (int32_t& b : bias) b = static_cast<int32_t>(std::nearbyint(b / unit) * unit);
@@ -112,28 +116,36 @@ Count op_mismatches(DefaultModel& m, const mpq::Policy& policy, bool coarse) {
 
 BOOST_FIXTURE_TEST_SUITE(fake_quant_agreement, DefaultModel)
 
-BOOST_AUTO_TEST_CASE(every_integer_op_reproduces_its_fake_quant_op) {
-  for (const auto& [w, a] : {std::pair{8, 8}, {4, 4}, {2, 4}, {4, 2}, {2, 2}}) {
-    BOOST_TEST_CONTEXT("w" << w << "a" << a) {
-      const Count c = op_mismatches(*this, mpq::uniform_policy(graph, w, a), false);
-      BOOST_TEST(c.values > 100000);
-      if (w == 8) {
-        // 8-bit sums of hundreds of float products can land within float rounding of a tie
-        // (one code of 823,376 here); sub-byte sums are short and exact in float.
-        BOOST_TEST(c.mismatches * 100000 <= c.values);
-      } else {
-        BOOST_TEST(c.mismatches == 0);
+BOOST_AUTO_TEST_CASE(every_integer_op_reproduces_its_fake_quant_op_on_either_bias_grid) {
+  for (const bool fine : {false, true}) {
+    for (const auto& [w, a] : {std::pair{8, 8}, {4, 4}, {2, 4}, {4, 2}, {2, 2}}) {
+      BOOST_TEST_CONTEXT("fine_bias " << fine << " w" << w << "a" << a) {
+        const Count c = op_mismatches(*this, mpq::uniform_policy(graph, w, a), fine, false);
+        BOOST_TEST(c.values > 100000);
+        if (w == 8) {
+          // 8-bit sums of hundreds of float products can land within float rounding of a tie
+          // (one code of 823,376 here); sub-byte sums are short and exact in float.
+          BOOST_TEST(c.mismatches * 100000 <= c.values);
+        } else {
+          BOOST_TEST(c.mismatches == 0);
+        }
       }
     }
   }
 }
 
-// The finer grid is what makes them agree: the same ops with their biases rounded to
-// s_in * s_w (what blob version 1 stored) miss the fake-quant codes.
-BOOST_AUTO_TEST_CASE(the_coarse_bias_grid_would_not_reproduce_sub_byte_ops) {
+// The grid matters: with fine_bias the same ops with their biases rounded to s_in * s_w
+// miss the fake-quant codes, so agreement above is not a grid-blind accident. The default
+// stores every sub-byte bias (zero point folded in: multiples too) on the coarse grid, and
+// the fine one does not.
+BOOST_AUTO_TEST_CASE(the_other_bias_grid_would_not_reproduce_sub_byte_ops) {
   for (const auto& [w, a] : {std::pair{2, 2}, {2, 4}, {4, 2}}) {
     BOOST_TEST_CONTEXT("w" << w << "a" << a) {
-      const Count c = op_mismatches(*this, mpq::uniform_policy(graph, w, a), true);
+      int64_t coarse_off = 0, fine_off = 0;
+      op_mismatches(*this, mpq::uniform_policy(graph, w, a), false, false, &coarse_off);
+      const Count c = op_mismatches(*this, mpq::uniform_policy(graph, w, a), true, true, &fine_off);
+      BOOST_TEST(coarse_off == 0);
+      BOOST_TEST(fine_off > 0);
       BOOST_TEST_MESSAGE("w" << w << "a" << a << ": " << c.mismatches << " of " << c.values << " codes differ");
       BOOST_TEST(c.mismatches * 200 > c.values);  // more than 0.5% (w2a2: 3.6%, w2a4: 5%, w4a2: 1%)
     }
