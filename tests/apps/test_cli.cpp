@@ -83,6 +83,19 @@ BOOST_AUTO_TEST_CASE(train_eval_and_resume_on_a_tiny_idx_dataset) {
   const size_t at = r.out.find("\"top1_agreement\": ");
   BOOST_REQUIRE_MESSAGE(at != std::string::npos, r.out);
   BOOST_TEST(std::stod(r.out.substr(at + 18)) >= 0.97, r.out);
+
+  // The finer bias grid is recorded in the checkpoint, so eval and export rebuild it, and a
+  // resume without the flag is refused.
+  expect_exit("finetune " + q + " --uniform-w 2 --uniform-a 4 --fine-bias --epochs 1 --out " + dir + "/fine.mpqc --json", 0,
+              "\"fine_bias\": true");
+  expect_exit("finetune " + q + " --uniform-w 2 --uniform-a 4 --epochs 2 --resume --out " + dir + "/fine.mpqc", 2,
+              "with --fine-bias");
+  expect_exit("export --checkpoint " + dir + "/fine.mpqc --out " + dir + "/fine.mpqm", 0);
+  r = expect_exit(
+      "eval --data " + dir + " --val-size 80 --checkpoint " + dir + "/fine.mpqc --model " + dir + "/fine.mpqm --json", 0);
+  const size_t fine_at = r.out.find("\"top1_agreement\": ");
+  BOOST_REQUIRE_MESSAGE(fine_at != std::string::npos, r.out);
+  BOOST_TEST(std::stod(r.out.substr(fine_at + 18)) >= 0.97, r.out);
 }
 
 // Everything but the timing column of episodes.csv.

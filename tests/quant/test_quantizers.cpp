@@ -172,40 +172,46 @@ BOOST_AUTO_TEST_CASE(chosen_weight_scale_is_never_worse_than_max_scaling) {
 }
 
 // refresh() skips the re-quantization when nothing it depends on changed: every change
-// of the master weights, the master bias or the input grid must still show.
+// of the master weights, the master bias or the input grid must still show, on either
+// bias grid.
 BOOST_AUTO_TEST_CASE(quantized_copy_follows_every_change_of_its_inputs) {
-  mpq::Rng rng(3);
-  mpq::WeightQuantized q(std::make_unique<mpq::Linear>(4, 3), 2);
-  q.master_weight().value = mpq::test::random_tensor({3, 4}, rng);
-  q.master_bias().value = mpq::test::random_tensor({3}, rng);
-  mpq::PactQuantizer input(4, 1.f);
-  q.set_input_quantizer(&input);
-  auto inner = [&](size_t i) { return q.inner().parameters()[i]->value; };
-  auto expected_weights = [&]() {
-    mpq::Tensor w;
-    std::vector<float> scales;
-    mpq::fake_quantize_weights(q.master_weight().value, 2, false, w, scales);
-    return std::make_pair(w, scales);
-  };
-  auto check = [&]() {
-    q.refresh();
-    const auto [w, scales] = expected_weights();
-    for (int64_t i = 0; i < w.size(); ++i) BOOST_TEST(inner(0)[i] == w[i]);
-    const float s_in = input.grid().scale;
-    for (int64_t o = 0; o < 3; ++o) {
-      // 2-bit weights: the runtime's accumulator (and bias) unit is s_in * s_w / 2^(8 - 2).
-      const double step = static_cast<double>(s_in) * scales[static_cast<size_t>(o)] / 64;
-      BOOST_TEST(inner(1)[o] == static_cast<float>(std::nearbyint(q.master_bias().value[o] / step) * step));
+  for (const bool fine : {false, true}) {
+    BOOST_TEST_CONTEXT("fine_bias " << fine) {
+      mpq::Rng rng(3);
+      mpq::WeightQuantized q(std::make_unique<mpq::Linear>(4, 3), 2, false, false, fine);
+      q.master_weight().value = mpq::test::random_tensor({3, 4}, rng);
+      q.master_bias().value = mpq::test::random_tensor({3}, rng);
+      mpq::PactQuantizer input(4, 1.f);
+      q.set_input_quantizer(&input);
+      auto inner = [&](size_t i) { return q.inner().parameters()[i]->value; };
+      auto expected_weights = [&]() {
+        mpq::Tensor w;
+        std::vector<float> scales;
+        mpq::fake_quantize_weights(q.master_weight().value, 2, false, w, scales);
+        return std::make_pair(w, scales);
+      };
+      auto check = [&]() {
+        q.refresh();
+        const auto [w, scales] = expected_weights();
+        for (int64_t i = 0; i < w.size(); ++i) BOOST_TEST(inner(0)[i] == w[i]);
+        const float s_in = input.grid().scale;
+        for (int64_t o = 0; o < 3; ++o) {
+          // 2-bit weights: the bias grid is s_in * s_w, or with fine_bias the runtime's
+          // accumulator unit s_in * s_w / 2^(8 - 2).
+          const double step = static_cast<double>(s_in) * scales[static_cast<size_t>(o)] / (fine ? 64 : 1);
+          BOOST_TEST(inner(1)[o] == static_cast<float>(std::nearbyint(q.master_bias().value[o] / step) * step));
+        }
+      };
+      check();
+      check();  // unchanged: the skipped refresh leaves the same copy
+      q.master_weight().value[5] += 0.75f;  // one weight moves (an optimizer step)
+      check();
+      q.master_bias().value[1] -= 0.5f;
+      check();
+      input.alpha.value[0] = 2.5f;  // the input grid's scale changes (PACT clip learned)
+      check();
     }
-  };
-  check();
-  check();  // unchanged: the skipped refresh leaves the same copy
-  q.master_weight().value[5] += 0.75f;  // one weight moves (an optimizer step)
-  check();
-  q.master_bias().value[1] -= 0.5f;
-  check();
-  input.alpha.value[0] = 2.5f;  // the input grid's scale changes (PACT clip learned)
-  check();
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
