@@ -4,17 +4,16 @@
 #include <tuple>
 
 #include "libmpq/core/error.hpp"
-#include "libmpq/kernels/fold_input_zero_point.hpp"
-#include "libmpq/kernels/packing.hpp"
-#include "libmpq/kernels/quantize_multiplier.hpp"
-#include "libmpq/kernels/residual_add.hpp"
 #include "libmpq/mcu/blob_records.hpp"
 #include "libmpq/quant/activation_quantizer.hpp"
 #include "libmpq/quant/op_records.hpp"
 #include "libmpq/quant/weight_quantizer.hpp"
+#include "libmpq/runtime/blob_encoding.hpp"
 #include "libmpq/runtime/little_endian.hpp"
 
 namespace mpq {
+
+namespace encoding = rt::encoding;
 
 namespace {
 
@@ -32,13 +31,14 @@ WeightQuantized& weight_quantized_at(Model& fq, const QOp& op) {
   return *wq;
 }
 
-void check(kernels::Status s, const std::string& op, const char* what) {
-  if (s != kernels::Status::ok) throw Error("export: op '" + op + "': " + what + " rejected (" + kernels::status_name(s) + ")");
+void check(encoding::Status s, const std::string& op, const char* what) {
+  if (s != encoding::Status::ok)
+    throw Error("export: op '" + op + "': " + what + " rejected (" + encoding::status_name(s) + ")");
 }
 
 std::pair<int32_t, int32_t> multiplier_of(double real, const std::string& op) {
   int32_t m = 0, s = 0;
-  check(kernels::quantize_multiplier(real, &m, &s), op, "requantization multiplier");
+  check(encoding::quantize_multiplier(real, &m, &s), op, "requantization multiplier");
   return {m, s};
 }
 
@@ -108,7 +108,7 @@ void fill_weighted_op(WeightQuantized& wq, const QOp& op, const rt::OpRecord& re
   const int32_t count = depthwise ? out_c : in_c;  // values per packed row
   const int32_t rows = static_cast<int32_t>(static_cast<int64_t>(codes.size()) / count);
   uint8_t* weights = blob.data() + record.weights_offset;
-  check(kernels::pack_signed_rows(codes.data(), rows, count, bits, weights), op.name, "weight packing");
+  check(encoding::pack_signed_rows(codes.data(), rows, count, bits, weights), op.name, "weight packing");
 
   std::vector<int32_t> bias_q(static_cast<size_t>(out_c)), mult(bias_q.size()), shift(bias_q.size());
   for (size_t o = 0; o < bias_q.size(); ++o) {
@@ -124,11 +124,12 @@ void fill_weighted_op(WeightQuantized& wq, const QOp& op, const rt::OpRecord& re
     std::tie(mult[o], shift[o]) = multiplier_of(acc_scale / out.scale, op.name);
   }
   if (depthwise)
-    check(kernels::fold_input_zero_point_depthwise(weights, taps, out_c, bits, in.zero_point, bias_q.data(), bias_q.data()),
+    check(encoding::fold_input_zero_point_depthwise(weights, taps, out_c, bits, in.zero_point, bias_q.data(),
+                                                    bias_q.data()),
           op.name, "bias folding");
   else
-    check(kernels::fold_input_zero_point(weights, out_c, op.kind == QOpKind::fc ? 1 : taps, in_c, bits, in.zero_point,
-                                         bias_q.data(), bias_q.data()),
+    check(encoding::fold_input_zero_point(weights, out_c, op.kind == QOpKind::fc ? 1 : taps, in_c, bits, in.zero_point,
+                                          bias_q.data(), bias_q.data()),
           op.name, "bias folding");
   uint8_t* params = blob.data() + record.channel_params_offset;
   for (size_t o = 0; o < bias_q.size(); ++o) {
@@ -140,8 +141,8 @@ void fill_weighted_op(WeightQuantized& wq, const QOp& op, const rt::OpRecord& re
 
 // Both inputs rescaled to a shared grid, summed, requantized (quantize_residual_add).
 void fill_add(const QOp& op, const QuantGrid& a, const QuantGrid& b, const QuantGrid& out, rt::OpRecord& record) {
-  kernels::ResidualAddParams p{};
-  check(kernels::quantize_residual_add(a.scale, b.scale, out.scale, &p), op.name, "residual add scales");
+  encoding::ResidualAddParams p{};
+  check(encoding::quantize_residual_add(a.scale, b.scale, out.scale, &p), op.name, "residual add scales");
   record.input2_zero_point = b.zero_point;
   record.input_multiplier = p.a_multiplier;
   record.input_shift = p.a_shift;
