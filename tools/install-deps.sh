@@ -8,6 +8,11 @@ packages=(
   libstb-dev nlohmann-json3-dev zlib1g-dev
   dataset-fashion-mnist
 )
+if [ "${MPQ_WITH_FUZZ:-1}" = 1 ]; then
+  # tools/test.sh's sanitizer and fuzz tree (tools/fuzz.sh): clang with libFuzzer and the
+  # ASan/UBSan runtimes (libclang-rt-dev; clang only recommends it).
+  packages+=(clang libclang-rt-dev)
+fi
 if [ "${MPQ_WITH_FIRMWARE:-1}" = 1 ]; then
   packages+=(gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm)
   # The benchmarks' QEMU plugin (bench/qemu-icount) is built with build-essential's gcc; its

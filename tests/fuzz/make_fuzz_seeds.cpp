@@ -1,0 +1,215 @@
+// Writes the fuzz targets' seed corpora with the project's own writers, so that no binary
+// is committed and the seeds follow the formats when they change:
+//   make_fuzz_seeds OUT_DIR STAMP  ->  OUT_DIR/<target>/<seed>, then the empty STAMP file.
+// Blobs come from the export path (a tiny model, four policies), checkpoints from
+// capture_model/capture_optimizer, agent and search states from a small agent and a short
+// search, policies and safetensors from their encoders, IDX by hand (raw and gzipped, the
+// format is 16 header bytes), images through stb_image_write (PNG, BMP, JPEG).
+#include <stb_image_write.h>
+#include <zlib.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "fuzz/agent_options.hpp"
+#include "fuzz/search_setup.hpp"
+#include "libmpq/core/atomic_file.hpp"
+#include "libmpq/core/error.hpp"
+#include "libmpq/export/convert_to_blob.hpp"
+#include "libmpq/io/safetensors.hpp"
+#include "libmpq/quant/fake_quant_model.hpp"
+#include "libmpq/quant/fold_batch_norm.hpp"
+#include "nn/tiny_model.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace mpq;
+
+std::string g_out;
+
+void put(const std::string& target, const std::string& name, const std::string& bytes) {
+  fs::create_directories(g_out + "/" + target);
+  write_file_atomically(g_out + "/" + target + "/" + name, bytes);
+}
+
+std::string as_string(const std::vector<uint8_t>& v) { return std::string(v.begin(), v.end()); }
+
+void blobs() {
+  constexpr int64_t kSize = 8;
+  Model float_model = test::tiny_model(kSize, 3, 11);
+  Rng rng(3);
+  Tensor calibration;
+  std::vector<int32_t> labels;
+  test::synthetic_batch(rng, 16, kSize, 3, calibration, labels);
+  // Training-mode passes bring BN's running statistics to the batch's, so that the
+  // activations do not saturate (tests/firmware/host/fixture_models.cpp does the same).
+  for (int pass = 0; pass < 40; ++pass) float_model.forward(calibration, /*training=*/true);
+  Model folded = fold_batch_norm(float_model);
+  const QuantGraph graph = build_quant_graph(folded);
+  std::vector<std::pair<std::string, Policy>> policies;
+  for (int bits : {8, 4, 2}) policies.emplace_back("w" + std::to_string(bits), uniform_policy(graph, bits, bits));
+  Policy mixed = uniform_policy(graph, 8, 8);
+  for (size_t i = 0; i < mixed.layers.size(); ++i) {
+    if (mixed.layers[i].w_bits != 0) mixed.layers[i].w_bits = i % 2 ? 2 : 4;
+    if (i + 1 < mixed.layers.size()) mixed.layers[i].a_bits = i % 3 ? 4 : 2;
+  }
+  policies.emplace_back("mixed", mixed);
+  FakeQuantOptions options;
+  options.input_lo = -1.f;
+  options.input_hi = 1.f;
+  for (const auto& [name, policy] : policies) {
+    Model fake_quant = build_fake_quant_model(folded, policy, options);
+    calibrate_quantizers(fake_quant, {calibration});
+    put("load_model", name + ".mpqm", as_string(convert_to_blob(fake_quant, policy, InputNormalization{{0.5f}, {0.5f}})));
+  }
+}
+
+void checkpoints() {
+  Model model = test::tiny_model();
+  Adam adam(model.parameters());
+  Checkpoint ckpt;
+  capture_model(model, ckpt);
+  capture_optimizer(adam, ckpt);
+  ckpt.meta["kind"] = "float";
+  ckpt.meta["epoch"] = "3";
+  put("decode_checkpoint", "tiny.mpqc", encode_checkpoint(ckpt));
+  Checkpoint bare;
+  bare.meta["kind"] = "quantized";
+  put("decode_checkpoint", "bare.mpqc", encode_checkpoint(bare));
+}
+
+void agent_state() {
+  Ddpg agent(fuzz::small_agent_options());
+  for (int i = 0; i < 3; ++i) {
+    Transition t;
+    t.state = {0.1f * i, 0.5f, 1.f};
+    t.action = agent.random_action();
+    t.reward = 0.25f * i;
+    t.next_state = {0.2f, 0.1f * i, 0.f};
+    t.done = i == 2;
+    agent.observe(t);
+  }
+  agent.update();
+  agent.decay_noise();
+  put("ddpg_load_state", "agent.state", agent.save_state());
+}
+
+void search_state() {
+  fuzz::SearchSetup setup;
+  PolicyEvaluator evaluator(setup.ckpt, "seed.mpqc", setup.train, setup.val, setup.eval);
+  const std::string path = g_out + "/search.state.tmp";
+  PolicySearch search(setup.space, setup.budget, evaluator, setup.options(path));
+  search.run();
+  put("search_resume", "search.state", read_file(path));
+  fs::remove(path);
+}
+
+void policies() {
+  Model model = build_model(ModelSpec{}, 1);
+  const QuantGraph graph = build_quant_graph(model);
+  put("policy_from_json", "w8a8.json", policy_to_json(uniform_policy(graph, 8, 8)));
+  Policy mixed = uniform_policy(graph, 4, 4);
+  mixed.layers.front().w_bits = 2;
+  mixed.layers.back().a_bits = 8;
+  put("policy_from_json", "mixed.json", policy_to_json(mixed));
+}
+
+void boards() {
+  put("board_from_json", "bytes.json",
+      R"({"name": "m4", "core": "cortex-m4", "flash_bytes": 1048576, "ram_bytes": 131072, "notes": "seed"})");
+  put("board_from_json", "units.json",
+      R"({"name": "h7", "core": "cortex-m7", "flash_bytes": "2MiB", "ram_bytes": "512KiB",
+          "reserved_flash": "64KiB", "reserved_ram": "32 KiB"})");
+}
+
+void safetensors() {
+  Model model = test::tiny_model(8, 3, 2);
+  SafetensorsFile file;
+  for (auto& p : model.named_parameters())
+    file.tensors.push_back(safetensors_from_floats(p.first, p.second->value.shape(), p.second->value.data()));
+  SafetensorsTensor half{"half", SafetensorsDtype::F16, {2}, std::string("\x00\x3c\x00\xc0", 4)};
+  SafetensorsTensor steps{"steps", SafetensorsDtype::I64, {}, std::string(8, '\0')};
+  file.tensors.push_back(half);
+  file.tensors.push_back(steps);
+  file.metadata["format"] = "pt";
+  put("decode_safetensors", "tiny.safetensors", encode_safetensors(file));
+}
+
+std::string gzip(const std::string& raw) {
+  std::string out(compressBound(raw.size()) + 32, '\0');
+  z_stream zs{};
+  deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data()));
+  zs.avail_in = static_cast<uInt>(raw.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  if (deflate(&zs, Z_FINISH) != Z_STREAM_END) throw Error("make_fuzz_seeds: gzip failed");
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+std::string big_endian(const std::vector<uint32_t>& words) {
+  std::string s;
+  for (uint32_t w : words)
+    for (int k = 3; k >= 0; --k) s += static_cast<char>(w >> (8 * k));
+  return s;
+}
+
+void idx() {
+  std::string images = big_endian({0x00000803, 3, 4, 4});
+  for (int i = 0; i < 3 * 16; ++i) images += static_cast<char>(i * 5);
+  const std::string labels = big_endian({0x00000801, 3}) + std::string("\x01\x07\x02", 3);
+  put("read_idx", "images.idx", images);
+  put("read_idx", "images.idx.gz", gzip(images));
+  put("read_idx", "labels.idx", labels);
+}
+
+void write_to_string(void* context, void* data, int size) {
+  static_cast<std::string*>(context)->append(static_cast<const char*>(data), static_cast<size_t>(size));
+}
+
+void images() {
+  constexpr int kW = 7, kH = 5;
+  for (int channels : {1, 3}) {
+    std::vector<uint8_t> pixels(kW * kH * channels);
+    for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>(i * 29);
+    const std::string c = std::to_string(channels);
+    std::string png, bmp, jpg;
+    stbi_write_png_to_func(write_to_string, &png, kW, kH, channels, pixels.data(), kW * channels);
+    stbi_write_bmp_to_func(write_to_string, &bmp, kW, kH, channels, pixels.data());
+    stbi_write_jpg_to_func(write_to_string, &jpg, kW, kH, channels, pixels.data(), 90);
+    put("decode_image_file", "c" + c + ".png", png);
+    put("decode_image_file", "c" + c + ".bmp", bmp);
+    put("decode_image_file", "c" + c + ".jpg", jpg);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::fprintf(stderr, "usage: make_fuzz_seeds OUT_DIR STAMP\n");
+    return 2;
+  }
+  try {
+    g_out = argv[1];
+    blobs();
+    checkpoints();
+    agent_state();
+    policies();
+    boards();
+    safetensors();
+    idx();
+    images();
+    search_state();
+    write_file_atomically(argv[2], "");
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mpq: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
