@@ -47,6 +47,8 @@ struct Plan {
   uint8_t* window;
 };
 
+// The size query passes no scratch: offsets are summed as integers and turned into
+// pointers only for a real scratch (arithmetic on a null pointer is undefined).
 int32_t scratch_layout(const DepthwiseParams& p, void* scratch, Plan* plan) {
   Plan g;
   g.out_h = conv_output_size(p.input_h, p.kernel_h, p.stride_h, p.pad_top, p.pad_bottom);
@@ -56,22 +58,24 @@ int32_t scratch_layout(const DepthwiseParams& p, void* scratch, Plan* plan) {
   g.out_pixel = packed_row_bytes(p.channels, p.output.bits);
   g.w_tap = packed_row_bytes(p.channels, p.weight_bits);
   g.blocks = (g.in_pixel + 3) / 4;
-  uint8_t* base = static_cast<uint8_t*>(scratch);
-  int32_t at = 0;
-  g.lanes = reinterpret_cast<uint32_t*>(base + at);
-  at += g.blocks * 32 / p.input.bits * g.taps * 2;  // two bytes per (channel slot, tap)
-  g.params = reinterpret_cast<ChannelParams*>(base + at);
-  at += static_cast<int32_t>(sizeof(ChannelParams)) * g.blocks * (32 / p.input.bits);
-  g.interior_offsets = reinterpret_cast<int32_t*>(base + at);
-  at += 4 * g.taps;
-  g.window_offsets = reinterpret_cast<int32_t*>(base + at);
-  at += 4 * g.taps;
-  g.zero_pixel = base + at;
-  at += round4(g.in_pixel);
-  g.window = base + at;
-  at += round4(g.taps * g.in_pixel);
-  if (plan != nullptr) *plan = g;
-  return at;
+  const int32_t lanes_at = 0;
+  const int32_t params_at = lanes_at + g.blocks * 32 / p.input.bits * g.taps * 2;  // two bytes per (channel slot, tap)
+  const int32_t interior_at = params_at + static_cast<int32_t>(sizeof(ChannelParams)) * g.blocks * (32 / p.input.bits);
+  const int32_t window_offsets_at = interior_at + 4 * g.taps;
+  const int32_t zero_pixel_at = window_offsets_at + 4 * g.taps;
+  const int32_t window_at = zero_pixel_at + round4(g.in_pixel);
+  const int32_t end = window_at + round4(g.taps * g.in_pixel);
+  if (plan != nullptr && scratch != nullptr) {
+    uint8_t* base = static_cast<uint8_t*>(scratch);
+    g.lanes = reinterpret_cast<uint32_t*>(base + lanes_at);
+    g.params = reinterpret_cast<ChannelParams*>(base + params_at);
+    g.interior_offsets = reinterpret_cast<int32_t*>(base + interior_at);
+    g.window_offsets = reinterpret_cast<int32_t*>(base + window_offsets_at);
+    g.zero_pixel = base + zero_pixel_at;
+    g.window = base + window_at;
+    *plan = g;
+  }
+  return end;
 }
 static_assert(sizeof(ChannelParams) == 16, "the scratch size formula counts 16 bytes per channel");
 

@@ -73,12 +73,18 @@ Checkpoint decode_checkpoint(const std::string& bytes, const std::string& what) 
   c.spec.in_height = r.i64("input height");
   c.spec.in_width = r.i64("input width");
   c.spec.classes = r.i64("classes");
-  c.spec.small_input = r.u8("small-input flag") != 0;
+  const uint8_t small_input = r.u8("small-input flag");
+  if (small_input > 1) throw Error(what + ": small-input flag " + std::to_string(small_input) + ", expected 0 or 1");
+  c.spec.small_input = small_input != 0;
   validate_model_spec(c.spec, what);
+  // Keys as encode_checkpoint writes them (the map's order, each once), so that a
+  // checkpoint that loads saves back to the same bytes and no value hides behind another.
   const uint32_t metas = r.u32("metadata count");
   for (uint32_t i = 0; i < metas; ++i) {
     std::string k = r.str("metadata key");
-    c.meta[k] = r.str("metadata value");
+    if (!c.meta.empty() && !(c.meta.rbegin()->first < k))
+      throw Error(what + ": metadata key '" + k + "' repeated or out of order (expected sorted keys, each once)");
+    c.meta.emplace_hint(c.meta.end(), std::move(k), r.str("metadata value"));
   }
   const uint32_t count = r.u32("tensor count");
   for (uint32_t i = 0; i < count; ++i) {

@@ -30,6 +30,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static mpq::Adam adam(model.parameters());
   try {
     mpq::restore_model(ckpt, model, "fuzz.mpqc");
+  } catch (const mpq::Error&) {
+  }
+  try {
     mpq::restore_optimizer(ckpt, adam, "fuzz.mpqc");
   } catch (const mpq::Error&) {
   }

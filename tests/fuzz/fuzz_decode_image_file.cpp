@@ -2,6 +2,7 @@
 // the image-folder data path: resize the shorter side, centre-crop, normalize (what
 // ImageFolder does with every evaluation image). Decoding works or throws mpq::Error; a
 // decoded image has its header's size.
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -39,6 +40,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (image.height <= 0 || image.width <= 0 || image.channels != channels ||
         image.pixels.size() != static_cast<size_t>(image.height) * image.width * channels)
       mpq::fuzz::fail("decode_image_file: pixels that do not match the image's size");
+    // A 1-pixel-high strip resizes to a gigapixel one: skipped like large images.
+    const int64_t shorter = std::min(image.height, image.width), longer = std::max(image.height, image.width);
+    if (longer * (kSize + kSize / 8) / shorter * (kSize + kSize / 8) > kMaxPixels) continue;
     const mpq::ImageU8 resized = mpq::resize_shorter_side(image, kSize + kSize / 8);
     const mpq::ImageU8 crop = mpq::center_crop(resized, kSize, kSize);
     mpq::PixelNormalization norm{std::vector<float>(channels, 0.5f), std::vector<float>(channels, 0.25f)};
