@@ -50,7 +50,7 @@ struct Plan {
 // The size query passes no scratch: offsets are summed as integers and turned into
 // pointers only for a real scratch (arithmetic on a null pointer is undefined).
 int32_t scratch_layout(const DepthwiseParams& p, void* scratch, Plan* plan) {
-  Plan g;
+  Plan g{};
   g.out_h = conv_output_size(p.input_h, p.kernel_h, p.stride_h, p.pad_top, p.pad_bottom);
   g.out_w = conv_output_size(p.input_w, p.kernel_w, p.stride_w, p.pad_left, p.pad_right);
   g.taps = p.kernel_h * p.kernel_w;
@@ -65,7 +65,7 @@ int32_t scratch_layout(const DepthwiseParams& p, void* scratch, Plan* plan) {
   const int32_t zero_pixel_at = window_offsets_at + 4 * g.taps;
   const int32_t window_at = zero_pixel_at + round4(g.in_pixel);
   const int32_t end = window_at + round4(g.taps * g.in_pixel);
-  if (plan != nullptr && scratch != nullptr) {
+  if (scratch != nullptr) {
     uint8_t* base = static_cast<uint8_t*>(scratch);
     g.lanes = reinterpret_cast<uint32_t*>(base + lanes_at);
     g.params = reinterpret_cast<ChannelParams*>(base + params_at);
@@ -73,8 +73,8 @@ int32_t scratch_layout(const DepthwiseParams& p, void* scratch, Plan* plan) {
     g.window_offsets = reinterpret_cast<int32_t*>(base + window_offsets_at);
     g.zero_pixel = base + zero_pixel_at;
     g.window = base + window_at;
-    *plan = g;
   }
+  if (plan != nullptr) *plan = g;
   return end;
 }
 static_assert(sizeof(ChannelParams) == 16, "the scratch size formula counts 16 bytes per channel");
