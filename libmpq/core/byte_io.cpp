@@ -47,6 +47,11 @@ const char* ByteReader::take(size_t n, const char* field) {
 }
 
 uint8_t ByteReader::u8(const char* field) { return static_cast<uint8_t>(*take(1, field)); }
+bool ByteReader::flag(const char* field) {
+  const uint8_t v = u8(field);
+  if (v > 1) throw Error(what_ + ": " + field + " is " + std::to_string(v) + ", expected 0 or 1");
+  return v == 1;
+}
 uint32_t ByteReader::u32(const char* field) {
   const auto* p = reinterpret_cast<const unsigned char*>(take(4, field));
   uint32_t v = 0;

@@ -29,6 +29,9 @@ class ByteReader {
  public:
   ByteReader(const std::string& bytes, std::string what, size_t begin = 0, size_t end = std::string::npos);
   uint8_t u8(const char* field);
+  // A boolean written as u8 0 or 1; any other byte throws, so that what was read saves
+  // back to the same bytes.
+  bool flag(const char* field);
   uint32_t u32(const char* field);
   uint64_t u64(const char* field);
   int64_t i64(const char* field) { return static_cast<int64_t>(u64(field)); }

@@ -73,9 +73,7 @@ Checkpoint decode_checkpoint(const std::string& bytes, const std::string& what) 
   c.spec.in_height = r.i64("input height");
   c.spec.in_width = r.i64("input width");
   c.spec.classes = r.i64("classes");
-  const uint8_t small_input = r.u8("small-input flag");
-  if (small_input > 1) throw Error(what + ": small-input flag " + std::to_string(small_input) + ", expected 0 or 1");
-  c.spec.small_input = small_input != 0;
+  c.spec.small_input = r.flag("small-input flag");
   validate_model_spec(c.spec, what);
   // Keys as encode_checkpoint writes them (the map's order, each once), so that a
   // checkpoint that loads saves back to the same bytes and no value hides behind another.

@@ -145,12 +145,12 @@ void Ddpg::load_state(const std::string& bytes) {
   buffer.load(in);
   const float sigma = in.f32("noise sigma");
   require(std::isfinite(sigma) && sigma >= 0.f, "ddpg state: noise sigma " + std::to_string(sigma) + " is invalid");
-  const bool has_baseline = in.u8("has baseline") != 0;
+  const bool has_baseline = in.flag("has baseline");
   const float baseline = in.f32("baseline");
   const int64_t updates = in.i64("update count");
   Rng::State rng{};
   for (uint64_t& word : rng.s) word = in.u64("rng state");
-  rng.has_spare = in.u8("rng has spare") != 0;
+  rng.has_spare = in.flag("rng has spare");
   rng.spare = in.f32("rng spare");
   require(in.remaining() == 0, "ddpg state: " + std::to_string(in.remaining()) + " unexpected trailing bytes");
 

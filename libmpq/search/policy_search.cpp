@@ -187,7 +187,7 @@ void PolicySearch::resume() {
   agent_.load_state(r.str("agent state"));
   Rng::State rs;
   for (auto& s : rs.s) s = r.u64("random-search rng");
-  rs.has_spare = r.u8("random-search rng") != 0;
+  rs.has_spare = r.flag("random-search rng");
   rs.spare = r.f32("random-search rng");
   random_rng_.set_state(rs);
   records_.clear();

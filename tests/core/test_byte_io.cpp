@@ -62,4 +62,12 @@ BOOST_AUTO_TEST_CASE(float_runs_are_checked_before_their_byte_count_can_wrap) {
   BOOST_TEST(r.remaining() == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(a_flag_is_0_or_1_and_any_other_byte_is_refused) {
+  const std::string bytes("\x00\x01\x02", 3);
+  mpq::ByteReader r(bytes, "f");
+  BOOST_TEST(!r.flag("a"));
+  BOOST_TEST(r.flag("b"));
+  BOOST_CHECK_THROW(r.flag("c"), mpq::Error);  // would save back as 1
+}
+
 BOOST_AUTO_TEST_SUITE_END()

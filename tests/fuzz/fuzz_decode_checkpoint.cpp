@@ -24,7 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } catch (const mpq::Error&) {
     return 0;
   }
-  if (mpq::encode_checkpoint(ckpt) != bytes) mpq::fuzz::fail("decode_checkpoint: a checkpoint that loads re-saves to other bytes");
+  if (mpq::encode_checkpoint(ckpt) != bytes)
+    mpq::fuzz::fail("decode_checkpoint: a checkpoint that loads re-saves to other bytes");
 
   static mpq::Model model = mpq::test::tiny_model();
   static mpq::Adam adam(model.parameters());

@@ -36,7 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     mpq::fuzz::fail("decode_safetensors: re-encoding changed the tensor count or the metadata");
   for (const auto& t : file.tensors) {
     const mpq::SafetensorsTensor* u = again.find(t.name);
-    if (u == nullptr || !same_tensor(t, *u)) mpq::fuzz::fail("decode_safetensors: re-encoding changed tensor '" + t.name + "'");
+    if (u == nullptr || !same_tensor(t, *u))
+      mpq::fuzz::fail("decode_safetensors: re-encoding changed tensor '" + t.name + "'");
   }
   if (mpq::encode_safetensors(again) != encoded) mpq::fuzz::fail("encode_safetensors: not deterministic");
   for (const auto& t : file.tensors) {

@@ -9,6 +9,7 @@
 #include "libmpq/core/error.hpp"
 #include "libmpq/mcu/memory_model.hpp"
 #include "libmpq/nn/model_builders.hpp"
+#include "libmpq/quant/op_records.hpp"
 #include "libmpq/quant/policy.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -30,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   try {
     mpq::validate_policy(policy, graph, "fuzz.json");
-    (void)mpq::memory_report(graph, policy);
+    (void)mpq::memory_report(mpq::op_records(graph, policy));
   } catch (const mpq::Error&) {
   }
   return 0;

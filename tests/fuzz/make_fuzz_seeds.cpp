@@ -78,7 +78,8 @@ void blobs_of(const std::string& arch, const std::vector<std::string>& names) {
     if (std::find(names.begin(), names.end(), name) == names.end()) continue;
     Model fake_quant = build_fake_quant_model(folded, policy, options);
     calibrate_quantizers(fake_quant, {calibration});
-    put("load_model", arch + "_" + name + ".mpqm", as_string(convert_to_blob(fake_quant, policy, InputNormalization{{0.5f}, {0.5f}})));
+    const std::vector<uint8_t> blob = convert_to_blob(fake_quant, graph, policy, InputNormalization{{0.5f}, {0.5f}});
+    put("load_model", arch + "_" + name + ".mpqm", as_string(blob));
   }
 }
 

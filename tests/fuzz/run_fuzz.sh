@@ -20,6 +20,6 @@ summary="fuzz $name: ${runs:-0} executions in $seconds s (corpus: $(ls "$corpus"
 echo "$summary"
 echo "$summary" >>"$(dirname "$corpus")/summary.txt"
 if [ "$status" -ne 0 ]; then
-  tail -n 60 "$log"
+  awk '/^fuzz:|ERROR|runtime error|terminate called/ { shown = 1 } shown' "$log" | head -n 40
   exit "$status"
 fi
