@@ -26,6 +26,11 @@ ImageU8 decode_image_file(const std::string& path, int channels) {
     throw Error(path + ": cannot decode image (" + (reason ? reason : "unknown reason") +
                 "): expected a valid PNG, JPEG or BMP file");
   }
+  // stb_image decodes a BMP whose header says 0 rows as an empty image; every transform
+  // after this one needs pixels (resize divides by the shorter side).
+  if (w <= 0 || h <= 0)
+    throw Error(path + ": image of " + std::to_string(w) + "x" + std::to_string(h) +
+                " pixels: expected at least 1x1");
   ImageU8 image;
   image.height = h;
   image.width = w;

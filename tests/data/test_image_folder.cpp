@@ -5,6 +5,7 @@
 #include <set>
 
 #include "fixtures.hpp"
+#include "libmpq/core/atomic_file.hpp"
 #include "libmpq/core/error.hpp"
 #include "libmpq/data/decode_image.hpp"
 #include "libmpq/data/image_folder.hpp"
@@ -172,6 +173,17 @@ BOOST_AUTO_TEST_CASE(corrupt_image_is_an_error_naming_the_file_when_loaded) {
   std::vector<float> out(16 * 16 * 3);
   mpq::Rng rng(1);
   check_error_mentions([&] { data->load(2, false, rng, out.data()); }, {f.dir.file("dog/broken.png"), "decode"});
+}
+
+BOOST_AUTO_TEST_CASE(an_image_without_pixels_is_refused) {
+  // stb_image decodes a BMP whose header says 0 rows as an empty image (found by fuzzing).
+  fixtures::TempDir dir;
+  const std::string path = dir.file("empty.bmp");
+  fixtures::write_image(path, constant_rgb(1, 7, 10, 20, 30));
+  std::string bytes = mpq::read_file(path);
+  bytes.replace(22, 4, std::string(4, '\0'));  // BITMAPINFOHEADER height
+  fixtures::write_bytes(path, bytes);
+  check_error_mentions([&] { mpq::decode_image_file(path, 3); }, {path, "7x0 pixels"});
 }
 
 BOOST_AUTO_TEST_SUITE_END()
