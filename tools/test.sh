@@ -23,14 +23,14 @@ count_log build/meson-logs/testlog.json
 
 # The sanitizer and fuzz tree (tools/fuzz.sh, docs/reliability.md), when clang can link
 # libFuzzer (tools/install-deps.sh installs it): every host suite again under ASan and
-# UBSan (-t 3: the slowest suites run about 3x longer), the fuzz targets on their seeds
+# UBSan (-t 5: cli and search run several times longer), the fuzz targets on their seeds
 # and regression inputs, and each fuzz target for MPQ_FUZZ_SECONDS (default 20).
 # MPQ_WITH_FUZZ=0 skips it.
 if [ "${MPQ_WITH_FUZZ:-1}" = 1 ] &&
   echo 'extern "C" int LLVMFuzzerTestOneInput(const char*, unsigned long) { return 0; }' |
   clang++ -fsanitize=fuzzer,address -x c++ - -o /dev/null 2>/dev/null; then
   if bash tools/fuzz.sh --build; then
-    MPQ_FUZZ_SECONDS=${MPQ_FUZZ_SECONDS:-20} meson test -C build-fuzz --print-errorlogs --num-processes 2 -t 3
+    MPQ_FUZZ_SECONDS=${MPQ_FUZZ_SECONDS:-20} meson test -C build-fuzz --print-errorlogs --num-processes 2 -t 5
     count_log build-fuzz/meson-logs/testlog.json
   else
     echo "sanitizer/fuzz build failed"
