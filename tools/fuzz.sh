@@ -6,7 +6,7 @@
 #                                  continues from the corpus earlier runs left in
 #                                  build-fuzz/tests/fuzz/corpus/<target>
 #   bash tools/fuzz.sh --build     only configures (once) and builds it (tools/test.sh)
-# A crash fails its target and leaves the input in build-fuzz/tests/fuzz/crash-<target>-*.
+# A crash fails its target and leaves the input in build-fuzz/tests/fuzz/corpus/crash-<target>-*.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -f build-fuzz/build.ninja ]; then
@@ -20,10 +20,10 @@ nice ninja -C build-fuzz ${MPQ_NINJA_JOBS:+-j "$MPQ_NINJA_JOBS"}
 [ "${1:-}" = --build ] && exit 0
 
 seconds=${1:-60}
-rm -f build-fuzz/tests/fuzz/summary.txt
+rm -f build-fuzz/tests/fuzz/corpus/summary.txt
 status=0
 MPQ_FUZZ_SECONDS=$seconds meson test -C build-fuzz --suite fuzz --num-processes "${MPQ_FUZZ_JOBS:-1}" \
   --print-errorlogs >/dev/null || status=$?
-cat build-fuzz/tests/fuzz/summary.txt
+cat build-fuzz/tests/fuzz/corpus/summary.txt
 grep -E '^(Ok|Fail|Timeout):' build-fuzz/meson-logs/testlog.txt | tail -3 || true
 exit "$status"
