@@ -84,7 +84,7 @@ void PactQuantizer::backward(const std::vector<const Tensor*>& inputs, const Ten
     for (float l : lanes) block += l;
     d_alpha += static_cast<double>(block);
     if (gi)
-      for (int64_t i = b; i < e; ++i) gi[i] = (xs[i] > 0.f) & (xs[i] < a) ? go[i] : 0.f;
+      for (int64_t i = b; i < e; ++i) gi[i] = ((xs[i] > 0.f) & (xs[i] < a)) ? go[i] : 0.f;
   }
   if (alpha_free) alpha.grad[0] += static_cast<float>(d_alpha / n);
 }
