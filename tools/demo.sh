@@ -3,6 +3,6 @@
 # pipeline end to end (`mpq demo`). Extra arguments go to `mpq demo`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MPQ_WITH_FIRMWARE=${MPQ_WITH_FIRMWARE:-0} bash tools/install-deps.sh
+MPQ_WITH_FIRMWARE=${MPQ_WITH_FIRMWARE:-0} MPQ_WITH_FUZZ=${MPQ_WITH_FUZZ:-0} bash tools/install-deps.sh
 bash tools/build.sh >/dev/null
 exec build/apps/mpq/mpq demo "$@"
