@@ -1,0 +1,38 @@
+/* Compiled as C99 with -pedantic: mpq_fw.h must stay plain C. */
+#include "tests/fw_api/fw_api_calls.h"
+
+#include <stddef.h>
+
+/* C99 has no _Alignof: the offset of a member after one char is its alignment. */
+struct model_alignment_probe {
+  char c;
+  mpq_fw_model model;
+};
+
+uint32_t fw_api_c_model_bytes(void) { return (uint32_t)sizeof(mpq_fw_model); }
+
+uint32_t fw_api_c_model_alignment(void) { return (uint32_t)offsetof(struct model_alignment_probe, model); }
+
+static int failed(fw_api_c_result* result, const char* call, mpq_fw_status status) {
+  result->status = status;
+  result->failed_call = call;
+  return status != MPQ_FW_OK;
+}
+
+void fw_api_c_classify(const uint8_t* blob, uint32_t blob_bytes, const uint8_t* image, void* arena,
+                       uint32_t arena_bytes, mpq_fw_kernels kernels, int32_t* codes, float* scores, uint32_t capacity,
+                       fw_api_c_result* result) {
+  mpq_fw_model model;
+  result->status = MPQ_FW_OK;
+  result->failed_call = "";
+  if (failed(result, "mpq_fw_query_memory", mpq_fw_query_memory(blob, blob_bytes, &result->memory))) return;
+  if (failed(result, "mpq_fw_load", mpq_fw_load(&model, blob, blob_bytes, arena, arena_bytes, &result->load_error)))
+    return;
+  result->arena_bytes = mpq_fw_arena_bytes(&model);
+  if (failed(result, "mpq_fw_get_input_params", mpq_fw_get_input_params(&model, &result->input))) return;
+  if (failed(result, "mpq_fw_get_output_params", mpq_fw_get_output_params(&model, &result->output))) return;
+  if (failed(result, "mpq_fw_run_kernels", mpq_fw_run_kernels(&model, image, arena, arena_bytes, kernels))) return;
+  if (failed(result, "mpq_fw_output_codes", mpq_fw_output_codes(&model, arena, codes, capacity))) return;
+  if (failed(result, "mpq_fw_output_scores", mpq_fw_output_scores(&model, codes, scores, capacity))) return;
+  result->top = mpq_fw_argmax(codes, result->output.classes);
+}

@@ -1,0 +1,41 @@
+/* The C side of the C API test: the calls a C99 firmware makes, compiled as C99
+ * (fw_api_calls.c), for test_fw_api.cpp to compare with the C++ runtime. */
+#ifndef TESTS_FW_API_FW_API_CALLS_H
+#define TESTS_FW_API_FW_API_CALLS_H
+
+#include <stdint.h>
+
+#include "libmpq/runtime/mpq_fw.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Everything fw_api_c_classify learned about one blob and image. */
+typedef struct fw_api_c_result {
+  mpq_fw_status status;   /* the first failure, or MPQ_FW_OK */
+  const char* failed_call; /* its function name, or "" */
+  mpq_fw_load_error load_error;
+  mpq_fw_memory memory;
+  mpq_fw_input_params input;
+  mpq_fw_output_params output;
+  uint32_t arena_bytes;    /* mpq_fw_arena_bytes after the load */
+  uint32_t top;            /* mpq_fw_argmax of the codes */
+} fw_api_c_result;
+
+/* sizeof(mpq_fw_model) and its alignment as a C compiler lays it out. */
+uint32_t fw_api_c_model_bytes(void);
+uint32_t fw_api_c_model_alignment(void);
+
+/* What a C firmware does with a blob: query its memory, load it (the arena as the load
+ * scratch) into a model on the stack, read its input and output parameters, run `image`
+ * with `kernels` in `arena`, and read `capacity` or fewer codes and scores. */
+void fw_api_c_classify(const uint8_t* blob, uint32_t blob_bytes, const uint8_t* image, void* arena,
+                       uint32_t arena_bytes, mpq_fw_kernels kernels, int32_t* codes, float* scores, uint32_t capacity,
+                       fw_api_c_result* result);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
