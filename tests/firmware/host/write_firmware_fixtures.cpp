@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "apps/firmware/output_line.hpp"
+#include "apps/firmware/output_line.h"
 #include "libmpq/core/atomic_file.hpp"
 #include "libmpq/core/error.hpp"
 #include "libmpq/data/fashion_mnist.hpp"
@@ -101,8 +101,8 @@ void write_model(const std::string& dir, const FixtureModel& fixture, const Fixt
     outputs_vary = outputs_vary || codes != first_codes;
     for (int32_t c : codes) codes_c += std::to_string(c) + ",";
     codes_c += "\n  ";
-    firmware::write_output_line(static_cast<uint32_t>(i), codes.data(), model.dequantize(codes).data(), view.classes,
-                                append_to_string, &host_lines);
+    mpq_write_output_line(static_cast<uint32_t>(i), codes.data(), model.dequantize(codes).data(), view.classes,
+                          append_to_string, &host_lines);
     host_lines += "\n";
   }
   // Outputs that ignore the image would make the comparison with the target prove little.
