@@ -8,8 +8,13 @@
 #     must print exactly the host's lines (build-m4: Cortex-M4F on mps2-an386, build-m7:
 #     Cortex-M7 on mps2-an500);
 #  3. builds examples/mcu-app (libmpq as a subproject, linking libmpq_fw) into
-#     build-example-m4 and runs it under QEMU.
-# Test results land in each build dir's meson-logs/testlog.json (tools/test.sh counts them).
+#     build-example-m4 and runs it under QEMU;
+#  4. installs build-m4's libmpq_fw (meson install into build-m4/install), builds
+#     examples/cmake-app (CMake, the installed libmpq_fw found through pkg-config, the C
+#     API) into build-cmake-app-m4, runs it under QEMU (ctest) and requires the codes
+#     examples/mcu-app printed for the same model and image.
+# Test results land in each build dir's meson-logs/testlog.json, and the CMake stage's in
+# build-cmake-app-m4/testlog.json (tools/test.sh counts them).
 # Exit status 1 if any step failed; every stage runs regardless.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -64,13 +69,54 @@ step "host build" quietly bash tools/build.sh || exit 1
 step "fixtures" build/tests/firmware/host/mpq_firmware_fixtures "$fixtures" || exit 1
 
 for core in m4:cortex-m4f m7:cortex-m7; do
-  test_build_dir "build-${core%%:*}" . "cross/${core#*:}.ini" -Dfirmware_fixtures="$fixtures"
+  test_build_dir "build-${core%%:*}" . "cross/${core#*:}.ini" -Dfirmware_fixtures="$fixtures" \
+    -Dprefix="$root/build-${core%%:*}/install"
 done
 
 # The example project, as a user builds it: their model's C source and its exact arena.
 arena=$(sed -n 's/^#define MPQ_MODEL_ARENA_BYTES \([0-9]*\)u$/\1/p' "$fixtures/w4a4/firmware_model.h")
 test_build_dir build-example-m4 examples/mcu-app cross/cortex-m4f.ini \
   -Dmodel="$fixtures/w4a4/model_w4a4.c" -Darena_bytes="${arena:-65536}"
+
+# The CMake project, as a CMake user builds it: libmpq_fw installed for the core, found
+# through its .pc, the same model and arena as examples/mcu-app, whose printed codes it
+# must give (the C API and the C++ runtime, two build systems, one result).
+cmake_app=build-cmake-app-m4
+cmake_log=$cmake_app/testlog.json
+mkdir -p "$cmake_app"
+rm -f "$cmake_log"
+record() {  # record NAME OK|FAIL: one result where tools/test.sh counts them
+  echo '{"name": "cmake-app: '"$1"'", "result": "'"$2"'"}' >>"$cmake_log"
+  [ "$2" = OK ] || { echo "firmware-test: FAILED: cmake-app: $1" >&2; status=1; }
+}
+echo "firmware-test: $cmake_app"
+if ! command -v cmake >/dev/null; then
+  record "cmake missing (tools/install-deps.sh installs it)" FAIL
+elif ! { rm -rf build-m4/install && quietly meson install -C build-m4 --no-rebuild; }; then
+  record "meson install of build-m4's libmpq_fw" FAIL
+elif ! quietly cmake -S examples/cmake-app -B "$cmake_app" -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_TOOLCHAIN_FILE="$root/examples/cmake-app/arm-none-eabi-cortex-m4f.cmake" \
+  -DCMAKE_PREFIX_PATH="$root/build-m4/install" -DMPQ_MODEL_C="$fixtures/w4a4/model_w4a4.c" \
+  -DMPQ_ARENA_BYTES="${arena:-65536}" || ! quietly cmake --build "$cmake_app" -j "$jobs"; then
+  record "configure and build against the installed libmpq_fw" FAIL
+else
+  record "configure and build against the installed libmpq_fw" OK
+  if ctest --test-dir "$cmake_app" --output-on-failure -V >"$cmake_app/ctest.log" 2>&1; then
+    record "runs under QEMU" OK
+  else
+    cat "$cmake_app/ctest.log"
+    record "runs under QEMU" FAIL
+  fi
+  got=$(sed -n 's/^.*cmake-app: \(.* output codes .*\)$/\1/p' "$cmake_app/ctest.log")
+  want=$(sed -n 's/^mcu-app: \(.* output codes .*\)$/\1/p' build-example-m4/meson-logs/testlog.txt 2>/dev/null | head -1)
+  echo "firmware-test: cmake-app: $got"
+  if [ -n "$got" ] && [ "$got" = "$want" ]; then
+    record "prints examples/mcu-app's codes" OK
+  else
+    echo "firmware-test: cmake-app printed '$got', examples/mcu-app '$want'" >&2
+    record "prints examples/mcu-app's codes" FAIL
+  fi
+fi
 
 [ "$status" -eq 0 ] && echo "firmware-test: all stages passed" || echo "firmware-test: some stages failed" >&2
 exit "$status"

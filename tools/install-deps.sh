@@ -18,6 +18,9 @@ if [ "${MPQ_WITH_FIRMWARE:-1}" = 1 ]; then
   # The benchmarks' QEMU plugin (bench/qemu-icount) is built with build-essential's gcc; its
   # header comes from Debian's qemu source package, an .orig.tar.xz (xz-utils unpacks it).
   packages+=(xz-utils)
+  # examples/cmake-app, the CMake consumer of an installed libmpq_fw that
+  # tools/firmware-test.sh builds (CMake's FindPkgConfig and ctest).
+  packages+=(cmake)
 fi
 missing=()
 for p in "${packages[@]}"; do
