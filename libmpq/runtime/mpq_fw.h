@@ -49,7 +49,10 @@ typedef enum mpq_fw_status {
   MPQ_FW_MISALIGNED_ARENA,
   MPQ_FW_ARENA_TOO_SMALL,
   MPQ_FW_KERNEL_FAILED,
-  MPQ_FW_STATUS_COUNT
+  MPQ_FW_STATUS_COUNT,
+  /* Keeps the enum 32 bits wide under -fshort-enums (arm-none-eabi-gcc's default), so
+   * that code built with and without it agrees on the return type. */
+  MPQ_FW_STATUS_MAX_ENUM = 0x7FFFFFFF
 } mpq_fw_status;
 
 /* A loaded model: caller-allocated (static, stack or pool), filled by mpq_fw_load. Its
@@ -104,7 +107,11 @@ typedef struct mpq_fw_output_params {
 
 /* Which kernels mpq_fw_run_kernels uses: the fast ones (what mpq_fw_run uses) or the plain
  * reference loops, bit-identical, for testing on the target. */
-typedef enum mpq_fw_kernels { MPQ_FW_KERNELS_FAST = 0, MPQ_FW_KERNELS_REFERENCE = 1 } mpq_fw_kernels;
+typedef enum mpq_fw_kernels {
+  MPQ_FW_KERNELS_FAST = 0,
+  MPQ_FW_KERNELS_REFERENCE = 1,
+  MPQ_FW_KERNELS_MAX_ENUM = 0x7FFFFFFF /* 32 bits wide, as mpq_fw_status */
+} mpq_fw_kernels;
 
 /* Reads the header only (magic, version, size): what to allocate before mpq_fw_load. */
 mpq_fw_status mpq_fw_query_memory(const uint8_t* blob, uint32_t blob_bytes, mpq_fw_memory* memory);
