@@ -81,10 +81,11 @@ test_build_dir build-example-m4 examples/mcu-app cross/cortex-m4f.ini \
 # The CMake project, as a CMake user builds it: libmpq_fw installed for the core, found
 # through its .pc, the same model and arena as examples/mcu-app, whose printed codes it
 # must give (the C API and the C++ runtime, two build systems, one result).
+# Configured afresh every run (a few seconds): CMake caches what pkg-config found.
 cmake_app=build-cmake-app-m4
 cmake_log=$cmake_app/testlog.json
+rm -rf "$cmake_app"
 mkdir -p "$cmake_app"
-rm -f "$cmake_log"
 record() {  # record NAME OK|FAIL: one result where tools/test.sh counts them
   echo '{"name": "cmake-app: '"$1"'", "result": "'"$2"'"}' >>"$cmake_log"
   [ "$2" = OK ] || { echo "firmware-test: FAILED: cmake-app: $1" >&2; status=1; }
