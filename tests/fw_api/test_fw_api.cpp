@@ -52,14 +52,16 @@ CppOutput run_cpp(const std::vector<uint8_t>& blob, const uint8_t* image) {
 // checks behind the checksum.
 std::vector<uint8_t> edited(std::vector<uint8_t> blob, uint32_t offset, uint8_t value) {
   blob[offset] = value;
-  const uint32_t crc = rt::crc32(blob.data() + blob::kHeaderBytes, static_cast<uint32_t>(blob.size()) - blob::kHeaderBytes);
+  const uint32_t crc =
+      rt::crc32(blob.data() + blob::kHeaderBytes, static_cast<uint32_t>(blob.size()) - blob::kHeaderBytes);
   for (uint32_t i = 0; i < 4; ++i) blob[blob::header::crc32 + i] = static_cast<uint8_t>(crc >> (8 * i));
   return blob;
 }
 
 // A copy of `blob` in 8-byte aligned storage, as `mpq export --c-source` places it.
 struct AlignedBlob {
-  explicit AlignedBlob(const std::vector<uint8_t>& bytes) : storage((bytes.size() + 7) / 8), size(static_cast<uint32_t>(bytes.size())) {
+  explicit AlignedBlob(const std::vector<uint8_t>& bytes)
+      : storage((bytes.size() + 7) / 8), size(static_cast<uint32_t>(bytes.size())) {
     std::memcpy(storage.data(), bytes.data(), bytes.size());
   }
   const uint8_t* data() const { return reinterpret_cast<const uint8_t*>(storage.data()); }
@@ -146,8 +148,8 @@ BOOST_FIXTURE_TEST_CASE(failures_come_back_as_the_runtimes_statuses, test::Defau
     const AlignedBlob b(bad);
     fw_api_c_result r{};
     float scores[kCodeCapacity];
-    fw_api_c_classify(b.data(), b.size, image.data(), arena.data(), need.arena_bytes, MPQ_FW_KERNELS_FAST, codes, scores,
-                      kCodeCapacity, &r);
+    fw_api_c_classify(b.data(), b.size, image.data(), arena.data(), need.arena_bytes, MPQ_FW_KERNELS_FAST, codes,
+                      scores, kCodeCapacity, &r);
     rt::ModelView view;
     rt::LoadError where;
     const rt::Status cpp = rt::load_model(b.data(), b.size, arena.data(), need.arena_bytes, &view, &where);
