@@ -29,8 +29,8 @@ void covering_outputs(int64_t i, int64_t kernel, int64_t stride, int64_t padding
 
 }  // namespace
 
-Pool2d::Pool2d(Mode mode, int64_t kernel, int64_t stride, int64_t padding)
-    : mode_(mode), kernel_(kernel), stride_(stride), padding_(padding) {
+Pool2d::Pool2d(Mode mode, int64_t kernel, int64_t stride, int64_t padding, bool count_include_pad)
+    : mode_(mode), kernel_(kernel), stride_(stride), padding_(padding), count_include_pad_(count_include_pad) {
   const std::string name = layer_kind_name(kind());
   require(kernel >= 1, name + ": kernel must be at least 1, got " + std::to_string(kernel));
   require(stride >= 1, name + ": stride must be at least 1, got " + std::to_string(stride));
@@ -42,6 +42,7 @@ Pool2d::Pool2d(Mode mode, int64_t kernel, int64_t stride, int64_t padding)
 std::string Pool2d::describe() const {
   std::string s = std::to_string(kernel_) + "x" + std::to_string(kernel_) + "/" + std::to_string(stride_);
   if (padding_ > 0) s += " p" + std::to_string(padding_);
+  if (padding_ > 0 && mode_ == Mode::Average && !count_include_pad_) s += " excl";
   return s;
 }
 
@@ -65,7 +66,7 @@ void Pool2d::forward(const std::vector<const Tensor*>& inputs, Tensor& output, b
   float* y = output.data();
 
   if (mode_ == Mode::Average) {
-    const float inv = 1.f / static_cast<float>(k * k);  // count_include_pad
+    const bool full = count_include_pad_;
     parallel_for(g.N * g.OH, rows_per_chunk(g.OW * g.C), [=](int64_t begin, int64_t end) {
       for (int64_t row = begin; row < end; ++row) {
         const int64_t n = row / g.OH, oh = row % g.OH;
@@ -79,6 +80,7 @@ void Pool2d::forward(const std::vector<const Tensor*>& inputs, Tensor& output, b
               const float* __restrict src = x + ((n * g.H + h) * g.W + w) * g.C;
               for (int64_t c = 0; c < g.C; ++c) acc[c] += src[c];
             }
+          const float inv = 1.f / static_cast<float>(full ? k * k : (h1 - h0) * (w1 - w0));
           for (int64_t c = 0; c < g.C; ++c) acc[c] *= inv;
         }
       }
@@ -143,8 +145,15 @@ void Pool2d::backward(const std::vector<const Tensor*>& inputs, const Tensor& /*
   const float* dy = grad_output.data();
   float* dx = grad_in->data();
   const int32_t* arg = argmax_.data();
-  const bool average = mode_ == Mode::Average;
-  const float inv = 1.f / static_cast<float>(k * k);
+  const bool average = mode_ == Mode::Average, full = count_include_pad_;
+  const float inv_full = 1.f / static_cast<float>(k * k);
+  // Without count_include_pad, output (oh, ow) divides by its window's positions inside
+  // the input.
+  auto inv_count = [=](int64_t oh, int64_t ow) {
+    const int64_t rows = std::min(g.H, oh * s - p + k) - std::max<int64_t>(0, oh * s - p);
+    const int64_t cols = std::min(g.W, ow * s - p + k) - std::max<int64_t>(0, ow * s - p);
+    return 1.f / static_cast<float>(rows * cols);
+  };
 
   // Gathers, per input element, from the outputs whose windows cover it: every dx element
   // is written once by one chunk, so rows of the same image can run in parallel.
@@ -161,8 +170,11 @@ void Pool2d::backward(const std::vector<const Tensor*>& inputs, const Tensor& /*
           for (int64_t ow = ow0; ow < ow1; ++ow) {
             const int64_t o = ((n * g.OH + oh) * g.OW + ow) * g.C;
             const float* __restrict src = dy + o;
-            if (average) {
+            if (average && full) {
               for (int64_t c = 0; c < g.C; ++c) acc[c] += src[c];
+            } else if (average) {
+              const float inv = inv_count(oh, ow);
+              for (int64_t c = 0; c < g.C; ++c) acc[c] += src[c] * inv;
             } else {
               const auto pos = static_cast<int32_t>((h - (oh * s - p)) * k + (w - (ow * s - p)));
               const int32_t* __restrict chosen = arg + o;
@@ -172,8 +184,8 @@ void Pool2d::backward(const std::vector<const Tensor*>& inputs, const Tensor& /*
               }
             }
           }
-        if (average)
-          for (int64_t c = 0; c < g.C; ++c) acc[c] *= inv;
+        if (average && full)
+          for (int64_t c = 0; c < g.C; ++c) acc[c] *= inv_full;
       }
     }
   });

@@ -40,7 +40,7 @@ std::unique_ptr<Layer> clone_layer(Layer& layer) {
     case LayerKind::AvgPool:
     case LayerKind::MaxPool: {
       auto& p = static_cast<Pool2d&>(layer);
-      return std::make_unique<Pool2d>(p.mode(), p.kernel(), p.stride(), p.padding());
+      return std::make_unique<Pool2d>(p.mode(), p.kernel(), p.stride(), p.padding(), p.count_include_pad());
     }
     case LayerKind::BatchNorm: {
       auto& b = static_cast<BatchNorm&>(layer);

@@ -66,6 +66,21 @@ BOOST_AUTO_TEST_CASE(average_counts_padding_in_the_divisor) {
   for (int64_t i = 0; i < 4; ++i) BOOST_CHECK_CLOSE(y[i], 10.f / 9.f, 1e-5);
 }
 
+BOOST_AUTO_TEST_CASE(average_without_count_include_pad_divides_by_the_positions_inside) {
+  Pool2d pool(Pool2d::Mode::Average, 3, 1, 1, /*count_include_pad=*/false);
+  const Tensor y = run_forward(pool, make_tensor({1, 3, 3, 1}, {1, 2, 3, 4, 5, 6, 7, 8, 9}));
+  BOOST_TEST((y.shape() == Shape{1, 3, 3, 1}));
+  // Corners average 4 positions, edges 6, the centre 9.
+  const float expect[] = {3.f, 3.5f, 4.f, 4.5f, 5.f, 5.5f, 6.f, 6.5f, 7.f};
+  for (int64_t i = 0; i < 9; ++i) BOOST_CHECK_CLOSE(y[i], expect[i], 1e-5);
+  BOOST_TEST(pool.describe() == "3x3/1 p1 excl");
+  // Without padding both divisors are the window's.
+  Pool2d unpadded(Pool2d::Mode::Average, 2, 1, 0, false), counted(Pool2d::Mode::Average, 2, 1, 0, true);
+  const Tensor x = make_tensor({1, 3, 3, 1}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+  const Tensor a = run_forward(unpadded, x), b = run_forward(counted, x);
+  for (int64_t i = 0; i < a.size(); ++i) BOOST_TEST(a[i] == b[i]);
+}
+
 BOOST_AUTO_TEST_CASE(max_ignores_padding_for_negative_inputs) {
   Pool2d pool(Pool2d::Mode::Max, 2, 2, 1);
   const Tensor y = run_forward(pool, make_tensor({1, 2, 2, 1}, {-1, -2, -3, -4}));
@@ -102,6 +117,15 @@ BOOST_AUTO_TEST_CASE(average_gradient_matches_finite_differences) {
   Rng rng(7);
   for (const auto& cfg : kConfigs) {
     Pool2d pool(Pool2d::Mode::Average, cfg.kernel, cfg.stride, cfg.padding);
+    const auto err = test::check_gradients(pool, {test::random_tensor(cfg.input, rng)}, true);
+    BOOST_TEST(err.worst < 1e-3, pool.describe() << " " << err.where);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(average_gradient_without_count_include_pad_matches_finite_differences) {
+  Rng rng(17);
+  for (const auto& cfg : kConfigs) {
+    Pool2d pool(Pool2d::Mode::Average, cfg.kernel, cfg.stride, cfg.padding, /*count_include_pad=*/false);
     const auto err = test::check_gradients(pool, {test::random_tensor(cfg.input, rng)}, true);
     BOOST_TEST(err.worst < 1e-3, pool.describe() << " " << err.where);
   }
