@@ -9,8 +9,9 @@
 
 namespace mpq::kernels::testing {
 
-constexpr uint64_t kFirmwareSeed[kFamilyCount] = {0xC0, 0xD1, 0xE2, 0xF3, 0x04, 0x15};
+constexpr uint64_t kFirmwareSeed[kFamilyCount] = {0xC0, 0xD1, 0xE2, 0xF3, 0x04, 0x15, 0x26, 0x37};
 // Multiples of 27 so every bit combination runs equally often.
-constexpr int32_t kFirmwareCases[kFamilyCount] = {27 * 30, 27 * 30, 27 * 30, 27 * 30, 27 * 30, 27 * 30};
+constexpr int32_t kFirmwareCases[kFamilyCount] = {27 * 30, 27 * 30, 27 * 30, 27 * 30,
+                                                  27 * 30, 27 * 30, 27 * 30, 27 * 30};
 
 }  // namespace mpq::kernels::testing

@@ -46,5 +46,7 @@ void pointwise_convolve_case(CaseRng& rng, int32_t index, Arena& arena, CaseRepo
 void fully_connected_case(CaseRng& rng, int32_t index, Arena& arena, CaseReport& report);
 void global_average_pool_case(CaseRng& rng, int32_t index, Arena& arena, CaseReport& report);
 void residual_add_case(CaseRng& rng, int32_t index, Arena& arena, CaseReport& report);
+void max_pool_case(CaseRng& rng, int32_t index, Arena& arena, CaseReport& report);
+void average_pool_case(CaseRng& rng, int32_t index, Arena& arena, CaseReport& report);
 
 }  // namespace mpq::kernels::testing

@@ -21,8 +21,10 @@ enum class Family : int32_t {
   fully_connected,
   global_average_pool,
   residual_add,
+  max_pool,
+  average_pool,
 };
-constexpr int32_t kFamilyCount = 6;
+constexpr int32_t kFamilyCount = 8;
 const char* family_name(Family family);
 
 struct CaseReport {
