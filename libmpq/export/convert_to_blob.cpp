@@ -189,6 +189,12 @@ std::vector<uint8_t> convert_to_blob(Model& fq, const QuantGraph& graph, const P
     const QuantGrid out = grid_of(static_cast<int>(i));
     record.input_zero_point = in.zero_point;
     record.output_zero_point = out.zero_point;
+    if (op.kind == QOpKind::maxpool || op.kind == QOpKind::avgpool2d) {
+      // On the input's grid, without a clamp (the record's output_min/max stay 0).
+      require(out.zero_point == in.zero_point && out.scale == in.scale,
+              "export: op '" + op.name + "' is pooling onto another grid than its input's");
+      continue;
+    }
     record.output_min = out.qmin;
     record.output_max = out.qmax;
     if (op.has_weights())

@@ -29,7 +29,8 @@ IntegerModel::IntegerModel(const std::vector<uint8_t>& blob, const std::string& 
   rt::Status s = rt::query_blob_memory(bytes, size, &memory);
   if (s == rt::Status::bad_version)
     throw Error(what + ": blob version " + std::to_string(rt::decode_blob_header(bytes).version) + ", this build reads " +
-                std::to_string(blob::kVersion) + " (re-export it from its checkpoint)");
+                std::to_string(blob::kOldestVersion) + " to " + std::to_string(blob::kVersion) +
+                " (re-export it from its checkpoint)");
   if (s != rt::Status::ok) throw Error(what + ": not a valid model blob (" + rt::status_name(s) + ")");
   std::vector<uint32_t> scratch((memory.load_scratch_bytes + 3) / 4 + 1);
   rt::LoadError error;

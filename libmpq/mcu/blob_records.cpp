@@ -12,13 +12,17 @@ BlobHeader decode_blob_header(const uint8_t* in, const std::string& what) {
   const BlobHeader h = rt::decode_blob_header(in);
   if (std::memcmp(h.magic, blob::kMagic, sizeof(blob::kMagic)) != 0)
     throw Error(what + ": not a model blob (magic is not \"MPQM\")");
-  if (h.version != blob::kVersion)
-    throw Error(what + ": blob version " + std::to_string(h.version) + ", expected " + std::to_string(blob::kVersion));
+  if (h.version < blob::kOldestVersion || h.version > blob::kVersion)
+    throw Error(what + ": blob version " + std::to_string(h.version) + ", expected " +
+                std::to_string(blob::kOldestVersion) + " to " + std::to_string(blob::kVersion));
   return h;
 }
 
 BlobHeader blob_header(const BlobLayout& layout) {
   BlobHeader h;
+  // The oldest version that holds every op: blobs without version 3's kinds keep their bytes.
+  for (const OpRecord& r : layout.records)
+    if (blob::version_needed(r.kind) > h.version) h.version = blob::version_needed(r.kind);
   h.op_count = static_cast<uint16_t>(layout.records.size());
   h.total_bytes = layout.total_bytes;
   h.arena_bytes = layout.arena.arena_bytes;

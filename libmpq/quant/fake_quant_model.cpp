@@ -8,8 +8,10 @@
 #include "libmpq/nn/global_avg_pool.hpp"
 #include "libmpq/nn/linear.hpp"
 #include "libmpq/nn/model_builders.hpp"
+#include "libmpq/nn/pool2d.hpp"
 #include "libmpq/quant/fold_batch_norm.hpp"
 #include "libmpq/quant/follow_quantizer.hpp"
+#include "libmpq/quant/grid_average_pool.hpp"
 #include "libmpq/quant/lsq_quantizer.hpp"
 #include "libmpq/quant/pact_quantizer.hpp"
 #include "libmpq/quant/range_quantizer.hpp"
@@ -79,9 +81,19 @@ Model build_fake_quant_model(Model& folded, const QuantGraph& graph, const Polic
     Layer& src = *folded.node(static_cast<size_t>(op.main_node)).layer;
     int node;
     std::unique_ptr<ActivationQuantizer> q;
-    if (op.kind == QOpKind::avgpool) {
-      node = out.add(op.name, std::make_unique<GlobalAvgPool>(), inputs);
-      q = std::make_unique<FollowQuantizer>(op_quantizer[static_cast<size_t>(op.inputs[0])]);
+    if (op.keeps_input_grid()) {
+      const int producer = op.inputs[0];
+      const ActivationQuantizer* source =
+          producer == QOp::kInput ? input_quantizer : op_quantizer[static_cast<size_t>(producer)];
+      if (op.kind == QOpKind::avgpool)
+        node = out.add(op.name, std::make_unique<GlobalAvgPool>(), inputs);
+      else if (op.kind == QOpKind::maxpool)  // the largest grid value is on the grid
+        node = out.add(op.name, std::make_unique<Pool2d>(Pool2d::Mode::Max, op.kernel, op.stride, op.padding), inputs);
+      else
+        node = out.add(op.name,
+                       std::make_unique<GridAveragePool>(op.kernel, op.stride, op.padding, op.count_include_pad, source),
+                       inputs);
+      q = std::make_unique<FollowQuantizer>(source);
     } else {
       const LayerBits& bits = policy.layers[static_cast<size_t>(op.decision)];
       if (op.kind == QOpKind::add) {

@@ -14,7 +14,9 @@ namespace mpq {
 //   "<op>"             the op's layer (conv and linear wrapped in WeightQuantized)
 //   "<op>.q"           the quantizer of the op's output: PACT where the float model had
 //                      ReLU/ReLU6 (the ReLU node is dropped), asymmetric elsewhere,
-//                      and the grid of its input for global average pooling
+//                      and the grid of its input for the pooling ops (global average,
+//                      max, and average pooling: GridAveragePool, the integer kernel's
+//                      rounding)
 // where <op> is each QuantGraph op's name. Parameters and buffers keep the float
 // model's names ("<op>.weight", "<op>.bias"), plus "<op>.q.alpha" and "<op>.q.range".
 // input_lo / input_hi: the range of the normalized network input (what raw pixels 0 and

@@ -16,6 +16,9 @@ static_assert(static_cast<int>(QOpKind::depthwise) == blob::op_kind::depthwise,
 static_assert(static_cast<int>(QOpKind::fc) == blob::op_kind::fc, "QOpKind::fc is blob::op_kind::fc");
 static_assert(static_cast<int>(QOpKind::add) == blob::op_kind::add, "QOpKind::add is blob::op_kind::add");
 static_assert(static_cast<int>(QOpKind::avgpool) == blob::op_kind::avgpool, "QOpKind::avgpool is blob::op_kind::avgpool");
+static_assert(static_cast<int>(QOpKind::maxpool) == blob::op_kind::maxpool, "QOpKind::maxpool is blob::op_kind::maxpool");
+static_assert(static_cast<int>(QOpKind::avgpool2d) == blob::op_kind::avgpool2d,
+              "QOpKind::avgpool2d is blob::op_kind::avgpool2d");
 
 namespace {
 
@@ -36,6 +39,7 @@ rt::OpRecord structural_record(const QOp& op, const OpBits& bits) {
   rt::OpRecord r;
   r.kind = static_cast<uint8_t>(op.kind);
   r.flags = op.relu_output ? rt::OpRecord::kReluOutput : 0;
+  if (op.kind == QOpKind::avgpool2d && op.count_include_pad) r.flags = blob::kOpFlagCountIncludePad;
   r.input_bits = static_cast<uint8_t>(bits.input_bits[0]);
   r.input2_bits = static_cast<uint8_t>(bits.input_bits[1]);
   r.weight_bits = static_cast<uint8_t>(bits.weight_bits);

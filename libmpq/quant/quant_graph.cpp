@@ -5,12 +5,13 @@
 #include "libmpq/core/error.hpp"
 #include "libmpq/nn/conv2d.hpp"
 #include "libmpq/nn/linear.hpp"
+#include "libmpq/nn/pool2d.hpp"
 #include "libmpq/nn/relu.hpp"
 
 namespace mpq {
 
 const char* qop_kind_name(QOpKind kind) {
-  static const char* const names[] = {"conv", "depthwise", "fc", "add", "avgpool"};
+  static const char* const names[] = {"conv", "depthwise", "fc", "add", "avgpool", "maxpool", "avgpool2d"};
   static_assert(sizeof(names) / sizeof(names[0]) == kQOpKindCount, "one name per QOpKind");
   return names[static_cast<int>(kind)];
 }
@@ -110,6 +111,14 @@ QuantGraph build_quant_graph(const Model& model) {
       op.kind = QOpKind::add;
     } else if (kind == LayerKind::GlobalAvgPool) {
       op.kind = QOpKind::avgpool;
+    } else if (kind == LayerKind::MaxPool || kind == LayerKind::AvgPool) {
+      const auto* pool = dynamic_cast<const Pool2d*>(node.layer.get());
+      if (!pool) throw Error("quantization: node '" + node.name + "' is not a float Pool2d");
+      op.kind = kind == LayerKind::MaxPool ? QOpKind::maxpool : QOpKind::avgpool2d;
+      op.kernel = pool->kernel();
+      op.stride = pool->stride();
+      op.padding = pool->padding();
+      op.count_include_pad = pool->count_include_pad();
     } else {
       throw Error("quantization: node '" + node.name + "' (" + layer_kind_name(kind) +
                   ") does not follow a convolution; the integer runtime cannot run it on its own");
@@ -122,7 +131,7 @@ QuantGraph build_quant_graph(const Model& model) {
         last = static_cast<size_t>(bn);
       }
     }
-    if (op.kind != QOpKind::avgpool) {
+    if (!op.keeps_input_grid()) {
       int act = sole_reader(last, LayerKind::ReLU);
       if (act >= 0) {
         op.act_node = act;
@@ -141,10 +150,10 @@ QuantGraph build_quant_graph(const Model& model) {
     }
     (void)out;
     const int index = static_cast<int>(g.ops.size());
-    if (op.kind != QOpKind::avgpool) {
+    if (!op.keeps_input_grid()) {
       op.decision = static_cast<int>(g.decision_ops.size());
       g.decision_ops.push_back(index);
-    } else if (op.inputs[0] == QOp::kInput) {
+    } else if (op.kind == QOpKind::avgpool && op.inputs[0] == QOp::kInput) {
       throw Error("quantization: global pooling of the network input is not supported");
     }
     g.ops.push_back(op);

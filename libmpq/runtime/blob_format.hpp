@@ -11,7 +11,11 @@ constexpr uint8_t kMagic[4] = {'M', 'P', 'Q', 'M'};
 // 2: a b-bit weight code counts as code * 2^(8 - b) in the accumulator, so the bias and
 // multiplier of sub-byte weights are in s_in * s_w / 2^(8 - b) (version 1: s_in * s_w).
 // Version 1 blobs of sub-byte weights would be misread, so they are refused (bad_version).
-constexpr uint16_t kVersion = 2;
+// 3: adds the op kinds maxpool and avgpool2d, nothing else. A writer stamps the oldest
+// version that holds its ops (version_needed), so that blobs without them keep their
+// version 2 bytes; readers read both.
+constexpr uint16_t kVersion = 3;        // the newest version, the one this build reads up to
+constexpr uint16_t kOldestVersion = 2;  // the oldest version this build reads
 constexpr uint32_t kSectionAlignment = 4;  // every section starts on a multiple of 4
 constexpr uint32_t kHeaderBytes = 64;
 constexpr uint32_t kInputLutBytesPerChannel = 256;  // raw pixel 0..255 -> 8-bit input code
@@ -26,12 +30,19 @@ constexpr uint8_t conv = 0;
 constexpr uint8_t depthwise = 1;
 constexpr uint8_t fc = 2;
 constexpr uint8_t add = 3;
-constexpr uint8_t avgpool = 4;
-constexpr uint8_t count = 5;
+constexpr uint8_t avgpool = 4;    // global average pooling
+constexpr uint8_t maxpool = 5;    // version 3
+constexpr uint8_t avgpool2d = 6;  // average pooling over a window, version 3
+constexpr uint8_t count = 7;
 }  // namespace op_kind
 
+// The oldest blob version with op kind `kind` (< op_kind::count).
+constexpr uint16_t version_needed(uint8_t kind) { return kind >= op_kind::maxpool ? 3 : 2; }
+static_assert(version_needed(op_kind::count - 1) == kVersion, "the newest kind needs the newest version");
+
 // Op record `flags` bits; every other bit is 0.
-constexpr uint8_t kOpFlagReluOutput = 1;
+constexpr uint8_t kOpFlagReluOutput = 1;       // conv, depthwise, fc
+constexpr uint8_t kOpFlagCountIncludePad = 2;  // avgpool2d: padding counts in the divisor
 
 // Header fields: byte offsets.
 namespace header {
@@ -62,8 +73,9 @@ static_assert(reserved + 4 == kHeaderBytes, "header fields fill the header");
 
 // Op record fields: byte offsets from the record's start.
 namespace op {
-constexpr uint32_t kind = 0;                // u8: 0 conv, 1 depthwise, 2 fc, 3 add, 4 avgpool
-constexpr uint32_t flags = 1;               // u8: bit 0 output after ReLU/ReLU6
+constexpr uint32_t kind = 0;                // u8: 0 conv, 1 depthwise, 2 fc, 3 add, 4 avgpool,
+                                            //     5 maxpool, 6 avgpool2d
+constexpr uint32_t flags = 1;               // u8: bit 0 output after ReLU/ReLU6, bit 1 count_include_pad
 constexpr uint32_t input_bits = 2;          // u8
 constexpr uint32_t input2_bits = 3;         // u8 (add; else 0)
 constexpr uint32_t weight_bits = 4;         // u8 (0 without weights)

@@ -10,7 +10,7 @@ namespace mpq::rt {
 
 struct BlobHeader {
   uint8_t magic[4] = {blob::kMagic[0], blob::kMagic[1], blob::kMagic[2], blob::kMagic[3]};
-  uint16_t version = blob::kVersion;
+  uint16_t version = blob::kOldestVersion;  // writers stamp the oldest that holds their ops
   uint16_t op_count = 0;
   uint32_t total_bytes = 0;
   uint32_t crc32 = 0;
@@ -24,8 +24,8 @@ struct BlobHeader {
   uint32_t input_lut_offset = 0, ops_offset = 0, buffers_offset = 0, data_offset = 0;
   uint16_t output_buffer = 0;
   uint8_t output_bits = 0;
-  uint8_t flags = 0;                      // 0 (versions 1 and 2)
-  uint8_t reserved[4] = {0, 0, 0, 0};     // 0 (versions 1 and 2)
+  uint8_t flags = 0;                      // 0 (versions 1 to 3)
+  uint8_t reserved[4] = {0, 0, 0, 0};     // 0 (versions 1 to 3)
 };
 
 // Requires `out` / `in` to hold blob::kHeaderBytes bytes; every byte is a field, so

@@ -30,7 +30,7 @@ Status check_header_basics(const uint8_t* blob, uint32_t blob_bytes, BlobHeader*
   if (blob_bytes < blob::kHeaderBytes) return Status::too_short;
   const BlobHeader h = decode_blob_header(blob);
   if (std::memcmp(h.magic, blob::kMagic, sizeof(blob::kMagic)) != 0) return Status::bad_magic;
-  if (h.version != blob::kVersion) return Status::bad_version;
+  if (h.version < blob::kOldestVersion || h.version > blob::kVersion) return Status::bad_version;
   if (h.total_bytes != blob_bytes) return Status::size_mismatch;
   *header = h;
   return Status::ok;
@@ -113,8 +113,8 @@ Status load_model(const uint8_t* blob, uint32_t blob_bytes, void* scratch, uint3
   if (s == Status::ok) s = check_sections(h, blob_bytes);
   if (s != Status::ok) return s;
 
-  const detail::BlobContext ctx{blob,          blob_bytes,        h.op_count, h.buffer_count, h.ops_offset,
-                                h.buffers_offset, h.data_offset, h.input_h,  h.input_w,      h.input_c};
+  const detail::BlobContext ctx{blob,          blob_bytes,        h.version, h.op_count, h.buffer_count, h.ops_offset,
+                                h.buffers_offset, h.data_offset, h.input_h,  h.input_w,    h.input_c};
   if (scratch == nullptr || (reinterpret_cast<uintptr_t>(scratch) & 3u) != 0 ||
       scratch_bytes < load_scratch_bytes(ctx.buffer_count))
     return Status::load_scratch_too_small;

@@ -29,9 +29,10 @@ kernels::Status check(const Params& p, kernels::Status (*check_fn)(const Params&
 
 const char* op_kernel_name(OpKernel kernel) {
   static const char* const kNames[] = {"convolve",        "pointwise_convolve", "depthwise_convolve",
-                                       "fully_connected", "residual_add",       "global_average_pool"};
+                                       "fully_connected", "residual_add",       "global_average_pool",
+                                       "max_pool",        "average_pool"};
   static_assert(sizeof(kNames) / sizeof(kNames[0]) == kOpKernelCount, "one name per OpKernel");
-  static_assert(static_cast<int>(OpKernel::global_average_pool) + 1 == kOpKernelCount, "kOpKernelCount counts OpKernel");
+  static_assert(static_cast<int>(OpKernel::average_pool) + 1 == kOpKernelCount, "kOpKernelCount counts OpKernel");
   const int k = static_cast<int>(kernel);
   return k < kOpKernelCount ? kNames[k] : "unknown";
 }
@@ -43,6 +44,8 @@ OpKernel op_kernel(const OpRecord& op) {
     case blob::op_kind::depthwise: return OpKernel::depthwise_convolve;
     case blob::op_kind::fc: return OpKernel::fully_connected;
     case blob::op_kind::add: return OpKernel::residual_add;
+    case blob::op_kind::maxpool: return OpKernel::max_pool;
+    case blob::op_kind::avgpool2d: return OpKernel::average_pool;
     default: return OpKernel::global_average_pool;
   }
 }
@@ -69,6 +72,8 @@ OpRequirements op_requirements(const OpRecord& op) {
       break;
     case OpKernel::residual_add: r.status = kernels::residual_add_check(d::add_params(op)); break;
     case OpKernel::global_average_pool: r.status = kernels::global_average_pool_check(d::pool_params(op)); break;
+    case OpKernel::max_pool: r.status = kernels::max_pool_check(d::max_pool_params(op)); break;
+    case OpKernel::average_pool: r.status = kernels::average_pool_check(d::average_pool_params(op)); break;
   }
   r.weight_bytes = weight_bytes(op);
   r.output_bytes = kernels::activation_bytes(op.out_h, op.out_w, op.out_c, op.output_bits);

@@ -20,8 +20,10 @@ enum class OpKernel : uint8_t {
   fully_connected,
   residual_add,
   global_average_pool,
+  max_pool,
+  average_pool,
 };
-constexpr int kOpKernelCount = 6;
+constexpr int kOpKernelCount = 8;
 // "convolve", "pointwise_convolve", ...
 const char* op_kernel_name(OpKernel kernel);
 // The kernel of a record without checking it (run_model's dispatch after load_model).

@@ -11,11 +11,11 @@ namespace {
 int lower(int bits) { return bits == 8 ? 4 : 2; }
 
 // Decision index whose a_bits set op `op_index`'s output bits, or -1 (network input,
-// logits, or an avgpool, which keeps its input's bits: then its producer's).
+// logits, or a pooling op, which keeps its input's bits: then its producer's).
 int activation_decision(const QuantGraph& g, int op_index) {
   while (op_index >= 0) {
     const QOp& op = g.ops[static_cast<size_t>(op_index)];
-    if (op.kind != QOpKind::avgpool) {
+    if (!op.keeps_input_grid()) {
       if (op_index == static_cast<int>(g.ops.size()) - 1) return -1;  // logits
       return op.decision;
     }

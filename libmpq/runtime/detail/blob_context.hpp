@@ -13,6 +13,7 @@ namespace mpq::rt::detail {
 struct BlobContext {
   const uint8_t* blob;
   uint32_t total_bytes;
+  uint16_t version;  // the op kinds it may hold: blob::version_needed
   uint16_t op_count, buffer_count;
   uint32_t ops_offset, buffers_offset, data_offset;
   int32_t input_h, input_w, input_c;

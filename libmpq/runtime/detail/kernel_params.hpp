@@ -2,10 +2,12 @@
 // and buffer sizes) and run_op (the calls), so that both see the same parameters.
 #pragma once
 
+#include "libmpq/kernels/average_pool.hpp"
 #include "libmpq/kernels/convolve.hpp"
 #include "libmpq/kernels/depthwise_convolve.hpp"
 #include "libmpq/kernels/fully_connected.hpp"
 #include "libmpq/kernels/global_average_pool.hpp"
+#include "libmpq/kernels/max_pool.hpp"
 #include "libmpq/kernels/pointwise_convolve.hpp"
 #include "libmpq/kernels/residual_add.hpp"
 #include "libmpq/runtime/op_record.hpp"
@@ -41,6 +43,18 @@ inline kernels::FullyConnectedParams fully_connected_params(const OpRecord& op) 
 
 inline kernels::GlobalAveragePoolParams pool_params(const OpRecord& op) {
   return {op.in_h, op.in_w, op.in_c, input_format(op), output_format(op), op.input_multiplier, op.input_shift};
+}
+
+// The blob's window is square with the same padding on all four sides.
+inline kernels::PoolGeometry pool_geometry(const OpRecord& op) {
+  return {op.in_h,   op.in_w,   op.in_c,    op.kernel,  op.kernel, op.stride,
+          op.stride, op.padding, op.padding, op.padding, op.padding};
+}
+
+inline kernels::MaxPoolParams max_pool_params(const OpRecord& op) { return {pool_geometry(op), op.input_bits}; }
+
+inline kernels::AveragePoolParams average_pool_params(const OpRecord& op) {
+  return {pool_geometry(op), (op.flags & blob::kOpFlagCountIncludePad) != 0 ? 1 : 0, input_format(op)};
 }
 
 inline kernels::ResidualAddParams add_params(const OpRecord& op) {

@@ -35,6 +35,12 @@ kernels::Status run_op(const OpRecord& op, const OpTensors& t, bool reference) {
     case OpKernel::global_average_pool:
       return reference ? kernels::global_average_pool_ref(pool_params(op), t.input, t.output)
                        : kernels::global_average_pool_fast(pool_params(op), t.input, t.output);
+    case OpKernel::max_pool:
+      return reference ? kernels::max_pool_ref(max_pool_params(op), t.input, t.output)
+                       : kernels::max_pool_fast(max_pool_params(op), t.input, t.output);
+    case OpKernel::average_pool:
+      return reference ? kernels::average_pool_ref(average_pool_params(op), t.input, t.output)
+                       : kernels::average_pool_fast(average_pool_params(op), t.input, t.output);
   }
   return kernels::Status::bad_shape;
 }

@@ -24,8 +24,11 @@ Status check_data_section(const BlobContext& ctx, uint32_t offset, uint64_t byte
 Status check_structure(const OpRecord& op) {
   const bool is_add = op.kind == blob::op_kind::add;
   const bool is_pool = op.kind == blob::op_kind::avgpool;
-  const bool is_window = op.kind == blob::op_kind::conv || op.kind == blob::op_kind::depthwise;
-  const uint8_t known_flags = op_has_weights(op.kind) ? blob::kOpFlagReluOutput : 0;
+  const bool is_window_pool = op.kind == blob::op_kind::maxpool || op.kind == blob::op_kind::avgpool2d;
+  const bool is_window = op.kind == blob::op_kind::conv || op.kind == blob::op_kind::depthwise || is_window_pool;
+  const uint8_t known_flags = op_has_weights(op.kind)                 ? blob::kOpFlagReluOutput
+                              : op.kind == blob::op_kind::avgpool2d ? blob::kOpFlagCountIncludePad
+                                                                      : 0;
   if (!reserved_bytes_zero(op) || (op.flags & ~known_flags) != 0) return Status::bad_op_field;
   if (!is_add && (op.input2_bits != 0 || op.input2_buffer != blob::kNoBuffer || op.input2_zero_point != 0 ||
                   op.input2_multiplier != 0 || op.input2_shift != 0 || op.output_multiplier != 0 ||
@@ -49,6 +52,13 @@ Status check_structure(const OpRecord& op) {
     case blob::op_kind::avgpool:
       if (op.out_h != 1 || op.out_w != 1 || op.in_c != op.out_c) return Status::bad_op_field;
       break;
+    case blob::op_kind::maxpool:
+    case blob::op_kind::avgpool2d:
+      // The output is on the input's grid: same bits and zero point, no clamp.
+      if (op.in_c != op.out_c || op.output_bits != op.input_bits || op.output_zero_point != op.input_zero_point ||
+          op.output_min != 0 || op.output_max != 0)
+        return Status::bad_op_field;
+      break;
     default: break;
   }
   return Status::ok;
@@ -63,7 +73,9 @@ Status check_bits(const OpRecord& op) {
 
 // The kernels compute the output size themselves; the record's must agree with it.
 Status check_output_size(const OpRecord& op) {
-  if (op.kind != blob::op_kind::conv && op.kind != blob::op_kind::depthwise) return Status::ok;
+  if (op.kind != blob::op_kind::conv && op.kind != blob::op_kind::depthwise && op.kind != blob::op_kind::maxpool &&
+      op.kind != blob::op_kind::avgpool2d)
+    return Status::ok;
   const int32_t h = kernels::conv_output_size(op.in_h, op.kernel, op.stride, op.padding, op.padding);
   const int32_t w = kernels::conv_output_size(op.in_w, op.kernel, op.stride, op.padding, op.padding);
   return h == op.out_h && w == op.out_w ? Status::ok : Status::bad_op_field;
@@ -110,7 +122,8 @@ Status check_input(const BlobContext& ctx, uint16_t op_index, uint16_t id, int32
 
 Status validate_op(const BlobContext& ctx, uint16_t index, LoadError* error) {
   const OpRecord op = decode_op_record(ctx.record(index));
-  Status s = op.kind < blob::op_kind::count ? Status::ok : Status::unsupported_op_kind;
+  const bool known = op.kind < blob::op_kind::count && blob::version_needed(op.kind) <= ctx.version;
+  Status s = known ? Status::ok : Status::unsupported_op_kind;
   if (s == Status::ok) s = check_bits(op);
   if (s == Status::ok) s = check_structure(op);
   if (s == Status::ok) {
