@@ -16,6 +16,7 @@
 #include "libmpq/nn/global_avg_pool.hpp"
 #include "libmpq/nn/linear.hpp"
 #include "libmpq/nn/model.hpp"
+#include "libmpq/nn/pool2d.hpp"
 #include "libmpq/quant/quant_graph.hpp"
 #include "nn/tiny_model.hpp"
 
@@ -67,6 +68,30 @@ inline Model odd_channel_model() {
 // The residual block of tests/nn/tiny_model.hpp on a 1x8x8 input: conv 3x3 (1->8) BN ReLU
 // -> r, depthwise 3x3 BN ReLU6, pointwise (8->8) BN, add(r, .), pool, linear 8->3.
 inline Model residual_model() { return tiny_model(8, 3); }
+
+// Every window pooling op on a 3x9x9 input: conv 3x3 (3->5) BN ReLU, max pool 3x3/2 p1
+// (-> 5x5), pointwise (5->6) BN (no ReLU: the pools see a zero point), average pool 3x3/1 p1
+// without count_include_pad, average pool 2x2/2 p1 with it (-> 3x3), pointwise (6->7) BN
+// ReLU, max pool 2x2/1 (-> 2x2), global pool, linear 7->3. Odd channel counts: 2-bit rows
+// end in partial bytes.
+inline Model pooling_model() {
+  Model m(small_spec("pooling", 3, 9, 3));
+  int x = m.add("c1", std::make_unique<Conv2d>(3, 5, 3, 1, 1), {Model::kInput});
+  x = m.add("b1", std::make_unique<BatchNorm>(5), {x});
+  x = m.add("r1", std::make_unique<ReLU>(), {x});
+  x = m.add("mp1", std::make_unique<Pool2d>(Pool2d::Mode::Max, 3, 2, 1), {x});
+  x = m.add("c2", std::make_unique<Conv2d>(5, 6, 1, 1, 0), {x});
+  x = m.add("b2", std::make_unique<BatchNorm>(6), {x});
+  x = m.add("ap1", std::make_unique<Pool2d>(Pool2d::Mode::Average, 3, 1, 1, /*count_include_pad=*/false), {x});
+  x = m.add("ap2", std::make_unique<Pool2d>(Pool2d::Mode::Average, 2, 2, 1, /*count_include_pad=*/true), {x});
+  x = m.add("c3", std::make_unique<Conv2d>(6, 7, 1, 1, 0), {x});
+  x = m.add("b3", std::make_unique<BatchNorm>(7), {x});
+  x = m.add("r3", std::make_unique<ReLU>(), {x});
+  x = m.add("mp2", std::make_unique<Pool2d>(Pool2d::Mode::Max, 2, 1, 0), {x});
+  x = m.add("pool", std::make_unique<GlobalAvgPool>(), {x});
+  m.add("fc", std::make_unique<Linear>(7, 3), {x});
+  return m;
+}
 
 inline QuantGraph graph_of(const Model& m) { return build_quant_graph(m); }
 

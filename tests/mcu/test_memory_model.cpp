@@ -217,6 +217,39 @@ BOOST_AUTO_TEST_CASE(avgpool_output_keeps_its_input_bits_in_a_mixed_policy) {
   BOOST_TEST(r.ops[2].output_bytes == 9 * 4u);
 }
 
+// ops: 0 c1 conv 3x3 3->5 (9x9), 1 mp1 (-> 5x5), 2 c2 pointwise 5->6, 3 ap1, 4 ap2 (-> 3x3),
+// 5 c3 pointwise 6->7, 6 mp2 (-> 2x2), 7 global pool, 8 fc 7->3; weights 4-bit, outputs 2-bit.
+BOOST_AUTO_TEST_CASE(window_pools_cost_a_record_a_buffer_record_and_their_output) {
+  const QuantGraph g = test::graph_of(test::pooling_model());
+  BOOST_REQUIRE_EQUAL(g.ops.size(), 9u);
+  BOOST_REQUIRE_EQUAL(g.decision_ops.size(), 4u);  // c1, c2, c3, fc: the pools make none
+  const MemoryReport r = memory_report(op_records(g, uniform_policy(g, 4, 2)));
+  // Pool outputs: pixels x whole bytes of 2-bit channels: mp1 25 x 2, ap1 25 x 2 (6 ch),
+  // ap2 9 x 2, mp2 4 x 2 (7 ch), global pool 1 x 2.
+  const uint32_t pool_ops[] = {1, 3, 4, 6, 7}, pool_out[] = {50, 50, 18, 8, 2};
+  for (size_t k = 0; k < 5; ++k) {
+    const OpMemory& m = r.ops[pool_ops[k]];
+    BOOST_TEST(m.output_bytes == pool_out[k], "op " << pool_ops[k]);
+    BOOST_TEST(m.output_bits == 2);
+    BOOST_TEST(m.weight_bytes == 0u);
+    BOOST_TEST(m.scratch_bytes == 0u);
+    BOOST_TEST(m.param_bytes == 96 + 12u);
+  }
+  BOOST_TEST(r.ops[1].input_bytes == 81 * 2u);  // c1 9x9 output, 2 bytes a pixel
+  // Weights at 4 bits, rows padded to bytes and sections to 4: c1 45 rows x 2 = 90 -> 92;
+  // c2 6 x 3 = 18 -> 20; c3 7 x 3 = 21 -> 24; fc 3 x 4 = 12.
+  BOOST_TEST(r.ops[0].weight_bytes == 92u);
+  BOOST_TEST(r.ops[2].weight_bytes == 20u);
+  BOOST_TEST(r.ops[5].weight_bytes == 24u);
+  BOOST_TEST(r.ops[8].weight_bytes == 12u);
+  uint32_t scratch_buffers = 0;
+  for (const OpMemory& m : r.ops) scratch_buffers += m.scratch_bytes > 0;
+  // Header 64, input tables 3 x 256, 9 records, buffer records (input, 9 outputs, scratch),
+  // weights, 12 bytes per output channel of c1, c2, c3, fc (5 + 6 + 7 + 3).
+  BOOST_TEST(r.flash_bytes == 64 + 768 + 9 * 96 + 12 * (10 + scratch_buffers) + 92 + 20 + 24 + 12 + 12 * 21u);
+  BOOST_TEST(r.flash_bytes == blob_layout(op_records(g, uniform_policy(g, 4, 2))).total_bytes);
+}
+
 BOOST_AUTO_TEST_CASE(flash_is_fixed_plus_per_op_bytes_and_the_blob_layout_total) {
   for (const char* arch : {"mobilenet_v1", "mobilenet_v2", "mnasnet"}) {
     const QuantGraph g = build_quant_graph(build_model(default_spec(arch)));
@@ -237,8 +270,10 @@ BOOST_AUTO_TEST_CASE(flash_is_fixed_plus_per_op_bytes_and_the_blob_layout_total)
 // The documented rule, rebuilt here from the graph: buffer 0 the 8-bit input; per op its
 // output (until its last reader) then its scratch (its own step), if any.
 BOOST_AUTO_TEST_CASE(ram_is_plan_arena_over_the_documented_buffer_list) {
-  const QuantGraph g = build_quant_graph(build_model(default_spec("mobilenet_v2")));
-  const Policy p = uniform_policy(g, 4, 4);
+  for (const bool pooling : {false, true}) {
+  const QuantGraph g = pooling ? test::graph_of(test::pooling_model())
+                               : build_quant_graph(build_model(default_spec("mobilenet_v2")));
+  const Policy p = uniform_policy(g, 4, pooling ? 2 : 4);
   const std::vector<OpBits> bits = op_bits(g, p);
   const std::vector<rt::OpRecord> records = op_records(g, p);
   std::vector<rt::ArenaBuffer> expected;
@@ -266,6 +301,7 @@ BOOST_AUTO_TEST_CASE(ram_is_plan_arena_over_the_documented_buffer_list) {
     BOOST_TEST(L.arena.buffers[b].offset == expected[b].offset, "buffer " << b);
   }
   BOOST_TEST(memory_report(L).ram_bytes == arena);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(planned_model_buffers_never_overlap_while_live) {

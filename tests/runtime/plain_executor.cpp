@@ -1,6 +1,7 @@
 #include "runtime/plain_executor.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "libmpq/mcu/blob_records.hpp"
 #include "libmpq/quant/quant_graph.hpp"
@@ -131,6 +132,30 @@ Codes average_pool(const OpRecord& r, const Codes& in) {
   return out;
 }
 
+// Max or rounded mean over each window: padding is skipped by max and counts as real 0 in
+// the mean, whose divisor is the whole window with count_include_pad (flags bit 1).
+Codes window_pool(const OpRecord& r, const Codes& in, bool max) {
+  Codes out{r.out_h, r.out_w, r.out_c, std::vector<int32_t>(static_cast<size_t>(r.out_h * r.out_w * r.out_c))};
+  const bool include_pad = (r.flags & blob::kOpFlagCountIncludePad) != 0;
+  for (int32_t oy = 0; oy < r.out_h; ++oy)
+    for (int32_t ox = 0; ox < r.out_w; ++ox)
+      for (int32_t c = 0; c < r.out_c; ++c) {
+        int64_t sum = 0, inside = 0, best = -1;
+        for (int32_t ky = 0; ky < r.kernel; ++ky)
+          for (int32_t kx = 0; kx < r.kernel; ++kx) {
+            const int32_t y = oy * r.stride - r.padding + ky, x = ox * r.stride - r.padding + kx;
+            if (y < 0 || y >= in.h || x < 0 || x >= in.w) continue;
+            sum += in.at(y, x, c) - r.input_zero_point;
+            best = std::max<int64_t>(best, in.at(y, x, c));
+            ++inside;
+          }
+        const double n = include_pad ? r.kernel * r.kernel : static_cast<double>(inside);
+        const auto mean = static_cast<int32_t>(std::floor(static_cast<double>(sum) / n + 0.5)) + r.input_zero_point;
+        out.v[static_cast<size_t>((oy * r.out_w + ox) * r.out_c + c)] = max ? static_cast<int32_t>(best) : mean;
+      }
+  return out;
+}
+
 Codes residual_add(const OpRecord& r, const Codes& a, const Codes& b) {
   Codes out{a.h, a.w, a.c, std::vector<int32_t>(a.v.size())};
   for (size_t i = 0; i < a.v.size(); ++i) {
@@ -160,6 +185,8 @@ std::vector<int32_t> run_plain(const std::vector<uint8_t>& blob, const std::vect
       case QOpKind::fc: out = fully_connected(blob, r, in); break;
       case QOpKind::avgpool: out = average_pool(r, in); break;
       case QOpKind::add: out = residual_add(r, in, buffers.at(r.input2_buffer)); break;
+      case QOpKind::maxpool: out = window_pool(r, in, true); break;
+      case QOpKind::avgpool2d: out = window_pool(r, in, false); break;
       default: return {};
     }
   }

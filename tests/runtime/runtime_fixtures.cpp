@@ -151,12 +151,18 @@ std::vector<uint8_t> random_valid_blob(const QuantGraph& graph, const Policy& po
                                                    &r.input_shift) == kernels::Status::ok);
         break;
       }
+      case QOpKind::maxpool:
+      case QOpKind::avgpool2d:
+        // On the input's grid, no clamp (op_records set the flags and window).
+        r.output_zero_point = r.input_zero_point;
+        r.output_min = r.output_max = 0;
+        break;
       default: BOOST_FAIL("unknown op kind");
     }
     output_zero_point[i] = r.output_zero_point;
     // After ReLU about half the codes are 0 and the rest spread below the clip; an average
     // pool keeps its input's mean; other outputs centre on their zero point.
-    output_mean[i] = op.kind == QOpKind::avgpool ? mean_of(op.inputs[0])
+    output_mean[i] = op.keeps_input_grid() ? mean_of(op.inputs[0])
                      : op.relu_output            ? r.output_max / 4.0
                                                  : r.output_zero_point;
     encode_op_record(r, record);

@@ -25,8 +25,8 @@ namespace mpq::test {
 // blob_skeleton(blob_layout(op_records(graph, policy))) filled like an exporter would: random
 // monotone input tables, symmetric random weights packed with pack_signed_rows, random biases
 // folded with fold_input_zero_point*, per-channel multipliers from quantize_multiplier
-// scaled so that outputs spread over their codes, adds from quantize_residual_add, pools
-// averaging exactly; zero points chained from producer to consumer (0 after ReLU), ReLU
+// scaled so that outputs spread over their codes, adds from quantize_residual_add, global
+// pools averaging exactly, window pools on their input's grid; zero points chained from producer to consumer (0 after ReLU), ReLU
 // clamps sometimes narrowed like PACT; CRC set. Deterministic in `seed`.
 std::vector<uint8_t> random_valid_blob(const QuantGraph& graph, const Policy& policy, uint64_t seed);
 
