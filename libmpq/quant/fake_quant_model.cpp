@@ -5,13 +5,13 @@
 #include "libmpq/core/error.hpp"
 #include "libmpq/nn/add.hpp"
 #include "libmpq/nn/conv2d.hpp"
-#include "libmpq/nn/global_avg_pool.hpp"
 #include "libmpq/nn/linear.hpp"
 #include "libmpq/nn/model_builders.hpp"
 #include "libmpq/nn/pool2d.hpp"
 #include "libmpq/quant/fold_batch_norm.hpp"
 #include "libmpq/quant/follow_quantizer.hpp"
 #include "libmpq/quant/grid_average_pool.hpp"
+#include "libmpq/quant/grid_global_average_pool.hpp"
 #include "libmpq/quant/lsq_quantizer.hpp"
 #include "libmpq/quant/pact_quantizer.hpp"
 #include "libmpq/quant/range_quantizer.hpp"
@@ -86,7 +86,7 @@ Model build_fake_quant_model(Model& folded, const QuantGraph& graph, const Polic
       const ActivationQuantizer* source =
           producer == QOp::kInput ? input_quantizer : op_quantizer[static_cast<size_t>(producer)];
       if (op.kind == QOpKind::avgpool)
-        node = out.add(op.name, std::make_unique<GlobalAvgPool>(), inputs);
+        node = out.add(op.name, std::make_unique<GridGlobalAveragePool>(source), inputs);
       else if (op.kind == QOpKind::maxpool)  // the largest grid value is on the grid
         node = out.add(op.name, std::make_unique<Pool2d>(Pool2d::Mode::Max, op.kernel, op.stride, op.padding), inputs);
       else

@@ -14,9 +14,9 @@ namespace mpq {
 //   "<op>"             the op's layer (conv and linear wrapped in WeightQuantized)
 //   "<op>.q"           the quantizer of the op's output: PACT where the float model had
 //                      ReLU/ReLU6 (the ReLU node is dropped), asymmetric elsewhere,
-//                      and the grid of its input for the pooling ops (global average,
-//                      max, and average pooling: GridAveragePool, the integer kernel's
-//                      rounding)
+//                      and the grid of its input for the pooling ops (global average:
+//                      GridGlobalAveragePool, max, and average: GridAveragePool; both
+//                      round as their integer kernels)
 // where <op> is each QuantGraph op's name. Parameters and buffers keep the float
 // model's names ("<op>.weight", "<op>.bias"), plus "<op>.q.alpha" and "<op>.q.range".
 // input_lo / input_hi: the range of the normalized network input (what raw pixels 0 and
