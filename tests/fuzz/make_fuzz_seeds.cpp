@@ -1,7 +1,7 @@
 // Writes the fuzz targets' seed corpora with the project's own writers, so that no binary
 // is committed and the seeds follow the formats when they change:
 //   make_fuzz_seeds OUT_DIR STAMP  ->  OUT_DIR/<target>/<seed>, then the empty STAMP file.
-// Blobs come from the export path (a tiny model, four policies), checkpoints from
+// Blobs come from the export path (small builders and a pooling model, several policies), checkpoints from
 // capture_model/capture_optimizer, agent and search states from a small agent and a short
 // search, policies and safetensors from their encoders, IDX by hand (raw and gzipped, the
 // format is 16 header bytes), images through stb_image_write (PNG, BMP, JPEG).
@@ -20,6 +20,7 @@
 #include "libmpq/core/error.hpp"
 #include "libmpq/export/convert_to_blob.hpp"
 #include "libmpq/io/safetensors.hpp"
+#include "libmpq/nn/pool2d.hpp"
 #include "libmpq/quant/fake_quant_model.hpp"
 #include "libmpq/quant/fold_batch_norm.hpp"
 #include "nn/tiny_model.hpp"
@@ -39,12 +40,16 @@ void put(const std::string& target, const std::string& name, const std::string& 
 std::string as_string(const std::vector<uint8_t>& v) { return std::string(v.begin(), v.end()); }
 
 void blobs_of(const std::string& arch, const std::vector<std::string>& names);
+void export_blobs(Model float_model, const std::string& prefix, const std::vector<std::string>& names);
+Model pooling_model();
 
 void blobs() {
   // MobileNetV1 at the narrowest width (every layer 8 channels) on 8x8: blobs of about
-  // 10 KiB with every op kind but the add, which MobileNetV2's (2-bit, 55 KiB) brings.
+  // 10 KiB with every op kind but the add, which MobileNetV2's (2-bit, 55 KiB) brings; the
+  // window pools (version 3) come from a small hand-built model.
   blobs_of("mobilenet_v1", {"w8", "w4", "w2", "mixed"});
   blobs_of("mobilenet_v2", {"w2"});
+  export_blobs(pooling_model(), "pooling", {"w4", "mixed"});
 }
 
 void blobs_of(const std::string& arch, const std::vector<std::string>& names) {
@@ -53,7 +58,34 @@ void blobs_of(const std::string& arch, const std::vector<std::string>& names) {
   spec.width = 0.03f;
   spec.in_height = spec.in_width = 8;
   spec.classes = 3;
-  Model float_model = build_model(spec, 11);
+  export_blobs(build_model(spec, 11), arch, names);
+}
+
+// 1x8x8: conv 3x3 (1->5) BN ReLU, max pool 3x3/2 p1, pointwise (5->6) BN, average pools
+// 3x3/1 p1 without and 2x2/2 p1 with count_include_pad, global pool, linear 6->3.
+Model pooling_model() {
+  ModelSpec spec;
+  spec.arch = "pooling";
+  spec.in_channels = 1;
+  spec.in_height = spec.in_width = 8;
+  spec.classes = 3;
+  Model m(spec);
+  int x = m.add("c1", std::make_unique<Conv2d>(1, 5, 3, 1, 1), {Model::kInput});
+  x = m.add("b1", std::make_unique<BatchNorm>(5), {x});
+  x = m.add("r1", std::make_unique<ReLU>(), {x});
+  x = m.add("mp", std::make_unique<Pool2d>(Pool2d::Mode::Max, 3, 2, 1), {x});
+  x = m.add("c2", std::make_unique<Conv2d>(5, 6, 1, 1, 0), {x});
+  x = m.add("b2", std::make_unique<BatchNorm>(6), {x});
+  x = m.add("ap1", std::make_unique<Pool2d>(Pool2d::Mode::Average, 3, 1, 1, false), {x});
+  x = m.add("ap2", std::make_unique<Pool2d>(Pool2d::Mode::Average, 2, 2, 1, true), {x});
+  x = m.add("pool", std::make_unique<GlobalAvgPool>(), {x});
+  m.add("fc", std::make_unique<Linear>(6, 3), {x});
+  m.reset_parameters(11);
+  return m;
+}
+
+void export_blobs(Model float_model, const std::string& prefix, const std::vector<std::string>& names) {
+  const ModelSpec spec = float_model.spec();
   Rng rng(3);
   Tensor calibration;
   std::vector<int32_t> labels;
@@ -79,7 +111,7 @@ void blobs_of(const std::string& arch, const std::vector<std::string>& names) {
     Model fake_quant = build_fake_quant_model(folded, policy, options);
     calibrate_quantizers(fake_quant, {calibration});
     const std::vector<uint8_t> blob = convert_to_blob(fake_quant, graph, policy, InputNormalization{{0.5f}, {0.5f}});
-    put("load_model", arch + "_" + name + ".mpqm", as_string(blob));
+    put("load_model", prefix + "_" + name + ".mpqm", as_string(blob));
   }
 }
 
