@@ -3,7 +3,13 @@
 #include <algorithm>
 
 #include "libmpq/export/convert_to_blob.hpp"
+#include "libmpq/nn/batch_norm.hpp"
+#include "libmpq/nn/conv2d.hpp"
+#include "libmpq/nn/global_avg_pool.hpp"
+#include "libmpq/nn/linear.hpp"
 #include "libmpq/nn/model_builders.hpp"
+#include "libmpq/nn/pool2d.hpp"
+#include "libmpq/nn/relu.hpp"
 #include "libmpq/quant/fake_quant_model.hpp"
 #include "libmpq/quant/fold_batch_norm.hpp"
 
@@ -35,7 +41,33 @@ std::vector<NamedPolicy> fixture_policies(const QuantGraph& graph) {
 
 FixtureModel build_fixture_model(const ModelSpec& spec, const NamedPolicy& policy, const Tensor& calibration,
                                  const PixelNormalization& normalization, uint64_t seed) {
-  Model float_model = build_model(spec, seed);
+  return build_fixture_model(build_model(spec, seed), policy, calibration, normalization);
+}
+
+Model pooling_fixture_model(uint64_t seed) {
+  ModelSpec spec;  // the default model's input and classes
+  spec.arch = "pooling";
+  Model m(spec);
+  int x = m.add("c1", std::make_unique<Conv2d>(1, 8, 3, 2, 1), {Model::kInput});
+  x = m.add("b1", std::make_unique<BatchNorm>(8), {x});
+  x = m.add("r1", std::make_unique<ReLU>(), {x});
+  x = m.add("mp1", std::make_unique<Pool2d>(Pool2d::Mode::Max, 3, 2, 1), {x});
+  x = m.add("c2", std::make_unique<Conv2d>(8, 12, 3, 1, 1), {x});
+  x = m.add("b2", std::make_unique<BatchNorm>(12), {x});
+  x = m.add("ap1", std::make_unique<Pool2d>(Pool2d::Mode::Average, 3, 1, 1, /*count_include_pad=*/false), {x});
+  x = m.add("ap2", std::make_unique<Pool2d>(Pool2d::Mode::Average, 3, 2, 1, /*count_include_pad=*/true), {x});
+  x = m.add("c3", std::make_unique<Conv2d>(12, 14, 1, 1, 0), {x});
+  x = m.add("b3", std::make_unique<BatchNorm>(14), {x});
+  x = m.add("r3", std::make_unique<ReLU>(), {x});
+  x = m.add("mp2", std::make_unique<Pool2d>(Pool2d::Mode::Max, 2, 2, 0), {x});
+  x = m.add("pool", std::make_unique<GlobalAvgPool>(), {x});
+  m.add("fc", std::make_unique<Linear>(14, spec.classes), {x});
+  m.reset_parameters(seed);
+  return m;
+}
+
+FixtureModel build_fixture_model(Model float_model, const NamedPolicy& policy, const Tensor& calibration,
+                                 const PixelNormalization& normalization) {
   for (int pass = 0; pass < kBatchNormPasses; ++pass) float_model.forward(calibration, /*training=*/true);
   Model folded = fold_batch_norm(float_model);
 

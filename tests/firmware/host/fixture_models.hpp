@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "libmpq/data/pixel_normalization.hpp"
+#include "libmpq/nn/model.hpp"
 #include "libmpq/quant/policy.hpp"
 #include "tests/firmware/host/fixture_images.hpp"
 
@@ -38,5 +39,15 @@ struct FixtureModel {
 // `calibration`: float inputs for the BN statistics and the activation grids.
 FixtureModel build_fixture_model(const ModelSpec& spec, const NamedPolicy& policy, const Tensor& calibration,
                                  const PixelNormalization& normalization, uint64_t seed);
+// The same for any float model (its weights already drawn).
+FixtureModel build_fixture_model(Model float_model, const NamedPolicy& policy, const Tensor& calibration,
+                                 const PixelNormalization& normalization);
+
+// A model with every window pool on the default model's input (1x32x32, 10 classes), seeded
+// weights: conv 3x3/2 p1 (1->8) BN ReLU, max pool 3x3/2 p1 (-> 8x8), conv 3x3 p1 (8->12)
+// BN (no ReLU: the pools see a zero point), average pool 3x3/1 p1 without
+// count_include_pad, average pool 3x3/2 p1 with it (-> 4x4), pointwise (12->14) BN ReLU,
+// max pool 2x2/2 (-> 2x2), global pool, linear 14->10.
+Model pooling_fixture_model(uint64_t seed);
 
 }  // namespace mpq::firmware

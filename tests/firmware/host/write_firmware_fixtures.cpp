@@ -1,6 +1,6 @@
 // mpq_firmware_fixtures: writes what the cross build needs to test, under QEMU, that the
 // firmware computes exactly what the host computes (tests/firmware/models): the default
-// model's blobs at four policies as C sources, raw test images as a C array, and per
+// model's blobs at four policies and a model with every window pool as C sources, raw test images as a C array, and per
 // model the host runtime's output codes and printed lines. Run by tools/firmware-test.sh
 // before `meson setup ... -Dfirmware_fixtures=DIR`.
 //
@@ -171,13 +171,19 @@ int run(int argc, char** argv) {
   const QuantGraph graph = build_quant_graph(fold_batch_norm(float_model));
   write_images(out_dir, test_images);
   std::string manifest, includes, list;
-  for (const NamedPolicy& policy : fixture_policies(graph)) {
-    const FixtureModel fixture = build_fixture_model(spec, policy, calibration, normalization, kWeightSeed);
+  auto add = [&](const FixtureModel& fixture) {
     write_model(out_dir, fixture, test_images);
-    manifest += policy.name + "\n";
-    includes += "#include \"" + policy.name + "/model_" + policy.name + ".h\"\n";
-    list += " \\\n  X(model_" + policy.name + ", \"" + policy.name + "\", " + std::to_string(fixture.macs) + "u)";
-  }
+    manifest += fixture.name + "\n";
+    includes += "#include \"" + fixture.name + "/model_" + fixture.name + ".h\"\n";
+    list += " \\\n  X(model_" + fixture.name + ", \"" + fixture.name + "\", " + std::to_string(fixture.macs) + "u)";
+  };
+  for (const NamedPolicy& policy : fixture_policies(graph))
+    add(build_fixture_model(spec, policy, calibration, normalization, kWeightSeed));
+  // Every window pool (a version 3 blob) at the mixed policy's bits.
+  Model pooling = pooling_fixture_model(kWeightSeed);
+  NamedPolicy pooling_policy = fixture_policies(build_quant_graph(fold_batch_norm(pooling))).back();
+  pooling_policy.name = "pooling";
+  add(build_fixture_model(std::move(pooling), pooling_policy, calibration, normalization));
   write_if_changed(out_dir + "/manifest.txt", manifest);
   // Every model at once, for firmware that runs them all (bench/firmware/model_bench.cpp).
   write_if_changed(out_dir + "/fixture_models.h",
