@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The Cortex-M firmware stage of the tests (tools/test.sh runs it after the host tests):
 #  1. builds the host tree (tools/build.sh) and writes the model fixtures with it
-#     (tests/firmware/host: the default model at uniform 8/4/2 bits and a mixed policy,
-#     real Fashion-MNIST test images, the host runtime's outputs) into build-fw-fixtures/;
+#     (tests/firmware/host: the default model at uniform 8/4/2 bits and a mixed policy, a
+#     model with every window pool, real Fashion-MNIST test images, the host runtime's
+#     outputs) into build-fw-fixtures/;
 #  2. per core, configures (once) a bare-metal build with those fixtures, builds it and
 #     runs its tests under QEMU: the kernel firmware tests and one firmware per model that
 #     must print exactly the host's lines (build-m4: Cortex-M4F on mps2-an386, build-m7:
