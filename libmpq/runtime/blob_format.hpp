@@ -67,8 +67,13 @@ constexpr uint32_t data_offset = 52;        // u32, first weight section
 constexpr uint32_t output_buffer = 56;      // u16
 constexpr uint32_t output_bits = 58;        // u8
 constexpr uint32_t flags = 59;              // u8, 0
-constexpr uint32_t reserved = 60;           // 4 x u8, 0
-static_assert(reserved + 4 == kHeaderBytes, "header fields fill the header");
+// The patch stage (runtime/patch_stage.hpp), all 0 without one. These were reserved
+// bytes that a reader must find 0, so a runtime that predates them refuses a patched
+// blob (bad_header_field) instead of running it layer by layer against a tile-sized plan.
+constexpr uint32_t patch_first_op = 60;     // u16
+constexpr uint32_t patch_op_count = 62;     // u8, 0: no stage
+constexpr uint32_t patch_grid = 63;         // u8, tiles per side
+static_assert(patch_grid + 1 == kHeaderBytes, "header fields fill the header");
 }  // namespace header
 
 // Op record fields: byte offsets from the record's start.

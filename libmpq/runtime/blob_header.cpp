@@ -34,7 +34,9 @@ void encode_blob_header(const BlobHeader& h, uint8_t* out) {
   write_u16(out + f::output_buffer, h.output_buffer);
   out[f::output_bits] = h.output_bits;
   out[f::flags] = h.flags;
-  std::memcpy(out + f::reserved, h.reserved, sizeof(h.reserved));
+  write_u16(out + f::patch_first_op, h.patch_first_op);
+  out[f::patch_op_count] = h.patch_op_count;
+  out[f::patch_grid] = h.patch_grid;
 }
 
 BlobHeader decode_blob_header(const uint8_t* in) {
@@ -61,7 +63,9 @@ BlobHeader decode_blob_header(const uint8_t* in) {
   h.output_buffer = read_u16(in + f::output_buffer);
   h.output_bits = in[f::output_bits];
   h.flags = in[f::flags];
-  std::memcpy(h.reserved, in + f::reserved, sizeof(h.reserved));
+  h.patch_first_op = read_u16(in + f::patch_first_op);
+  h.patch_op_count = in[f::patch_op_count];
+  h.patch_grid = in[f::patch_grid];
   return h;
 }
 

@@ -25,7 +25,9 @@ struct BlobHeader {
   uint16_t output_buffer = 0;
   uint8_t output_bits = 0;
   uint8_t flags = 0;                      // 0 (versions 1 to 3)
-  uint8_t reserved[4] = {0, 0, 0, 0};     // 0 (versions 1 to 3)
+  uint16_t patch_first_op = 0;            // the patch stage; all 0 without one
+  uint8_t patch_op_count = 0;
+  uint8_t patch_grid = 0;
 };
 
 // Requires `out` / `in` to hold blob::kHeaderBytes bytes; every byte is a field, so

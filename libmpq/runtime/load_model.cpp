@@ -9,6 +9,7 @@
 #include "libmpq/runtime/blob_header.hpp"
 #include "libmpq/runtime/buffer_record.hpp"
 #include "libmpq/runtime/op_record.hpp"
+#include "libmpq/runtime/patch_stage.hpp"
 #include "libmpq/runtime/plan_arena.hpp"
 
 // Per-channel parameters are handed to the kernels as int32 pointers into the blob, whose
@@ -39,8 +40,9 @@ Status check_header_basics(const uint8_t* blob, uint32_t blob_bytes, BlobHeader*
 // Header fields on their own: reserved bytes 0, counts and shapes non-zero, the arena
 // alignment a power of two the kernels' 4-byte scratch alignment divides.
 Status check_header_fields(const BlobHeader& h) {
-  if (h.flags != 0 || (h.reserved[0] | h.reserved[1] | h.reserved[2] | h.reserved[3]) != 0)
-    return Status::bad_header_field;
+  if (h.flags != 0) return Status::bad_header_field;
+  // Without a stage its fields are 0, as they were when they were reserved bytes.
+  if (h.patch_op_count == 0 && (h.patch_first_op != 0 || h.patch_grid != 0)) return Status::bad_header_field;
   const uint32_t alignment = h.arena_alignment;
   if (alignment < 4 || (alignment & (alignment - 1)) != 0) return Status::bad_header_field;
   if (h.op_count == 0 || h.buffer_count == 0) return Status::bad_header_field;
@@ -114,7 +116,8 @@ Status load_model(const uint8_t* blob, uint32_t blob_bytes, void* scratch, uint3
   if (s != Status::ok) return s;
 
   const detail::BlobContext ctx{blob,          blob_bytes,        h.version, h.op_count, h.buffer_count, h.ops_offset,
-                                h.buffers_offset, h.data_offset, h.input_h,  h.input_w,    h.input_c};
+                                h.buffers_offset, h.data_offset, h.input_h,  h.input_w,    h.input_c,
+                                PatchStage{h.patch_first_op, h.patch_op_count, h.patch_grid}};
   if (scratch == nullptr || (reinterpret_cast<uintptr_t>(scratch) & 3u) != 0 ||
       scratch_bytes < load_scratch_bytes(ctx.buffer_count))
     return Status::load_scratch_too_small;
@@ -124,6 +127,11 @@ Status load_model(const uint8_t* blob, uint32_t blob_bytes, void* scratch, uint3
     if (s != Status::ok) return s;
   }
   s = check_output_fields(h, ctx);
+  if (s == Status::ok && ctx.patch.present()) {
+    uint16_t bad_op = kNoOp;
+    s = check_patch_stage(ctx.record(0), ctx.op_count, ctx.patch, &bad_op);
+    if (s != Status::ok && error != nullptr) error->op = bad_op;
+  }
   if (s != Status::ok) return s;
   s = detail::validate_buffer_table(ctx, h.arena_bytes, h.arena_alignment, scratch, error);
   if (s != Status::ok) return s;
@@ -147,6 +155,11 @@ Status load_model(const uint8_t* blob, uint32_t blob_bytes, void* scratch, uint3
   m.output_bits = h.output_bits;
   m.output_zero_point = h.output_zero_point;
   m.output_scale = h.output_scale;
+  m.patch = ctx.patch;
+  if (ctx.patch.present()) {
+    m.patch_window_buffer = static_cast<uint16_t>(ctx.buffer_count - 2u);
+    m.patch_tile_buffer = static_cast<uint16_t>(ctx.buffer_count - 1u);
+  }
   *model = m;
   return Status::ok;
 }

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "libmpq/runtime/patch_stage.hpp"
+
 namespace mpq::rt {
 
 struct ModelView {
@@ -24,6 +26,9 @@ struct ModelView {
   uint8_t output_bits = 0;        // packing of the `classes` output codes
   int32_t output_zero_point = 0;  // real output = output_scale * (code - output_zero_point)
   float output_scale = 0.f;
+  PatchStage patch;               // the ops run tile by tile (absent: op_count 0)
+  uint16_t patch_window_buffer = 0;  // with a stage: the buffer of the stage input's window
+  uint16_t patch_tile_buffer = 0;    // and the one of the last op's output tile
 };
 
 }  // namespace mpq::rt

@@ -47,6 +47,7 @@ static_assert(MPQ_FW_LOAD_SCRATCH_TOO_SMALL == static_cast<int>(rt::Status::load
 static_assert(MPQ_FW_MISALIGNED_ARENA == static_cast<int>(rt::Status::misaligned_arena), "status values");
 static_assert(MPQ_FW_ARENA_TOO_SMALL == static_cast<int>(rt::Status::arena_too_small), "status values");
 static_assert(MPQ_FW_KERNEL_FAILED == static_cast<int>(rt::Status::kernel_failed), "status values");
+static_assert(MPQ_FW_BAD_PATCH_STAGE == static_cast<int>(rt::Status::bad_patch_stage), "status values");
 static_assert(sizeof(mpq_fw_status) == 4 && sizeof(mpq_fw_kernels) == 4, "32-bit enums whatever -fshort-enums says");
 static_assert(MPQ_FW_KERNELS_FAST == static_cast<int>(rt::KernelVariant::fast) &&
                   MPQ_FW_KERNELS_REFERENCE == static_cast<int>(rt::KernelVariant::reference),

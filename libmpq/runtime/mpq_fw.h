@@ -49,6 +49,7 @@ typedef enum mpq_fw_status {
   MPQ_FW_MISALIGNED_ARENA,
   MPQ_FW_ARENA_TOO_SMALL,
   MPQ_FW_KERNEL_FAILED,
+  MPQ_FW_BAD_PATCH_STAGE,
   MPQ_FW_STATUS_COUNT,
   /* Keeps the enum 32 bits wide under -fshort-enums (arm-none-eabi-gcc's default), so
    * that code built with and without it agrees on the return type. */

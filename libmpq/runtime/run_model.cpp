@@ -2,6 +2,7 @@
 
 #include "libmpq/runtime/blob_format.hpp"
 #include "libmpq/runtime/buffer_record.hpp"
+#include "libmpq/runtime/detail/run_patch_stage.hpp"
 #include "libmpq/runtime/detail/run_op.hpp"
 
 namespace mpq::rt {
@@ -37,6 +38,11 @@ Status run_model(const ModelView& m, const uint8_t* image, void* arena, uint32_t
   encode_input(m, image, a + m.input_offset);
   const bool reference = variant == KernelVariant::reference;
   for (uint16_t i = 0; i < m.op_count; ++i) {
+    if (m.patch.present() && i == m.patch.first_op) {
+      if (detail::run_patch_stage(m, a, reference) != kernels::Status::ok) return Status::kernel_failed;
+      i = static_cast<uint16_t>(m.patch.end_op() - 1u);
+      continue;
+    }
     const OpRecord op = decode_op_record(m.ops + i * blob::kOpRecordBytes);
     detail::OpTensors t{};
     t.input = buffer_data(m, a, op.input_buffer);

@@ -39,8 +39,11 @@ enum class Status : uint8_t {
   arena_too_small,         // fewer arena bytes than the blob's arena_bytes
   kernel_failed,           // a kernel refused its call while running (never after a
                            // successful load_model with a valid arena)
+  bad_patch_stage,         // the header's patch stage is out of range, holds an op other
+                           // than a conv or depthwise, is not a chain, lets an inner
+                           // output leave it, or has a grid larger than its output
 };
-constexpr uint8_t kStatusCount = 26;
+constexpr uint8_t kStatusCount = 27;
 
 // A short constant English name, e.g. "checksum_mismatch"; "unknown" out of range.
 const char* status_name(Status status);

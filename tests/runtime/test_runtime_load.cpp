@@ -154,7 +154,7 @@ BOOST_AUTO_TEST_CASE(wrong_magic_or_version_is_named) {
 BOOST_AUTO_TEST_CASE(header_fields_that_contradict_the_ops_are_bad_header_fields) {
   ResidualBlob f;
   std::vector<uint8_t> bad = f.blob;
-  bad[blob::header::reserved + 1] = 1;
+  bad[blob::header::patch_first_op + 1] = 1;  // a stage start without a stage
   CHECK_STATUS(bad, Status::bad_header_field);
   bad = f.blob;
   bad[blob::header::flags] = 1;

@@ -6,6 +6,7 @@
 
 #include "libmpq/runtime/blob_format.hpp"
 #include "libmpq/runtime/load_model.hpp"
+#include "libmpq/runtime/patch_stage.hpp"
 #include "libmpq/runtime/status.hpp"
 
 namespace mpq::rt::detail {
@@ -17,6 +18,7 @@ struct BlobContext {
   uint16_t op_count, buffer_count;
   uint32_t ops_offset, buffers_offset, data_offset;
   int32_t input_h, input_w, input_c;
+  PatchStage patch;  // absent: op_count 0
 
   const uint8_t* record(uint32_t op) const { return blob + ops_offset + op * blob::kOpRecordBytes; }
   const uint8_t* buffer(uint32_t id) const { return blob + buffers_offset + id * blob::kBufferRecordBytes; }

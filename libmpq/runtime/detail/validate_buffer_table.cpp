@@ -2,6 +2,7 @@
 #include "libmpq/runtime/detail/blob_context.hpp"
 #include "libmpq/runtime/buffer_record.hpp"
 #include "libmpq/runtime/op_requirements.hpp"
+#include "libmpq/runtime/patch_stage.hpp"
 #include "libmpq/runtime/plan_arena.hpp"
 
 namespace mpq::rt::detail {
@@ -33,14 +34,25 @@ Status check_buffer(const BlobContext& ctx, uint16_t id, int32_t size, uint16_t 
   return s;
 }
 
+// A stage's per-tile sizes (zero without a stage), computed once per load.
+struct StageRule {
+  PatchStage stage;
+  PatchBuffers sizes;
+  uint16_t input_buffer = blob::kNoBuffer;  // the stage input, read by every tile
+  bool contains(uint32_t op) const { return stage.present() && op >= stage.first_op && op < stage.end_op(); }
+  uint16_t end_step() const { return static_cast<uint16_t>(stage.end_op()); }
+};
+
 // The table's rule (libmpq/quant's op_records numbers it, libmpq/mcu's plan_model_arena
 // sizes it): buffer 0 is the 8-bit input, then per op its output, then its scratch when
-// the fast kernel needs any.
-Status check_ids(const BlobContext& ctx, LoadError* error) {
+// the fast kernel needs any (for a stage op: on any tile), then with a stage its window
+// and tile buffers.
+Status check_ids(const BlobContext& ctx, const StageRule& rule, LoadError* error) {
   uint32_t next = 1;
   for (uint16_t i = 0; i < ctx.op_count; ++i) {
     const OpRecord op = decode_op_record(ctx.record(i));
-    const int32_t scratch = op_requirements(op).scratch_bytes;
+    const int32_t scratch = rule.contains(i) ? static_cast<int32_t>(rule.sizes.scratch_bytes[i - rule.stage.first_op])
+                                             : op_requirements(op).scratch_bytes;
     bool ok = op.output_buffer == next++;
     if (scratch > 0)
       ok = ok && op.scratch_buffer == next++;
@@ -51,21 +63,48 @@ Status check_ids(const BlobContext& ctx, LoadError* error) {
       return Status::buffer_table_mismatch;
     }
   }
+  if (rule.stage.present()) next += 2;
   return next == ctx.buffer_count ? Status::ok : Status::buffer_table_mismatch;
 }
 
-Status check_sizes_and_lifetimes(const BlobContext& ctx, LoadError* error) {
+// Every tile reads the stage input, so it lives until the stage's last step.
+uint16_t input_last_step(const StageRule& rule, uint16_t id, uint16_t last) {
+  return id == rule.input_buffer && rule.end_step() > last ? rule.end_step() : last;
+}
+
+Status check_sizes_and_lifetimes(const BlobContext& ctx, const StageRule& rule, LoadError* error) {
   const int32_t input_bytes = activation_buffer_bytes(ctx.input_h, ctx.input_w, ctx.input_c, 8);
-  Status s = check_buffer(ctx, 0, input_bytes, 0, last_reader_step(ctx, 0, 0), error);
+  Status s = check_buffer(ctx, 0, input_bytes, 0, input_last_step(rule, 0, last_reader_step(ctx, 0, 0)), error);
   for (uint16_t i = 0; i < ctx.op_count && s == Status::ok; ++i) {
     const OpRecord op = decode_op_record(ctx.record(i));
     const OpRequirements needs = op_requirements(op);
     const uint16_t step = static_cast<uint16_t>(i + 1);
-    s = check_buffer(ctx, op.output_buffer, needs.output_bytes, step, last_reader_step(ctx, op.output_buffer, step),
-                     error);
+    int32_t output_bytes = needs.output_bytes, scratch_bytes = needs.scratch_bytes;
+    uint16_t first = step;
+    const uint16_t last = input_last_step(rule, op.output_buffer, last_reader_step(ctx, op.output_buffer, step));
+    if (rule.contains(i)) {
+      // Inside a stage an output is one tile, live while its op and the next run on it;
+      // the stage output is whole and filled from the stage's first step on.
+      const uint32_t k = i - rule.stage.first_op;
+      scratch_bytes = static_cast<int32_t>(rule.sizes.scratch_bytes[k]);
+      if (k + 1 < rule.stage.op_count)
+        output_bytes = static_cast<int32_t>(rule.sizes.tile_bytes[k]);
+      else
+        first = static_cast<uint16_t>(rule.stage.first_op + 1u);
+    }
+    s = check_buffer(ctx, op.output_buffer, output_bytes, first, last, error);
     if (s == Status::ok && op.scratch_buffer != blob::kNoBuffer)
-      s = check_buffer(ctx, op.scratch_buffer, needs.scratch_bytes, step, step, error);
+      s = check_buffer(ctx, op.scratch_buffer, scratch_bytes, step, step, error);
     if (s != Status::ok && error != nullptr) error->op = i;
+  }
+  if (s == Status::ok && rule.stage.present()) {
+    const uint16_t first_step = static_cast<uint16_t>(rule.stage.first_op + 1u);
+    s = check_buffer(ctx, static_cast<uint16_t>(ctx.buffer_count - 2u), static_cast<int32_t>(rule.sizes.window_bytes),
+                     first_step, first_step, error);
+    if (s == Status::ok)
+      s = check_buffer(ctx, static_cast<uint16_t>(ctx.buffer_count - 1u),
+                       static_cast<int32_t>(rule.sizes.tile_bytes[rule.stage.op_count - 1u]), rule.end_step(),
+                       rule.end_step(), error);
   }
   return s;
 }
@@ -74,8 +113,19 @@ Status check_sizes_and_lifetimes(const BlobContext& ctx, LoadError* error) {
 
 Status validate_buffer_table(const BlobContext& ctx, uint32_t arena_bytes, uint32_t alignment, void* scratch,
                              LoadError* error) {
-  Status s = check_ids(ctx, error);
-  if (s == Status::ok) s = check_sizes_and_lifetimes(ctx, error);
+  StageRule rule;
+  rule.stage = ctx.patch;
+  if (rule.stage.present()) {
+    uint16_t bad_op = kNoOp;
+    const Status sized = patch_stage_buffers(ctx.record(0), rule.stage, &rule.sizes, &bad_op);
+    if (sized != Status::ok) {
+      if (error != nullptr) error->op = bad_op;
+      return sized;
+    }
+    rule.input_buffer = decode_op_record(ctx.record(rule.stage.first_op)).input_buffer;
+  }
+  Status s = check_ids(ctx, rule, error);
+  if (s == Status::ok) s = check_sizes_and_lifetimes(ctx, rule, error);
   if (s != Status::ok) return s;
 
   // Re-run the planner on a copy of the table; the stored placement must be its result.
