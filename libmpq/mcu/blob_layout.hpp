@@ -43,6 +43,9 @@ struct BlobLayout {
 // header, input LUT, op records, buffer table, then per weighted op in execution order its
 // weights and channel parameters; every section 4-byte aligned, padding included in
 // total_bytes. Throws Error when weights exceed the kernels' limits or the blob 4 GiB.
-BlobLayout blob_layout(const std::vector<rt::OpRecord>& records);
+// With a patch stage, the header records it and the buffer table is plan_model_arena's for
+// it; nothing else moves, and without one the blob is byte for byte what it was before
+// stages existed.
+BlobLayout blob_layout(const std::vector<rt::OpRecord>& records, rt::PatchStage patch = {});
 
 }  // namespace mpq

@@ -38,6 +38,9 @@ BlobHeader blob_header(const BlobLayout& layout) {
   h.data_offset = layout.data_offset;
   h.output_buffer = layout.records.back().output_buffer;
   h.output_bits = layout.records.back().output_bits;
+  h.patch_first_op = layout.arena.patch.first_op;
+  h.patch_op_count = layout.arena.patch.op_count;
+  h.patch_grid = layout.arena.patch.grid;
   return h;
 }
 

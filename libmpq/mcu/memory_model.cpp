@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "libmpq/mcu/patch_plan.hpp"
+
 namespace mpq {
 
 namespace {
@@ -10,7 +12,9 @@ uint32_t aligned(uint32_t bytes) { return (bytes + kArenaAlignment - 1) / kArena
 
 }  // namespace
 
-MemoryReport memory_report(const std::vector<rt::OpRecord>& records) { return memory_report(blob_layout(records)); }
+MemoryReport memory_report(const std::vector<rt::OpRecord>& records, rt::PatchStage patch) {
+  return memory_report(blob_layout(records, patch));
+}
 
 MemoryReport memory_report(const BlobLayout& layout) {
   const ModelArena& arena = layout.arena;
@@ -20,7 +24,12 @@ MemoryReport memory_report(const BlobLayout& layout) {
   r.ram_bytes = arena.arena_bytes;
   r.ram_lower_bound = arena.lower_bound;
   r.input_bytes = buffers[0].size;
-  r.fixed_flash_bytes = layout.data_offset - layout.ops_bytes - static_cast<uint32_t>(blob::kBufferRecordBytes * (buffers.size() - 1));
+  // The stage's window and tile buffer records (the last two) belong to no op: fixed.
+  const size_t op_buffers = buffers.size() - 1 - (arena.patch.present() ? 2 : 0);
+  r.fixed_flash_bytes = layout.data_offset - layout.ops_bytes - static_cast<uint32_t>(blob::kBufferRecordBytes * op_buffers);
+  r.patch = arena.patch;
+  r.macs = model_macs(layout.records);
+  r.patched_macs = patched_macs(layout.records, arena.patch);
   r.ops.resize(layout.records.size());
   uint32_t best_live = 0;
   for (size_t i = 0; i < layout.records.size(); ++i) {

@@ -43,10 +43,15 @@ struct MemoryReport {
   uint32_t ram_lower_bound = 0;     // arena_lower_bound: no placement can do better
   uint32_t naive_ram_bytes = 0;     // max over ops of input_bytes + output_bytes
   int peak_op = -1;                 // the peak step's op with the most live bytes
+  // Multiply-accumulates of one inference: layer by layer, and as run with the patch
+  // stage (the halo rows and columns neighbouring tiles both compute count twice).
+  int64_t macs = 0;
+  int64_t patched_macs = 0;         // == macs without a stage
+  rt::PatchStage patch;             // the stage the RAM was planned with (absent: none)
 };
 
 // The memory of op records (op_records(graph, policy)): Errors as blob_layout's.
-MemoryReport memory_report(const std::vector<rt::OpRecord>& records);
+MemoryReport memory_report(const std::vector<rt::OpRecord>& records, rt::PatchStage patch = {});
 // The same from a layout already computed for them.
 MemoryReport memory_report(const BlobLayout& layout);
 

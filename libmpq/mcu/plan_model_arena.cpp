@@ -16,7 +16,36 @@ uint32_t positive_bytes(int32_t bytes, size_t op, const char* what) {
 
 }  // namespace
 
-ModelArena plan_model_arena(const std::vector<rt::OpRecord>& records) {
+std::vector<uint8_t> encoded_records(const std::vector<rt::OpRecord>& records) {
+  std::vector<uint8_t> bytes(records.size() * blob::kOpRecordBytes);
+  for (size_t i = 0; i < records.size(); ++i) rt::encode_op_record(records[i], bytes.data() + i * blob::kOpRecordBytes);
+  return bytes;
+}
+
+namespace {
+
+// The stage's per-tile sizes, or Error naming the op the runtime would refuse.
+rt::PatchBuffers stage_buffers(const std::vector<rt::OpRecord>& records, rt::PatchStage patch) {
+  const std::vector<uint8_t> bytes = encoded_records(records);
+  uint16_t bad_op = 0;
+  const std::string where = "patch stage [" + std::to_string(patch.first_op) + ", " + std::to_string(patch.end_op()) +
+                            ") grid " + std::to_string(patch.grid) + ": op ";
+  // The status first: require's arguments are evaluated in no set order, and bad_op is an output.
+  const rt::Status checked = rt::check_patch_stage(bytes.data(), static_cast<uint16_t>(records.size()), patch, &bad_op);
+  require(checked == rt::Status::ok,
+          where + std::to_string(bad_op) +
+              " cannot be in it (only a chain of conv and depthwise ops whose inner outputs nothing after the "
+              "stage reads, with a grid no larger than the stage output)");
+  rt::PatchBuffers sizes;
+  const rt::Status sized = rt::patch_stage_buffers(bytes.data(), patch, &sizes, &bad_op);
+  require(sized == rt::Status::ok,
+          where + std::to_string(bad_op) + " has a tile its kernel refuses");
+  return sizes;
+}
+
+}  // namespace
+
+ModelArena plan_model_arena(const std::vector<rt::OpRecord>& records, rt::PatchStage patch) {
   const size_t n = records.size();
   require(n > 0 && records[0].input_buffer == 0, "memory model: the first op must read the network input");
   // Steps and buffer ids are u16 in the blob; kNoBuffer is reserved.
@@ -24,6 +53,9 @@ ModelArena plan_model_arena(const std::vector<rt::OpRecord>& records) {
           "memory model: " + std::to_string(n) + " ops is more than the blob's 16-bit step and buffer ids hold");
 
   ModelArena arena;
+  arena.patch = patch;
+  const rt::PatchBuffers tiles = patch.present() ? stage_buffers(records, patch) : rt::PatchBuffers{};
+  auto in_stage = [&](size_t i) { return patch.present() && i >= patch.first_op && i < patch.end_op(); };
   arena.ops.resize(n);
   arena.scratch.resize(n);
   const rt::OpRecord& first = records[0];
@@ -48,17 +80,38 @@ ModelArena plan_model_arena(const std::vector<rt::OpRecord>& records) {
     require(r.output_buffer == arena.buffers.size(), "memory model: op " + std::to_string(i) +
                                                          " output buffer id breaks the buffer table's order");
     ids.output = r.output_buffer;
-    arena.buffers.push_back({positive_bytes(needs.output_bytes, i, "output"), step, step, 0});
-    arena.scratch[i] = static_cast<uint32_t>(needs.scratch_bytes);
-    require((needs.scratch_bytes > 0) == (r.scratch_buffer != kNoBuffer) &&
+    int32_t output_bytes = needs.output_bytes, scratch_bytes = needs.scratch_bytes;
+    uint16_t first_step = step;
+    if (in_stage(i)) {
+      // The rule load_model checks (validate_buffer_table.cpp): inner outputs are tiles,
+      // the stage output is whole from the stage's first step, scratch is per tile.
+      const size_t k = i - patch.first_op;
+      scratch_bytes = static_cast<int32_t>(tiles.scratch_bytes[k]);
+      if (k + 1 < patch.op_count)
+        output_bytes = static_cast<int32_t>(tiles.tile_bytes[k]);
+      else
+        first_step = static_cast<uint16_t>(patch.first_op + 1);
+    }
+    arena.buffers.push_back({positive_bytes(output_bytes, i, "output"), first_step, step, 0});
+    arena.scratch[i] = static_cast<uint32_t>(scratch_bytes);
+    require((scratch_bytes > 0) == (r.scratch_buffer != kNoBuffer) &&
                 (r.scratch_buffer == kNoBuffer || r.scratch_buffer == arena.buffers.size()),
             "memory model: op " + std::to_string(i) + " scratch buffer id breaks the buffer table's order");
-    if (needs.scratch_bytes > 0) {
+    if (scratch_bytes > 0) {
       ids.scratch = r.scratch_buffer;
       arena.buffers.push_back({arena.scratch[i], step, step, 0});
     }
   }
 
+  if (patch.present()) {
+    // Every tile reads the stage input: it lives until the stage's last step.
+    rt::ArenaBuffer& input = arena.buffers[records[patch.first_op].input_buffer];
+    const uint16_t end_step = static_cast<uint16_t>(patch.end_op());
+    if (input.last_step < end_step) input.last_step = end_step;
+    const uint16_t first_step = static_cast<uint16_t>(patch.first_op + 1);
+    arena.buffers.push_back({tiles.window_bytes, first_step, first_step, 0});
+    arena.buffers.push_back({tiles.tile_bytes[patch.op_count - 1], end_step, end_step, 0});
+  }
   const uint16_t count = static_cast<uint16_t>(arena.buffers.size());
   std::vector<uint16_t> order(count);
   const rt::PlanStatus status = rt::plan_arena(arena.buffers.data(), count, kArenaAlignment, order.data(), &arena.arena_bytes);

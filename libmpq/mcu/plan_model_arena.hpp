@@ -7,6 +7,7 @@
 
 #include "libmpq/runtime/blob_format.hpp"
 #include "libmpq/runtime/op_record.hpp"
+#include "libmpq/runtime/patch_stage.hpp"
 #include "libmpq/runtime/plan_arena.hpp"
 
 namespace mpq {
@@ -33,6 +34,10 @@ struct ModelArena {
   std::vector<uint32_t> scratch;      // scratch bytes per op (0: no scratch buffer)
   uint32_t arena_bytes = 0;           // plan_arena's arena size
   uint32_t lower_bound = 0;           // arena_lower_bound of the same buffers
+  // With a patch stage (docs/memory-model.md, "Patch stage"): the stage ops' outputs but
+  // the last and their scratch are per-tile buffers, and two buffers follow the ops' ones:
+  // the stage input's window and the last op's tile.
+  rt::PatchStage patch;
 };
 
 // Requires: `records` as op_records (libmpq/quant) makes them: op 0 reads the network
@@ -40,6 +45,12 @@ struct ModelArena {
 // function load_model checks blobs with. Throws Error when the records break the rule,
 // the graph has more steps than the blob's 16-bit fields hold, a buffer exceeds 2 GiB, or
 // a kernel refuses an op.
-ModelArena plan_model_arena(const std::vector<rt::OpRecord>& records);
+// With `patch` present, the stage must pass rt::check_patch_stage and its tiles the
+// kernels' checks (Error naming the op otherwise).
+ModelArena plan_model_arena(const std::vector<rt::OpRecord>& records, rt::PatchStage patch = {});
+
+// The records encoded back to back, as the blob's op section holds them: the form the
+// runtime's patch-stage functions read.
+std::vector<uint8_t> encoded_records(const std::vector<rt::OpRecord>& records);
 
 }  // namespace mpq

@@ -13,11 +13,11 @@ using rt::Status;
 
 namespace {
 
-void check_memory(const QuantGraph& graph, const std::string& label) {
+void check_memory(const QuantGraph& graph, const std::string& label, rt::PatchStage patch = {}) {
   for (const test::NamedPolicy& p : test::test_policies(graph)) {
     const std::string what = label + ", " + p.label;
-    const MemoryReport report = memory_report(op_records(graph, p.policy));
-    const std::vector<uint8_t> blob = test::random_valid_blob(graph, p.policy, 1);
+    const MemoryReport report = memory_report(op_records(graph, p.policy), patch);
+    const std::vector<uint8_t> blob = test::random_valid_blob(graph, p.policy, 1, patch);
     BOOST_TEST(blob.size() == report.flash_bytes, what << ": blob bytes vs FLASH");
     rt::BlobMemory memory{};
     BOOST_REQUIRE(rt::query_blob_memory(blob.data(), static_cast<uint32_t>(blob.size()), &memory) == Status::ok);
@@ -55,6 +55,27 @@ BOOST_AUTO_TEST_CASE(arena_is_ram_and_blob_is_flash_for_the_small_graphs) {
   check_memory(test::graph_of(test::chain_model()), "chain");
   check_memory(test::graph_of(test::odd_channel_model()), "odd channels");
   check_memory(test::graph_of(test::residual_model()), "residual");
+}
+
+// With a patch stage: the stems alone on 2x2 and 4x4 grids, and the longest stage the
+// graph allows on 3x3 (MobileNetV1 and MNasNet: stem, depthwise, pointwise and on).
+BOOST_AUTO_TEST_CASE(arena_is_ram_and_blob_is_flash_with_a_patch_stage) {
+  for (const char* arch : {"mobilenet_v1", "mobilenet_v2", "mnasnet"}) {
+    ModelSpec spec;
+    spec.arch = arch;
+    const QuantGraph graph = build_quant_graph(build_model(spec, 1));
+    const std::vector<OpRecord> records = op_records(graph, uniform_policy(graph, 8, 8));
+    const std::vector<uint8_t> bytes = encoded_records(records);
+    uint8_t longest = 1;
+    for (uint8_t n = 1; n <= rt::kMaxPatchOps; ++n)
+      if (rt::check_patch_stage(bytes.data(), static_cast<uint16_t>(records.size()), {0, n, 1}, nullptr) == Status::ok)
+        longest = n;
+    check_memory(graph, std::string(arch) + " stem 2x2", {0, 1, 2});
+    check_memory(graph, std::string(arch) + " stem 4x4", {0, 1, 4});
+    check_memory(graph, std::string(arch) + " longest 3x3", {0, longest, 3});
+  }
+  check_memory(test::graph_of(test::odd_channel_model()), "odd channels 3 ops 3x3", {0, 3, 3});
+  check_memory(test::graph_of(test::chain_model()), "chain 2 ops 2x2", {0, 2, 2});
 }
 
 BOOST_AUTO_TEST_SUITE_END()

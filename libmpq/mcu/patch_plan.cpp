@@ -1,0 +1,135 @@
+#include "libmpq/mcu/patch_plan.hpp"
+
+#include <cstdlib>
+
+#include "libmpq/core/error.hpp"
+#include "libmpq/mcu/memory_model.hpp"
+#include "libmpq/mcu/plan_model_arena.hpp"
+
+namespace mpq {
+
+namespace {
+
+// MACs of one output pixel of a conv or depthwise op.
+int64_t macs_per_pixel(const rt::OpRecord& op) {
+  const int64_t taps = static_cast<int64_t>(op.kernel) * op.kernel;
+  return op.kind == blob::op_kind::depthwise ? taps * op.out_c : taps * op.in_c * op.out_c;
+}
+
+constexpr int kMaxAutoGrid = 8;
+
+}  // namespace
+
+int64_t op_macs(const rt::OpRecord& op) {
+  switch (op.kind) {
+    case blob::op_kind::conv:
+    case blob::op_kind::depthwise: return macs_per_pixel(op) * op.out_h * op.out_w;
+    case blob::op_kind::fc: return static_cast<int64_t>(op.in_c) * op.out_c;
+    default: return 0;
+  }
+}
+
+int64_t model_macs(const std::vector<rt::OpRecord>& records) {
+  int64_t total = 0;
+  for (const rt::OpRecord& op : records) total += op_macs(op);
+  return total;
+}
+
+int64_t patched_macs(const std::vector<rt::OpRecord>& records, rt::PatchStage patch) {
+  if (!patch.present()) return model_macs(records);
+  int64_t total = 0;
+  for (size_t i = 0; i < records.size(); ++i)
+    if (i < patch.first_op || i >= patch.end_op()) total += op_macs(records[i]);
+  const std::vector<uint8_t> bytes = encoded_records(records);
+  std::vector<rt::OpWindow> windows(rt::kMaxPatchOps);
+  for (int32_t ty = 0; ty < patch.grid; ++ty) {
+    for (int32_t tx = 0; tx < patch.grid; ++tx) {
+      rt::patch_tile_windows(bytes.data(), patch, ty, tx, windows.data());
+      for (uint32_t k = 0; k < patch.op_count; ++k)
+        total += macs_per_pixel(records[patch.first_op + k]) * windows[k].out_y.size() * windows[k].out_x.size();
+    }
+  }
+  return total;
+}
+
+rt::PatchStage patch_stage_through(const std::vector<rt::OpRecord>& records, size_t last_op, int grid) {
+  require(last_op < records.size(), "--patch: op " + std::to_string(last_op) + " is past the model's " +
+                                        std::to_string(records.size()) + " ops");
+  require(last_op < rt::kMaxPatchOps, "--patch: a stage holds at most " + std::to_string(rt::kMaxPatchOps) +
+                                          " ops, op " + std::to_string(last_op) + " ends a longer one");
+  require(grid >= 1 && grid <= 255, "--patch: grid " + std::to_string(grid) + " is not in [1, 255]");
+  const rt::PatchStage patch{0, static_cast<uint8_t>(last_op + 1), static_cast<uint8_t>(grid)};
+  const std::vector<uint8_t> bytes = encoded_records(records);
+  uint16_t bad_op = 0;
+  if (rt::check_patch_stage(bytes.data(), static_cast<uint16_t>(records.size()), patch, &bad_op) != rt::Status::ok) {
+    const rt::OpRecord& last = records[last_op];
+    require(grid <= last.out_h && grid <= last.out_w,
+            "--patch: grid " + std::to_string(grid) + " is larger than op " + std::to_string(last_op) + "'s " +
+                std::to_string(last.out_h) + "x" + std::to_string(last.out_w) + " output");
+    throw Error("--patch: op " + std::to_string(bad_op) +
+                " breaks the stage: a stage is a chain of conv and depthwise ops, and no op after it may read an "
+                "output from inside it (a residual branch)");
+  }
+  return patch;
+}
+
+PatchRequest parse_patch_request(const std::string& text, const std::vector<std::string>& names) {
+  PatchRequest r;
+  if (text == "none") return r;
+  if (text == "auto") {
+    r.automatic = true;
+    return r;
+  }
+  const size_t colon = text.rfind(':');
+  require(colon != std::string::npos && colon > 0 && colon + 1 < text.size(),
+          "--patch: '" + text + "' is not none, auto or LAST_OP:GRID");
+  const std::string op = text.substr(0, colon), grid = text.substr(colon + 1);
+  char* end = nullptr;
+  const long n = std::strtol(grid.c_str(), &end, 10);
+  require(*end == '\0' && n >= 1 && n <= 255, "--patch: grid '" + grid + "' is not an integer in [1, 255]");
+  r.present = true;
+  r.grid = static_cast<int>(n);
+  bool named = false;
+  for (size_t i = 0; i < names.size() && !named; ++i) {
+    named = names[i] == op;
+    if (named) r.last_op = i;
+  }
+  if (!named) {
+    const long index = std::strtol(op.c_str(), &end, 10);
+    require(*end == '\0' && index >= 0, "--patch: '" + op + "' is neither an op index nor an op name");
+    r.last_op = static_cast<size_t>(index);
+  }
+  return r;
+}
+
+rt::PatchStage choose_patch_stage(const std::vector<rt::OpRecord>& records, double max_overhead) {
+  const MemoryReport plain = memory_report(records);
+  const double mac_cap = static_cast<double>(plain.macs) * (1.0 + max_overhead);
+  const std::vector<uint8_t> bytes = encoded_records(records);
+  rt::PatchStage best;
+  uint32_t best_ram = plain.ram_bytes;
+  int64_t best_macs = plain.macs;
+  for (size_t last = 0; last < records.size() && last < rt::kMaxPatchOps; ++last) {
+    for (int grid = 2; grid <= kMaxAutoGrid; ++grid) {
+      const rt::PatchStage patch{0, static_cast<uint8_t>(last + 1), static_cast<uint8_t>(grid)};
+      if (rt::check_patch_stage(bytes.data(), static_cast<uint16_t>(records.size()), patch, nullptr) != rt::Status::ok)
+        continue;
+      const int64_t macs = patched_macs(records, patch);
+      if (static_cast<double>(macs) > mac_cap) continue;
+      uint32_t ram = 0;
+      try {
+        ram = memory_report(records, patch).ram_bytes;
+      } catch (const Error&) {
+        continue;  // a tile some kernel refuses: not a candidate
+      }
+      if (ram < best_ram || (ram == best_ram && best.present() && macs < best_macs)) {
+        best = patch;
+        best_ram = ram;
+        best_macs = macs;
+      }
+    }
+  }
+  return best;
+}
+
+}  // namespace mpq

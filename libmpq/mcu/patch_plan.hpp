@@ -1,0 +1,43 @@
+// Choosing a patch stage (runtime/patch_stage.hpp) for op records: its cost in MACs (the
+// halo that neighbouring tiles both compute) and the stage and grid that minimize the
+// planned arena under a cap on the extra MACs. The RAM of a candidate is memory_report's,
+// i.e. the arena the runtime will plan and use for it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "libmpq/runtime/op_record.hpp"
+#include "libmpq/runtime/patch_stage.hpp"
+
+namespace mpq {
+
+// Multiply-accumulates of one op run whole (conv, depthwise, fc; 0 for the others).
+int64_t op_macs(const rt::OpRecord& op);
+// Of the whole model layer by layer.
+int64_t model_macs(const std::vector<rt::OpRecord>& records);
+// Of the whole model with `patch` run tile by tile (== model_macs without a stage).
+int64_t patched_macs(const std::vector<rt::OpRecord>& records, rt::PatchStage patch);
+
+// The stage of ops [0, last_op] on a grid x grid tiling, checked like load_model checks it:
+// Error naming the op otherwise.
+rt::PatchStage patch_stage_through(const std::vector<rt::OpRecord>& records, size_t last_op, int grid);
+
+// `--patch` as the CLI takes it: "none", "auto" or "LAST_OP:N" with LAST_OP an op index or
+// name (`names`, one per record). Error on anything else.
+struct PatchRequest {
+  bool automatic = false;
+  bool present = false;  // a stage by hand
+  size_t last_op = 0;
+  int grid = 0;
+};
+PatchRequest parse_patch_request(const std::string& text, const std::vector<std::string>& names);
+
+// Among the stages [0, last] (every last op a stage can end at) and grids 2..8 (no larger
+// than the stage output), the one whose arena is smallest with patched MACs at most
+// (1 + max_overhead) x the layer-by-layer MACs; ties: fewer MACs, then the shorter stage.
+// Absent (op_count 0) when no candidate beats the arena without a stage.
+rt::PatchStage choose_patch_stage(const std::vector<rt::OpRecord>& records, double max_overhead);
+
+}  // namespace mpq
