@@ -12,6 +12,7 @@
 #include "libmpq/export/convert_to_blob.hpp"
 #include "libmpq/export/integer_model.hpp"
 #include "libmpq/mcu/memory_model.hpp"
+#include "libmpq/mcu/patch_plan.hpp"
 #include "libmpq/quant/op_records.hpp"
 #include "libmpq/train/finetune.hpp"
 
@@ -74,9 +75,14 @@ int run_export(const std::vector<std::string>& args) {
       ("out", po::value<std::string>()->default_value("runs/default/model.mpqm"), "model blob to write")
       ("c-source", po::value<std::string>(), "also write this C source FILE.c (and FILE.h beside it) holding the blob")
       ("force", "replace existing output files that are not mpq export's own output")
+      ("patch", po::value<std::string>()->default_value("none"),
+       "run the first ops tile by tile (docs/memory-model.md, \"Patch stage\"): none, LAST_OP:GRID (LAST_OP "
+       "an op index or name), or auto (the stage and grid of least RAM within --patch-max-overhead)")
+      ("patch-max-overhead", po::value<double>()->default_value(0.2),
+       "with --patch auto: extra MACs allowed for the halo, as a fraction of the layer-by-layer MACs")
       ("json", "print the result as JSON");
   po::variables_map vm;
-  if (!parse(args, opts, vm, "mpq export [--checkpoint Q] [--out model.mpqm] [--c-source model.c]",
+  if (!parse(args, opts, vm, "mpq export [--checkpoint Q] [--out model.mpqm] [--c-source model.c] [--patch none|auto|LAST_OP:GRID]",
              "Converts a fine-tuned (fake-quant) checkpoint into the integer-only model blob that\n"
              "the runtime runs on the host and on Cortex-M (docs/blob-format.md). The blob's size\n"
              "is the memory model's FLASH and its arena the memory model's RAM, to the byte.\n"
@@ -102,12 +108,17 @@ int run_export(const std::vector<std::string>& args) {
   FakeQuantModel fq = load_fake_quant_model_and_graph(ckpt, path);
   const QuantGraph& graph = fq.graph;
   const Policy policy = policy_of(ckpt, path);
-  const std::vector<uint8_t> blob = convert_to_blob(fq.model, graph, policy, normalization_of(ckpt, path));
+  const std::vector<rt::OpRecord> records = op_records(graph, op_bits(graph, policy));
+  std::vector<std::string> names;
+  for (const QOp& op : graph.ops) names.push_back(op.name);
+  const rt::PatchStage patch =
+      resolve_patch(records, names, vm["patch"].as<std::string>(), vm["patch-max-overhead"].as<double>());
+  const std::vector<uint8_t> blob = convert_to_blob(fq.model, graph, policy, normalization_of(ckpt, path), patch);
   const IntegerModel model(blob, "exported blob");  // validates with the device's loader
   make_parent_directories(out);
   write_file_atomically(out, std::string(blob.begin(), blob.end()));
 
-  const MemoryReport report = memory_report(op_records(graph, op_bits(graph, policy)));
+  const MemoryReport report = memory_report(records, patch);
   if (report.flash_bytes != blob.size() || report.ram_bytes != model.arena_bytes())
     throw Error("export: the blob (" + std::to_string(blob.size()) + " B, arena " + std::to_string(model.arena_bytes()) +
                 " B) disagrees with the memory model (" + std::to_string(report.flash_bytes) + " B, " +
@@ -123,10 +134,22 @@ int run_export(const std::vector<std::string>& args) {
     nlohmann::json j = {{"blob", out}, {"flash_bytes", blob.size()}, {"ram_bytes", model.arena_bytes()},
                         {"policy", policy.key()}, {"model", ckpt.spec.to_string()}};
     if (!c_path.empty()) j["c_source"] = c_path;
+    j["patch"] = patch.present() ? nlohmann::json{{"first_op", patch.first_op}, {"op_count", patch.op_count},
+                                                  {"grid", patch.grid}}
+                                 : nlohmann::json(nullptr);
+    j["macs"] = report.macs;
+    j["patched_macs"] = report.patched_macs;
     std::cout << j.dump(2) << "\n";
   } else {
     std::printf("wrote %s: %zu bytes of FLASH, %u bytes of RAM (arena), equal to the memory model\n", out.c_str(),
                 blob.size(), model.arena_bytes());
+    if (patch.present())
+      std::printf("patch stage: ops 0..%u (through %s) on a %ux%u grid, %lld MACs (%+.1f%% against %lld layer by "
+                  "layer)\n",
+                  patch.end_op() - 1u, graph.ops[patch.end_op() - 1u].name.c_str(), patch.grid, patch.grid,
+                  static_cast<long long>(report.patched_macs),
+                  100.0 * static_cast<double>(report.patched_macs - report.macs) / static_cast<double>(report.macs),
+                  static_cast<long long>(report.macs));
     if (!c_path.empty()) std::printf("wrote %s and its header\n", c_path.c_str());
   }
   return 0;

@@ -10,6 +10,7 @@
 #include "libmpq/mcu/board.hpp"
 #include "libmpq/mcu/byte_size.hpp"
 #include "libmpq/mcu/memory_model.hpp"
+#include "libmpq/mcu/patch_plan.hpp"
 #include "libmpq/nn/model_builders.hpp"
 #include "libmpq/quant/op_records.hpp"
 
@@ -137,12 +138,17 @@ int run_memory(const std::vector<std::string>& args) {
       ("flash", po::value<std::string>(), "FLASH the model may use, overriding the board's (e.g. 2MB, 1.5MiB; k/M = 1024)")
       ("ram", po::value<std::string>(), "RAM the model may use, overriding the board's (e.g. 512kB)")
       ("fit", "instead of one policy: all 9 uniform (w, a) policies with FLASH, RAM and whether they fit")
+      ("patch", po::value<std::string>()->default_value("none"),
+       "run the first ops tile by tile (docs/memory-model.md, \"Patch stage\"): none, LAST_OP:GRID (LAST_OP "
+       "an op index or name), or auto (the stage and grid of least RAM within --patch-max-overhead)")
+      ("patch-max-overhead", po::value<double>()->default_value(0.2),
+       "with --patch auto: extra MACs allowed for the halo, as a fraction of the layer-by-layer MACs")
       ("json", "print JSON instead of a table");
   opts.add(bud);
   po::variables_map vm;
   if (!parse(args, opts, vm,
              "mpq memory [--model NAME ...] [--policy P | --uniform N | --uniform-w W --uniform-a A | --fit] "
-             "[--board NAME] [--flash X] [--ram Y] [--json]",
+             "[--board NAME] [--flash X] [--ram Y] [--patch none|auto|LAST_OP:GRID] [--json]",
              "Prints what a policy costs on a microcontroller, per op: weight bytes, parameter bytes\n"
              "(per-channel bias/multiplier/shift + op and buffer records), input and output activation\n"
              "bytes, kernel scratch, and the bytes live in the arena at that op's step (* = RAM peak).\n"
@@ -175,7 +181,13 @@ int run_memory(const std::vector<std::string>& args) {
     policy_name = "uniform w" + std::to_string(w) + " a" + std::to_string(policy.layers.front().a_bits);
   }
   // The policy was validated where it came in (the file above or read_policy_options).
-  const MemoryReport r = memory_report(op_records(graph, op_bits(graph, policy)));
+  const std::vector<rt::OpRecord> records = op_records(graph, op_bits(graph, policy));
+  std::vector<std::string> names;
+  for (const QOp& op : graph.ops) names.push_back(op.name);
+  const rt::PatchStage patch =
+      resolve_patch(records, names, vm["patch"].as<std::string>(), vm["patch-max-overhead"].as<double>());
+  const MemoryReport r = memory_report(records, patch);
+  const uint32_t unpatched_ram = patch.present() ? memory_report(records).ram_bytes : r.ram_bytes;
 
   if (json) {
     nlohmann::json layers = nlohmann::json::array();
@@ -205,6 +217,14 @@ int run_memory(const std::vector<std::string>& args) {
     out["ram_lower_bound"] = r.ram_lower_bound;
     out["naive_ram_bytes"] = r.naive_ram_bytes;
     out["peak_layer"] = r.peak_op >= 0 ? graph.ops[static_cast<size_t>(r.peak_op)].name : "";
+    out["macs"] = r.macs;
+    out["patched_macs"] = r.patched_macs;
+    out["unpatched_ram_bytes"] = unpatched_ram;
+    out["patch"] = patch.present() ? nlohmann::json{{"first_op", patch.first_op},
+                                                    {"last_op", graph.ops[patch.end_op() - 1u].name},
+                                                    {"op_count", patch.op_count},
+                                                    {"grid", patch.grid}}
+                                   : nlohmann::json(nullptr);
     out["layers"] = layers;
     std::cout << out.dump(2) << "\n";
     return 0;
@@ -232,6 +252,15 @@ int run_memory(const std::vector<std::string>& args) {
   std::printf("RAM peak at %s; naive max(input + output) %s B, lower bound of any placement %s B\n",
               r.peak_op >= 0 ? graph.ops[static_cast<size_t>(r.peak_op)].name.c_str() : "-", grouped(r.naive_ram_bytes).c_str(),
               grouped(r.ram_lower_bound).c_str());
+  if (patch.present())
+    std::printf("patch stage: ops 0..%u (through %s) on a %ux%u grid: RAM %s B instead of %s B; MACs %s, %+.1f%% "
+                "against %s layer by layer\n",
+                patch.end_op() - 1u, graph.ops[patch.end_op() - 1u].name.c_str(), patch.grid, patch.grid,
+                grouped(r.ram_bytes).c_str(), grouped(unpatched_ram).c_str(), grouped(r.patched_macs).c_str(),
+                100.0 * static_cast<double>(r.patched_macs - r.macs) / static_cast<double>(r.macs),
+                grouped(r.macs).c_str());
+  else
+    std::printf("MACs %s (no patch stage)\n", grouped(r.macs).c_str());
   std::printf("%s\n", r.flash_bytes <= budget.flash && r.ram_bytes <= budget.ram ? "fits" : "does not fit");
   return 0;
 }

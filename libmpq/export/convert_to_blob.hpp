@@ -11,6 +11,7 @@
 #include "libmpq/nn/model.hpp"
 #include "libmpq/quant/policy.hpp"
 #include "libmpq/quant/quant_graph.hpp"
+#include "libmpq/runtime/patch_stage.hpp"
 
 namespace mpq {
 
@@ -29,8 +30,10 @@ struct InputNormalization {
 // accumulator's unit s_in * s_w / 2^(8 - w_bits) (accumulator_scale), requantization
 // multipliers of that unit / s_out become (multiplier, shift) pairs, the input zero point is
 // folded into the biases, and the input look-up table maps every raw pixel value to the
-// input grid's code. Throws Error naming the op when a value cannot be represented.
+// input grid's code. Throws Error naming the op when a value cannot be represented. With
+// `patch` present the blob runs that patch stage (blob_layout's buffer table for it); the
+// other bytes are those of the blob without it.
 std::vector<uint8_t> convert_to_blob(Model& fake_quant, const QuantGraph& graph, const Policy& policy,
-                                     const InputNormalization& input);
+                                     const InputNormalization& input, rt::PatchStage patch = {});
 
 }  // namespace mpq

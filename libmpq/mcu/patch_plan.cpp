@@ -132,4 +132,20 @@ rt::PatchStage choose_patch_stage(const std::vector<rt::OpRecord>& records, doub
   return best;
 }
 
+rt::PatchStage resolve_patch(const std::vector<rt::OpRecord>& records, const std::vector<std::string>& names,
+                             const std::string& text, double max_overhead) {
+  require(max_overhead >= 0.0, "--patch-max-overhead: " + std::to_string(max_overhead) + " is negative");
+  const PatchRequest request = parse_patch_request(text, names);
+  if (request.automatic) return choose_patch_stage(records, max_overhead);
+  if (!request.present) return {};
+  const rt::PatchStage patch = patch_stage_through(records, request.last_op, request.grid);
+  const uint32_t without = memory_report(records).ram_bytes, with = memory_report(records, patch).ram_bytes;
+  const std::string name = request.last_op < names.size() ? " (" + names[request.last_op] + ")" : "";
+  require(with <= without, "--patch: the stage through op " + std::to_string(request.last_op) + name + " on a " +
+                               std::to_string(request.grid) + "x" + std::to_string(request.grid) + " grid needs " +
+                               std::to_string(with) + " B of RAM, more than the " + std::to_string(without) +
+                               " B without it");
+  return patch;
+}
+
 }  // namespace mpq

@@ -40,4 +40,10 @@ PatchRequest parse_patch_request(const std::string& text, const std::vector<std:
 // Absent (op_count 0) when no candidate beats the arena without a stage.
 rt::PatchStage choose_patch_stage(const std::vector<rt::OpRecord>& records, double max_overhead);
 
+// The stage `--patch TEXT` asks for (parse_patch_request): none, the automatic choice under
+// `max_overhead`, or the stage by hand, which is refused (Error naming its last op) when
+// its arena would be larger than without it.
+rt::PatchStage resolve_patch(const std::vector<rt::OpRecord>& records, const std::vector<std::string>& names,
+                             const std::string& text, double max_overhead);
+
 }  // namespace mpq

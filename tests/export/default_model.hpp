@@ -61,8 +61,8 @@ struct DefaultModel {
     return fq;
   }
 
-  std::vector<uint8_t> export_blob(Model& fq, const Policy& policy) {
-    return convert_to_blob(fq, graph, policy, InputNormalization{{kMean}, {kStd}});
+  std::vector<uint8_t> export_blob(Model& fq, const Policy& policy, rt::PatchStage patch = {}) {
+    return convert_to_blob(fq, graph, policy, InputNormalization{{kMean}, {kStd}}, patch);
   }
   std::vector<uint8_t> export_blob(const Policy& policy, bool fine_bias = false) {
     Model fq = fake_quant(policy, fine_bias);
