@@ -88,8 +88,9 @@ void require_exported_from(const IntegerModel& blob, const std::vector<uint8_t>&
                 "' checkpoint; with --model, give the fine-tuned checkpoint the blob was exported from");
   Model float_model = build_model(ckpt.spec, 1);
   const QuantGraph graph = build_quant_graph(fold_batch_norm(float_model));
+  // With the blob's own patch stage, which changes only how it runs, not what it computes.
   const std::vector<uint8_t> exported =
-      convert_to_blob(fq, graph, policy_of(ckpt, ckpt_path), normalization_of(ckpt, ckpt_path));
+      convert_to_blob(fq, graph, policy_of(ckpt, ckpt_path), normalization_of(ckpt, ckpt_path), blob.view().patch);
   if (exported != blob_bytes)
     throw Error(blob_path + ": was not exported from " + ckpt_path + " (exporting it gives another blob: " +
                 std::to_string(exported.size()) + " bytes vs " + std::to_string(blob.view().blob_bytes) +

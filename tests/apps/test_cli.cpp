@@ -152,4 +152,44 @@ BOOST_AUTO_TEST_CASE(an_impossible_budget_is_a_one_line_error_with_the_minimum) 
   BOOST_TEST(contains(r.out, "smallest achievable"));
 }
 
+// --patch on mpq memory and mpq export: the automatic stage lowers the default model's RAM
+// within the MAC cap, a patched blob evaluates exactly like the unpatched one, and bad
+// stages are one-line errors naming the op or the grid.
+BOOST_AUTO_TEST_CASE(patch_stages_lower_ram_and_keep_the_integer_outputs) {
+  const Run r = expect_exit("memory --patch auto --json", 0, "\"grid\"");
+  // The number after "key": in the JSON.
+  auto number = [&](const std::string& key) {
+    const size_t at = r.out.find("\"" + key + "\": ");
+    BOOST_REQUIRE_MESSAGE(at != std::string::npos, key << " in " << r.out);
+    return std::stod(r.out.substr(at + key.size() + 4));
+  };
+  BOOST_TEST(number("ram_bytes") < number("unpatched_ram_bytes"), r.out);
+  BOOST_TEST(number("patched_macs") <= 1.2 * number("macs"), r.out);
+  BOOST_TEST(number("patched_macs") > number("macs"), r.out);
+  expect_exit("memory --patch features.3.3:4", 0, "on a 4x4 grid");
+  expect_exit("memory --patch 0:33", 1, "grid 33 is larger than op 0's 32x32 output");
+  expect_exit("memory --patch 27:2", 1, "a stage holds at most 16 ops");
+  expect_exit("memory --patch 1:2 --model mobilenet_v2", 1, "residual");
+  expect_exit("memory --patch seven", 1, "not none, auto or LAST_OP:GRID");
+
+  const mpq_cli_test::Workspace& w = mpq_cli_test::workspace();
+  const std::string dir = temp_dir();
+  expect_exit("export --checkpoint " + w.q8 + " --out " + dir + "/plain.mpqm", 0);
+  expect_exit("export --checkpoint " + w.q8 + " --out " + dir + "/patched.mpqm --patch auto", 0, "patch stage: ops 0..");
+  const std::string eval = "eval " + w.data_flags + " --checkpoint " + w.q8 + " --json --model " + dir;
+  const std::string plain = expect_exit(eval + "/plain.mpqm", 0).out;
+  const std::string patched = expect_exit(eval + "/patched.mpqm", 0).out;
+  BOOST_TEST(contains(plain, "top1_agreement"), plain);
+  // Same accuracy and agreement (eval also re-exported the checkpoint with the blob's stage
+  // and found the same bytes); only the model path and the time differ.
+  auto without_path = [&](std::string out, const std::string& name) {
+    const size_t at = out.find(dir + "/" + name);
+    if (at != std::string::npos) out.erase(at, dir.size() + 1 + name.size());
+    const size_t seconds = out.find("\"seconds\"");
+    if (seconds != std::string::npos) out.erase(seconds, out.find('\n', seconds) - seconds);
+    return out;
+  };
+  BOOST_TEST(without_path(plain, "plain.mpqm") == without_path(patched, "patched.mpqm"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
