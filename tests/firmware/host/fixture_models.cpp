@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "libmpq/export/convert_to_blob.hpp"
+#include "libmpq/mcu/patch_plan.hpp"
 #include "libmpq/nn/batch_norm.hpp"
 #include "libmpq/nn/conv2d.hpp"
 #include "libmpq/nn/global_avg_pool.hpp"
@@ -12,6 +13,7 @@
 #include "libmpq/nn/relu.hpp"
 #include "libmpq/quant/fake_quant_model.hpp"
 #include "libmpq/quant/fold_batch_norm.hpp"
+#include "libmpq/quant/op_records.hpp"
 
 namespace mpq::firmware {
 
@@ -40,8 +42,8 @@ std::vector<NamedPolicy> fixture_policies(const QuantGraph& graph) {
 }
 
 FixtureModel build_fixture_model(const ModelSpec& spec, const NamedPolicy& policy, const Tensor& calibration,
-                                 const PixelNormalization& normalization, uint64_t seed) {
-  return build_fixture_model(build_model(spec, seed), policy, calibration, normalization);
+                                 const PixelNormalization& normalization, uint64_t seed, rt::PatchStage patch) {
+  return build_fixture_model(build_model(spec, seed), policy, calibration, normalization, patch);
 }
 
 Model pooling_fixture_model(uint64_t seed) {
@@ -67,7 +69,7 @@ Model pooling_fixture_model(uint64_t seed) {
 }
 
 FixtureModel build_fixture_model(Model float_model, const NamedPolicy& policy, const Tensor& calibration,
-                                 const PixelNormalization& normalization) {
+                                 const PixelNormalization& normalization, rt::PatchStage patch) {
   for (int pass = 0; pass < kBatchNormPasses; ++pass) float_model.forward(calibration, /*training=*/true);
   Model folded = fold_batch_norm(float_model);
 
@@ -85,9 +87,15 @@ FixtureModel build_fixture_model(Model float_model, const NamedPolicy& policy, c
   out.name = policy.name;
   out.policy = policy.policy;
   const QuantGraph graph = build_quant_graph(folded);
-  out.blob = convert_to_blob(fake_quant, graph, policy.policy, InputNormalization{normalization.mean, normalization.std});
-  for (const QOp& op : graph.ops) out.macs += op.macs();
+  out.blob = convert_to_blob(fake_quant, graph, policy.policy, InputNormalization{normalization.mean, normalization.std},
+                             patch);
+  out.macs = patched_macs(op_records(graph, policy.policy), patch);
   return out;
+}
+
+rt::PatchStage fixture_patch_stage(const QuantGraph& graph, const Policy& policy) {
+  const rt::PatchStage chosen = choose_patch_stage(op_records(graph, policy), 0.2);
+  return chosen.present() ? chosen : rt::PatchStage{0, 7, 4};
 }
 
 }  // namespace mpq::firmware

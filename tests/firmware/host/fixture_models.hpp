@@ -13,6 +13,7 @@
 #include "libmpq/data/pixel_normalization.hpp"
 #include "libmpq/nn/model.hpp"
 #include "libmpq/quant/policy.hpp"
+#include "libmpq/runtime/patch_stage.hpp"
 #include "tests/firmware/host/fixture_images.hpp"
 
 namespace mpq::firmware {
@@ -32,16 +33,21 @@ struct FixtureModel {
   std::string name;
   Policy policy;
   std::vector<uint8_t> blob;
-  int64_t macs = 0;
+  int64_t macs = 0;  // per inference, the patch stage's halo included
 };
 
 // The exported blob of `policy` (what `mpq export` would write for such a checkpoint).
-// `calibration`: float inputs for the BN statistics and the activation grids.
+// `calibration`: float inputs for the BN statistics and the activation grids. With `patch`
+// present the blob runs that patch stage (same weights and parameters as without).
 FixtureModel build_fixture_model(const ModelSpec& spec, const NamedPolicy& policy, const Tensor& calibration,
-                                 const PixelNormalization& normalization, uint64_t seed);
+                                 const PixelNormalization& normalization, uint64_t seed, rt::PatchStage patch = {});
 // The same for any float model (its weights already drawn).
 FixtureModel build_fixture_model(Model float_model, const NamedPolicy& policy, const Tensor& calibration,
-                                 const PixelNormalization& normalization);
+                                 const PixelNormalization& normalization, rt::PatchStage patch = {});
+
+// The stage `mpq export --patch auto` picks for the policy (20 % MAC cap), or the first
+// seven ops on a 4x4 grid when no stage lowers its RAM: the firmware runs a stage either way.
+rt::PatchStage fixture_patch_stage(const QuantGraph& graph, const Policy& policy);
 
 // A model with every window pool on the default model's input (1x32x32, 10 classes), seeded
 // weights: conv 3x3/2 p1 (1->8) BN ReLU, max pool 3x3/2 p1 (-> 8x8), conv 3x3 p1 (8->12)

@@ -177,8 +177,23 @@ int run(int argc, char** argv) {
     includes += "#include \"" + fixture.name + "/model_" + fixture.name + ".h\"\n";
     list += " \\\n  X(model_" + fixture.name + ", \"" + fixture.name + "\", " + std::to_string(fixture.macs) + "u)";
   };
-  for (const NamedPolicy& policy : fixture_policies(graph))
-    add(build_fixture_model(spec, policy, calibration, normalization, kWeightSeed));
+  for (const NamedPolicy& policy : fixture_policies(graph)) {
+    const FixtureModel fixture = build_fixture_model(spec, policy, calibration, normalization, kWeightSeed);
+    add(fixture);
+    if (policy.name != "w8a8" && policy.name != "mixed") continue;
+    // The same model with a patch stage: the host requires its outputs to be the unpatched
+    // ones, the target then has to print them too.
+    NamedPolicy patched_policy = policy;
+    patched_policy.name += "_patch";
+    const FixtureModel patched = build_fixture_model(spec, patched_policy, calibration, normalization, kWeightSeed,
+                                                     fixture_patch_stage(graph, policy.policy));
+    const IntegerModel plain_model(fixture.blob, "fixture " + fixture.name);
+    const IntegerModel patched_model(patched.blob, "fixture " + patched.name);
+    for (int64_t i = 0; i < test_images.count; ++i)
+      require(patched_model.run(test_images.image(i)) == plain_model.run(test_images.image(i)),
+              "fixture " + patched.name + ": the patch stage changes the output of image " + std::to_string(i));
+    add(patched);
+  }
   // Every window pool (a version 3 blob) at the mixed policy's bits.
   Model pooling = pooling_fixture_model(kWeightSeed);
   NamedPolicy pooling_policy = fixture_policies(build_quant_graph(fold_batch_norm(pooling))).back();
