@@ -10,6 +10,7 @@
 #include <boost/program_options/variables_map.hpp>
 
 #include "libmpq/core/error.hpp"
+#include "libmpq/core/stage_times.hpp"
 #include "libmpq/nn/model_spec.hpp"
 
 namespace mpq::cli {
@@ -55,6 +56,8 @@ int run_finetune(const std::vector<std::string>& args);
 int run_export(const std::vector<std::string>& args);
 int run_run(const std::vector<std::string>& args);
 int run_search(const std::vector<std::string>& args);
+// The same, handing the stages of its run (search phases and comparison) to the caller.
+int run_search(const std::vector<std::string>& args, std::vector<StageTime>* stages);
 int run_memory(const std::vector<std::string>& args);
 int run_bench(const std::vector<std::string>& args);
 int run_demo(const std::vector<std::string>& args);

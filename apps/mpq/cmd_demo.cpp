@@ -8,6 +8,8 @@
 #include "data_options.hpp"
 #include "libmpq/core/atomic_file.hpp"
 #include "libmpq/core/error.hpp"
+#include "libmpq/core/stage_times.hpp"
+#include "libmpq/core/timer.hpp"
 #include "libmpq/search/policy_search.hpp"
 #include "libmpq/nn/model_builders.hpp"
 #include "libmpq/tensor/parallel.hpp"
@@ -46,8 +48,21 @@ int run_demo(const std::vector<std::string>& args) {
     const Checkpoint c = load_checkpoint(float_path);
     trained = c.meta_or("epoch", "0") == epochs;
   }
-  if (trained) std::printf("already trained (%s epochs)\n", epochs.c_str());
-  else run_train({"--out", float_path, "--epochs", epochs, "--resume", "--threads", threads});
+  std::vector<StageTime> stages;
+  Timer timer;
+  {
+    StageTime t;
+    t.name = "float training";
+    t.note = epochs + " epochs";
+    if (trained) {
+      std::printf("already trained (%s epochs)\n", epochs.c_str());
+      t.status = StageStatus::skipped;
+    } else {
+      run_train({"--out", float_path, "--epochs", epochs, "--resume", "--threads", threads});
+    }
+    t.seconds = timer.seconds();
+    stages.push_back(t);
+  }
 
   std::printf("\n== [2/4] mixed-precision search and baselines: %s/search ==\n", dir.c_str());
   std::fflush(stdout);
@@ -56,8 +71,9 @@ int run_demo(const std::vector<std::string>& args) {
   if (quick) {
     search_args.insert(search_args.end(), {"--warmup", "10", "--no-shrunk", "--final-seeds", "1"});
   }
+  std::vector<StageTime> search_stages;
   try {
-    run_search(search_args);
+    run_search(search_args, &search_stages);
   } catch (const SearchSettingsMismatch&) {
     // A search left by another version or other options cannot be resumed; say how to
     // start afresh without deleting anything on the user's behalf.
@@ -65,14 +81,23 @@ int run_demo(const std::vector<std::string>& args) {
                 "/search or pass --dir DIR for a fresh demo");
   }
 
+  stages.insert(stages.end(), search_stages.begin(), search_stages.end());
+
   std::printf("\n== [3/4] export of the searched policy: %s/model.mpqm ==\n", dir.c_str());
   std::fflush(stdout);
   const std::string quantized = dir + "/search/final/searched.mpqc";
+  timer.reset();
   run_export({"--checkpoint", quantized, "--out", dir + "/model.mpqm", "--c-source", dir + "/model.c"});
+  stages.push_back({"export", timer.seconds(), {}, StageStatus::ran, "integer blob and C source"});
 
   std::printf("\n== [4/4] integer-only accuracy (the code the firmware runs) ==\n");
   std::fflush(stdout);
+  timer.reset();
   run_eval({"--model", dir + "/model.mpqm", "--checkpoint", quantized, "--split", "test", "--threads", threads});
+  stages.push_back({"integer-only evaluation", timer.seconds(), {}, StageStatus::ran, "test split"});
+  std::printf("\n== where the time went (wall clock, this run; work in evaluations, training batches and "
+              "validation images) ==\n%s",
+              stage_table(stages).c_str());
   std::printf("\nreport: %s/search/report.md, plot: %s/search/search.svg, policy: %s/search/policy.json\n",
               dir.c_str(), dir.c_str(), dir.c_str());
   return 0;

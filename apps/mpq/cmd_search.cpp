@@ -16,6 +16,7 @@
 #include "libmpq/nn/model_builders.hpp"
 #include "libmpq/search/compare_policies.hpp"
 #include "libmpq/search/policy_search.hpp"
+#include "libmpq/search/search_phase_times.hpp"
 #include "libmpq/search/search_report.hpp"
 #include "libmpq/tensor/parallel.hpp"
 #include "libmpq/train/finetune.hpp"
@@ -107,7 +108,9 @@ void print_final_table(const SearchSummary& summary, const std::vector<FinalResu
 
 }  // namespace
 
-int run_search(const std::vector<std::string>& args) {
+int run_search(const std::vector<std::string>& args) { return run_search(args, nullptr); }
+
+int run_search(const std::vector<std::string>& args, std::vector<StageTime>* stages_out) {
   po::options_description opts;
   opts.add(data_options());
   opts.add(thread_options());
@@ -129,6 +132,14 @@ int run_search(const std::vector<std::string>& args) {
       ("finetune-batches", po::value<int64_t>()->default_value(ed.finetune_batches), "short fine-tune per candidate: batches")
       ("finetune-batch", po::value<int64_t>()->default_value(ed.batch_size), "short fine-tune batch size")
       ("val-images", po::value<int64_t>()->default_value(ed.val_images), "validation images scoring each candidate")
+      ("fidelity", po::value<std::string>()->default_value(fidelity_name(ed.fidelity)),
+       "full: every candidate is validated on all --val-images; early-reject: validation in chunks stops when the "
+       "candidate can no longer reach the best score so far (docs/search.md)")
+      ("reject-margin", po::value<double>()->default_value(ed.reject_margin),
+       "early-reject: how far above its running accuracy a candidate may still score on the images not yet seen "
+       "(1: never rejects one that could reach the best)")
+      ("reject-chunk", po::value<int64_t>()->default_value(ed.reject_chunk),
+       "early-reject: validation images per chunk (a multiple of 256 keeps complete scores equal to full fidelity)")
       ("rerank", po::value<int64_t>()->default_value(cd.rerank), "re-score the best N agent policies with a longer fine-tune (0: off)")
       ("rerank-batches", po::value<int64_t>()->default_value(cd.rerank_batches), "fine-tune batches of the re-scoring")
       ("final-epochs", po::value<int64_t>()->default_value(cd.final_epochs), "final fine-tune epochs of every compared policy (0: none)")
@@ -174,6 +185,15 @@ int run_search(const std::vector<std::string>& args) {
   eo.val_images = vm["val-images"].as<int64_t>();
   if (eo.finetune_batches < 0 || eo.batch_size < 1 || eo.val_images < 1)
     throw UsageError("--finetune-batches >= 0, --finetune-batch >= 1 and --val-images >= 1 expected");
+  try {
+    eo.fidelity = parse_fidelity(vm["fidelity"].as<std::string>());
+  } catch (const Error& e) {
+    throw UsageError(std::string("--") + e.what());
+  }
+  eo.reject_margin = vm["reject-margin"].as<double>();
+  eo.reject_chunk = vm["reject-chunk"].as<int64_t>();
+  if (!(eo.reject_margin >= 0) || eo.reject_chunk < 1)
+    throw UsageError("--reject-margin >= 0 and --reject-chunk >= 1 expected");
   const int64_t final_epochs = vm["final-epochs"].as<int64_t>();
   const int64_t final_seeds = vm["final-seeds"].as<int64_t>();
   if (final_epochs < 0 || final_seeds < 1) throw UsageError("--final-epochs >= 0 and --final-seeds >= 1 expected");
@@ -203,8 +223,17 @@ int run_search(const std::vector<std::string>& args) {
   summary.warmup = so.warmup;
   summary.final_epochs = final_epochs;
   summary.random_evaluations = so.random_search < 0 ? so.episodes : so.random_search;
+  summary.fidelity = fidelity_name(eo.fidelity);
+  Timer stage_timer;
   summary.float_val_accuracy = evaluate(float_model, *val).accuracy;
   summary.float_test_accuracy = evaluate(float_model, *test).accuracy;
+  {
+    StageTime t;
+    t.name = "search: float model's accuracy";
+    t.seconds = stage_timer.seconds();
+    t.work.val_images = val->size() + test->size();
+    summary.stages.push_back(t);
+  }
   if (!json)
     std::printf("search: %s under %s (FLASH %s, RAM %s), %zu steps per episode, %lld + %lld episodes, %d threads%s\n",
                 summary.model.c_str(), budget.source.c_str(), format_bytes(budget.flash).c_str(),
@@ -215,10 +244,12 @@ int run_search(const std::vector<std::string>& args) {
   // Phase 1 and 2: the agent, then random search.
   Timer timer;
   int64_t done_before = static_cast<int64_t>(search.records().size());
+  SearchPhaseTimes phase_times(search.records(), evaluator);
   double best = -1;
   for (const auto& r : search.records())
     if (r.phase != "random") best = std::max(best, r.accuracy);
   search.run([&](const EpisodeRecord& r) {
+    phase_times.add(r, evaluator);
     if (r.phase != "random") best = std::max(best, r.accuracy);
     const int64_t done = r.episode + 1;
     const double per = timer.seconds() / static_cast<double>(done - done_before);
@@ -237,6 +268,10 @@ int run_search(const std::vector<std::string>& args) {
                 "(%lld evaluations); the rest is the agent and budget enforcement\n",
                 evaluator.prepare_seconds(), evaluator.finetune_seconds(), evaluator.validate_seconds(),
                 static_cast<long long>(evaluator.evaluations()));
+  if (!json && evaluator.rejections() > 0)
+    std::printf("early rejection: %lld of %lld evaluations stopped before their last validation chunk\n",
+                static_cast<long long>(evaluator.rejections()), static_cast<long long>(evaluator.evaluations()));
+  for (auto& t : phase_times.stages(search.total_episodes(), so.episodes, so.warmup)) summary.stages.push_back(t);
   for (const auto& r : search.records()) summary.search_seconds += r.seconds;
   summary.unique_evaluations = static_cast<int64_t>(evaluator.cache().size());
 
@@ -257,6 +292,7 @@ int run_search(const std::vector<std::string>& args) {
       inputs, cs, [&](const ComparisonProgress& e) { on_comparison_progress(e, cs, json); });
   summary.final_seeds = comparison.final_runs;
   summary.notes = comparison.notes;
+  for (const auto& t : comparison.stages) summary.stages.push_back(t);
   const std::vector<FinalResult>& results = comparison.results;
 
   write_file_atomically(out + "/report.md", report_markdown(summary, results));
@@ -266,7 +302,9 @@ int run_search(const std::vector<std::string>& args) {
     std::cout << report_json(summary, results);
   } else {
     print_final_table(summary, results, out);
+    std::printf("\nwhere the search's time went (this run):\n%s", stage_table(summary.stages).c_str());
   }
+  if (stages_out) *stages_out = summary.stages;
   return 0;
 }
 

@@ -2,9 +2,12 @@
 
 #include <cctype>
 
+#include "libmpq/core/timer.hpp"
+
 #include "libmpq/search/baselines.hpp"
 #include "libmpq/search/final_finetune.hpp"
 #include "libmpq/search/rescore_agent_policies.hpp"
+#include "libmpq/search/rescore_store.hpp"
 #include "libmpq/search/shrunk_baseline.hpp"
 
 namespace mpq {
@@ -36,7 +39,9 @@ ComparisonResult compare_policies(const ComparisonInputs& in, const ComparisonSe
   // Without fine-tuning the seed changes nothing: one calibrated run per policy.
   out.final_runs = settings.final_epochs > 0 ? settings.final_seeds : 1;
 
-  out.searched = rescore_agent_policies(in, settings, progress);
+  StageTime rescoring;
+  out.searched = rescore_agent_policies(in, settings, progress, &rescoring);
+  out.stages.push_back(rescoring);
   if (progress) {
     ComparisonProgress e;
     e.stage = ComparisonStage::searched_chosen;
@@ -46,10 +51,20 @@ ComparisonResult compare_policies(const ComparisonInputs& in, const ComparisonSe
   // Every compared policy is scored first (most scores are already in the search's
   // cache), then fine-tuned.
   std::vector<ComparedPolicy> compared;
+  Timer timer;
+  const WorkUnits scored_before = in.evaluator.work();
+  // Kept next to the re-scores (under the search's evaluation settings): the baselines
+  // are rarely among the search's candidates, so a rerun would otherwise score them again.
+  RescoreStore stored(settings.out_dir.empty() ? "" : settings.out_dir + "/rescores.json",
+                      rescore_settings(in.float_ckpt, in.evaluator.options()));
   auto add = [&](const std::string& name, const std::string& stem, const Policy& p) {
     FinalResult r;
     r.name = name;
-    r.search_accuracy = in.evaluator.accuracy(p);
+    r.search_accuracy = stored.find(p.key());
+    if (r.search_accuracy < 0) {
+      r.search_accuracy = in.evaluator.accuracy(p);
+      stored.add(p.key(), r.search_accuracy);
+    }
     compared.push_back({r, p, stem});
   };
   add("searched (DDPG)", "searched", out.searched);
@@ -57,7 +72,19 @@ ComparisonResult compare_policies(const ComparisonInputs& in, const ComparisonSe
   add("rule-based (memory-driven)", "rule-based", rule_based_policy(in.graph, in.budget));
   for (const auto& u : fitting_uniform_policies(in.graph, in.budget)) add(u.name, file_stem(u.name), u.policy);
 
+  StageTime scoring;
+  scoring.name = "scoring the compared policies";
+  scoring.seconds = timer.seconds();
+  scoring.work = in.evaluator.work() - scored_before;
+  if (scoring.work.evaluations == 0) scoring.status = StageStatus::skipped;
+  scoring.note = std::to_string(compared.size()) + " policies, " + std::to_string(scoring.work.evaluations) +
+                 " scored this run";
+  out.stages.push_back(scoring);
+
   for (auto& c : compared) {
+    timer.reset();
+    StageTime stage;
+    stage.name = "final fine-tune: " + c.result.name;
     for (int64_t seed = 1; seed <= out.final_runs; ++seed) {
       if (progress) {
         ComparisonProgress e;
@@ -67,14 +94,27 @@ ComparisonResult compare_policies(const ComparisonInputs& in, const ComparisonSe
         e.count = out.final_runs;
         progress(e);
       }
-      final_finetune(in.float_ckpt, in.float_path, in.graph, c.policy, in.train, in.val, in.test, settings.final_epochs,
-                     static_cast<uint64_t>(seed), final_checkpoint_path(settings.out_dir, c.stem, seed), c.result);
+      stage.work += final_finetune(in.float_ckpt, in.float_path, in.graph, c.policy, in.train, in.val, in.test,
+                                   settings.final_epochs, static_cast<uint64_t>(seed),
+                                   final_checkpoint_path(settings.out_dir, c.stem, seed), c.result);
     }
+    stage.seconds = timer.seconds();
+    // Complete checkpoints of an earlier run are evaluated again, not trained.
+    if (settings.final_epochs > 0 && stage.work.train_batches == 0) stage.status = StageStatus::skipped;
+    stage.note = std::to_string(out.final_runs) + " seed" + (out.final_runs == 1 ? "" : "s");
+    out.stages.push_back(stage);
     out.results.push_back(c.result);
   }
   if (settings.shrunk) {
+    timer.reset();
+    StageTime stage;
+    stage.name = "shrunk 8-bit baseline";
     auto shrunk = shrunk_baseline(in, settings, out.final_runs, progress, out.notes);
     if (shrunk) out.results.push_back(*shrunk);
+    stage.seconds = timer.seconds();
+    stage.note = shrunk ? "float training + final fine-tunes" : "no shrunk 8-bit model fits";
+    if (!shrunk) stage.status = StageStatus::skipped;
+    out.stages.push_back(stage);
   }
   return out;
 }

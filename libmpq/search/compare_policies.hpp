@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "libmpq/core/stage_times.hpp"
 #include "libmpq/search/comparison_settings.hpp"
 #include "libmpq/search/search_report.hpp"
 
@@ -15,6 +16,7 @@ struct ComparisonResult {
                                      // every fitting uniform policy, the shrunk model
   std::vector<std::string> notes;    // e.g. no shrunk 8-bit model fits
   int64_t final_runs = 1;            // final fine-tunes per policy: final_seeds, or 1 with 0 epochs
+  std::vector<StageTime> stages;     // re-scoring, scoring, each policy's final fine-tunes, shrunk baseline
 };
 
 // The paper's comparison after a finished search: the search's answer, the best random

@@ -10,10 +10,11 @@
 
 namespace mpq {
 
-void final_finetune(const Checkpoint& float_ckpt, const std::string& float_path, const QuantGraph& graph,
+WorkUnits final_finetune(const Checkpoint& float_ckpt, const std::string& float_path, const QuantGraph& graph,
                     const Policy& policy, const Dataset& train, const Dataset& val, const Dataset& test,
                     int64_t epochs, uint64_t seed, const std::string& path, FinalResult& row) {
   make_parent_directories(path);
+  WorkUnits work;
   Model model = prepare_fake_quant_model(float_ckpt, float_path, policy, train);
   TrainOptions o = default_finetune_options();
   o.epochs = std::max<int64_t>(1, epochs);
@@ -34,7 +35,11 @@ void final_finetune(const Checkpoint& float_ckpt, const std::string& float_path,
       Checkpoint done = load_checkpoint(path);
       if (done.meta_or("epoch", "0") != "0" && policy_of(done, path) == policy) trainer.resume(done, path);
     }
+    const int64_t before = trainer.completed_epochs();
     trainer.run();
+    const int64_t ran = trainer.completed_epochs() - before;
+    work.train_batches += ran * (train.size() / o.batch_size);  // the trainer drops a last partial batch
+    work.val_images += ran * val.size();
     row.val_runs.push_back(trainer.history().back().val_accuracy);
   } else {
     // Calibrated, not fine-tuned: still written, so that `mpq export` can take it.
@@ -46,14 +51,17 @@ void final_finetune(const Checkpoint& float_ckpt, const std::string& float_path,
     ckpt.meta["epochs"] = "0";
     save_checkpoint(path, ckpt);
     row.val_runs.push_back(evaluate(model, val).accuracy);
+    work.val_images += val.size();
   }
   row.test_runs.push_back(evaluate(model, test).accuracy);
-  if (row.test_runs.size() > 1) return;  // the policy's memory is the same for every seed
+  work.val_images += test.size();
+  if (row.test_runs.size() > 1) return work;  // the policy's memory is the same for every seed
   row.bits = policy.key();
   row.model = float_ckpt.spec.to_string();
   const MemoryReport memory = policy_memory(graph, policy);
   row.flash = memory.flash_bytes;
   row.ram = memory.ram_bytes;
+  return work;
 }
 
 std::string final_checkpoint_path(const std::string& out_dir, const std::string& stem, int64_t seed) {

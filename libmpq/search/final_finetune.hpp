@@ -4,6 +4,7 @@
 #include <string>
 
 #include "libmpq/data/dataset.hpp"
+#include "libmpq/core/stage_times.hpp"
 #include "libmpq/nn/checkpoint.hpp"
 #include "libmpq/search/search_report.hpp"
 
@@ -14,8 +15,10 @@ namespace mpq {
 // `path` and reuses it when complete), then its validation and test accuracy. Appends
 // them to row.val_runs / row.test_runs and, on the first run, fills flash, ram, bits and
 // model of `row` from `graph` (the float model's quantization graph). With epochs 0 the
-// policy is calibrated only, and that checkpoint is still written.
-void final_finetune(const Checkpoint& float_ckpt, const std::string& float_path, const QuantGraph& graph,
+// policy is calibrated only, and that checkpoint is still written. Returns the work this
+// call did: training batches of the epochs it ran (none when a complete checkpoint was
+// found) and images through evaluation.
+WorkUnits final_finetune(const Checkpoint& float_ckpt, const std::string& float_path, const QuantGraph& graph,
                     const Policy& policy, const Dataset& train, const Dataset& val, const Dataset& test,
                     int64_t epochs, uint64_t seed, const std::string& path, FinalResult& row);
 

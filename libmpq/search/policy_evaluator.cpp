@@ -1,5 +1,10 @@
 #include "libmpq/search/policy_evaluator.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "libmpq/core/error.hpp"
 #include "libmpq/core/timer.hpp"
 #include "libmpq/data/dataset_subset.hpp"
 #include "libmpq/nn/model_builders.hpp"
@@ -7,16 +12,40 @@
 
 namespace mpq {
 
+namespace {
+constexpr int64_t kValidationBatch = 256;  // evaluate()'s default
+}
+
+const char* fidelity_name(Fidelity f) { return f == Fidelity::full ? "full" : "early-reject"; }
+
+Fidelity parse_fidelity(const std::string& name) {
+  if (name == "full") return Fidelity::full;
+  if (name == "early-reject") return Fidelity::early_reject;
+  throw Error("fidelity '" + name + "': expected full or early-reject");
+}
+
 PolicyEvaluator::PolicyEvaluator(const Checkpoint& float_ckpt, std::string float_path, const Dataset& train,
                                  const Dataset& val, EvalOptions options)
-    : float_ckpt_(float_ckpt), float_path_(std::move(float_path)), train_(train), val_(val), options_(options) {}
+    : float_ckpt_(float_ckpt), float_path_(std::move(float_path)), train_(train), val_(val), options_(options) {
+  require(options_.reject_chunk >= 1, "evaluator: reject chunk must be at least 1 image");
+  require(options_.reject_margin >= 0, "evaluator: reject margin must be >= 0");
+}
 
-double PolicyEvaluator::accuracy(const Policy& policy) {
+PolicyEvaluator::~PolicyEvaluator() = default;
+
+double PolicyEvaluator::accuracy(const Policy& policy, double bar) {
+  if (options_.fidelity == Fidelity::full) bar = -1;
   const std::string key = policy.key();
   auto it = cache_.find(key);
-  if (it != cache_.end()) return it->second;
+  if (it != cache_.end()) {
+    auto r = rejected_.find(key);
+    if (r == rejected_.end() || (bar >= 0 && r->second < bar)) return it->second;
+  }
   Timer timer;
-  Model model = prepare_fake_quant_model(float_ckpt_, float_path_, policy, train_, options_.calibration_images);
+  if (!base_)
+    base_ = std::make_unique<FakeQuantBase>(
+        prepare_fake_quant_base(float_ckpt_, float_path_, train_, options_.calibration_images));
+  Model model = prepare_fake_quant_model(*base_, policy);
   prepare_seconds_ += timer.seconds();
   timer.reset();
   TrainOptions t = default_finetune_options();
@@ -29,15 +58,58 @@ double PolicyEvaluator::accuracy(const Policy& policy) {
   if (options_.finetune_batches > 0) {
     Trainer trainer(model, train_, nullptr, t);
     trainer.run();
+    const int64_t per_epoch = train_.size() / options_.batch_size;  // the trainer drops a last partial batch
+    work_.train_batches += std::min(options_.finetune_batches, per_epoch);
   }
   finetune_seconds_ += timer.seconds();
   timer.reset();
-  const DatasetSubset val = first_samples(val_, options_.val_images);
-  const double acc = evaluate(model, val).accuracy;
+  double bound = -1;
+  const double acc = validate(model, bar, bound);
   validate_seconds_ += timer.seconds();
   cache_[key] = acc;
+  if (bound >= 0) {
+    rejected_[key] = bound;
+    ++rejections_;
+  } else {
+    rejected_.erase(key);
+  }
   ++evaluations_;
+  ++work_.evaluations;
   return acc;
+}
+
+// Full fidelity (or no bar): one pass, as before multi-fidelity existed. Early rejection:
+// chunk by chunk, each a whole number of validation batches so that a complete score sees
+// the same batches. Sets `bound` to the rejecting bound when it stops early.
+double PolicyEvaluator::validate(Model& model, double bar, double& bound) {
+  const DatasetSubset val = first_samples(val_, options_.val_images);
+  const int64_t total = val.size();
+  if (bar < 0) {
+    work_.val_images += total;
+    return evaluate(model, val).accuracy;
+  }
+  std::vector<int64_t> order(static_cast<size_t>(total));
+  std::iota(order.begin(), order.end(), int64_t{0});
+  double correct = 0;
+  int64_t seen = 0;
+  while (seen < total) {
+    const int64_t n = std::min(options_.reject_chunk, total - seen);
+    const DatasetSubset chunk(val, std::vector<int64_t>(order.begin() + seen, order.begin() + seen + n));
+    const EvalResult r = evaluate(model, chunk, std::min(kValidationBatch, n));
+    correct += static_cast<double>(std::llround(r.accuracy * static_cast<double>(n)));
+    seen += n;
+    work_.val_images += n;
+    if (seen == total) break;
+    const double running = correct / static_cast<double>(seen);
+    const double optimistic =
+        (correct + static_cast<double>(total - seen) * std::min(1.0, running + options_.reject_margin)) /
+        static_cast<double>(total);
+    if (optimistic < bar) {
+      bound = optimistic;
+      return running;
+    }
+  }
+  return correct / static_cast<double>(total);
 }
 
 double PolicyEvaluator::float_accuracy() {

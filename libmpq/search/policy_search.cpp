@@ -83,7 +83,8 @@ void PolicySearch::run_episode(int64_t episode) {
   }
   const Policy chosen = policy;
   const MemoryReport memory = enforce_budget(space_.graph, policy, budget_);
-  const double accuracy = evaluator_.accuracy(policy);
+  // The bar early rejection measures against: the best complete score of this phase.
+  const double accuracy = evaluator_.accuracy(policy, random_phase ? best_random_acc_ : best_agent_acc_);
   if (options_.learn_enforced && !random_phase && !(policy == chosen)) {
     // Replay the episode along the enforced policy (see SearchOptions::learn_enforced).
     Policy replay = uniform_policy(space_.graph, 8, 8);
@@ -139,6 +140,11 @@ std::string PolicySearch::fingerprint() const {
                   std::to_string(a.batch_size) + "," + std::to_string(a.noise_sigma) + "," + std::to_string(a.noise_decay) +
                   (options_.learn_enforced ? "|learn enforced" : "");
   for (int64_t h : a.actor_hidden) f += "," + std::to_string(h);
+  // Only a cheaper fidelity extends the fingerprint: full-fidelity states of earlier
+  // versions stay resumable.
+  if (e.fidelity != Fidelity::full)
+    f += std::string("|fidelity ") + fidelity_name(e.fidelity) + "," + std::to_string(e.reject_chunk) + "," +
+         std::to_string(e.reject_margin);
   return f;
 }
 
@@ -171,6 +177,16 @@ void PolicySearch::save() const {
   w.str(best_agent_acc_ >= 0 ? policy_to_json(best_agent_) : "");
   w.f64(best_random_acc_);
   w.str(best_random_acc_ >= 0 ? policy_to_json(best_random_) : "");
+  if (evaluator_.options().fidelity != Fidelity::full) {
+    // Which cached scores were rejected early (appended: full-fidelity states keep the
+    // earlier layout).
+    auto& rejected = evaluator_.rejected();
+    w.u32(static_cast<uint32_t>(rejected.size()));
+    for (const auto& kv : rejected) {
+      w.str(kv.first);
+      w.f64(kv.second);
+    }
+  }
 
   write_file_atomically(options_.state_path, frame(kStateFrame, w.bytes()));
 }
@@ -220,6 +236,16 @@ void PolicySearch::resume() {
   best = r.str("best random policy");
   if (!best.empty()) best_random_ = policy_from_json(best, path);
   if (!best.empty()) validate_policy(best_random_, space_.graph, path + " (best random policy)");
+  auto& rejected = evaluator_.rejected();
+  rejected.clear();
+  if (evaluator_.options().fidelity != Fidelity::full) {
+    const uint32_t k = r.u32("rejected count");
+    for (uint32_t i = 0; i < k; ++i) {
+      std::string key = r.str("rejected key");
+      require(cache.count(key) == 1, path + ": rejected policy " + key + " has no cached score");
+      rejected[key] = r.f64("rejected bound");
+    }
+  }
 }
 
 }  // namespace mpq

@@ -4,11 +4,37 @@
 #include <utility>
 #include <vector>
 
+#include "libmpq/core/crc32.hpp"
+#include "libmpq/core/timer.hpp"
+#include "libmpq/search/rescore_store.hpp"
+
 namespace mpq {
 
+std::string rescore_settings(const Checkpoint& float_ckpt, const EvalOptions& e) {
+  uint32_t crc = 0;
+  for (const auto& [name, t] : float_ckpt.tensors) {
+    crc = crc32(name.data(), name.size(), crc);
+    crc = crc32(t.data(), static_cast<size_t>(t.size()) * sizeof(float), crc);
+  }
+  char hex[16];
+  std::snprintf(hex, sizeof hex, "%08x", crc);
+  return float_ckpt.spec.to_string() + "|float crc32 " + hex + "|eval " + std::to_string(e.finetune_batches) + "," +
+         std::to_string(e.batch_size) + "," + std::to_string(e.lr) + "," + std::to_string(e.calibration_images) + "," +
+         std::to_string(e.val_images) + "," + std::to_string(e.seed) +
+         // Complete scores agree across fidelities only when chunks are whole validation batches.
+         (e.fidelity == Fidelity::full ? "" : std::string("|") + fidelity_name(e.fidelity) + " chunk " +
+                                                  std::to_string(e.reject_chunk));
+}
+
 Policy rescore_agent_policies(const ComparisonInputs& in, const ComparisonSettings& settings,
-                              const ComparisonProgressFn& progress) {
+                              const ComparisonProgressFn& progress, StageTime* stage) {
+  Timer timer;
   Policy searched = in.search.best_policy("agent");
+  if (stage) {
+    stage->name = "re-scoring";
+    stage->status = StageStatus::skipped;
+    stage->note = "off";
+  }
   if (settings.rerank <= 1) return searched;
   std::vector<std::pair<double, std::string>> agent;
   for (const auto& r : in.search.records())
@@ -21,12 +47,24 @@ Policy rescore_agent_policies(const ComparisonInputs& in, const ComparisonSettin
   EvalOptions longer = in.evaluator.options();
   longer.finetune_batches = settings.rerank_batches;
   longer.val_images = in.val.size();
+  // Re-scores are complete: the comparison of the best few is what they are for.
+  longer.fidelity = Fidelity::full;
   PolicyEvaluator long_evaluator(in.float_ckpt, in.float_path, in.train, in.val, longer);
+  RescoreStore store(settings.out_dir.empty() ? "" : settings.out_dir + "/rescores.json",
+                     rescore_settings(in.float_ckpt, longer));
   const int64_t count = std::min<int64_t>(settings.rerank, static_cast<int64_t>(agent.size()));
   double best_long = -1;
+  int64_t found = 0;
   for (int64_t k = 0; k < count; ++k) {
-    const Policy p = policy_from_key(in.graph, agent[static_cast<size_t>(k)].second);
-    const double acc = long_evaluator.accuracy(p);
+    const std::string& key = agent[static_cast<size_t>(k)].second;
+    const Policy p = policy_from_key(in.graph, key);
+    double acc = store.find(key);
+    if (acc >= 0) {
+      ++found;
+    } else {
+      acc = long_evaluator.accuracy(p);
+      store.add(key, acc);
+    }
     if (progress) {
       ComparisonProgress e;
       e.stage = ComparisonStage::rescoring;
@@ -40,6 +78,12 @@ Policy rescore_agent_policies(const ComparisonInputs& in, const ComparisonSettin
       best_long = acc;
       searched = p;
     }
+  }
+  if (stage) {
+    stage->seconds = timer.seconds();
+    stage->work = long_evaluator.work();
+    stage->status = found == count ? StageStatus::skipped : (found > 0 ? StageStatus::resumed : StageStatus::ran);
+    stage->note = std::to_string(count) + " policies, " + std::to_string(found) + " scores from rescores.json";
   }
   return searched;
 }

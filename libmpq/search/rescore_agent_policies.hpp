@@ -1,5 +1,6 @@
 #pragma once
 
+#include "libmpq/core/stage_times.hpp"
 #include "libmpq/search/comparison_settings.hpp"
 
 namespace mpq {
@@ -9,8 +10,15 @@ namespace mpq {
 // are scored again with settings.rerank_batches fine-tune batches on the whole validation
 // split, and the best of those wins (validation only; the test split is not touched).
 // Reports each re-scored policy as a `rescoring` stage. With rerank <= 1: the search's best
-// agent policy.
+// agent policy. The re-scores are kept in <out_dir>/rescores.json (RescoreStore), keyed
+// by the longer evaluation's settings and the float weights, so that a rerun re-scores
+// only what it has not scored before. `stage` (when given) receives this step's time,
+// work and whether it was skipped (every score found on disk).
 Policy rescore_agent_policies(const ComparisonInputs& in, const ComparisonSettings& settings,
-                              const ComparisonProgressFn& progress);
+                              const ComparisonProgressFn& progress, StageTime* stage = nullptr);
+
+// The settings string re-scores are kept under: the longer evaluation's options, the
+// model and a checksum of the float checkpoint's tensors.
+std::string rescore_settings(const Checkpoint& float_ckpt, const EvalOptions& longer);
 
 }  // namespace mpq

@@ -80,6 +80,8 @@ std::string report_markdown(const SearchSummary& s, const std::vector<FinalResul
            pct_runs(r, r.test_runs, r.test_mean()) + " |\n";
   out += "\nBits per layer (w,a in execution order):\n\n";
   for (const auto& r : results) out += "- " + r.name + ": `" + r.bits + "`\n";
+  if (!s.stages.empty()) out += "\nWhere this run's time went (wall clock; work in evaluations, training batches and "
+                                "validation images):\n\n```\n" + stage_table(s.stages) + "```\n";
   return out;
 }
 
@@ -90,6 +92,15 @@ std::string report_json(const SearchSummary& s, const std::vector<FinalResult>& 
                     {"ram_bytes", r.ram}, {"search_accuracy", r.search_accuracy}, {"val_accuracy", r.val_mean()},
                     {"test_accuracy", r.test_mean()}, {"test_std", r.test_std()}, {"val_runs", r.val_runs},
                     {"test_runs", r.test_runs}});
+  nlohmann::json stages = nlohmann::json::array();
+  for (const auto& t : s.stages)
+    stages.push_back({{"name", t.name},
+                      {"status", stage_status_name(t.status)},
+                      {"seconds", t.seconds},
+                      {"evaluations", t.work.evaluations},
+                      {"train_batches", t.work.train_batches},
+                      {"val_images", t.work.val_images},
+                      {"note", t.note}});
   nlohmann::json j = {{"model", s.model},
                       {"budget", s.budget_source},
                       {"flash_budget", s.flash_budget},
@@ -104,6 +115,8 @@ std::string report_json(const SearchSummary& s, const std::vector<FinalResult>& 
                       {"final_epochs", s.final_epochs},
                       {"final_seeds", s.final_seeds},
                       {"notes", s.notes},
+                      {"fidelity", s.fidelity},
+                      {"stages", stages},
                       {"results", rows}};
   return j.dump(2) + "\n";
 }

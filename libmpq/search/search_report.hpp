@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "libmpq/core/stage_times.hpp"
 #include "libmpq/search/policy_search.hpp"
 
 namespace mpq {
@@ -32,6 +33,8 @@ struct SearchSummary {
   double search_seconds = 0;
   int64_t final_epochs = 1, final_seeds = 1;
   std::vector<std::string> notes;  // e.g. a baseline that does not exist under this budget
+  std::string fidelity = "full";   // how candidates were scored (Fidelity)
+  std::vector<StageTime> stages;   // where this run's time went (search phases, comparison)
 };
 
 // episodes.csv: episode, phase, bits (w,a per layer), flash, ram, reward, accuracy, seconds.

@@ -34,28 +34,26 @@ void input_range(const Dataset& data, float& lo, float& hi) {
   }
 }
 
-Model prepare_fake_quant_model(const Checkpoint& float_ckpt, const std::string& what, const Policy& policy,
-                               const Dataset& train, int64_t calibration_images, bool per_tensor_weights,
-                               QuantizerKind quantizer, StatisticsCorrection correction, bool fine_bias) {
+FakeQuantBase prepare_fake_quant_base(const Checkpoint& float_ckpt, const std::string& what, const Dataset& train,
+                                      int64_t calibration_images, bool per_tensor_weights, QuantizerKind quantizer,
+                                      StatisticsCorrection correction, bool fine_bias) {
   require(float_ckpt.meta_or("kind", "float") == "float",
           what + ": is a '" + float_ckpt.meta_or("kind", "") + "' checkpoint; fine-tuning starts from a float one");
   // Calibration keeps its images in memory: the cap bounds that, at least one sets the grids.
   require(calibration_images >= 1 && calibration_images <= kMaxCalibrationImages,
           "fine-tune: calibration images " + std::to_string(calibration_images) + ", expected 1.." +
               std::to_string(kMaxCalibrationImages));
-  require(policy.spec.to_string() == float_ckpt.spec.to_string(),
-          "policy is for model " + policy.spec.to_string() + ", but " + what + " holds " + float_ckpt.spec.to_string());
   Model float_model = build_model(float_ckpt.spec, 1);
   restore_model(float_ckpt, float_model, what);
-  Model folded = fold_batch_norm(float_model);
-  FakeQuantOptions options;
-  options.per_tensor_weights = per_tensor_weights;
-  options.quantizer = quantizer;
-  options.fine_bias = fine_bias;
-  input_range(train, options.input_lo, options.input_hi);
-  Model fq = build_fake_quant_model(folded, policy, options);
+  FakeQuantBase base;
+  base.folded = fold_batch_norm(float_model);
+  base.graph = build_quant_graph(base.folded);
+  base.options.per_tensor_weights = per_tensor_weights;
+  base.options.quantizer = quantizer;
+  base.options.fine_bias = fine_bias;
+  base.correction = correction;
+  input_range(train, base.options.input_lo, base.options.input_hi);
 
-  std::vector<Tensor> batches;
   BatchLoader loader(train, std::min<int64_t>(128, std::max<int64_t>(1, calibration_images)), /*shuffle=*/true,
                      /*augment=*/false, /*seed=*/12345, /*drop_last=*/false);
   loader.start_epoch(0);
@@ -63,15 +61,33 @@ Model prepare_fake_quant_model(const Checkpoint& float_ckpt, const std::string& 
   std::vector<int32_t> labels;
   int64_t seen = 0;
   while (seen < calibration_images && loader.next(images, labels)) {
-    batches.push_back(images);
+    base.calibration.push_back(images);
     seen += images.dim(0);
   }
-  calibrate_quantizers(fq, batches);
-  if (correction != StatisticsCorrection::none) {
-    correct_channel_statistics(fq, folded, batches, correction == StatisticsCorrection::mean_std);
-    calibrate_quantizers(fq, batches);
+  return base;
+}
+
+Model prepare_fake_quant_model(FakeQuantBase& base, const Policy& policy) {
+  require(policy.spec.to_string() == base.folded.spec().to_string(),
+          "policy is for model " + policy.spec.to_string() + ", but the float model is " +
+              base.folded.spec().to_string());
+  Model fq = build_fake_quant_model(base.folded, base.graph, policy, base.options);
+  calibrate_quantizers(fq, base.calibration);
+  if (base.correction != StatisticsCorrection::none) {
+    correct_channel_statistics(fq, base.folded, base.calibration, base.correction == StatisticsCorrection::mean_std);
+    calibrate_quantizers(fq, base.calibration);
   }
   return fq;
+}
+
+Model prepare_fake_quant_model(const Checkpoint& float_ckpt, const std::string& what, const Policy& policy,
+                               const Dataset& train, int64_t calibration_images, bool per_tensor_weights,
+                               QuantizerKind quantizer, StatisticsCorrection correction, bool fine_bias) {
+  require(policy.spec.to_string() == float_ckpt.spec.to_string(),
+          "policy is for model " + policy.spec.to_string() + ", but " + what + " holds " + float_ckpt.spec.to_string());
+  FakeQuantBase base = prepare_fake_quant_base(float_ckpt, what, train, calibration_images, per_tensor_weights,
+                                               quantizer, correction, fine_bias);
+  return prepare_fake_quant_model(base, policy);
 }
 
 Policy policy_of(const Checkpoint& ckpt, const std::string& what) {

@@ -34,6 +34,25 @@ Model prepare_fake_quant_model(const Checkpoint& float_ckpt, const std::string& 
                                QuantizerKind quantizer = QuantizerKind::pact,
                                StatisticsCorrection correction = StatisticsCorrection::none, bool fine_bias = false);
 
+// What the fake-quant models of many policies of one float model share: the BN-folded
+// float model, its quantization graph, the calibration batches and the quantizer options.
+// A search builds it once instead of once per candidate (prepare_fake_quant_model).
+struct FakeQuantBase {
+  Model folded;
+  QuantGraph graph;
+  std::vector<Tensor> calibration;
+  FakeQuantOptions options;
+  StatisticsCorrection correction = StatisticsCorrection::none;
+};
+FakeQuantBase prepare_fake_quant_base(const Checkpoint& float_ckpt, const std::string& what, const Dataset& train,
+                                      int64_t calibration_images = 512, bool per_tensor_weights = false,
+                                      QuantizerKind quantizer = QuantizerKind::pact,
+                                      StatisticsCorrection correction = StatisticsCorrection::none,
+                                      bool fine_bias = false);
+// The calibrated fake-quant model of `policy` from a shared base: the same model as
+// prepare_fake_quant_model with the base's arguments.
+Model prepare_fake_quant_model(FakeQuantBase& base, const Policy& policy);
+
 // Rebuilds the fake-quant model stored in a "finetune" checkpoint (policy from its
 // metadata). Throws Error naming `what` when the checkpoint is not one.
 Model load_fake_quant_model(const Checkpoint& ckpt, const std::string& what);

@@ -169,6 +169,42 @@ BOOST_AUTO_TEST_CASE(the_same_inputs_give_the_same_comparison_and_a_rerun_reuses
   BOOST_TEST((mpq::read_file(dir + "/a/final/searched.mpqc") == before));
 }
 
+BOOST_AUTO_TEST_CASE(a_rerun_takes_the_rescores_from_disk_and_other_settings_or_a_corrupted_file_do_not_pass) {
+  auto s = quick_settings(dir + "/r");
+  s.final_epochs = 0;
+  s.shrunk = false;
+  const mpq::ComparisonResult a = compare(s);
+  BOOST_REQUIRE(a.stages.size() >= 2u);
+  BOOST_TEST(a.stages[0].name == "re-scoring");
+  BOOST_TEST((a.stages[0].status == mpq::StageStatus::ran));
+  BOOST_TEST(a.stages[0].work.evaluations == s.rerank);
+  BOOST_TEST(mpq::file_exists(dir + "/r/rescores.json"));
+
+  // Another evaluator, as a new process would have: only the file can spare the work.
+  evaluator = std::make_unique<mpq::PolicyEvaluator>(ckpt, "mem", big_train, val, quick_eval());
+  const mpq::ComparisonResult b = compare(s);
+  BOOST_TEST((b.stages[0].status == mpq::StageStatus::skipped));
+  BOOST_TEST(b.stages[0].work.evaluations == 0);
+  BOOST_TEST(b.stages[1].work.evaluations == 0);  // the compared policies' scores too
+  BOOST_TEST(evaluator->evaluations() == 0);
+  BOOST_TEST((a.searched == b.searched));
+  BOOST_REQUIRE(a.results.size() == b.results.size());
+  for (size_t i = 0; i < a.results.size(); ++i) BOOST_TEST(same(a.results[i], b.results[i]), a.results[i].name);
+
+  auto longer = s;
+  longer.rerank_batches = 3;  // other settings: scored again, the first ones kept
+  BOOST_TEST(compare(longer).stages[0].work.evaluations == s.rerank);
+  BOOST_TEST(compare(s).stages[0].work.evaluations == 0);
+
+  mpq::write_file_atomically(dir + "/r/rescores.json", "{\"format\": \"mpq re-scores 1\", \"entries\": 3}");
+  try {
+    compare(s);
+    BOOST_FAIL("expected an error");
+  } catch (const mpq::Error& e) {
+    BOOST_TEST(std::string(e.what()).find(dir + "/r/rescores.json: ") == 0u, e.what());
+  }
+}
+
 BOOST_AUTO_TEST_CASE(without_final_epochs_each_policy_is_calibrated_once_and_rerank_off_keeps_the_best_short_score) {
   auto s = quick_settings(dir + "/z");
   s.final_epochs = 0;

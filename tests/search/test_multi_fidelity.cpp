@@ -1,0 +1,164 @@
+#include <boost/test/unit_test.hpp>
+
+#include "libmpq/core/atomic_file.hpp"
+#include "libmpq/core/error.hpp"
+#include "libmpq/search/policy_search.hpp"
+#include "libmpq/train/trainer.hpp"
+#include "search_fixture.hpp"
+
+namespace {
+
+struct Killed {};
+
+// Enough validation images for several chunks of whole validation batches (256).
+struct Fidelity : mpq_search_test::Setup {
+  mpq::test::SyntheticData big_val{700, 5, 32, 3};
+
+  // A float model that has learnt something: the untrained one predicts one class for
+  // every image, under every policy, and no candidate would ever fall behind.
+  Fidelity() {
+    mpq::TrainOptions t;
+    t.epochs = 4;
+    t.batch_size = 16;
+    t.lr = 0.05f;
+    t.warmup_epochs = 0;
+    t.quiet = true;
+    mpq::Trainer trainer(model, train, nullptr, t);
+    trainer.run();
+    ckpt = {};
+    mpq::capture_model(model, ckpt);
+    ckpt.meta["kind"] = "float";
+  }
+
+  mpq::EvalOptions early(double margin) const {
+    mpq::EvalOptions e = quick_eval();
+    e.val_images = big_val.size();
+    e.fidelity = mpq::Fidelity::early_reject;
+    e.reject_chunk = 256;
+    e.reject_margin = margin;
+    return e;
+  }
+  mpq::SearchOptions warmup_only(const std::string& state) const {
+    mpq::SearchOptions o = quick_search(state);
+    o.episodes = 12;
+    o.warmup = 12;  // random actions: the same candidates whatever the rewards
+    o.random_search = 0;
+    return o;
+  }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(multi_fidelity, Fidelity)
+
+BOOST_AUTO_TEST_CASE(a_rejected_candidate_scores_below_the_bar_and_a_complete_one_as_under_full_fidelity) {
+  mpq::EvalOptions full = early(1.0);
+  full.fidelity = mpq::Fidelity::full;
+  mpq::PolicyEvaluator reference(ckpt, "mem", train, big_val, full);
+  // Margin 1: rejected only when even a perfect rest could not reach the bar.
+  mpq::PolicyEvaluator ev(ckpt, "mem", train, big_val, early(1.0));
+  mpq::Rng rng(9);
+  double best = -1;
+  int complete = 0;
+  for (int k = 0; k < 8; ++k) {
+    mpq::Policy p = mpq::uniform_policy(graph, 8, 8);
+    for (auto& l : p.layers) {
+      const int choices[3] = {2, 4, 8};
+      if (l.w_bits) l.w_bits = choices[rng.below(3)];
+      l.a_bits = choices[rng.below(3)];
+    }
+    const double bar = best;
+    const double score = ev.accuracy(p, bar);
+    const double truth = reference.accuracy(p);
+    if (ev.rejected().count(p.key())) {
+      BOOST_TEST(score < bar, "policy " << k);
+      BOOST_TEST(truth < bar, "policy " << k);  // what margin 1 guarantees
+    } else {
+      BOOST_TEST(score == truth, "policy " << k);  // chunks of whole batches: the same score
+      ++complete;
+    }
+    best = std::max(best, score);
+  }
+  BOOST_TEST(complete >= 1);
+  BOOST_TEST(ev.work().val_images <= reference.work().val_images);
+  // Without a bar a rejected policy is scored completely (the comparison asks so).
+  for (const auto& [key, bound] : std::map<std::string, double>(ev.rejected())) {
+    const mpq::Policy p = mpq::policy_from_key(graph, key);
+    BOOST_TEST(ev.accuracy(p) == reference.accuracy(p));
+    BOOST_TEST(ev.rejected().count(key) == 0u);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(early_rejection_keeps_the_best_of_a_tiny_search_and_validates_fewer_images) {
+  mpq::EvalOptions full = early(0.0);
+  full.fidelity = mpq::Fidelity::full;
+  mpq::PolicyEvaluator ev_full(ckpt, "mem", train, big_val, full);
+  mpq::PolicySearch a(space, budget, ev_full, warmup_only(""));
+  a.run();
+  mpq::PolicyEvaluator ev_early(ckpt, "mem", train, big_val, early(0.0));
+  mpq::PolicySearch b(space, budget, ev_early, warmup_only(""));
+  b.run();
+  BOOST_REQUIRE(a.records().size() == b.records().size());
+  for (size_t i = 0; i < a.records().size(); ++i) BOOST_TEST(a.records()[i].bits == b.records()[i].bits);
+  BOOST_TEST((a.best_policy("agent") == b.best_policy("agent")));
+  BOOST_TEST(a.best_accuracy("agent") == b.best_accuracy("agent"));
+  BOOST_TEST(ev_early.rejections() > 0);
+  BOOST_TEST(ev_early.work().val_images < ev_full.work().val_images);
+  BOOST_TEST(ev_early.work().train_batches == ev_full.work().train_batches);  // only validation is cut
+}
+
+BOOST_AUTO_TEST_CASE(an_early_reject_search_is_deterministic_resumable_and_refuses_another_fidelity) {
+  auto options = [&](const std::string& state) {
+    mpq::SearchOptions o = quick_search(state);
+    o.episodes = 8;
+    o.warmup = 3;
+    o.random_search = 3;
+    return o;
+  };
+  mpq::PolicyEvaluator ev_a(ckpt, "mem", train, big_val, early(0.0));
+  mpq::PolicySearch a(space, budget, ev_a, options(dir + "/a.state"));
+  a.run();
+  {
+    mpq::PolicyEvaluator ev(ckpt, "mem", train, big_val, early(0.0));
+    mpq::PolicySearch killed(space, budget, ev, options(dir + "/k.state"));
+    BOOST_CHECK_THROW(killed.run([](const mpq::EpisodeRecord& r) {
+      if (r.episode == 5) throw Killed{};
+    }),
+                      Killed);
+  }
+  mpq::PolicyEvaluator ev_k(ckpt, "mem", train, big_val, early(0.0));
+  mpq::PolicySearch resumed(space, budget, ev_k, options(dir + "/k.state"));
+  resumed.resume();
+  BOOST_TEST(resumed.records().size() == 6u);
+  resumed.run();
+  BOOST_REQUIRE(resumed.records().size() == a.records().size());
+  for (size_t i = 0; i < a.records().size(); ++i) {
+    BOOST_TEST(resumed.records()[i].bits == a.records()[i].bits, "episode " << i);
+    BOOST_TEST(resumed.records()[i].accuracy == a.records()[i].accuracy, "episode " << i);
+  }
+  BOOST_TEST(ev_k.rejected() == ev_a.rejected());
+  BOOST_TEST(ev_a.rejections() > 0);  // the case is exercised
+
+  mpq::EvalOptions full = early(0.0);
+  full.fidelity = mpq::Fidelity::full;
+  mpq::PolicyEvaluator ev_full(ckpt, "mem", train, big_val, full);
+  mpq::PolicySearch other(space, budget, ev_full, options(dir + "/a.state"));
+  BOOST_CHECK_THROW(other.resume(), mpq::SearchSettingsMismatch);
+  mpq::PolicyEvaluator ev_margin(ckpt, "mem", train, big_val, early(0.02));
+  mpq::PolicySearch margin(space, budget, ev_margin, options(dir + "/a.state"));
+  BOOST_CHECK_THROW(margin.resume(), mpq::SearchSettingsMismatch);
+}
+
+BOOST_AUTO_TEST_CASE(fidelity_names_parse_and_an_unknown_one_names_the_choices) {
+  BOOST_TEST((mpq::parse_fidelity("full") == mpq::Fidelity::full));
+  BOOST_TEST((mpq::parse_fidelity("early-reject") == mpq::Fidelity::early_reject));
+  BOOST_TEST(mpq::fidelity_name(mpq::Fidelity::early_reject) == std::string("early-reject"));
+  try {
+    mpq::parse_fidelity("halving");
+    BOOST_FAIL("expected an error");
+  } catch (const mpq::Error& e) {
+    BOOST_TEST(std::string(e.what()).find("full or early-reject") != std::string::npos);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
