@@ -56,7 +56,7 @@ ComparisonResult compare_policies(const ComparisonInputs& in, const ComparisonSe
   // Kept next to the re-scores (under the search's evaluation settings): the baselines
   // are rarely among the search's candidates, so a rerun would otherwise score them again.
   RescoreStore stored(settings.out_dir.empty() ? "" : settings.out_dir + "/rescores.json",
-                      rescore_settings(in.float_ckpt, in.evaluator.options()));
+                      rescore_settings(in.float_ckpt, in.evaluator.options(), in.train, in.val));
   auto add = [&](const std::string& name, const std::string& stem, const Policy& p) {
     FinalResult r;
     r.name = name;

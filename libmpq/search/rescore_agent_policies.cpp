@@ -1,6 +1,7 @@
 #include "libmpq/search/rescore_agent_policies.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <utility>
 #include <vector>
 
@@ -10,14 +11,24 @@
 
 namespace mpq {
 
-std::string rescore_settings(const Checkpoint& float_ckpt, const EvalOptions& e) {
+std::string rescore_settings(const Checkpoint& float_ckpt, const EvalOptions& e, const Dataset& train,
+                             const Dataset& val) {
   uint32_t crc = 0;
   for (const auto& [name, t] : float_ckpt.tensors) {
     crc = crc32(name.data(), name.size(), crc);
     crc = crc32(t.data(), static_cast<size_t>(t.size()) * sizeof(float), crc);
   }
-  char hex[16];
-  std::snprintf(hex, sizeof hex, "%08x", crc);
+  uint32_t data_crc = 0;
+  for (const Dataset* d : {&train, &val}) {
+    const int64_t n = d->size();
+    data_crc = crc32(&n, sizeof n, data_crc);
+    for (int64_t i = 0; i < n; ++i) {
+      const int32_t label = d->label(i);
+      data_crc = crc32(&label, sizeof label, data_crc);
+    }
+  }
+  char hex[40];
+  std::snprintf(hex, sizeof hex, "%08x|data crc32 %08x", crc, data_crc);
   return float_ckpt.spec.to_string() + "|float crc32 " + hex + "|eval " + std::to_string(e.finetune_batches) + "," +
          std::to_string(e.batch_size) + "," + std::to_string(e.lr) + "," + std::to_string(e.calibration_images) + "," +
          std::to_string(e.val_images) + "," + std::to_string(e.seed) +
@@ -51,7 +62,7 @@ Policy rescore_agent_policies(const ComparisonInputs& in, const ComparisonSettin
   longer.fidelity = Fidelity::full;
   PolicyEvaluator long_evaluator(in.float_ckpt, in.float_path, in.train, in.val, longer);
   RescoreStore store(settings.out_dir.empty() ? "" : settings.out_dir + "/rescores.json",
-                     rescore_settings(in.float_ckpt, longer));
+                     rescore_settings(in.float_ckpt, longer, in.train, in.val));
   const int64_t count = std::min<int64_t>(settings.rerank, static_cast<int64_t>(agent.size()));
   double best_long = -1;
   int64_t found = 0;

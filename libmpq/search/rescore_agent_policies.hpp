@@ -17,8 +17,10 @@ namespace mpq {
 Policy rescore_agent_policies(const ComparisonInputs& in, const ComparisonSettings& settings,
                               const ComparisonProgressFn& progress, StageTime* stage = nullptr);
 
-// The settings string re-scores are kept under: the longer evaluation's options, the
-// model and a checksum of the float checkpoint's tensors.
-std::string rescore_settings(const Checkpoint& float_ckpt, const EvalOptions& longer);
+// The settings string scores are kept under: the evaluation's options, the model, a
+// checksum of the float checkpoint's tensors and one of the training and validation
+// splits' sizes and labels (other data, other scores).
+std::string rescore_settings(const Checkpoint& float_ckpt, const EvalOptions& options, const Dataset& train,
+                             const Dataset& val);
 
 }  // namespace mpq

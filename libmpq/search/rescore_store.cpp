@@ -51,6 +51,7 @@ size_t RescoreStore::size() const {
 void RescoreStore::add(const std::string& key, double accuracy) {
   by_settings_[settings_][key] = accuracy;
   if (path_.empty()) return;
+  make_parent_directories(path_);
   nlohmann::json entries = nlohmann::json::array();
   for (const auto& [settings, scores] : by_settings_) entries.push_back({{"settings", settings}, {"scores", scores}});
   write_file_atomically(path_, nlohmann::json{{"format", kFormat}, {"entries", entries}}.dump(1) + "\n");
