@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <string>
 
 #include "cli_helpers.hpp"
@@ -136,6 +137,46 @@ BOOST_AUTO_TEST_CASE(a_search_killed_with_sigkill_and_resumed_ends_like_an_unint
   BOOST_TEST(episodes_without_seconds(dir + "/b/episodes.csv") == episodes_without_seconds(dir + "/a/episodes.csv"));
   BOOST_TEST(contains(slurp(dir + "/a/report.md"), "searched (DDPG)"));
   BOOST_TEST(contains(slurp(dir + "/a/search.svg"), "<svg"));
+}
+
+// The row of the stage table that starts with `stage` (padded: progress lines are not).
+std::string stage_row(const std::string& out, const std::string& stage) {
+  std::istringstream in(out);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(stage + "  ", 0) == 0) return line;
+  return "";
+}
+
+BOOST_AUTO_TEST_CASE(a_search_prints_where_its_time_went_and_a_rerun_skips_the_rescoring_it_has_done) {
+  const std::string dir = temp_dir();
+  write_tiny_idx(dir, "train", 300);
+  write_tiny_idx(dir, "t10k", 60);
+  const std::string data = "--data " + dir + " --val-size 60 --threads 1";
+  Run r = mpq("train " + data + " --epochs 1 --batch 32 --out " + dir + "/f.mpqc");
+  BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
+  const std::string search = "search " + data + " --checkpoint " + dir + "/f.mpqc --episodes 4 --warmup 2 " +
+                             "--random-search 1 --finetune-batches 1 --finetune-batch 16 --val-images 40 --rerank 2 " +
+                             "--rerank-batches 1 --final-epochs 0 --no-shrunk --reject-chunk 16 --out " + dir + "/s";
+  r = mpq(search + " --fidelity early-reject");
+  BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
+  BOOST_TEST(contains(r.out, "where the search's time went"));
+  BOOST_TEST(contains(stage_row(r.out, "re-scoring"), " ran "), r.out);
+  BOOST_TEST(contains(stage_row(r.out, "search: agent episodes, evaluations"), " ran "), r.out);
+  const std::string report = slurp(dir + "/s/report.json");
+  BOOST_TEST(contains(report, "\"stages\""));
+  BOOST_TEST(contains(report, "\"fidelity\": \"early-reject\""));
+  const std::string policy = slurp(dir + "/s/policy.json");
+
+  r = mpq(search + " --fidelity early-reject --resume");
+  BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
+  BOOST_TEST(contains(stage_row(r.out, "re-scoring"), " skipped "), r.out);
+  BOOST_TEST(contains(stage_row(r.out, "search: agent episodes, evaluations"), " skipped "), r.out);
+  BOOST_TEST(slurp(dir + "/s/policy.json") == policy);
+
+  r = expect_exit(search + " --resume", 1, "mpq: error: ");  // full fidelity: other settings
+  BOOST_TEST(contains(r.out, "other settings"));
+  expect_exit(search + " --fidelity halving", 2, "--fidelity 'halving': expected full or early-reject");
 }
 
 BOOST_AUTO_TEST_CASE(an_impossible_budget_is_a_one_line_error_with_the_minimum) {
