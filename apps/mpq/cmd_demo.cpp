@@ -24,6 +24,8 @@ int run_demo(const std::vector<std::string>& args) {
       ("dir", po::value<std::string>()->default_value("runs/default"), "folder for every artefact of the run")
       ("epochs", po::value<int64_t>()->default_value(TrainOptions{}.epochs), "float training epochs")
       ("episodes", po::value<int64_t>()->default_value(300), "search episodes (and random-search evaluations)")
+      ("fidelity", po::value<std::string>()->default_value("full"),
+       "how search candidates are scored: full or early-reject (mpq search --help)")
       ("quick", "a fast smoke run: 2 training epochs, 30 episodes, no shrunk-model baseline");
   po::variables_map vm;
   if (!parse(args, opts, vm, "mpq demo [--dir DIR] [--threads T] [--quick]",
@@ -67,7 +69,8 @@ int run_demo(const std::vector<std::string>& args) {
   std::printf("\n== [2/4] mixed-precision search and baselines: %s/search ==\n", dir.c_str());
   std::fflush(stdout);
   std::vector<std::string> search_args{"--checkpoint", float_path, "--out", dir + "/search", "--resume",
-                                       "--episodes", episodes, "--threads", threads};
+                                       "--episodes", episodes, "--threads", threads,
+                                       "--fidelity", vm["fidelity"].as<std::string>()};
   if (quick) {
     search_args.insert(search_args.end(), {"--warmup", "10", "--no-shrunk", "--final-seeds", "1"});
   }
