@@ -1,8 +1,11 @@
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+
 #include "libmpq/core/atomic_file.hpp"
 #include "libmpq/core/error.hpp"
 #include "libmpq/search/policy_search.hpp"
+#include "libmpq/train/finetune.hpp"
 #include "libmpq/train/trainer.hpp"
 #include "search_fixture.hpp"
 
@@ -147,6 +150,33 @@ BOOST_AUTO_TEST_CASE(an_early_reject_search_is_deterministic_resumable_and_refus
   mpq::PolicyEvaluator ev_margin(ckpt, "mem", train, big_val, early(0.02));
   mpq::PolicySearch margin(space, budget, ev_margin, options(dir + "/a.state"));
   BOOST_CHECK_THROW(margin.resume(), mpq::SearchSettingsMismatch);
+}
+
+BOOST_AUTO_TEST_CASE(a_shared_base_builds_the_same_calibrated_model_as_a_fresh_preparation) {
+  mpq::FakeQuantBase base = mpq::prepare_fake_quant_base(ckpt, "mem", train, 32);
+  mpq::Rng rng(4);
+  for (int k = 0; k < 3; ++k) {  // the base is reused: no policy leaves a trace in it
+    mpq::Policy p = mpq::uniform_policy(graph, 8, 8);
+    for (auto& l : p.layers) {
+      const int choices[3] = {2, 4, 8};
+      if (l.w_bits) l.w_bits = choices[rng.below(3)];
+      l.a_bits = choices[rng.below(3)];
+    }
+    mpq::Model shared = mpq::prepare_fake_quant_model(base, p);
+    mpq::Model fresh = mpq::prepare_fake_quant_model(ckpt, "mem", p, train, 32);
+    BOOST_TEST(mpq::evaluate(shared, big_val).accuracy == mpq::evaluate(fresh, big_val).accuracy);
+    mpq::Checkpoint a, b;
+    mpq::capture_model(shared, a);
+    mpq::capture_model(fresh, b);
+    BOOST_REQUIRE(a.tensors.size() == b.tensors.size());
+    for (size_t i = 0; i < a.tensors.size(); ++i) {
+      BOOST_REQUIRE(a.tensors[i].first == b.tensors[i].first);
+      const mpq::Tensor& x = a.tensors[i].second;
+      const mpq::Tensor& y = b.tensors[i].second;
+      BOOST_REQUIRE(x.size() == y.size());
+      BOOST_TEST(std::equal(x.data(), x.data() + x.size(), y.data()), a.tensors[i].first);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(fidelity_names_parse_and_an_unknown_one_names_the_choices) {
