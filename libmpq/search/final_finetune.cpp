@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
+#include <string>
 
 #include "libmpq/core/atomic_file.hpp"
 #include "libmpq/nn/model_builders.hpp"
@@ -10,11 +12,59 @@
 
 namespace mpq {
 
+namespace {
+
+constexpr const char* kValMeta = "final_val_accuracy";
+constexpr const char* kTestMeta = "final_test_accuracy";
+constexpr const char* kTestImagesMeta = "final_test_images";
+
+// A double as text that std::stod reads back to the same value.
+std::string exact(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+bool finished_with_accuracies(const Checkpoint& done, const std::string& path, const Policy& policy, int64_t epochs,
+                              int64_t test_images) {
+  if (done.meta_count("epoch", kMaxEpochs, path) != epochs || !done.meta.count(kValMeta) ||
+      !done.meta.count(kTestMeta) || done.meta_or(kTestImagesMeta, "") != std::to_string(test_images))
+    return false;
+  if (!(policy_of(done, path) == policy)) return false;
+  try {
+    const double val = std::stod(done.meta.at(kValMeta)), test = std::stod(done.meta.at(kTestMeta));
+    return val >= 0 && val <= 1 && test >= 0 && test <= 1;
+  } catch (const std::exception&) {
+    return false;  // unreadable: evaluated again and written anew
+  }
+}
+
+// The policy's memory is the same for every seed: filled on the first run.
+void fill_memory(FinalResult& row, const Checkpoint& float_ckpt, const QuantGraph& graph, const Policy& policy) {
+  if (row.test_runs.size() > 1) return;
+  row.bits = policy.key();
+  row.model = float_ckpt.spec.to_string();
+  const MemoryReport memory = policy_memory(graph, policy);
+  row.flash = memory.flash_bytes;
+  row.ram = memory.ram_bytes;
+}
+
+}  // namespace
+
 WorkUnits final_finetune(const Checkpoint& float_ckpt, const std::string& float_path, const QuantGraph& graph,
                     const Policy& policy, const Dataset& train, const Dataset& val, const Dataset& test,
                     int64_t epochs, uint64_t seed, const std::string& path, FinalResult& row) {
   make_parent_directories(path);
   WorkUnits work;
+  std::optional<Checkpoint> done;
+  if (epochs > 0 && file_exists(path)) done = load_checkpoint(path);
+  if (done && finished_with_accuracies(*done, path, policy, epochs, test.size())) {
+    // A finished fine-tune of this policy whose accuracies were recorded: nothing to redo.
+    row.val_runs.push_back(std::stod(done->meta.at(kValMeta)));
+    row.test_runs.push_back(std::stod(done->meta.at(kTestMeta)));
+    fill_memory(row, float_ckpt, graph, policy);
+    return work;
+  }
   Model model = prepare_fake_quant_model(float_ckpt, float_path, policy, train);
   TrainOptions o = default_finetune_options();
   o.epochs = std::max<int64_t>(1, epochs);
@@ -31,10 +81,7 @@ WorkUnits final_finetune(const Checkpoint& float_ckpt, const std::string& float_
     // an --final-epochs 0 run leaves (it has no optimizer state).
     // Only a fine-tune of this very policy is resumed; another one (a re-run whose search
     // chose differently) starts over.
-    if (file_exists(path)) {
-      Checkpoint done = load_checkpoint(path);
-      if (done.meta_or("epoch", "0") != "0" && policy_of(done, path) == policy) trainer.resume(done, path);
-    }
+    if (done && done->meta_or("epoch", "0") != "0" && policy_of(*done, path) == policy) trainer.resume(*done, path);
     const int64_t before = trainer.completed_epochs();
     trainer.run();
     const int64_t ran = trainer.completed_epochs() - before;
@@ -55,12 +102,16 @@ WorkUnits final_finetune(const Checkpoint& float_ckpt, const std::string& float_
   }
   row.test_runs.push_back(evaluate(model, test).accuracy);
   work.val_images += test.size();
-  if (row.test_runs.size() > 1) return work;  // the policy's memory is the same for every seed
-  row.bits = policy.key();
-  row.model = float_ckpt.spec.to_string();
-  const MemoryReport memory = policy_memory(graph, policy);
-  row.flash = memory.flash_bytes;
-  row.ram = memory.ram_bytes;
+  if (epochs > 0) {
+    // Recorded in the finished checkpoint, so that a rerun (a finished demo run again)
+    // neither calibrates nor evaluates it again.
+    Checkpoint finished = load_checkpoint(path);
+    finished.meta[kValMeta] = exact(row.val_runs.back());
+    finished.meta[kTestMeta] = exact(row.test_runs.back());
+    finished.meta[kTestImagesMeta] = std::to_string(test.size());
+    save_checkpoint(path, finished);
+  }
+  fill_memory(row, float_ckpt, graph, policy);
   return work;
 }
 

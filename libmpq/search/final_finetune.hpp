@@ -15,7 +15,10 @@ namespace mpq {
 // `path` and reuses it when complete), then its validation and test accuracy. Appends
 // them to row.val_runs / row.test_runs and, on the first run, fills flash, ram, bits and
 // model of `row` from `graph` (the float model's quantization graph). With epochs 0 the
-// policy is calibrated only, and that checkpoint is still written. Returns the work this
+// policy is calibrated only, and that checkpoint is still written. A finished fine-tune
+// records its validation and test accuracies in its checkpoint (meta final_val_accuracy,
+// final_test_accuracy, final_test_images), and a later call for the same policy, epochs
+// and test size takes them from there without building or evaluating the model. Returns the work this
 // call did: training batches of the epochs it ran (none when a complete checkpoint was
 // found) and images through evaluation.
 WorkUnits final_finetune(const Checkpoint& float_ckpt, const std::string& float_path, const QuantGraph& graph,

@@ -167,6 +167,15 @@ BOOST_AUTO_TEST_CASE(the_same_inputs_give_the_same_comparison_and_a_rerun_reuses
   BOOST_REQUIRE(a.results.size() == c.results.size());
   for (size_t i = 0; i < a.results.size(); ++i) BOOST_TEST(same(a.results[i], c.results[i]), a.results[i].name);
   BOOST_TEST((mpq::read_file(dir + "/a/final/searched.mpqc") == before));
+  // ... with their accuracies recorded in them: neither trained nor evaluated again.
+  int finals = 0;
+  for (const auto& st : c.stages)
+    if (st.name.rfind("final fine-tune: ", 0) == 0) {
+      ++finals;
+      BOOST_TEST((st.status == mpq::StageStatus::skipped), st.name);
+      BOOST_TEST(st.work.empty(), st.name);
+    }
+  BOOST_TEST(finals == static_cast<int>(c.results.size()));
 }
 
 BOOST_AUTO_TEST_CASE(a_rerun_takes_the_rescores_from_disk_and_other_settings_or_a_corrupted_file_do_not_pass) {
