@@ -86,6 +86,7 @@ void require_exported_from(const IntegerModel& blob, const std::vector<uint8_t>&
   if (ckpt.meta_or("kind", "") != "finetune")
     throw Error(ckpt_path + ": is a '" + ckpt.meta_or("kind", "float") +
                 "' checkpoint; with --model, give the fine-tuned checkpoint the blob was exported from");
+  require_integer_deployable(ckpt, ckpt_path);
   Model float_model = build_model(ckpt.spec, 1);
   const QuantGraph graph = build_quant_graph(fold_batch_norm(float_model));
   // With the blob's own patch stage, which changes only how it runs, not what it computes.

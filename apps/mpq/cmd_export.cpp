@@ -103,6 +103,7 @@ int run_export(const std::vector<std::string>& args) {
   }
   check_export_outputs(vm, path, out, c_path, header);
   const Checkpoint ckpt = load_checkpoint(path);
+  require_integer_deployable(ckpt, path);
   // The quantization graph the fake-quant model was built from serves the blob and the
   // memory model alike.
   FakeQuantModel fq = load_fake_quant_model_and_graph(ckpt, path);

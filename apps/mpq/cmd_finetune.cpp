@@ -33,6 +33,10 @@ int run_finetune(const std::vector<std::string>& args) {
       ("quantizer", po::value<std::string>()->default_value("pact"),
        "pact: weight scales searched every step, PACT clips after ReLU, tracked ranges elsewhere; "
        "lsq: learned step sizes for weights and activations (LSQ, LSQ+ offsets where negative)")
+      ("weight-quantizer", po::value<std::string>()->default_value("uniform"),
+       "uniform: symmetric grid per output channel (integer-deployable); kmeans: per-layer k-means codebook of "
+       "2^bits float centroids fine-tuned with shared gradients (HAQ's non-uniform reference; fake-quant only, "
+       "mpq export refuses it); --quantizer then sets the activations only")
       ("fine-bias", "round the biases of 2- and 4-bit layers to the accumulator's finer grid s_in * s_w / 2^(8 - bits) "
                     "instead of s_in * s_w (experimental: lower LSQ accuracy measured)")
       ("correct-statistics", po::value<std::string>()->default_value("none"),
@@ -67,6 +71,12 @@ int run_finetune(const std::vector<std::string>& args) {
   auto test = open_dataset(vm, Split::test, float_ckpt.spec);
   const bool per_tensor = vm.count("per-tensor") > 0;
   const bool fine_bias = vm.count("fine-bias") > 0;
+  const std::string weight_quantizer = vm["weight-quantizer"].as<std::string>();
+  if (weight_quantizer != "uniform" && weight_quantizer != "kmeans")
+    throw UsageError("--weight-quantizer '" + weight_quantizer + "': expected uniform or kmeans");
+  const bool kmeans = weight_quantizer == "kmeans";
+  if (kmeans && (per_tensor || fine_bias))
+    throw UsageError("--per-tensor and --fine-bias concern the uniform weight grid, not --weight-quantizer kmeans");
   QuantizerKind quantizer;
   StatisticsCorrection correction;
   try {
@@ -76,7 +86,7 @@ int run_finetune(const std::vector<std::string>& args) {
     throw UsageError(e.what());
   }
   Model model = prepare_fake_quant_model(float_ckpt, float_path, policy, *train,
-                                         calibration_images, per_tensor, quantizer, correction, fine_bias);
+                                         calibration_images, per_tensor, quantizer, correction, fine_bias, kmeans);
   Trainer trainer(model, *train, val.get(), options);
   const float distill = vm["distill"].as<float>(), temperature = vm["distill-temperature"].as<float>();
   if (!(distill >= 0.f && distill <= 1.f) || !(temperature > 0.f))
@@ -92,6 +102,7 @@ int run_finetune(const std::vector<std::string>& args) {
   trainer.extra_meta["per_tensor_weights"] = per_tensor ? "1" : "0";
   trainer.extra_meta["quantizer"] = quantizer_kind_name(quantizer);
   trainer.extra_meta["fine_bias"] = fine_bias ? "1" : "0";
+  trainer.extra_meta["weight_quantizer"] = weight_quantizer;
   add_input_normalization(*train, trainer.extra_meta);
   const bool resuming = vm.count("resume") && file_exists(options.checkpoint_path);
   if (resuming) {
@@ -100,6 +111,9 @@ int run_finetune(const std::vector<std::string>& args) {
       throw UsageError(options.checkpoint_path + " holds a fine-tune of another policy; choose another --out");
     if (ckpt.meta_or("quantizer", "pact") != quantizer_kind_name(quantizer))
       throw UsageError(options.checkpoint_path + " was fine-tuned with --quantizer " + ckpt.meta_or("quantizer", "pact"));
+    if (has_kmeans_weights(ckpt) != kmeans)
+      throw UsageError(options.checkpoint_path + " was fine-tuned with --weight-quantizer " +
+                       ckpt.meta_or("weight_quantizer", "uniform"));
     if ((ckpt.meta_or("fine_bias", "0") == "1") != fine_bias)
       throw UsageError(options.checkpoint_path + " was fine-tuned " + (fine_bias ? "without" : "with") + " --fine-bias");
     trainer.resume(ckpt, options.checkpoint_path);
@@ -111,8 +125,9 @@ int run_finetune(const std::vector<std::string>& args) {
   double calibrated_val = -1;
   if (!resuming) calibrated_val = evaluate(model, *val).accuracy;
   if (!json) {
-    std::printf("fine-tuning %s, policy %s, quantizer %s\n", float_ckpt.spec.to_string().c_str(), policy.key().c_str(),
-                quantizer_kind_name(quantizer));
+    std::printf("fine-tuning %s, policy %s, quantizer %s%s\n", float_ckpt.spec.to_string().c_str(),
+                policy.key().c_str(), quantizer_kind_name(quantizer),
+                kmeans ? ", k-means weights (not integer-deployable)" : "");
     if (calibrated_val >= 0) std::printf("after calibration, before fine-tuning: val %.2f%%\n", 100 * calibrated_val);
   }
   trainer.run();
@@ -122,7 +137,8 @@ int run_finetune(const std::vector<std::string>& args) {
     nlohmann::json out = {{"checkpoint", options.checkpoint_path}, {"policy", policy.key()},
                           {"val_accuracy_calibrated", calibrated_val}, {"val_accuracy", val_acc},
                           {"test_accuracy", t.accuracy}, {"epochs", options.epochs},
-                          {"quantizer", quantizer_kind_name(quantizer)}, {"fine_bias", fine_bias}};
+                          {"quantizer", quantizer_kind_name(quantizer)}, {"fine_bias", fine_bias},
+                          {"weight_quantizer", weight_quantizer}};
     std::cout << out.dump(2) << "\n";
   } else {
     std::printf("fake-quant accuracy: val %.2f%%, test %.2f%% (%lld images)\nquantized checkpoint: %s\n",

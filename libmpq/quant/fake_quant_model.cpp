@@ -12,6 +12,7 @@
 #include "libmpq/quant/follow_quantizer.hpp"
 #include "libmpq/quant/grid_average_pool.hpp"
 #include "libmpq/quant/grid_global_average_pool.hpp"
+#include "libmpq/quant/kmeans_weight_quantizer.hpp"
 #include "libmpq/quant/lsq_quantizer.hpp"
 #include "libmpq/quant/pact_quantizer.hpp"
 #include "libmpq/quant/range_quantizer.hpp"
@@ -98,6 +99,8 @@ Model build_fake_quant_model(Model& folded, const QuantGraph& graph, const Polic
       const LayerBits& bits = policy.layers[static_cast<size_t>(op.decision)];
       if (op.kind == QOpKind::add) {
         node = out.add(op.name, std::make_unique<Add>(), inputs);
+      } else if (options.kmeans_weights) {
+        node = out.add(op.name, std::make_unique<KmeansWeightQuantized>(copy_weighted(src), bits.w_bits), inputs);
       } else {
         auto layer = std::make_unique<WeightQuantized>(copy_weighted(src), bits.w_bits, options.per_tensor_weights, lsq,
                                                        options.fine_bias);

@@ -11,7 +11,8 @@ namespace mpq {
 // The fake-quantized model of a policy, built from a BN-folded float model
 // (fold_batch_norm). Node names, which export relies on:
 //   "input.q"          frozen asymmetric 8-bit quantizer of the network input
-//   "<op>"             the op's layer (conv and linear wrapped in WeightQuantized)
+//   "<op>"             the op's layer (conv and linear wrapped in WeightQuantized, or in
+//                      KmeansWeightQuantized with kmeans_weights)
 //   "<op>.q"           the quantizer of the op's output: PACT where the float model had
 //                      ReLU/ReLU6 (the ReLU node is dropped), asymmetric elsewhere,
 //                      and the grid of its input for the pooling ops (global average:
@@ -36,6 +37,10 @@ struct FakeQuantOptions {
   // Sub-byte layers' biases on the accumulator's finer grid s_in * s_w / 2^(8 - bits)
   // instead of s_in * s_w (bias_step in weight_quantizer.hpp: why coarse is the default).
   bool fine_bias = false;
+  // Weights by per-layer k-means (KmeansWeightQuantized: a codebook of 2^w_bits float
+  // centroids) instead of the uniform grid; activations as `quantizer` says. Fake-quant
+  // only: not integer-deployable.
+  bool kmeans_weights = false;
 };
 Model build_fake_quant_model(Model& folded, const Policy& policy, const FakeQuantOptions& options);
 // The same with the quantization graph of `folded` already built (build_quant_graph), so

@@ -82,11 +82,13 @@ Model prepare_fake_quant_model(FakeQuantBase& base, const Policy& policy) {
 
 Model prepare_fake_quant_model(const Checkpoint& float_ckpt, const std::string& what, const Policy& policy,
                                const Dataset& train, int64_t calibration_images, bool per_tensor_weights,
-                               QuantizerKind quantizer, StatisticsCorrection correction, bool fine_bias) {
+                               QuantizerKind quantizer, StatisticsCorrection correction, bool fine_bias,
+                               bool kmeans_weights) {
   require(policy.spec.to_string() == float_ckpt.spec.to_string(),
           "policy is for model " + policy.spec.to_string() + ", but " + what + " holds " + float_ckpt.spec.to_string());
   FakeQuantBase base = prepare_fake_quant_base(float_ckpt, what, train, calibration_images, per_tensor_weights,
                                                quantizer, correction, fine_bias);
+  base.options.kmeans_weights = kmeans_weights;
   return prepare_fake_quant_model(base, policy);
 }
 
@@ -103,9 +105,22 @@ FakeQuantModel load_fake_quant_model_and_graph(const Checkpoint& ckpt, const std
   options.per_tensor_weights = ckpt.meta_or("per_tensor_weights", "0") == "1";
   options.quantizer = parse_quantizer_kind(ckpt.meta_or("quantizer", "pact"));
   options.fine_bias = ckpt.meta_or("fine_bias", "0") == "1";
+  options.kmeans_weights = has_kmeans_weights(ckpt);
   FakeQuantModel fq = build_fake_quant_model_and_graph_for(ckpt.spec, policy_of(ckpt, what), options);
   restore_model(ckpt, fq.model, what);
   return fq;
+}
+
+bool has_kmeans_weights(const Checkpoint& ckpt) {
+  const std::string w = ckpt.meta_or("weight_quantizer", "uniform");
+  require(w == "uniform" || w == "kmeans", "checkpoint meta weight_quantizer: '" + w + "', expected uniform or kmeans");
+  return w == "kmeans";
+}
+
+void require_integer_deployable(const Checkpoint& ckpt, const std::string& what) {
+  if (has_kmeans_weights(ckpt))
+    throw Error(what + ": has k-means weights (a float codebook per layer), which are not integer-deployable; "
+                       "export and the integer path take uniformly quantized checkpoints");
 }
 
 Model load_fake_quant_model(const Checkpoint& ckpt, const std::string& what) {

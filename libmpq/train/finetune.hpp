@@ -28,11 +28,20 @@ void input_range(const Dataset& data, float& lo, float& hi);
 // "quantizer" and "fine_bias" ("1"; absent means the default coarse grid).
 // correction: BN re-estimation of every weighted op on the calibration images
 // (correct_channel_statistics), followed by a second calibration of the grids.
+// kmeans_weights: per-layer k-means weights (FakeQuantOptions), recorded as checkpoint meta
+// "weight_quantizer" "kmeans" (absent or "uniform": the uniform grid).
 constexpr int64_t kMaxCalibrationImages = 8192;
 Model prepare_fake_quant_model(const Checkpoint& float_ckpt, const std::string& what, const Policy& policy,
                                const Dataset& train, int64_t calibration_images = 512, bool per_tensor_weights = false,
                                QuantizerKind quantizer = QuantizerKind::pact,
-                               StatisticsCorrection correction = StatisticsCorrection::none, bool fine_bias = false);
+                               StatisticsCorrection correction = StatisticsCorrection::none, bool fine_bias = false,
+                               bool kmeans_weights = false);
+
+// Whether a fine-tuned checkpoint's weights are k-means codebooks (meta "weight_quantizer").
+bool has_kmeans_weights(const Checkpoint& ckpt);
+// Throws Error naming `what` when the checkpoint cannot become an integer blob (k-means
+// weights: the kernels know uniform grids only).
+void require_integer_deployable(const Checkpoint& ckpt, const std::string& what);
 
 // What the fake-quant models of many policies of one float model share: the BN-folded
 // float model, its quantization graph, the calibration batches and the quantizer options.
