@@ -33,6 +33,16 @@ constexpr const char* kDefaultRam = "12KiB";
 
 MemoryBudget read_search_budget(const po::variables_map& vm) {
   MemoryBudget b;
+  b.weights_only = vm.count("weights-only") > 0;
+  if (b.weights_only && !vm.count("board")) {
+    // FLASH only; a RAM budget only when asked for (check_budget_feasible refuses one the
+    // 8-bit arena exceeds).
+    b.flash = size_option(vm, "flash", kDefaultFlash);
+    b.ram = vm.count("ram") ? size_option(vm, "ram", "") : kNoRamBudget;
+    b.source = "--flash " + (vm.count("flash") ? vm["flash"].as<std::string>() : kDefaultFlash) +
+               (vm.count("ram") ? " --ram " + vm["ram"].as<std::string>() : std::string());
+    return b;
+  }
   if (vm.count("board")) {
     const Board board = find_board(vm["board"].as<std::string>());
     b.flash = board.flash_budget();
@@ -121,7 +131,10 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
       ("checkpoint", po::value<std::string>()->default_value("runs/default/float.mpqc"), "float checkpoint")
       ("board", po::value<std::string>(), "board profile (data/boards): its FLASH and RAM budgets")
       ("flash", po::value<std::string>(), "FLASH budget, e.g. 2MB (default 112KiB without --board)")
-      ("ram", po::value<std::string>(), "RAM budget, e.g. 512kB (default 12KiB without --board)")
+      ("ram", po::value<std::string>(), "RAM budget, e.g. 512kB (default 12KiB without --board; none with --weights-only)")
+      ("weights-only", "the seed paper's experiment 1: activations stay 8-bit, the agent chooses weight bits only, "
+                       "under FLASH; the comparison adds HAQ's k-means weights (not integer-deployable)")
+      ("no-kmeans", "with --weights-only: leave out the k-means policies")
       ("episodes", po::value<int64_t>()->default_value(sd.episodes), "DDPG episodes, warm-up included")
       ("warmup", po::value<int64_t>()->default_value(sd.warmup), "warm-up episodes of random actions")
       ("random-search", po::value<int64_t>()->default_value(-1), "random-search evaluations (-1: as many as episodes)")
@@ -201,7 +214,7 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
   Model float_model = build_model(float_ckpt.spec, 1);
   restore_model(float_ckpt, float_model, float_path);
   const QuantGraph graph = build_quant_graph(float_model);
-  const SearchSpace space(graph);
+  const SearchSpace space(graph, budget.weights_only);
   auto train = open_dataset(vm, Split::train, float_ckpt.spec);
   auto val = open_dataset(vm, Split::validation, float_ckpt.spec);
   auto test = open_dataset(vm, Split::test, float_ckpt.spec);
@@ -219,6 +232,7 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
   summary.budget_source = budget.source;
   summary.flash_budget = budget.flash;
   summary.ram_budget = budget.ram;
+  summary.weights_only = budget.weights_only;
   summary.episodes = so.episodes;
   summary.warmup = so.warmup;
   summary.final_epochs = final_epochs;
@@ -235,9 +249,10 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
     summary.stages.push_back(t);
   }
   if (!json)
-    std::printf("search: %s under %s (FLASH %s, RAM %s), %zu steps per episode, %lld + %lld episodes, %d threads%s\n",
-                summary.model.c_str(), budget.source.c_str(), format_bytes(budget.flash).c_str(),
-                format_bytes(budget.ram).c_str(), space.steps.size(), static_cast<long long>(so.episodes),
+    std::printf("search%s: %s under %s (FLASH %s, RAM %s), %zu steps per episode, %lld + %lld episodes, %d threads%s\n",
+                budget.weights_only ? " (weight-only, activations 8-bit)" : "", summary.model.c_str(),
+                budget.source.c_str(), format_bytes(budget.flash).c_str(), ram_budget_text(budget).c_str(),
+                space.steps.size(), static_cast<long long>(so.episodes),
                 static_cast<long long>(summary.random_evaluations), thread_count(),
                 state_exists ? (", resuming after episode " + std::to_string(search.records().size())).c_str() : "");
 
@@ -285,6 +300,7 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
   cs.final_seeds = final_seeds;
   cs.shrunk = !vm.count("no-shrunk");
   cs.shrunk_epochs = vm["shrunk-epochs"].as<int64_t>();
+  cs.kmeans = !vm.count("no-kmeans");
   cs.out_dir = out;
   const ComparisonInputs inputs{float_ckpt, float_path, graph, budget, *train, *val, *test, evaluator, search,
                                 [&](Split split, const ModelSpec& spec) { return open_dataset(vm, split, spec); }};

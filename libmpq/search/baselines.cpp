@@ -9,6 +9,7 @@ std::vector<NamedPolicy> fitting_uniform_policies(const QuantGraph& graph, const
   std::vector<NamedPolicy> out;
   for (int w : {8, 4, 2})
     for (int a : {8, 4, 2}) {
+      if (budget.weights_only && a != 8) continue;
       Policy p = uniform_policy(graph, w, a);
       if (fits(policy_memory(graph, p), budget))
         out.push_back({"uniform w" + std::to_string(w) + "a" + std::to_string(a), p});

@@ -13,8 +13,8 @@ struct NamedPolicy {
   Policy policy;
 };
 
-// Every uniform policy (w, a in {8, 4, 2}; logits 8-bit) that fits the budget,
-// most bits first.
+// Every uniform policy (w, a in {8, 4, 2}; logits 8-bit; a = 8 only with
+// budget.weights_only) that fits the budget, most bits first.
 std::vector<NamedPolicy> fitting_uniform_policies(const QuantGraph& graph, const MemoryBudget& budget);
 
 // The rule-based memory-driven policy of Rusci et al. (MLSys 2020): start from 8 bits

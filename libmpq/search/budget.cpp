@@ -32,7 +32,26 @@ MemoryReport policy_memory(const QuantGraph& graph, const Policy& policy) {
   return memory_report(op_records(graph, op_bits(graph, policy)));
 }
 
+std::string ram_budget_text(const MemoryBudget& b) {
+  return b.ram == kNoRamBudget ? "not enforced" : format_bytes(b.ram);
+}
+
 void check_budget_feasible(const QuantGraph& graph, const MemoryBudget& budget) {
+  if (budget.weights_only) {
+    const MemoryReport least = policy_memory(graph, uniform_policy(graph, 2, 8));
+    if (least.flash_bytes > budget.flash)
+      throw Error("no weight-only policy fits " + budget.source + " (FLASH " + format_bytes(budget.flash) +
+                  "): the smallest achievable is FLASH " + format_bytes(least.flash_bytes) + " (" +
+                  std::to_string(least.flash_bytes) + " B), with 2-bit weights and 8-bit activations");
+    for (int w : {8, 4, 2}) {
+      const MemoryReport r = policy_memory(graph, uniform_policy(graph, w, 8));
+      if (r.ram_bytes > budget.ram)
+        throw Error("weight-only search under " + budget.source + ": activations stay 8-bit, and their arena needs " +
+                    std::to_string(r.ram_bytes) + " B of RAM (uniform w" + std::to_string(w) + "a8) > the RAM budget " +
+                    std::to_string(budget.ram) + " B; raise the RAM budget or leave it out (--flash alone)");
+    }
+    return;
+  }
   const MemoryReport least = policy_memory(graph, uniform_policy(graph, 2, 2));
   if (!fits(least, budget))
     throw Error("no policy fits " + budget.source + " (FLASH " + format_bytes(budget.flash) + ", RAM " +
@@ -43,7 +62,7 @@ void check_budget_feasible(const QuantGraph& graph, const MemoryBudget& budget) 
 
 MemoryReport enforce_budget(const QuantGraph& graph, Policy& policy, const MemoryBudget& budget) {
   MemoryReport r = policy_memory(graph, policy);
-  while (r.ram_bytes > budget.ram) {
+  while (!budget.weights_only && r.ram_bytes > budget.ram) {
     const int peak = r.peak_op;
     int best = -1;
     uint32_t best_bytes = 0;
@@ -90,7 +109,8 @@ MemoryReport enforce_budget(const QuantGraph& graph, Policy& policy, const Memor
   if (!fits(r, budget)) {
     check_budget_feasible(graph, budget);  // throws with the minimum when impossible
     throw Error("budget enforcement could not fit " + budget.source + ": FLASH " + std::to_string(r.flash_bytes) +
-                " B, RAM " + std::to_string(r.ram_bytes) + " B remain over budget");
+                " B, RAM " + std::to_string(r.ram_bytes) + " B remain over budget" +
+                (budget.weights_only ? " (weight-only: activations stay 8-bit)" : ""));
   }
   return r;
 }

@@ -9,10 +9,17 @@
 namespace mpq {
 
 // What the model may use on the device, in bytes (a board's budgets or --flash/--ram).
+// weights_only (the seed paper's experiment 1): activations stay 8-bit and only weight bits
+// are chosen, under FLASH alone. RAM is then the arena of 8-bit activations, which weight
+// bits barely move (only kernel scratch): it is computed and reported, and a RAM budget
+// (kNoRamBudget: none) is checked, never met by cutting bits; check_budget_feasible refuses
+// one that the 8-bit arena exceeds.
+constexpr uint64_t kNoRamBudget = UINT64_MAX;
 struct MemoryBudget {
   uint64_t flash = 0;
   uint64_t ram = 0;
   std::string source;  // "stm32h743", "--flash 2MiB --ram 512KiB", ...
+  bool weights_only = false;
 };
 
 bool fits(const MemoryReport& report, const MemoryBudget& budget);
@@ -26,13 +33,19 @@ MemoryReport policy_memory(const QuantGraph& graph, const Policy& policy);
 //   while RAM > budget: at the RAM peak step, the largest activation tensor live there
 //     (the peak op's output or an input produced by an earlier op, never the network
 //     input or the logits) that is above 2 bits loses one step (8 -> 4 -> 2);
+//     not with budget.weights_only, which never lowers activation bits;
 //   while FLASH > budget: the weight tensor with the most bytes above 2 bits loses one step.
 // Requires: `policy` belongs to `graph` (not checked). Returns the final memory report;
 // throws Error (with the smallest achievable FLASH and RAM) when even that cannot fit.
 MemoryReport enforce_budget(const QuantGraph& graph, Policy& policy, const MemoryBudget& budget);
 
 // Throws Error naming the smallest FLASH and RAM any policy can reach when the budget is
-// impossible (2-bit weights everywhere, 2-bit activations except input and logits).
+// impossible (2-bit weights everywhere, 2-bit activations except input and logits). With
+// weights_only: the smallest FLASH of 2-bit weights and 8-bit activations, and a RAM budget
+// below the 8-bit arena of uniform w8a8, w4a8 or w2a8 is refused.
 void check_budget_feasible(const QuantGraph& graph, const MemoryBudget& budget);
+
+// The budget's RAM for messages and reports: "12 KiB" or "not enforced".
+std::string ram_budget_text(const MemoryBudget& budget);
 
 }  // namespace mpq

@@ -6,6 +6,7 @@
 
 #include "libmpq/search/baselines.hpp"
 #include "libmpq/search/final_finetune.hpp"
+#include "libmpq/search/kmeans_baseline.hpp"
 #include "libmpq/search/rescore_agent_policies.hpp"
 #include "libmpq/search/rescore_store.hpp"
 #include "libmpq/search/shrunk_baseline.hpp"
@@ -19,6 +20,7 @@ struct ComparedPolicy {
   FinalResult result;
   Policy policy;
   std::string stem;
+  bool kmeans = false;  // weights as k-means codebooks (not integer-deployable)
 };
 
 std::string file_stem(const std::string& name) {
@@ -71,6 +73,24 @@ ComparisonResult compare_policies(const ComparisonInputs& in, const ComparisonSe
   if (in.search.best_accuracy("random") >= 0) add("random search", "random", in.search.best_policy("random"));
   add("rule-based (memory-driven)", "rule-based", rule_based_policy(in.graph, in.budget));
   for (const auto& u : fitting_uniform_policies(in.graph, in.budget)) add(u.name, file_stem(u.name), u.policy);
+  if (in.budget.weights_only && settings.kmeans) {
+    // Not search candidates (the search scores uniform weights): no search accuracy.
+    const auto kmeans = kmeans_policies(in.graph, out.searched, in.budget);
+    for (const auto& k : kmeans) {
+      FinalResult r;
+      r.name = k.name;
+      const std::string stem = k.name.find("searched") != std::string::npos
+                                   ? "kmeans-searched"
+                                   : "kmeans-uniform-w" + std::to_string(k.policy.layers.front().w_bits);
+      compared.push_back({r, k.policy, stem, /*kmeans=*/true});
+    }
+    if (kmeans.empty())
+      out.notes.push_back("no k-means policy fits " + in.budget.source + ": its codebooks need more FLASH");
+    else
+      out.notes.push_back("k-means rows: per-layer codebooks of 2^b 32-bit float centroids fine-tuned with shared "
+                          "gradients (HAQ); FLASH = the blob of the same bits + the codebooks; fake-quant only, not "
+                          "integer-deployable");
+  }
 
   StageTime scoring;
   scoring.name = "scoring the compared policies";
@@ -96,7 +116,7 @@ ComparisonResult compare_policies(const ComparisonInputs& in, const ComparisonSe
       }
       stage.work += final_finetune(in.float_ckpt, in.float_path, in.graph, c.policy, in.train, in.val, in.test,
                                    settings.final_epochs, static_cast<uint64_t>(seed),
-                                   final_checkpoint_path(settings.out_dir, c.stem, seed), c.result);
+                                   final_checkpoint_path(settings.out_dir, c.stem, seed), c.result, c.kmeans);
     }
     stage.seconds = timer.seconds();
     // Complete checkpoints of an earlier run are evaluated again, not trained.

@@ -13,7 +13,8 @@ namespace mpq {
 struct ComparisonResult {
   Policy searched;                   // the search's answer (re-scored, see rescore_agent_policies)
   std::vector<FinalResult> results;  // in report order: searched, random search, rule-based,
-                                     // every fitting uniform policy, the shrunk model
+                                     // every fitting uniform policy, (weight-only) the k-means
+                                     // policies, the shrunk model
   std::vector<std::string> notes;    // e.g. no shrunk 8-bit model fits
   int64_t final_runs = 1;            // final fine-tunes per policy: final_seeds, or 1 with 0 epochs
   std::vector<StageTime> stages;     // re-scoring, scoring, each policy's final fine-tunes, shrunk baseline
@@ -21,7 +22,8 @@ struct ComparisonResult {
 
 // The paper's comparison after a finished search: the search's answer, the best random
 // policy (when random search ran), the rule-based policy and every uniform policy that
-// fits, each scored like a search candidate (search_accuracy) and then given the same
+// fits, with a weight-only budget the k-means policies of kmeans_policies (settings.kmeans;
+// not scored by the search), each scored like a search candidate (search_accuracy) and then given the same
 // final fine-tunes (seeds 1..final_runs, checkpoints in <out_dir>/final/, resumed when a
 // killed run left them), and a shrunk 8-bit model (settings.shrunk). Reports every stage to
 // `progress` before it runs. Throws Error before any work when the budget is impossible,

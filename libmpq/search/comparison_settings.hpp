@@ -22,6 +22,7 @@ struct ComparisonSettings {
   int64_t final_seeds = 3;       // final fine-tunes per compared policy, seeds 1..final_seeds
   bool shrunk = true;            // compare a shrunk 8-bit model (trains a new float model)
   int64_t shrunk_epochs = 5;     // its float training epochs
+  bool kmeans = true;            // weight-only budgets: compare k-means policies (kmeans_policies)
   std::string out_dir;           // final/<stem>[.seed<k>].mpqc and shrunk/float.mpqc go here
 };
 

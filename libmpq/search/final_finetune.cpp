@@ -6,6 +6,7 @@
 #include <string>
 
 #include "libmpq/core/atomic_file.hpp"
+#include "libmpq/mcu/kmeans_flash.hpp"
 #include "libmpq/nn/model_builders.hpp"
 #include "libmpq/search/budget.hpp"
 #include "libmpq/train/finetune.hpp"
@@ -26,11 +27,11 @@ std::string exact(double v) {
 }
 
 bool finished_with_accuracies(const Checkpoint& done, const std::string& path, const Policy& policy, int64_t epochs,
-                              int64_t test_images) {
+                              int64_t test_images, bool kmeans_weights) {
   if (done.meta_count("epoch", kMaxEpochs, path) != epochs || !done.meta.count(kValMeta) ||
       !done.meta.count(kTestMeta) || done.meta_or(kTestImagesMeta, "") != std::to_string(test_images))
     return false;
-  if (!(policy_of(done, path) == policy)) return false;
+  if (!(policy_of(done, path) == policy) || has_kmeans_weights(done) != kmeans_weights) return false;
   try {
     const double val = std::stod(done.meta.at(kValMeta)), test = std::stod(done.meta.at(kTestMeta));
     return val >= 0 && val <= 1 && test >= 0 && test <= 1;
@@ -40,12 +41,13 @@ bool finished_with_accuracies(const Checkpoint& done, const std::string& path, c
 }
 
 // The policy's memory is the same for every seed: filled on the first run.
-void fill_memory(FinalResult& row, const Checkpoint& float_ckpt, const QuantGraph& graph, const Policy& policy) {
+void fill_memory(FinalResult& row, const Checkpoint& float_ckpt, const QuantGraph& graph, const Policy& policy,
+                 bool kmeans_weights) {
   if (row.test_runs.size() > 1) return;
   row.bits = policy.key();
   row.model = float_ckpt.spec.to_string();
   const MemoryReport memory = policy_memory(graph, policy);
-  row.flash = memory.flash_bytes;
+  row.flash = kmeans_weights ? kmeans_flash_bytes(memory) : memory.flash_bytes;
   row.ram = memory.ram_bytes;
 }
 
@@ -53,19 +55,20 @@ void fill_memory(FinalResult& row, const Checkpoint& float_ckpt, const QuantGrap
 
 WorkUnits final_finetune(const Checkpoint& float_ckpt, const std::string& float_path, const QuantGraph& graph,
                     const Policy& policy, const Dataset& train, const Dataset& val, const Dataset& test,
-                    int64_t epochs, uint64_t seed, const std::string& path, FinalResult& row) {
+                    int64_t epochs, uint64_t seed, const std::string& path, FinalResult& row, bool kmeans_weights) {
   make_parent_directories(path);
   WorkUnits work;
   std::optional<Checkpoint> done;
   if (epochs > 0 && file_exists(path)) done = load_checkpoint(path);
-  if (done && finished_with_accuracies(*done, path, policy, epochs, test.size())) {
+  if (done && finished_with_accuracies(*done, path, policy, epochs, test.size(), kmeans_weights)) {
     // A finished fine-tune of this policy whose accuracies were recorded: nothing to redo.
     row.val_runs.push_back(std::stod(done->meta.at(kValMeta)));
     row.test_runs.push_back(std::stod(done->meta.at(kTestMeta)));
-    fill_memory(row, float_ckpt, graph, policy);
+    fill_memory(row, float_ckpt, graph, policy, kmeans_weights);
     return work;
   }
-  Model model = prepare_fake_quant_model(float_ckpt, float_path, policy, train);
+  Model model = prepare_fake_quant_model(float_ckpt, float_path, policy, train, 512, false, QuantizerKind::pact,
+                                         StatisticsCorrection::none, false, kmeans_weights);
   TrainOptions o = default_finetune_options();
   o.epochs = std::max<int64_t>(1, epochs);
   o.seed = seed;
@@ -75,13 +78,16 @@ WorkUnits final_finetune(const Checkpoint& float_ckpt, const std::string& float_
   trainer.extra_meta["policy"] = policy_to_json(policy);
   trainer.extra_meta["source"] = float_path;
   trainer.extra_meta["per_tensor_weights"] = "0";
+  trainer.extra_meta["weight_quantizer"] = kmeans_weights ? "kmeans" : "uniform";
   add_input_normalization(train, trainer.extra_meta);
   if (epochs > 0) {
     // Resume a killed final fine-tune, but not from the calibrated-only checkpoint that
     // an --final-epochs 0 run leaves (it has no optimizer state).
     // Only a fine-tune of this very policy is resumed; another one (a re-run whose search
     // chose differently) starts over.
-    if (done && done->meta_or("epoch", "0") != "0" && policy_of(*done, path) == policy) trainer.resume(*done, path);
+    if (done && done->meta_or("epoch", "0") != "0" && policy_of(*done, path) == policy &&
+        has_kmeans_weights(*done) == kmeans_weights)
+      trainer.resume(*done, path);
     const int64_t before = trainer.completed_epochs();
     trainer.run();
     const int64_t ran = trainer.completed_epochs() - before;
@@ -111,7 +117,7 @@ WorkUnits final_finetune(const Checkpoint& float_ckpt, const std::string& float_
     finished.meta[kTestImagesMeta] = std::to_string(test.size());
     save_checkpoint(path, finished);
   }
-  fill_memory(row, float_ckpt, graph, policy);
+  fill_memory(row, float_ckpt, graph, policy, kmeans_weights);
   return work;
 }
 

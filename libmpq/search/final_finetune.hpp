@@ -20,10 +20,12 @@ namespace mpq {
 // final_test_accuracy, final_test_images), and a later call for the same policy, epochs
 // and test size takes them from there without building or evaluating the model. Returns the work this
 // call did: training batches of the epochs it ran (none when a complete checkpoint was
-// found) and images through evaluation.
+// found) and images through evaluation. kmeans_weights: the weights are per-layer k-means
+// codebooks (meta "weight_quantizer" "kmeans"; row.flash is then kmeans_flash_bytes).
 WorkUnits final_finetune(const Checkpoint& float_ckpt, const std::string& float_path, const QuantGraph& graph,
                     const Policy& policy, const Dataset& train, const Dataset& val, const Dataset& test,
-                    int64_t epochs, uint64_t seed, const std::string& path, FinalResult& row);
+                    int64_t epochs, uint64_t seed, const std::string& path, FinalResult& row,
+                    bool kmeans_weights = false);
 
 // Where the final fine-tune of seed `seed` (1-based) of a compared policy goes: seed 1
 // writes <out_dir>/final/<stem>.mpqc (what `mpq export` takes), seed k

@@ -19,8 +19,11 @@ int& step_bits(Policy& policy, const SearchStep& step) {
   return step.weights ? layer.w_bits : layer.a_bits;
 }
 
-DdpgOptions agent_options(DdpgOptions o, uint64_t seed) {
-  o.state_size = kStateFeatures;
+// Marks a weight-only search's fingerprint (resume() names the mode when it differs).
+constexpr const char* kWeightOnlyMark = "|weights-only";
+
+DdpgOptions agent_options(DdpgOptions o, const SearchSpace& space, uint64_t seed) {
+  o.state_size = state_size(space);
   o.action_size = 1;
   o.seed = seed;
   return o;
@@ -34,11 +37,13 @@ PolicySearch::PolicySearch(const SearchSpace& space, const MemoryBudget& budget,
       budget_(budget),
       evaluator_(evaluator),
       options_(std::move(options)),
-      agent_(agent_options(options_.agent, options_.seed)),
+      agent_(agent_options(options_.agent, space, options_.seed)),
       random_rng_(options_.seed ^ 0x5eed5eedULL) {
   require(options_.episodes >= 1, "search: episodes must be at least 1");
   require(options_.warmup >= 0 && options_.warmup <= options_.episodes, "search: warm-up must be within the episodes");
   if (options_.random_search < 0) options_.random_search = options_.episodes;
+  require(space_.weights_only == budget_.weights_only,
+          "search: the search space and the budget disagree on weight-only mode");
   check_budget_feasible(space_.graph, budget_);
 }
 
@@ -138,7 +143,7 @@ std::string PolicySearch::fingerprint() const {
                   "," + std::to_string(e.val_images) + "," + std::to_string(e.seed) + "|agent " +
                   std::to_string(a.actor_lr) + "," + std::to_string(a.critic_lr) + "," + std::to_string(a.tau) + "," +
                   std::to_string(a.batch_size) + "," + std::to_string(a.noise_sigma) + "," + std::to_string(a.noise_decay) +
-                  (options_.learn_enforced ? "|learn enforced" : "");
+                  (options_.learn_enforced ? "|learn enforced" : "") + (budget_.weights_only ? kWeightOnlyMark : "");
   for (int64_t h : a.actor_hidden) f += "," + std::to_string(h);
   // Only a cheaper fidelity extends the fingerprint: full-fidelity states of earlier
   // versions stay resumable.
@@ -197,6 +202,11 @@ void PolicySearch::resume() {
   const FramePayload payload = unframe(kStateFrame, bytes, path);
   ByteReader r(bytes, path, payload.begin, payload.end);
   const std::string f = r.str("fingerprint");
+  const bool state_weight_only = f.find(kWeightOnlyMark) != std::string::npos;
+  if (state_weight_only != budget_.weights_only)
+    throw SearchSettingsMismatch(path + ": holds a " +
+                                 (state_weight_only ? "weight-only (--weights-only)" : "weights-and-activations") +
+                                 " search; resume it in that mode or choose another --out");
   if (f != fingerprint())
     throw SearchSettingsMismatch(path + ": belongs to a search with other settings (" + f +
                                  "); use the same options or another --out");

@@ -56,8 +56,13 @@ std::string report_markdown(const SearchSummary& s, const std::vector<FinalResul
   std::string out = "# Mixed-precision search report\n\n";
   out += "- model: " + s.model + "\n";
   out += "- budget: " + s.budget_source + ": FLASH " + format_bytes(s.flash_budget) + " (" +
-         std::to_string(s.flash_budget) + " B), RAM " + format_bytes(s.ram_budget) + " (" + std::to_string(s.ram_budget) +
-         " B)\n";
+         std::to_string(s.flash_budget) + " B), RAM " +
+         (s.ram_budget == kNoRamBudget ? std::string("not enforced")
+                                       : format_bytes(s.ram_budget) + " (" + std::to_string(s.ram_budget) + " B)") +
+         "\n";
+  if (s.weights_only)
+    out += "- weight-only search: every activation stays 8-bit, the agent chooses weight bits under FLASH; RAM is "
+           "the 8-bit arena\n";
   out += "- float model: validation " + pct(s.float_val_accuracy) + ", test " + pct(s.float_test_accuracy) + "\n";
   out += "- search: " + std::to_string(s.episodes) + " DDPG episodes (" + std::to_string(s.warmup) +
          " warm-up), random search " + std::to_string(s.random_evaluations) + " evaluations, " +
@@ -104,7 +109,8 @@ std::string report_json(const SearchSummary& s, const std::vector<FinalResult>& 
   nlohmann::json j = {{"model", s.model},
                       {"budget", s.budget_source},
                       {"flash_budget", s.flash_budget},
-                      {"ram_budget", s.ram_budget},
+                      {"ram_budget", s.ram_budget == kNoRamBudget ? nlohmann::json(nullptr) : nlohmann::json(s.ram_budget)},
+                      {"weights_only", s.weights_only},
                       {"float_val_accuracy", s.float_val_accuracy},
                       {"float_test_accuracy", s.float_test_accuracy},
                       {"episodes", s.episodes},

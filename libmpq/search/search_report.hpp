@@ -27,7 +27,8 @@ struct FinalResult {
 
 struct SearchSummary {
   std::string model, budget_source;
-  uint64_t flash_budget = 0, ram_budget = 0;
+  uint64_t flash_budget = 0, ram_budget = 0;  // ram_budget kNoRamBudget: none (weight-only)
+  bool weights_only = false;                  // activations 8-bit, weight bits searched under FLASH
   double float_val_accuracy = 0, float_test_accuracy = 0;
   int64_t episodes = 0, warmup = 0, random_evaluations = 0, unique_evaluations = 0;
   double search_seconds = 0;

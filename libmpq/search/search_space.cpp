@@ -14,7 +14,7 @@ int bits_index(int bits) { return bits == 2 ? 0 : (bits == 4 ? 1 : 2); }
 float ratio(double v, double max) { return max > 0 ? static_cast<float>(std::min(1.0, std::max(0.0, v / max))) : 0.f; }
 }  // namespace
 
-SearchSpace::SearchSpace(const QuantGraph& g) : graph(g) {
+SearchSpace::SearchSpace(const QuantGraph& g, bool weights_only_) : graph(g), weights_only(weights_only_) {
   const Policy base = uniform_policy(graph, 8, 8);
   const size_t n = base.layers.size();
   for (int k = 0; k < 3; ++k) weight_bytes[k].assign(n, 0);
@@ -41,7 +41,7 @@ SearchSpace::SearchSpace(const QuantGraph& g) : graph(g) {
   for (int d = 0; d < static_cast<int>(n); ++d) {
     const QOp& op = graph.ops[static_cast<size_t>(graph.decision_ops[static_cast<size_t>(d)])];
     if (op.has_weights()) steps.push_back({d, true});
-    if (d != last_decision) steps.push_back({d, false});
+    if (d != last_decision && !weights_only) steps.push_back({d, false});
   }
   double max_cin = 1, max_cout = 1, max_k = 1, max_s = 1, max_hw = 1, max_params = 1, max_act = 1;
   for (const QOp& op : graph.ops) {
@@ -63,15 +63,17 @@ SearchSpace::SearchSpace(const QuantGraph& g) : graph(g) {
       case QOpKind::fc: kind = 2.f / 3; break;
       default: kind = 1.f; break;
     }
-    static_features.push_back({ratio(static_cast<double>(t), static_cast<double>(steps.size() - 1)),
-                               ratio(s.decision, static_cast<double>(n - 1)), kind,
-                               ratio(static_cast<double>(op.in_c), max_cin), ratio(static_cast<double>(op.out_c), max_cout),
-                               ratio(static_cast<double>(op.kernel), max_k), ratio(static_cast<double>(op.stride), max_s),
-                               ratio(static_cast<double>(op.in_h * op.in_w), max_hw),
-                               ratio(static_cast<double>(op.weight_count()), max_params), s.weights ? 1.f : 0.f,
-                               // this tensor's share of the model's 8-bit FLASH / of the largest activation
-                               s.weights ? ratio(weight_bytes[2][static_cast<size_t>(s.decision)], weights8) : 0.f,
-                               s.weights ? 0.f : ratio(activation_bytes8[static_cast<size_t>(s.decision)], max_act)});
+    std::vector<float> f{ratio(static_cast<double>(t), static_cast<double>(steps.size() - 1)),
+                         ratio(s.decision, static_cast<double>(n - 1)), kind,
+                         ratio(static_cast<double>(op.in_c), max_cin), ratio(static_cast<double>(op.out_c), max_cout),
+                         ratio(static_cast<double>(op.kernel), max_k), ratio(static_cast<double>(op.stride), max_s),
+                         ratio(static_cast<double>(op.in_h * op.in_w), max_hw),
+                         ratio(static_cast<double>(op.weight_count()), max_params)};
+    if (!weights_only) f.push_back(s.weights ? 1.f : 0.f);
+    // this tensor's share of the model's 8-bit FLASH / of the largest activation
+    f.push_back(s.weights ? ratio(weight_bytes[2][static_cast<size_t>(s.decision)], weights8) : 0.f);
+    if (!weights_only) f.push_back(s.weights ? 0.f : ratio(activation_bytes8[static_cast<size_t>(s.decision)], max_act));
+    static_features.push_back(std::move(f));
   }
 }
 
@@ -94,10 +96,13 @@ std::vector<float> state_features(const SearchSpace& space, size_t step, const P
   f.push_back(ratio(static_cast<double>(flash_budget) - flash_min, static_cast<double>(flash_budget)));
   // This activation's 8-bit size against the RAM budget (0 for weight steps).
   const SearchStep& s = space.steps[step];
-  f.push_back(s.weights ? 0.f : ratio(space.activation_bytes8[static_cast<size_t>(s.decision)], static_cast<double>(ram_budget)));
-  static_assert(kStateFeatures == 15, "state_features writes 15 features");
+  if (!space.weights_only)
+    f.push_back(s.weights ? 0.f : ratio(space.activation_bytes8[static_cast<size_t>(s.decision)], static_cast<double>(ram_budget)));
+  static_assert(kStateFeatures == 15 && kWeightOnlyStateFeatures == 12, "state_features writes 15 or 12 features");
   return f;
 }
+
+int state_size(const SearchSpace& space) { return space.weights_only ? kWeightOnlyStateFeatures : kStateFeatures; }
 
 int bits_from_action(float action) { return action < 1.f / 3 ? 2 : (action < 2.f / 3 ? 4 : 8); }
 

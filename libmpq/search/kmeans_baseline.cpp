@@ -1,0 +1,53 @@
+#include "libmpq/search/kmeans_baseline.hpp"
+
+#include "libmpq/core/error.hpp"
+#include "libmpq/mcu/byte_size.hpp"
+#include "libmpq/mcu/kmeans_flash.hpp"
+
+namespace mpq {
+
+uint32_t kmeans_policy_flash(const QuantGraph& graph, const Policy& policy) {
+  return kmeans_flash_bytes(policy_memory(graph, policy));
+}
+
+Policy fit_kmeans_flash(const QuantGraph& graph, Policy policy, const MemoryBudget& budget) {
+  for (;;) {
+    const MemoryReport r = policy_memory(graph, policy);
+    const uint32_t flash = kmeans_flash_bytes(r);
+    if (flash <= budget.flash) return policy;
+    int best = -1;
+    uint32_t best_bytes = 0;
+    for (size_t i = 0; i < r.ops.size(); ++i) {
+      const QOp& op = graph.ops[i];
+      if (!op.has_weights() || policy.layers[static_cast<size_t>(op.decision)].w_bits <= 2) continue;
+      if (best < 0 || r.ops[i].weight_bytes > best_bytes) {
+        best = op.decision;
+        best_bytes = r.ops[i].weight_bytes;
+      }
+    }
+    if (best < 0)
+      throw Error("k-means weights do not fit " + budget.source + " (FLASH " + format_bytes(budget.flash) +
+                  "): at 2 bits they need " + std::to_string(flash) + " B with their codebooks");
+    int& w = policy.layers[static_cast<size_t>(best)].w_bits;
+    w = w == 8 ? 4 : 2;
+  }
+}
+
+std::vector<NamedPolicy> kmeans_policies(const QuantGraph& graph, const Policy& searched, const MemoryBudget& budget) {
+  std::vector<NamedPolicy> out;
+  if (kmeans_policy_flash(graph, uniform_policy(graph, 2, 8)) > budget.flash) return out;
+  const Policy cut = fit_kmeans_flash(graph, searched, budget);
+  out.push_back({cut == searched ? "k-means, searched bits (not integer-deployable)"
+                                 : "k-means, searched bits cut to fit (not integer-deployable)",
+                 cut});
+  for (int w : {8, 4, 2}) {
+    const Policy p = uniform_policy(graph, w, 8);
+    if (kmeans_policy_flash(graph, p) <= budget.flash) {
+      out.push_back({"k-means uniform w" + std::to_string(w) + " (not integer-deployable)", p});
+      break;
+    }
+  }
+  return out;
+}
+
+}  // namespace mpq
