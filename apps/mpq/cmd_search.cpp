@@ -164,13 +164,15 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
       ("resume", "continue a killed search in --out")
       ("json", "print the final table as JSON");
   po::variables_map vm;
-  if (!parse(args, opts, vm, "mpq search [--checkpoint C] [--board B | --flash X --ram Y] [--episodes N] [--out DIR]",
+  if (!parse(args, opts, vm, "mpq search [--checkpoint C] [--board B | --flash X --ram Y] [--weights-only] [--episodes N] [--out DIR]",
              "Searches 2/4/8 bits for every weight and activation tensor with a DDPG agent (HAQ,\n"
              "adapted to MCUs) so that the model fits the FLASH and RAM budgets, rewarded by\n"
              "validation accuracy after a short fake-quant fine-tune. Then compares the best policy\n"
              "with every fitting uniform policy, the rule-based policy, random search and a shrunk\n"
-             "8-bit model, each after the same final fine-tune. Writes policy.json, episodes.csv,\n"
-             "report.md, report.json and search.svg to --out; checkpoints after every episode."))
+             "8-bit model, each after the same final fine-tune. With --weights-only, activations stay\n"
+             "8-bit, only weight bits are searched under FLASH, and k-means weights are compared too.\n"
+             "Writes policy.json, episodes.csv, report.md, report.json and search.svg to --out;\n"
+             "checkpoints after every episode."))
     return 0;
   apply_thread_options(vm);
   const std::string float_path = vm["checkpoint"].as<std::string>();

@@ -22,8 +22,8 @@ struct ComparisonResult {
 
 // The paper's comparison after a finished search: the search's answer, the best random
 // policy (when random search ran), the rule-based policy and every uniform policy that
-// fits, with a weight-only budget the k-means policies of kmeans_policies (settings.kmeans;
-// not scored by the search), each scored like a search candidate (search_accuracy) and then given the same
+// fits, each scored like a search candidate (search_accuracy), with a weight-only budget
+// the k-means policies of kmeans_policies (settings.kmeans; not scored), and all given the same
 // final fine-tunes (seeds 1..final_runs, checkpoints in <out_dir>/final/, resumed when a
 // killed run left them), and a shrunk 8-bit model (settings.shrunk). Reports every stage to
 // `progress` before it runs. Throws Error before any work when the budget is impossible,
