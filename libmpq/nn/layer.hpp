@@ -20,6 +20,9 @@ struct Parameter {
   Tensor value;
   Tensor grad;
   bool weight_decay = true;  // false for biases and BN parameters
+  // The optimizers' learning rate for this parameter is lr * lr_scale: a k-means codebook
+  // (libmpq/quant) takes gradients summed over thousands of weights per entry.
+  float lr_scale = 1.f;
 
   Parameter() = default;
   Parameter(std::string n, Shape shape, bool decay = true)

@@ -54,11 +54,12 @@ void Sgd::step(float lr) {
     const float wd = p.weight_decay ? weight_decay_ : 0.f;
     const float m = momentum_;
     const bool nesterov = nesterov_;
+    const float plr = lr * p.lr_scale;
     parallel_for(p.value.size(), kGrain, [=](int64_t begin, int64_t end) {
       for (int64_t j = begin; j < end; ++j) {
         const float g = grad[j] + wd * w[j];
         v[j] = m * v[j] + g;
-        w[j] -= lr * (nesterov ? g + m * v[j] : v[j]);
+        w[j] -= plr * (nesterov ? g + m * v[j] : v[j]);
       }
     });
   }
@@ -97,12 +98,13 @@ void Adam::step(float lr) {
     float* v = v_[i].data();
     const float wd = p.weight_decay ? weight_decay_ : 0.f;
     const float b1 = beta1_, b2 = beta2_, eps = eps_;
+    const float step = step_size * p.lr_scale;
     parallel_for(p.value.size(), kGrain, [=](int64_t begin, int64_t end) {
       for (int64_t j = begin; j < end; ++j) {
         const float g = grad[j] + wd * w[j];
         m[j] = b1 * m[j] + (1.f - b1) * g;
         v[j] = b2 * v[j] + (1.f - b2) * g * g;
-        w[j] -= step_size * m[j] / (std::sqrt(v[j]) * inv_sqrt_c2 + eps);
+        w[j] -= step * m[j] / (std::sqrt(v[j]) * inv_sqrt_c2 + eps);
       }
     });
   }

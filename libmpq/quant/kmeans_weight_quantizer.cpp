@@ -68,8 +68,22 @@ KmeansWeightQuantized::KmeansWeightQuantized(std::unique_ptr<Layer> inner, int b
   inner_weight_ = params[0];
   if (params.size() > 1) inner_bias_ = params[1];
   const Tensor& w = inner_weight_->value;
-  const KmeansCodebook cb = kmeans_cluster(w.data(), w.size(), bits_);
+  const int64_t channels = w.dim(0), per_channel = w.size() / channels;
+  scales_ = Tensor({channels});
+  std::vector<float> normalized(static_cast<size_t>(w.size()));
+  for (int64_t o = 0; o < channels; ++o) {
+    float m = 0.f;
+    for (int64_t k = 0; k < per_channel; ++k) m = std::max(m, std::abs(w[o * per_channel + k]));
+    scales_[o] = m > 0.f ? m : 1.f;  // an all-zero channel: any scale represents it
+    for (int64_t k = 0; k < per_channel; ++k)
+      normalized[static_cast<size_t>(o * per_channel + k)] = w[o * per_channel + k] / scales_[o];
+  }
+  const KmeansCodebook cb = kmeans_cluster(normalized.data(), w.size(), bits_);
   codebook_ = Parameter("codebook", {static_cast<int64_t>(cb.centroids.size())}, /*decay=*/false);
+  // One over the mean cluster size: a centroid then moves about as far as the mean of its
+  // weights would under plain SGD. With the summed gradient at the fine-tune's rate the
+  // default model at 2 bits fell to chance within the first batches.
+  codebook_.lr_scale = std::min(1.f, static_cast<float>(cb.centroids.size()) / static_cast<float>(w.size()));
   for (size_t j = 0; j < cb.centroids.size(); ++j) codebook_.value[static_cast<int64_t>(j)] = cb.centroids[j];
   codes_ = Tensor(w.shape());
   for (size_t i = 0; i < cb.codes.size(); ++i) codes_[static_cast<int64_t>(i)] = static_cast<float>(cb.codes[i]);
@@ -83,12 +97,17 @@ std::string KmeansWeightQuantized::describe() const {
 void KmeansWeightQuantized::refresh() {
   const int64_t k = codebook_.value.size();
   require(codes_.size() == inner_weight_->value.size(), "k-means weight quantizer: codes do not match the weights");
+  const int64_t channels = scales_.size(), per_channel = codes_.size() / channels;
+  for (int64_t o = 0; o < channels; ++o)
+    if (!(scales_[o] > 0.f && std::isfinite(scales_[o])))
+      throw Error("k-means weight quantizer: scale " + std::to_string(scales_[o]) + " of channel " + std::to_string(o) +
+                  ", expected a positive finite number");
   for (int64_t i = 0; i < codes_.size(); ++i) {
     const float c = codes_[i];
     if (!(c >= 0.f && c < static_cast<float>(k) && c == std::floor(c)))
       throw Error("k-means weight quantizer: code " + std::to_string(c) + " at " + std::to_string(i) +
                   ", expected an integer in 0.." + std::to_string(k - 1));
-    inner_weight_->value[i] = codebook_.value[static_cast<int64_t>(c)];
+    inner_weight_->value[i] = scales_[i / per_channel] * codebook_.value[static_cast<int64_t>(c)];
   }
 }
 
@@ -104,8 +123,10 @@ void KmeansWeightQuantized::backward(const std::vector<const Tensor*>& inputs, c
   inner_weight_->grad.zero();
   inner_->backward(inputs, output, grad_output, grad_inputs);
   std::vector<double> sums(static_cast<size_t>(codebook_.value.size()), 0.0);
+  const int64_t per_channel = codes_.size() / scales_.size();
   for (int64_t i = 0; i < codes_.size(); ++i)
-    sums[static_cast<size_t>(codes_[i])] += static_cast<double>(inner_weight_->grad[i]);
+    sums[static_cast<size_t>(codes_[i])] +=
+        static_cast<double>(scales_[i / per_channel]) * static_cast<double>(inner_weight_->grad[i]);
   for (size_t j = 0; j < sums.size(); ++j) codebook_.grad[static_cast<int64_t>(j)] += static_cast<float>(sums[j]);
 }
 

@@ -30,6 +30,21 @@ BOOST_AUTO_TEST_CASE(sgd_without_momentum_steps_against_the_gradient) {
   BOOST_TEST(sgd.steps() == 1);
 }
 
+BOOST_AUTO_TEST_CASE(a_parameters_lr_scale_scales_its_step_in_sgd_and_adam) {
+  Parameter p = scalar(1.f, 0.5f), q = scalar(1.f, 0.5f);
+  q.lr_scale = 0.25f;
+  Sgd sgd({&p, &q}, 0.f);
+  sgd.step(0.1f);  // p: 1 - 0.05; q: 1 - 0.0125
+  BOOST_CHECK_CLOSE(p.value[0], 0.95f, 1e-4);
+  BOOST_CHECK_CLOSE(q.value[0], 0.9875f, 1e-4);
+  Parameter a = scalar(1.f, 0.5f), b = scalar(1.f, 0.5f);
+  b.lr_scale = 0.25f;
+  Adam adam({&a, &b});
+  adam.step(0.1f);  // the first bias-corrected Adam step is lr * sign(g)
+  BOOST_CHECK_CLOSE(a.value[0], 0.9f, 1e-3);
+  BOOST_CHECK_CLOSE(b.value[0], 0.975f, 1e-3);
+}
+
 BOOST_AUTO_TEST_CASE(sgd_momentum_two_steps_match_hand_computation) {
   Parameter p = scalar(1.f, 0.5f);
   Sgd sgd({&p}, 0.9f);

@@ -2,6 +2,7 @@
 // the shared gradient against finite differences, and the fake-quant model around them.
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -75,17 +76,31 @@ BOOST_AUTO_TEST_CASE(fewer_weights_than_centroids_and_equal_weights_are_exact) {
   for (int32_t c : one.codes) BOOST_TEST(one.centroids[static_cast<size_t>(c)] == 0.3f);
 }
 
-BOOST_AUTO_TEST_CASE(the_layer_computes_with_codebook_entries_only) {
+// Weights are scale[channel] * codebook[code], the scale max|w| of the channel (a folded
+// BN's multiplier in HAQ's setting), and each code the nearest centroid of w / scale.
+BOOST_AUTO_TEST_CASE(the_layer_computes_with_scaled_codebook_entries_only) {
   mpq::Rng rng(2);
   auto conv = std::make_unique<mpq::Conv2d>(3, 5, 3, 1, 1, 1, /*bias=*/true);
   conv->reset_parameters(rng);
+  for (int64_t k = 0; k < 27; ++k) conv->weight.value[2 * 27 + k] *= 100.f;  // a channel 100x larger
+  const mpq::Tensor original = conv->weight.value;
   mpq::KmeansWeightQuantized q(std::move(conv), 2);
   BOOST_TEST(q.codebook().value.size() == 4);
   BOOST_TEST(q.codes().size() == 5 * 3 * 3 * 3);
+  BOOST_REQUIRE(q.scales().size() == 5);
+  std::vector<float> codebook(q.codebook().value.data(), q.codebook().value.data() + 4);
   auto* inner = dynamic_cast<mpq::Conv2d*>(&q.inner());
   BOOST_REQUIRE(inner);
-  for (int64_t i = 0; i < inner->weight.value.size(); ++i)
-    BOOST_TEST(inner->weight.value[i] == q.codebook().value[static_cast<int64_t>(q.codes()[i])]);
+  for (int64_t o = 0; o < 5; ++o) {
+    float m = 0.f;
+    for (int64_t k = 0; k < 27; ++k) m = std::max(m, std::abs(original[o * 27 + k]));
+    BOOST_TEST(q.scales()[o] == m);
+    for (int64_t k = 0; k < 27; ++k) {
+      const int64_t i = o * 27 + k;
+      BOOST_TEST(inner->weight.value[i] == q.scales()[o] * codebook[static_cast<size_t>(q.codes()[i])]);
+      BOOST_TEST(q.codes()[i] == static_cast<float>(mpq::nearest_centroid(original[i] / m, codebook)));
+    }
+  }
   // Parameters: the codebook and the bias; the codes are a buffer (fixed, checkpointed).
   const auto params = q.parameters();
   BOOST_REQUIRE(params.size() == 2u);
@@ -95,7 +110,7 @@ BOOST_AUTO_TEST_CASE(the_layer_computes_with_codebook_entries_only) {
   BOOST_TEST(q.buffers().front().first == "codes");
 }
 
-// dL/dc_k = sum of dL/dw_i over the weights with code k, against a plain layer with the
+// dL/dc_k = sum of scale * dL/dw_i over the weights with code k, against a plain layer with the
 // same weights; and every codebook, bias and input gradient against finite differences of
 // the loss.
 BOOST_AUTO_TEST_CASE(a_centroid_gradient_is_the_sum_of_its_weights_gradients_and_matches_finite_differences) {
@@ -121,7 +136,7 @@ BOOST_AUTO_TEST_CASE(a_centroid_gradient_is_the_sum_of_its_weights_gradients_and
     plain.backward({&x}, y2, r, {&gx2});
     std::vector<double> expected(static_cast<size_t>(q.codebook().value.size()), 0.0);
     for (int64_t i = 0; i < plain.weight.grad.size(); ++i)
-      expected[static_cast<size_t>(q.codes()[i])] += plain.weight.grad[i];
+      expected[static_cast<size_t>(q.codes()[i])] += q.scales()[i / 6] * plain.weight.grad[i];
     for (size_t k = 0; k < expected.size(); ++k)
       BOOST_TEST(std::abs(q.codebook().grad[static_cast<int64_t>(k)] - expected[k]) < 1e-5, bits << " bits, centroid " << k);
 
@@ -139,6 +154,10 @@ BOOST_AUTO_TEST_CASE(a_damaged_code_is_refused) {
   (*q.buffers().front().second)[1] = 4.f;  // 2 bits: codes 0..3
   BOOST_CHECK_THROW(q.refresh(), mpq::Error);
   (*q.buffers().front().second)[1] = 1.5f;
+  BOOST_CHECK_THROW(q.refresh(), mpq::Error);
+  (*q.buffers().front().second)[1] = 1.f;
+  BOOST_CHECK_NO_THROW(q.refresh());
+  (*q.buffers().back().second)[0] = 0.f;  // scales
   BOOST_CHECK_THROW(q.refresh(), mpq::Error);
 }
 
