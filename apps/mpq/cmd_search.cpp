@@ -131,7 +131,8 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
       ("checkpoint", po::value<std::string>()->default_value("runs/default/float.mpqc"), "float checkpoint")
       ("board", po::value<std::string>(), "board profile (data/boards): its FLASH and RAM budgets")
       ("flash", po::value<std::string>(), "FLASH budget, e.g. 2MB (default 112KiB without --board)")
-      ("ram", po::value<std::string>(), "RAM budget, e.g. 512kB (default 12KiB without --board; none with --weights-only)")
+      ("ram", po::value<std::string>(),
+       "RAM budget, e.g. 512kB (default 12KiB without --board; none with --weights-only)")
       ("weights-only", "the seed paper's experiment 1: activations stay 8-bit, the agent chooses weight bits only, "
                        "under FLASH; the comparison adds HAQ's k-means weights (not integer-deployable)")
       ("no-kmeans", "with --weights-only: leave out the k-means policies")
@@ -164,7 +165,8 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
       ("resume", "continue a killed search in --out")
       ("json", "print the final table as JSON");
   po::variables_map vm;
-  if (!parse(args, opts, vm, "mpq search [--checkpoint C] [--board B | --flash X --ram Y] [--weights-only] [--episodes N] [--out DIR]",
+  if (!parse(args, opts, vm,
+             "mpq search [--checkpoint C] [--board B | --flash X --ram Y] [--weights-only] [--episodes N] [--out DIR]",
              "Searches 2/4/8 bits for every weight and activation tensor with a DDPG agent (HAQ,\n"
              "adapted to MCUs) so that the model fits the FLASH and RAM budgets, rewarded by\n"
              "validation accuracy after a short fake-quant fine-tune. Then compares the best policy\n"

@@ -41,8 +41,8 @@ KmeansCodebook kmeans_cluster(const float* w, int64_t n, int bits, int max_itera
       size_t end = sorted.size();
       if (j + 1 < k) {
         const float mid = 0.5f * (out.centroids[j] + out.centroids[j + 1]);
-        end = static_cast<size_t>(std::upper_bound(sorted.begin() + static_cast<std::ptrdiff_t>(begin), sorted.end(), mid) -
-                                  sorted.begin());
+        const auto from = sorted.begin() + static_cast<std::ptrdiff_t>(begin);
+        end = static_cast<size_t>(std::upper_bound(from, sorted.end(), mid) - sorted.begin());
       }
       if (end > begin) {
         next[j] = static_cast<float>((prefix[end] - prefix[begin]) / static_cast<double>(end - begin));

@@ -40,7 +40,8 @@ KmeansCodebook kmeans_cluster(const float* w, int64_t n, int bits, int max_itera
 // Without it one 4-entry codebook serves channels whose folded weights differ in magnitude
 // by orders (measured: the default model at 2 bits fell to chance before fine-tuning).
 // The trainable parameters are the codebook ("codebook", 2^bits centroids, no weight
-// decay, learning rate scaled by 2^bits / weights: one over the mean cluster size) and the bias (float: the layer has no uniform grid to round it to); the codes and
+// decay, learning rate scaled by 2^bits / weights: one over the mean cluster size) and the
+// bias (float: the layer has no uniform grid to round it to); the codes and
 // scales are buffers ("codes", the weights' shape; "scales", one per output channel),
 // fixed when the layer is built (kmeans_cluster of w / scale) and restored from
 // checkpoints. As in HAQ and Deep Compression, a centroid's gradient is the sum of the

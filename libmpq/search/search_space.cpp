@@ -72,7 +72,8 @@ SearchSpace::SearchSpace(const QuantGraph& g, bool weights_only_) : graph(g), we
     if (!weights_only) f.push_back(s.weights ? 1.f : 0.f);
     // this tensor's share of the model's 8-bit FLASH / of the largest activation
     f.push_back(s.weights ? ratio(weight_bytes[2][static_cast<size_t>(s.decision)], weights8) : 0.f);
-    if (!weights_only) f.push_back(s.weights ? 0.f : ratio(activation_bytes8[static_cast<size_t>(s.decision)], max_act));
+    if (!weights_only)
+      f.push_back(s.weights ? 0.f : ratio(activation_bytes8[static_cast<size_t>(s.decision)], max_act));
     static_features.push_back(std::move(f));
   }
 }
@@ -97,7 +98,9 @@ std::vector<float> state_features(const SearchSpace& space, size_t step, const P
   // This activation's 8-bit size against the RAM budget (0 for weight steps).
   const SearchStep& s = space.steps[step];
   if (!space.weights_only)
-    f.push_back(s.weights ? 0.f : ratio(space.activation_bytes8[static_cast<size_t>(s.decision)], static_cast<double>(ram_budget)));
+    f.push_back(s.weights ? 0.f
+                          : ratio(space.activation_bytes8[static_cast<size_t>(s.decision)],
+                                  static_cast<double>(ram_budget)));
   static_assert(kStateFeatures == 15 && kWeightOnlyStateFeatures == 12, "state_features writes 15 or 12 features");
   return f;
 }

@@ -57,7 +57,8 @@ BOOST_AUTO_TEST_CASE(every_used_centroid_is_the_mean_of_its_weights_and_more_bit
       error += std::pow(w[i] - cb.centroids[static_cast<size_t>(cb.codes[i])], 2);
     }
     for (size_t j = 0; j < sum.size(); ++j)
-      if (count[j] > 0) BOOST_TEST(std::abs(sum[j] / count[j] - cb.centroids[j]) < 1e-6, bits << " bits, centroid " << j);
+      if (count[j] > 0)
+        BOOST_TEST(std::abs(sum[j] / count[j] - cb.centroids[j]) < 1e-6, bits << " bits, centroid " << j);
     BOOST_TEST(error < previous, bits << " bits");
     previous = error;
   }
@@ -138,7 +139,8 @@ BOOST_AUTO_TEST_CASE(a_centroid_gradient_is_the_sum_of_its_weights_gradients_and
     for (int64_t i = 0; i < plain.weight.grad.size(); ++i)
       expected[static_cast<size_t>(q.codes()[i])] += q.scales()[i / 6] * plain.weight.grad[i];
     for (size_t k = 0; k < expected.size(); ++k)
-      BOOST_TEST(std::abs(q.codebook().grad[static_cast<int64_t>(k)] - expected[k]) < 1e-5, bits << " bits, centroid " << k);
+      BOOST_TEST(std::abs(q.codebook().grad[static_cast<int64_t>(k)] - expected[k]) < 1e-5,
+                 bits << " bits, centroid " << k);
 
     const mpq::test::GradientError e = mpq::test::check_gradients(q, {x}, true, 3, 1e-2);
     BOOST_TEST(e.worst < 1e-3, bits << " bits: " << e.where);
