@@ -149,7 +149,12 @@ bool same_values(const Tensor& a, const Tensor& b) {
 }  // namespace
 
 void WeightQuantized::refresh() {
-  const float s_in = input_ ? input_->grid().scale : 0.f;
+  // While the input quantizer observes (calibration) the network runs its float functions:
+  // the input is not rounded, and its grid is still the uncalibrated default (6 / Qp after
+  // a ReLU6: a bias grid of 2 * s_w at 2-bit activations), so the bias stays float too.
+  // Rounded to that grid, biases shifted every channel the calibration measured.
+  const bool float_bias = !input_ || input_->observing();
+  const float s_in = float_bias ? 0.f : input_->grid().scale;
   if (refreshed_ && input_ == refreshed_input_ && s_in == refreshed_input_scale_ &&
       same_values(master_.value, refreshed_weight_) && (!inner_bias_ || same_values(master_bias_.value, refreshed_bias_)) &&
       (!learned_step_ || same_values(step_.value, refreshed_step_)))
@@ -168,7 +173,7 @@ void WeightQuantized::refresh() {
     fake_quantize_weights(master_.value, bits_, per_tensor_, inner_weight_->value, scales_);
   }
   if (inner_bias_) {
-    if (!input_) {
+    if (float_bias) {
       inner_bias_->value = master_bias_.value;
     } else {
       for (int64_t o = 0; o < master_bias_.value.size(); ++o) {

@@ -214,4 +214,37 @@ BOOST_AUTO_TEST_CASE(quantized_copy_follows_every_change_of_its_inputs) {
   }
 }
 
+// Calibration runs the float network: while its input quantizer observes, a layer's bias
+// is its float master bias, not rounded to a grid built from the input's uncalibrated
+// default scale (6 / 3 = 2 at 2 bits here, a bias grid of 2 * s_w that moved every
+// channel the calibration measured). Once calibrated, it is on the calibrated grid.
+BOOST_AUTO_TEST_CASE(bias_is_float_while_the_input_grid_is_calibrated) {
+  for (const bool fine : {false, true}) {
+    BOOST_TEST_CONTEXT("fine_bias " << fine) {
+      mpq::Rng rng(5);
+      mpq::WeightQuantized q(std::make_unique<mpq::Linear>(4, 3), 2, false, false, fine);
+      q.master_weight().value = mpq::test::random_tensor({3, 4}, rng);
+      q.master_bias().value = mpq::test::random_tensor({3}, rng);
+      mpq::PactQuantizer input(2, 6.f);
+      q.set_input_quantizer(&input);
+      auto inner_bias = [&]() { return q.inner().parameters()[1]->value; };
+      input.start_observing();
+      q.refresh();
+      for (int64_t o = 0; o < 3; ++o) BOOST_TEST(inner_bias()[o] == q.master_bias().value[o]);
+      mpq::Tensor x({2, 1}), y;
+      x[0] = 0.1f;
+      x[1] = 0.3f;
+      input.forward({&x}, y, false);
+      input.finish_observing();
+      q.refresh();
+      const float s_in = input.grid().scale;
+      BOOST_TEST(s_in < 0.2f);  // calibrated to the observed 0.3, not the default 6
+      for (int64_t o = 0; o < 3; ++o) {
+        const double step = mpq::bias_step(s_in, q.scales()[static_cast<size_t>(o)], 2, fine);
+        BOOST_TEST(inner_bias()[o] == static_cast<float>(std::nearbyint(q.master_bias().value[o] / step) * step));
+      }
+    }
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
