@@ -28,6 +28,9 @@ int run_finetune(const std::vector<std::string>& args) {
       ("checkpoint", po::value<std::string>()->default_value("runs/default/float.mpqc"), "float checkpoint to start from")
       ("out", po::value<std::string>()->default_value("runs/default/quantized.mpqc"), "quantized checkpoint to write")
       ("resume", "continue a killed fine-tune from --out")
+      ("start-from", po::value<std::string>(),
+       "fine-tuned checkpoint of the same model (e.g. w4a4) whose weights and biases this fine-tune starts from "
+       "instead of the float ones: a progressive schedule 8 -> 4 -> 2 (steps and grids are initialized again)")
       ("calibration-images", po::value<int64_t>()->default_value(512), "training images that initialize the activation grids")
       ("per-tensor", "one weight scale per tensor instead of per output channel")
       ("quantizer", po::value<std::string>()->default_value("pact"),
@@ -85,8 +88,15 @@ int run_finetune(const std::vector<std::string>& args) {
   } catch (const Error& e) {
     throw UsageError(e.what());
   }
-  Model model = prepare_fake_quant_model(float_ckpt, float_path, policy, *train,
-                                         calibration_images, per_tensor, quantizer, correction, fine_bias, kmeans);
+  Checkpoint start;
+  std::string start_path;
+  if (vm.count("start-from")) {
+    start_path = vm["start-from"].as<std::string>();
+    start = load_checkpoint(start_path);
+  }
+  Model model = prepare_fake_quant_model(float_ckpt, float_path, policy, *train, calibration_images, per_tensor,
+                                         quantizer, correction, fine_bias, kmeans,
+                                         start_path.empty() ? nullptr : &start, start_path);
   Trainer trainer(model, *train, val.get(), options);
   const float distill = vm["distill"].as<float>(), temperature = vm["distill-temperature"].as<float>();
   if (!(distill >= 0.f && distill <= 1.f) || !(temperature > 0.f))
@@ -99,6 +109,7 @@ int run_finetune(const std::vector<std::string>& args) {
   }
   trainer.extra_meta["policy"] = policy_to_json(policy);
   trainer.extra_meta["source"] = float_path;
+  if (!start_path.empty()) trainer.extra_meta["start_from"] = start_path;
   trainer.extra_meta["per_tensor_weights"] = per_tensor ? "1" : "0";
   trainer.extra_meta["quantizer"] = quantizer_kind_name(quantizer);
   trainer.extra_meta["fine_bias"] = fine_bias ? "1" : "0";

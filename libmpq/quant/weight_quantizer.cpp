@@ -127,13 +127,18 @@ WeightQuantized::WeightQuantized(std::unique_ptr<Layer> inner, int bits, bool pe
     master_bias_.weight_decay = inner_bias_->weight_decay;
   }
   if (learned_step_) {
-    const int64_t channels = master_.value.dim(0), per_channel = master_.value.size() / channels;
-    step_ = Parameter("step", {per_tensor_ ? 1 : channels}, /*decay=*/false);
-    for (int64_t c = 0; c < step_.value.size(); ++c)
-      step_.value[c] = per_tensor_ ? lsq_initial_weight_step(master_.value.data(), master_.value.size(), bits_)
-                                   : lsq_initial_weight_step(master_.value.data() + c * per_channel, per_channel, bits_);
+    step_ = Parameter("step", {per_tensor_ ? 1 : master_.value.dim(0)}, /*decay=*/false);
+    restart_learned_step();
   }
   refresh();
+}
+
+void WeightQuantized::restart_learned_step() {
+  if (!learned_step_) return;
+  const int64_t channels = master_.value.dim(0), per_channel = master_.value.size() / channels;
+  for (int64_t c = 0; c < step_.value.size(); ++c)
+    step_.value[c] = per_tensor_ ? lsq_initial_weight_step(master_.value.data(), master_.value.size(), bits_)
+                                 : lsq_initial_weight_step(master_.value.data() + c * per_channel, per_channel, bits_);
 }
 
 std::string WeightQuantized::describe() const {

@@ -84,6 +84,9 @@ class WeightQuantized : public Layer {
   // Skipped when the master weights, bias and input scale are those of the last refresh:
   // at inference the scale search was 40% of a fake-quant forward.
   void refresh();
+  // Initializes the learned step again (lsq_initial_weight_step) from the current master
+  // weights, as the constructor did from the first ones; nothing without learned_step.
+  void restart_learned_step();
 
  private:
   void learned_step_backward();

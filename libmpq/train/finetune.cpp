@@ -7,6 +7,7 @@
 #include "libmpq/data/batch_loader.hpp"
 #include "libmpq/nn/model_builders.hpp"
 #include "libmpq/quant/fold_batch_norm.hpp"
+#include "libmpq/quant/weight_quantizer.hpp"
 
 namespace mpq {
 
@@ -33,6 +34,30 @@ void input_range(const Dataset& data, float& lo, float& hi) {
     hi = 1.f;
   }
 }
+
+namespace {
+// Copies the master weights and biases of every weighted op from a fine-tuned checkpoint;
+// learned steps start again from them (the widths may differ), grids are calibrated after.
+void take_master_weights(const Checkpoint& start, const std::string& what, const ModelSpec& spec, Model& fq) {
+  require(start.meta_or("kind", "") == "finetune",
+          what + ": is a '" + start.meta_or("kind", "") + "' checkpoint, expected a fine-tuned (quantized) one");
+  require(start.spec.to_string() == spec.to_string(),
+          what + ": holds model " + start.spec.to_string() + ", the float checkpoint " + spec.to_string());
+  for (size_t i = 0; i < fq.size(); ++i) {
+    auto* wq = dynamic_cast<WeightQuantized*>(fq.node(i).layer.get());
+    if (!wq) continue;
+    const std::string name = fq.node(i).name;
+    for (Parameter* p : {&wq->master_weight(), &wq->master_bias()}) {
+      if (p->value.size() == 0) continue;
+      const Tensor* src = start.find(name + "." + p->name);
+      require(src && src->shape() == p->value.shape(),
+              what + ": has no tensor '" + name + "." + p->name + "' of shape " + shape_to_string(p->value.shape()));
+      p->value = *src;
+    }
+    wq->restart_learned_step();
+  }
+}
+}  // namespace
 
 FakeQuantBase prepare_fake_quant_base(const Checkpoint& float_ckpt, const std::string& what, const Dataset& train,
                                       int64_t calibration_images, bool per_tensor_weights, QuantizerKind quantizer,
@@ -67,11 +92,13 @@ FakeQuantBase prepare_fake_quant_base(const Checkpoint& float_ckpt, const std::s
   return base;
 }
 
-Model prepare_fake_quant_model(FakeQuantBase& base, const Policy& policy) {
+Model prepare_fake_quant_model(FakeQuantBase& base, const Policy& policy, const Checkpoint* start_from,
+                               const std::string& start_what) {
   require(policy.spec.to_string() == base.folded.spec().to_string(),
           "policy is for model " + policy.spec.to_string() + ", but the float model is " +
               base.folded.spec().to_string());
   Model fq = build_fake_quant_model(base.folded, base.graph, policy, base.options);
+  if (start_from) take_master_weights(*start_from, start_what, base.folded.spec(), fq);
   calibrate_quantizers(fq, base.calibration);
   if (base.correction != StatisticsCorrection::none) {
     correct_channel_statistics(fq, base.folded, base.calibration, base.correction == StatisticsCorrection::mean_std);
@@ -83,13 +110,13 @@ Model prepare_fake_quant_model(FakeQuantBase& base, const Policy& policy) {
 Model prepare_fake_quant_model(const Checkpoint& float_ckpt, const std::string& what, const Policy& policy,
                                const Dataset& train, int64_t calibration_images, bool per_tensor_weights,
                                QuantizerKind quantizer, StatisticsCorrection correction, bool fine_bias,
-                               bool kmeans_weights) {
+                               bool kmeans_weights, const Checkpoint* start_from, const std::string& start_what) {
   require(policy.spec.to_string() == float_ckpt.spec.to_string(),
           "policy is for model " + policy.spec.to_string() + ", but " + what + " holds " + float_ckpt.spec.to_string());
   FakeQuantBase base = prepare_fake_quant_base(float_ckpt, what, train, calibration_images, per_tensor_weights,
                                                quantizer, correction, fine_bias);
   base.options.kmeans_weights = kmeans_weights;
-  return prepare_fake_quant_model(base, policy);
+  return prepare_fake_quant_model(base, policy, start_from, start_what);
 }
 
 Policy policy_of(const Checkpoint& ckpt, const std::string& what) {

@@ -30,12 +30,16 @@ void input_range(const Dataset& data, float& lo, float& hi);
 // (correct_channel_statistics), followed by a second calibration of the grids.
 // kmeans_weights: per-layer k-means weights (FakeQuantOptions), recorded as checkpoint meta
 // "weight_quantizer" "kmeans" (absent or "uniform": the uniform grid).
+// start_from: a fine-tuned checkpoint of the same model (any policy) whose master weights
+// and biases replace the folded float ones before the steps are initialized and the grids
+// calibrated: a progressive schedule (8 -> 4 -> 2 bits) fine-tunes each width from the last.
 constexpr int64_t kMaxCalibrationImages = 8192;
 Model prepare_fake_quant_model(const Checkpoint& float_ckpt, const std::string& what, const Policy& policy,
                                const Dataset& train, int64_t calibration_images = 512, bool per_tensor_weights = false,
                                QuantizerKind quantizer = QuantizerKind::pact,
                                StatisticsCorrection correction = StatisticsCorrection::none, bool fine_bias = false,
-                               bool kmeans_weights = false);
+                               bool kmeans_weights = false, const Checkpoint* start_from = nullptr,
+                               const std::string& start_what = "");
 
 // Whether a fine-tuned checkpoint's weights are k-means codebooks (meta "weight_quantizer").
 bool has_kmeans_weights(const Checkpoint& ckpt);
@@ -60,7 +64,9 @@ FakeQuantBase prepare_fake_quant_base(const Checkpoint& float_ckpt, const std::s
                                       bool fine_bias = false);
 // The calibrated fake-quant model of `policy` from a shared base: the same model as
 // prepare_fake_quant_model with the base's arguments.
-Model prepare_fake_quant_model(FakeQuantBase& base, const Policy& policy);
+// start_from: see the other overload.
+Model prepare_fake_quant_model(FakeQuantBase& base, const Policy& policy, const Checkpoint* start_from = nullptr,
+                               const std::string& start_what = "");
 
 // Rebuilds the fake-quant model stored in a "finetune" checkpoint (policy from its
 // metadata). Throws Error naming `what` when the checkpoint is not one.

@@ -85,6 +85,14 @@ BOOST_AUTO_TEST_CASE(train_eval_and_resume_on_a_tiny_idx_dataset) {
   BOOST_REQUIRE_MESSAGE(at != std::string::npos, r.out);
   BOOST_TEST(std::stod(r.out.substr(at + 18)) >= 0.97, r.out);
 
+  // A progressive schedule: the 2-bit fine-tune starts from the w2a4 one's weights; a
+  // float checkpoint is no such start.
+  expect_exit("finetune " + q + " --uniform 2 --quantizer lsq --start-from " + dir + "/lsq.mpqc --epochs 1 --out " +
+                  dir + "/prog.mpqc",
+              0, "fake-quant accuracy");
+  expect_exit("finetune " + q + " --uniform 2 --start-from " + dir + "/m.mpqc --out " + dir + "/prog2.mpqc", 1,
+              "expected a fine-tuned");
+
   // The finer bias grid is recorded in the checkpoint, so eval and export rebuild it, and a
   // resume without the flag is refused.
   expect_exit("finetune " + q + " --uniform-w 2 --uniform-a 4 --fine-bias --epochs 1 --out " + dir + "/fine.mpqc --json", 0,

@@ -249,4 +249,17 @@ BOOST_AUTO_TEST_CASE(lsq_calibration_starts_from_the_mse_grid) {
   BOOST_TEST(signed_q.grid().quantize(0.f) == 0.f);
 }
 
+// A fine-tune started from another's weights (--start-from) initializes its steps again
+// from them, as the constructor does from the float weights.
+BOOST_AUTO_TEST_CASE(lsq_restarted_steps_follow_the_current_master_weights) {
+  mpq::Rng rng(9);
+  mpq::WeightQuantized q(std::make_unique<mpq::Linear>(6, 2), 2, false, /*learned_step=*/true);
+  q.master_weight().value = mpq::test::random_tensor({2, 6}, rng);
+  for (int64_t i = 0; i < 6; ++i) q.master_weight().value[i] *= 4.f;
+  q.restart_learned_step();
+  for (int64_t c = 0; c < 2; ++c)
+    BOOST_TEST(q.step().value[c] == mpq::lsq_initial_weight_step(q.master_weight().value.data() + 6 * c, 6, 2));
+  BOOST_TEST(q.step().value[0] > 2.f * q.step().value[1]);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
