@@ -46,7 +46,10 @@ float choose_weight_scale(const float* w, int64_t n, int bits) {
   for (int64_t i = 0; i < n; ++i) max_abs = std::max(max_abs, std::abs(w[i]));
   if (max_abs == 0.f) return 1.f;  // all-zero channel: any scale represents it exactly
   const float qmax = static_cast<float>(weight_code_max(bits));
-  if (bits >= 8) return max_abs / qmax;
+  // Clipping pays only for ternary weights: at 4 bits the MSE clip of the largest weights
+  // cost the default model 12 points before fine-tuning (w4a8, unclipped activations:
+  // 74.9% vs 86.7% validation; issue 13).
+  if (bits >= 4) return max_abs / qmax;
   float best_scale = max_abs / qmax;
   double best_error = -1;
   for (int step = 0; step <= 14; ++step) {

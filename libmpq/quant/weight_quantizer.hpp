@@ -10,8 +10,8 @@ namespace mpq {
 
 // Symmetric signed weight quantization with zero point 0: codes -(2^(b-1)-1) ..
 // 2^(b-1)-1 (2-bit: -1, 0, 1), one scale per output channel (or one for the tensor).
-// The scale is clip / (2^(b-1)-1) where clip minimizes the squared rounding error over
-// clip ratios 1, 0.95, ..., 0.30 of max|w| (at 8 bits: max|w|, where clipping never pays).
+// The scale is clip / (2^(b-1)-1): at 4 and 8 bits clip = max|w|; at 2 bits the clip
+// minimizing the squared rounding error over ratios 1, 0.95, ..., 0.30 of max|w|.
 int32_t weight_code_max(int bits);
 float choose_weight_scale(const float* w, int64_t n, int bits);
 int32_t weight_code(float w, float scale, int bits);
