@@ -41,7 +41,7 @@ int run_finetune(const std::vector<std::string>& args) {
        "2^bits float centroids fine-tuned with shared gradients (HAQ's non-uniform reference; fake-quant only, "
        "mpq export refuses it); --quantizer then sets the activations only")
       ("fine-bias", "round the biases of 2- and 4-bit layers to the accumulator's finer grid s_in * s_w / 2^(8 - bits) "
-                    "instead of s_in * s_w (experimental: lower LSQ accuracy measured)")
+                    "instead of s_in * s_w (an option: no consistent effect measured, docs/quantization.md)")
       ("correct-statistics", po::value<std::string>()->default_value("none"),
        "BN re-estimation after quantization, layer by layer on the calibration images: none, mean (bias "
        "correction) or std (mean and standard deviation of every output channel)")

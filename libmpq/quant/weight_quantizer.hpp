@@ -32,10 +32,10 @@ void fake_quantize_weights(const Tensor& w, int bits, bool per_tensor, Tensor& o
 double accumulator_scale(double input_scale, double weight_scale, int bits);
 
 // The grid a layer's bias is rounded to, by the fake-quant forward and the exporter alike:
-// s_in * s_w (coarse, the default) or, with fine_bias, accumulator_scale. Coarse is the
-// default because LSQ fine-tunes on the finer grid measured lower accuracy (w2a4 -2.5 points
-// on two seeds, w2a2 64% -> 39%), cause not found yet. A coarse bias k * s_in * s_w is the
-// exact accumulator integer k * 2^(8 - bits), so both grids stay bit-exact with the kernels.
+// s_in * s_w (coarse, the default) or, with fine_bias, accumulator_scale. Coarse stays the
+// default: controlled single runs of either sign (docs/quantization.md) do not separate
+// them. A coarse bias k * s_in * s_w is the exact accumulator integer k * 2^(8 - bits), so
+// both grids stay bit-exact with the kernels.
 double bias_step(double input_scale, double weight_scale, int bits, bool fine_bias);
 
 class ActivationQuantizer;
