@@ -21,6 +21,12 @@ TrainOptions default_finetune_options() {
   return o;
 }
 
+float default_finetune_lr(const Policy& policy) {
+  for (const LayerBits& layer : policy.layers)
+    if (layer.w_bits < 4 || layer.a_bits < 4) return 0.01f;
+  return 0.001f;
+}
+
 void input_range(const Dataset& data, float& lo, float& hi) {
   const PixelNormalization n = data.normalization();
   lo = 0.f;

@@ -8,6 +8,7 @@
 #include "libmpq/core/error.hpp"
 #include "libmpq/nn/softmax_cross_entropy.hpp"
 #include "libmpq/train/distillation.hpp"
+#include "libmpq/train/finetune.hpp"
 #include "libmpq/train/trainer.hpp"
 #include "nn/tiny_model.hpp"
 #include "train/synthetic_data.hpp"
@@ -184,6 +185,21 @@ BOOST_AUTO_TEST_CASE(distillation_gradient_matches_finite_differences) {
   // Student = teacher: no distillation loss.
   mpq::Tensor g2 = mpq::Tensor({n, k}, 0.f);
   BOOST_TEST(mpq::mix_distillation_gradient(t, t, 1.f, temperature, g2) < 1e-9);
+}
+
+// A policy with any 2-bit tensor is learned again at 0.01; at 4 and 8 bits the calibrated
+// model is kept close at 0.001.
+BOOST_AUTO_TEST_CASE(default_finetune_lr_is_low_unless_a_tensor_has_two_bits) {
+  mpq::Policy policy;
+  policy.layers.resize(3);
+  policy.layers[1].w_bits = 4;
+  policy.layers[2].a_bits = 4;
+  BOOST_TEST(mpq::default_finetune_lr(policy) == 0.001f);
+  policy.layers[2].a_bits = 2;
+  BOOST_TEST(mpq::default_finetune_lr(policy) == 0.01f);
+  policy.layers[2].a_bits = 8;
+  policy.layers[0].w_bits = 2;
+  BOOST_TEST(mpq::default_finetune_lr(policy) == 0.01f);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
