@@ -6,6 +6,7 @@
 // codes.
 #include <boost/test/unit_test.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -94,7 +95,23 @@ std::vector<uint8_t> run_record(const mpq::rt::OpRecord& r, const uint8_t* blob,
 struct Agreement {
   int64_t pool_values = 0, pool_mismatches = 0, other_values = 0, other_mismatches = 0;
   int64_t logits = 0, logit_mismatches = 0;
+  int64_t ties = 0;  // codes one apart where the fake-quant value sits on a rounding tie
 };
+
+// Whether the fake-quant value of op `name`'s output k of `image`, in its grid's steps, is
+// a tie (x.5 within float rounding): there the float rounding and the kernels' fixed-point
+// multiplier may round either way. Unclipped 8-bit ranges (issue 13) put the fixture's
+// discrete w2a2 logits on exact halves of their grid.
+bool on_tie(mpq::Model& fq, const std::string& name, int64_t image, size_t k) {
+  const int node = fq.find(name);
+  BOOST_REQUIRE(node >= 0);
+  const auto* q = dynamic_cast<const mpq::ActivationQuantizer*>(fq.node(static_cast<size_t>(node) + 1).layer.get());
+  BOOST_REQUIRE(q != nullptr);
+  const mpq::Tensor& t = fq.output_of(static_cast<size_t>(node));
+  const int64_t per = t.size() / t.dim(0);
+  const double v = static_cast<double>(t[image * per + static_cast<int64_t>(k)]) / q->grid().scale;
+  return std::abs(v - std::floor(v) - 0.5) < 1e-4;
+}
 
 Agreement agreement(PoolingModel& m, const mpq::Policy& policy) {
   mpq::Model fq = m.fake_quant(policy);
@@ -112,7 +129,11 @@ Agreement agreement(PoolingModel& m, const mpq::Policy& policy) {
       for (const bool reference : {true, false}) {
         const std::vector<uint8_t> got = run_record(r, blob, codes_of(fq, input, image), reference);
         BOOST_REQUIRE(got.size() == want.size());
-        for (size_t k = 0; k < got.size(); ++k) (pool ? a.pool_mismatches : a.other_mismatches) += got[k] != want[k];
+        for (size_t k = 0; k < got.size(); ++k) {
+          if (got[k] == want[k]) continue;
+          if (!pool && std::abs(got[k] - want[k]) == 1 && on_tie(fq, op.name, image, k)) ++a.ties;
+          else ++(pool ? a.pool_mismatches : a.other_mismatches);
+        }
         (pool ? a.pool_values : a.other_values) += static_cast<int64_t>(got.size());
       }
     }
@@ -123,7 +144,10 @@ Agreement agreement(PoolingModel& m, const mpq::Policy& policy) {
     const std::vector<uint8_t> want = codes_of(fq, m.graph.ops.back().name + ".q", image);
     for (const bool reference : {true, false}) {
       const std::vector<int32_t> got = im.run(m.pixels.data() + image * image_bytes, reference);
-      for (size_t k = 0; k < got.size(); ++k) a.logit_mismatches += got[k] != want[k];
+      for (size_t k = 0; k < got.size(); ++k)
+        if (got[k] != want[k] && !(std::abs(got[k] - static_cast<int32_t>(want[k])) == 1 &&
+                                   on_tie(fq, m.graph.ops.back().name, image, k)))
+          ++a.logit_mismatches;
       a.logits += static_cast<int64_t>(got.size());
     }
   }
@@ -163,6 +187,7 @@ BOOST_AUTO_TEST_CASE(every_op_and_the_logits_equal_the_fake_quant_model_code_for
       BOOST_TEST(a.pool_mismatches == 0);
       BOOST_TEST(a.other_mismatches == 0);
       BOOST_TEST(a.logit_mismatches == 0);
+      BOOST_TEST(a.ties * 1000 <= a.other_values);  // ties are rare, or the grid is wrong
       BOOST_TEST_MESSAGE(policy.key() << ": " << a.pool_values << " pool codes, " << a.other_values
                                             << " other op codes, " << a.logits << " logits");
     }
