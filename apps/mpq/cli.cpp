@@ -6,6 +6,7 @@
 #include <boost/program_options/parsers.hpp>
 
 #include "libmpq/mcu/byte_size.hpp"
+#include "libmpq/nn/checkpoint.hpp"
 #include "libmpq/tensor/parallel.hpp"
 
 namespace mpq::cli {
@@ -49,7 +50,9 @@ bool parse(const std::vector<std::string>& args, const po::options_description& 
 po::options_description model_options(const ModelSpec& d) {
   po::options_description o("Model");
   o.add_options()
-      ("model", po::value<std::string>()->default_value(d.arch), "architecture: mobilenet_v1, mobilenet_v2, mnasnet")
+      ("model", po::value<std::string>()->default_value(d.arch),
+       "architecture: mobilenet_v1, mobilenet_v2, mnasnet, or a checkpoint (.mpqc) whose model to use, e.g. one "
+       "written by 'mpq import --onnx' (its graph, input and classes; the other Model options are then ignored)")
       ("width", po::value<float>()->default_value(d.width), "width multiplier")
       ("input", po::value<std::string>()->default_value(std::to_string(d.in_channels) + "x" +
                                                          std::to_string(d.in_height) + "x" + std::to_string(d.in_width)),
@@ -63,8 +66,11 @@ po::options_description model_options(const ModelSpec& d) {
 ModelSpec read_model_options(const po::variables_map& vm) {
   ModelSpec s;
   s.arch = vm["model"].as<std::string>();
+  const std::string suffix = ".mpqc";
+  if (s.arch.size() > suffix.size() && s.arch.compare(s.arch.size() - suffix.size(), suffix.size(), suffix) == 0)
+    return load_checkpoint(s.arch).spec;  // an imported graph lives only in its checkpoint
   if (!is_known_arch(s.arch))
-    throw UsageError("--model '" + s.arch + "': expected mobilenet_v1, mobilenet_v2 or mnasnet");
+    throw UsageError("--model '" + s.arch + "': expected mobilenet_v1, mobilenet_v2, mnasnet or a .mpqc checkpoint");
   s.width = vm["width"].as<float>();
   if (!(s.width > 0.f && s.width <= 4.f)) throw UsageError("--width " + std::to_string(s.width) + ": expected (0, 4]");
   try {

@@ -64,10 +64,12 @@ FramePayload unframe(const FrameLayout& layout, const std::string& bytes, const 
 
   ByteReader h(bytes, what, magic.size(), header);
   const uint32_t version = h.u32("version");
-  if (version != layout.version)
+  const uint32_t oldest = layout.oldest_version == 0 ? layout.version : layout.oldest_version;
+  if (version < oldest || version > layout.version)
     throw Error(what + ": " + kind + " version " + std::to_string(version) + ", this build reads version " +
-                std::to_string(layout.version));
-  const FramePayload payload{header, bytes.size() - trailer};
+                (oldest == layout.version ? std::to_string(layout.version)
+                                          : std::to_string(oldest) + " to " + std::to_string(layout.version)));
+  const FramePayload payload{header, bytes.size() - trailer, version};
   const uint64_t payload_bytes = payload.end - payload.begin;
   if (layout.payload_size) {
     const uint64_t size = h.u64("payload size");

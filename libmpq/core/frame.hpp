@@ -27,13 +27,17 @@ struct FrameLayout {
   MagicForm magic_form;
   bool payload_size;  // a u64 payload size follows the version
   CrcPlace crc_place;
-  uint32_t version;   // the one version this build writes and reads
+  uint32_t version;   // the version this build writes (and the newest it reads)
+  // The oldest version it still reads (0: only `version`). A format that gains a section
+  // keeps writing and reading the old version for files without it.
+  uint32_t oldest_version = 0;
 };
 
 // Where the payload of a checked frame lies: bytes [begin, end) of the framed string.
 struct FramePayload {
   size_t begin = 0;
   size_t end = 0;
+  uint32_t version = 0;  // the file's version, within the layout's range
 };
 
 // `payload` in the envelope `layout` describes (all integers little-endian).

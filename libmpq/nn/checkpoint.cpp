@@ -6,14 +6,21 @@
 
 #include "libmpq/core/atomic_file.hpp"
 #include "libmpq/core/byte_io.hpp"
+#include "libmpq/core/crc32.hpp"
 #include "libmpq/core/error.hpp"
 #include "libmpq/core/frame.hpp"
+#include "libmpq/nn/model_graph.hpp"
 
 namespace mpq {
 
 namespace {
+// Version 1: a built-in model (arch name and knobs). Version 2 adds the stored graph
+// after the spec, for arch kGraphArch only; built-in checkpoints keep being written as
+// version 1, byte for byte as before.
 constexpr FrameLayout kCheckpointFrame{"checkpoint", "MPQC", MagicForm::bytes, /*payload_size=*/true,
-                                       CrcPlace::header, kCheckpointVersion};
+                                       CrcPlace::header, kCheckpointVersion, /*oldest_version=*/1};
+constexpr FrameLayout kBuiltinCheckpointFrame{"checkpoint", "MPQC", MagicForm::bytes, /*payload_size=*/true,
+                                              CrcPlace::header, 1};
 }  // namespace
 
 const Tensor* Checkpoint::find(const std::string& name) const {
@@ -48,6 +55,11 @@ std::string encode_checkpoint(const Checkpoint& ckpt) {
   p.i64(ckpt.spec.in_width);
   p.i64(ckpt.spec.classes);
   p.u8(ckpt.spec.small_input ? 1 : 0);
+  const bool graph = ckpt.spec.is_graph();
+  if (graph) {
+    require(ckpt.spec.graph != nullptr, "checkpoint of model " + ckpt.spec.to_string() + ": its graph is missing");
+    encode_graph(p, *ckpt.spec.graph);
+  }
   p.u32(static_cast<uint32_t>(ckpt.meta.size()));
   for (const auto& kv : ckpt.meta) {
     p.str(kv.first);
@@ -60,7 +72,7 @@ std::string encode_checkpoint(const Checkpoint& ckpt) {
     for (int64_t d : t.second.shape()) p.i64(d);
     p.floats(t.second.data(), static_cast<size_t>(t.second.size()));
   }
-  return frame(kCheckpointFrame, p.bytes());
+  return frame(graph ? kCheckpointFrame : kBuiltinCheckpointFrame, p.bytes());
 }
 
 Checkpoint decode_checkpoint(const std::string& bytes, const std::string& what) {
@@ -75,6 +87,18 @@ Checkpoint decode_checkpoint(const std::string& bytes, const std::string& what) 
   c.spec.classes = r.i64("classes");
   c.spec.small_input = r.flag("small-input flag");
   validate_model_spec(c.spec, what);
+  if (c.spec.is_graph() != (payload.version >= 2))
+    throw Error(what + ": model '" + c.spec.arch.substr(0, 40) + "' in a version " + std::to_string(payload.version) +
+                " checkpoint (version 2 holds arch '" + kGraphArch + "' with its graph, version 1 any other)");
+  if (c.spec.is_graph()) {
+    if (c.spec.width != 1.f || c.spec.small_input)
+      throw Error(what + ": a stored graph's width and small-input flag are 1 and 0");
+    const size_t start = r.position();
+    ModelGraph g = decode_graph(r, what, static_cast<int64_t>(r.remaining() / 4));
+    c.spec.graph_fingerprint = crc32(bytes.data() + start, r.position() - start);
+    c.spec.graph = std::make_shared<const ModelGraph>(std::move(g));
+    build_graph_model(c.spec, what);  // shapes chain and end in [N, classes]
+  }
   // Keys as encode_checkpoint writes them (the map's order, each once), so that a
   // checkpoint that loads saves back to the same bytes and no value hides behind another.
   const uint32_t metas = r.u32("metadata count");

@@ -29,7 +29,9 @@ struct Checkpoint {
 // Far more steps than any run takes, far below where step arithmetic overflows.
 constexpr int64_t kMaxOptimizerSteps = int64_t{1} << 40;
 
-constexpr uint32_t kCheckpointVersion = 1;
+// The newest version written and read (2: with a stored graph); built-in models are still
+// written as version 1, and both are read.
+constexpr uint32_t kCheckpointVersion = 2;
 
 std::string encode_checkpoint(const Checkpoint& ckpt);
 Checkpoint decode_checkpoint(const std::string& bytes, const std::string& what);

@@ -1,10 +1,16 @@
 #include "libmpq/nn/model_builders.hpp"
 
 #include "libmpq/core/error.hpp"
+#include "libmpq/nn/model_graph.hpp"
 
 namespace mpq {
 
 Model build_model(const ModelSpec& spec, uint64_t seed) {
+  if (spec.is_graph()) {
+    Model g = build_graph_model(spec, "model " + spec.to_string());
+    g.reset_parameters(seed);
+    return g;
+  }
   require(is_known_arch(spec.arch),
           "unknown model '" + spec.arch + "': expected mobilenet_v1, mobilenet_v2 or mnasnet");
   require(spec.width > 0.f && spec.width <= 4.f,

@@ -14,6 +14,12 @@ const char* const kArchNames[] = {"mobilenet_v1", "mobilenet_v2", "mnasnet", nul
 
 std::string ModelSpec::to_string() const {
   char buf[160];
+  if (is_graph()) {
+    std::snprintf(buf, sizeof buf, "%s %08x %lldx%lldx%lld c%lld", arch.c_str(), static_cast<unsigned>(graph_fingerprint),
+                  static_cast<long long>(in_channels), static_cast<long long>(in_height),
+                  static_cast<long long>(in_width), static_cast<long long>(classes));
+    return buf;
+  }
   std::snprintf(buf, sizeof buf, "%s w%g %lldx%lldx%lld c%lld%s", arch.c_str(), static_cast<double>(width),
                 static_cast<long long>(in_channels), static_cast<long long>(in_height),
                 static_cast<long long>(in_width), static_cast<long long>(classes), small_input ? " small-input" : "");

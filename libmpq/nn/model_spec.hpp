@@ -1,11 +1,18 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "libmpq/tensor/tensor.hpp"
 
 namespace mpq {
+
+struct ModelGraph;  // nn/model_graph.hpp
+
+// Architecture name of a model whose graph is stored (imported, e.g. from ONNX) rather
+// than built by a builder from its name.
+inline constexpr const char* kGraphArch = "graph";
 
 // Everything needed to rebuild a model's graph: the architecture name and its knobs.
 // Stored in checkpoints and policies so that a file always names the model it belongs to.
@@ -19,9 +26,16 @@ struct ModelSpec {
   // Stem stride 1 instead of 2, so that small inputs (28x28, 32x32) end at 2x2 instead
   // of 1x1. Set by default when the input is smaller than 100 pixels.
   bool small_input = true;
+  // arch == kGraphArch: the stored graph (null when only its fingerprint is known, as in
+  // a policy file) and its fingerprint, the CRC-32 of its encoding, which tells models
+  // apart in to_string() the way the arch name does for built-ins. Width and
+  // small_input mean nothing for it (1 and false).
+  std::shared_ptr<const ModelGraph> graph;
+  uint32_t graph_fingerprint = 0;
 
+  bool is_graph() const { return arch == kGraphArch; }
   Shape input_shape() const { return {in_height, in_width, in_channels}; }  // HWC
-  // "mobilenet_v1 w0.25 1x32x32 c10 small-input"
+  // "mobilenet_v1 w0.25 1x32x32 c10 small-input", or "graph 1f2e3d4c 3x32x32 c10"
   std::string to_string() const;
 };
 

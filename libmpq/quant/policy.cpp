@@ -1,5 +1,8 @@
 #include "libmpq/quant/policy.hpp"
 
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -75,6 +78,13 @@ std::string policy_to_json(const Policy& p) {
                                         std::to_string(p.spec.in_width)},
                           {"classes", p.spec.classes},
                           {"small_input", p.spec.small_input}};
+  // A stored graph (an ONNX import) is named by its fingerprint: the graph itself lives in
+  // the checkpoint the policy is used with.
+  if (p.spec.is_graph()) {
+    char hex[9];
+    std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(p.spec.graph_fingerprint));
+    model["graph"] = hex;
+  }
   nlohmann::json out = {{"format", "mpq-policy"}, {"version", 1}, {"model", model}, {"layers", layers}};
   return out.dump(2) + "\n";
 }
@@ -109,6 +119,15 @@ Policy policy_from_json(const std::string& text, const std::string& what) {
     parse_input_shape(field(m, "input", "model.").get<std::string>(), p.spec);
     p.spec.classes = whole_number(field(m, "classes", "model."), "model.classes", 2, kMaxClasses);
     p.spec.small_input = field(m, "small_input", "model.").get<bool>();
+    if (p.spec.is_graph()) {
+      const std::string hex = field(m, "graph", "model.").get<std::string>();
+      unsigned long v = 0;
+      char* end = nullptr;
+      if (hex.size() == 8 && std::isxdigit(static_cast<unsigned char>(hex[0]))) v = std::strtoul(hex.c_str(), &end, 16);
+      if (end != hex.c_str() + 8 || hex.size() != 8)
+        throw Error(what + ": field 'model.graph' is \"" + hex.substr(0, 16) + "\", expected 8 hex digits");
+      p.spec.graph_fingerprint = static_cast<uint32_t>(v);
+    }
     validate_model_spec(p.spec, what);
     const auto& layers = field(j, "layers", "");
     if (!layers.is_array() || layers.empty()) throw Error(what + ": field 'layers' must be a non-empty array");
