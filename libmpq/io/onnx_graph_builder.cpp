@@ -1,0 +1,386 @@
+#include "libmpq/io/onnx_graph_builder.hpp"
+
+#include <cmath>
+#include <limits>
+#include <utility>
+
+#include "libmpq/core/error.hpp"
+#include "libmpq/nn/batch_norm.hpp"
+#include "libmpq/nn/conv2d.hpp"
+#include "libmpq/nn/linear.hpp"
+#include "libmpq/nn/model_builders.hpp"
+
+namespace mpq::onnx_io {
+
+namespace {
+std::string dims_text(const std::vector<int64_t>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? "x" : "") + std::to_string(v[i]);
+  return s.empty() ? "scalar" : s;
+}
+}  // namespace
+
+OnnxGraphBuilder::OnnxGraphBuilder(const onnx::GraphProto& graph, int64_t opset, std::string what)
+    : graph_(graph), opset_(opset), what_(std::move(what)) {
+  for (const auto& t : graph_.initializer()) {
+    Value v;
+    v.kind = Value::Kind::constant;
+    v.tensor = &t;
+    values_[t.name()] = v;
+  }
+}
+
+void OnnxGraphBuilder::set_input(const std::string& name, int64_t c, int64_t h, int64_t w) {
+  in_c_ = c;
+  in_h_ = h;
+  in_w_ = w;
+  Value v;
+  v.node = Model::kInput;
+  v.c = c;
+  v.h = h;
+  v.w = w;
+  values_[name] = v;
+}
+
+void OnnxGraphBuilder::unsupported(const std::string& problem) const {
+  throw Error(what_ + ": " + node_label(*node_, index_) + ": " + problem);
+}
+
+bool OnnxGraphBuilder::has_input(int i) const { return i < node_->input_size() && !node_->input(i).empty(); }
+
+const Value& OnnxGraphBuilder::value(const std::string& name) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) unsupported("reads '" + name + "', which no earlier node or initializer provides");
+  return it->second;
+}
+
+const Value& OnnxGraphBuilder::activation_input(int i) const {
+  if (!has_input(i)) unsupported("input " + std::to_string(i) + " is missing");
+  const Value& v = value(node_->input(i));
+  if (v.kind == Value::Kind::constant) unsupported("input '" + node_->input(i) + "' is a constant, expected an activation");
+  if (v.kind == Value::Kind::padded)
+    unsupported("reads the output of a Pad; a zero Pad is supported only right before a Conv or AveragePool");
+  return v;
+}
+
+const onnx::TensorProto& OnnxGraphBuilder::constant_input(int i) const {
+  if (!has_input(i)) unsupported("input " + std::to_string(i) + " is missing");
+  const Value& v = value(node_->input(i));
+  if (v.kind != Value::Kind::constant)
+    unsupported("input '" + node_->input(i) + "' is computed, expected an initializer or a Constant");
+  return *v.tensor;
+}
+
+int OnnxGraphBuilder::add(GraphNode n, NodeWeights weights) {
+  std::string base = node_->name().empty() ? node_->op_type() + "_" + std::to_string(index_) : node_->name();
+  base = base.substr(0, kMaxGraphNameBytes - 8);
+  std::string name = base;
+  for (int k = 2; names_.count(name); ++k) name = base + "#" + std::to_string(k);
+  names_.insert(name);
+  n.name = name;
+  check_graph_node(n);
+  out_.nodes.push_back(std::move(n));
+  weights_.push_back(std::move(weights));
+  if (out_.nodes.size() > kMaxGraphNodes)
+    throw Error(what_ + ": more than " + std::to_string(kMaxGraphNodes) + " nodes after mapping");
+  return static_cast<int>(out_.nodes.size()) - 1;
+}
+
+void OnnxGraphBuilder::set_output(const Value& v) {
+  if (node_->output_size() < 1 || node_->output(0).empty()) unsupported("has no output");
+  values_[node_->output(0)] = v;
+}
+
+void OnnxGraphBuilder::alias_output(const Value& v) { set_output(v); }
+
+void OnnxGraphBuilder::map_node(int index) {
+  if (folded_.count(index)) return;
+  node_ = &graph_.node(index);
+  index_ = index;
+  const onnx::NodeProto& n = *node_;
+  if (!n.domain().empty() && n.domain() != "ai.onnx") unsupported("domain '" + n.domain() + "' is not supported");
+  const std::string& op = n.op_type();
+  if (op == "Conv") return map_conv();
+  if (op == "BatchNormalization") return map_batch_norm();
+  if (op == "Relu" || op == "Clip") return map_relu_or_clip();
+  if (op == "Add") return map_add();
+  if (op == "GlobalAveragePool") return map_global_average_pool();
+  if (op == "AveragePool" || op == "MaxPool") return map_pool();
+  if (op == "Pad") return map_pad();
+  if (op == "Flatten" || op == "Reshape") return map_flatten();
+  if (op == "Gemm" || op == "MatMul") return map_linear();
+  if (op == "Identity" || op == "Dropout") {
+    if (n.output_size() > 1 && !n.output(1).empty()) unsupported("its mask output is not supported");
+    return alias_output(value(n.input_size() > 0 ? n.input(0) : ""));
+  }
+  if (op == "Constant") {
+    const auto* a = find_attribute(n, "value");
+    if (!a || !a->has_t()) unsupported("only the 'value' tensor form is supported");
+    Value v;
+    v.kind = Value::Kind::constant;
+    v.tensor = &a->t();
+    return set_output(v);
+  }
+  unsupported("op type '" + op.substr(0, 60) + "' is not supported (see docs/import.md)");
+}
+
+int64_t OnnxGraphBuilder::window_padding(const Value& in, int64_t kernel, int64_t& stride, bool allow_same) {
+  const std::vector<int64_t> strides = attribute_ints(*node_, "strides");
+  if (!strides.empty() && (strides.size() != 2 || strides[0] != strides[1]))
+    unsupported("strides " + dims_text(strides) + " are not supported (only equal strides on H and W)");
+  stride = strides.empty() ? 1 : strides[0];
+  if (stride < 1 || stride > kMaxGraphWindow) unsupported("stride " + std::to_string(stride) + " is out of range");
+  const std::vector<int64_t> dilations = attribute_ints(*node_, "dilations");
+  for (int64_t d : dilations)
+    if (d != 1) unsupported("dilations " + dims_text(dilations) + " are not supported (only 1)");
+  std::vector<int64_t> pads = attribute_ints(*node_, "pads");
+  if (pads.empty()) pads.assign(4, 0);
+  if (pads.size() != 4) unsupported("pads " + dims_text(pads) + ": expected 4 values for a 2-D window");
+  const std::string auto_pad = attribute_string(*node_, "auto_pad", "NOTSET");
+  if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+    if (!allow_same) unsupported("auto_pad " + auto_pad + " is not supported here");
+    // SAME: the output is ceil(in / stride); the padding needed is split, the odd one
+    // after (UPPER) or before (LOWER), which only a symmetric conv can represent if even.
+    for (int axis = 0; axis < 2; ++axis) {
+      const int64_t size = axis == 0 ? in.h : in.w;
+      const int64_t out = (size + stride - 1) / stride;
+      const int64_t total = std::max<int64_t>((out - 1) * stride + kernel - size, 0);
+      pads[static_cast<size_t>(axis)] = pads[static_cast<size_t>(axis + 2)] = total / 2;
+      if (total % 2) pads[static_cast<size_t>(auto_pad == "SAME_UPPER" ? axis + 2 : axis)] += 1;
+    }
+  } else if (auto_pad != "NOTSET" && auto_pad != "VALID") {
+    unsupported("auto_pad '" + auto_pad.substr(0, 20) + "' is not supported");
+  }
+  const Value& src = value(node_->input(0));
+  if (src.kind == Value::Kind::padded) {
+    pads[0] += src.pad_top;
+    pads[1] += src.pad_left;
+    pads[2] += src.pad_bottom;
+    pads[3] += src.pad_right;
+  }
+  if (!(pads[0] == pads[1] && pads[1] == pads[2] && pads[2] == pads[3]))
+    unsupported("pads (top, left, bottom, right) " + dims_text(pads) +
+                " are not supported (only the same padding on every side)");
+  if (pads[0] < 0 || pads[0] > kMaxGraphWindow) unsupported("padding " + std::to_string(pads[0]) + " is out of range");
+  return pads[0];
+}
+
+void OnnxGraphBuilder::map_conv() {
+  if (!has_input(0)) unsupported("input 0 is missing");
+  Value in = value(node_->input(0));
+  if (in.kind == Value::Kind::constant) unsupported("its input is a constant");
+  if (in.flat) unsupported("its input is a flattened [N, C] tensor, expected N x C x H x W");
+  const FloatTensor weight = read_float_tensor(constant_input(1), what_);
+  const std::vector<int64_t>& wd = weight.dims;
+  if (wd.size() != 4) unsupported("weight of shape " + dims_text(wd) + " is not supported (only 2-D convolutions)");
+  if (wd[2] != wd[3]) unsupported("kernel " + dims_text({wd[2], wd[3]}) + " is not supported (only square kernels)");
+  const std::vector<int64_t> ks = attribute_ints(*node_, "kernel_shape");
+  if (!ks.empty() && ks != std::vector<int64_t>{wd[2], wd[3]})
+    unsupported("kernel_shape " + dims_text(ks) + " disagrees with the weight's " + dims_text(wd));
+  const int64_t groups = attribute_int(*node_, "group", 1);
+  if (groups < 1 || in.c % groups != 0 || wd[1] * groups != in.c || wd[0] % groups != 0)
+    unsupported("group " + std::to_string(groups) + " with weight " + dims_text(wd) + " does not fit " +
+                std::to_string(in.c) + " input channels");
+  GraphNode g;
+  g.kind = LayerKind::Conv2d;
+  g.inputs = {in.node};
+  g.in = in.c;
+  g.out = wd[0];
+  g.kernel = wd[2];
+  g.padding = window_padding(in, g.kernel, g.stride, true);
+  g.groups = groups;
+  g.bias = has_input(2);
+  const int64_t oh = (in.h + 2 * g.padding - g.kernel) / g.stride + 1;
+  const int64_t ow = (in.w + 2 * g.padding - g.kernel) / g.stride + 1;
+  if (in.h + 2 * g.padding < g.kernel || in.w + 2 * g.padding < g.kernel)
+    unsupported("kernel " + std::to_string(g.kernel) + " is larger than its padded input");
+  NodeWeights nw;
+  // OIHW -> OHWI: the project's conv weights keep the input channel innermost.
+  const int64_t k = g.kernel, ipg = wd[1];
+  nw.weight.resize(weight.values.size());
+  for (int64_t o = 0; o < wd[0]; ++o)
+    for (int64_t i = 0; i < ipg; ++i)
+      for (int64_t y = 0; y < k; ++y)
+        for (int64_t x = 0; x < k; ++x)
+          nw.weight[static_cast<size_t>(((o * k + y) * k + x) * ipg + i)] =
+              weight.values[static_cast<size_t>(((o * ipg + i) * k + y) * k + x)];
+  if (g.bias) {
+    FloatTensor b = read_float_tensor(constant_input(2), what_);
+    if (static_cast<int64_t>(b.values.size()) != g.out)
+      unsupported("bias of shape " + dims_text(b.dims) + ", expected " + std::to_string(g.out) + " values");
+    nw.bias = std::move(b.values);
+  }
+  Value out;
+  out.c = g.out;
+  out.h = oh;
+  out.w = ow;
+  out.node = add(std::move(g), std::move(nw));
+  set_output(out);
+}
+
+void OnnxGraphBuilder::map_batch_norm() {
+  const Value in = activation_input(0);
+  if (attribute_int(*node_, "training_mode", 0) != 0) unsupported("training_mode 1 is not supported (inference only)");
+  if (node_->output_size() > 1) unsupported("running-statistics outputs are not supported (inference only)");
+  GraphNode g;
+  g.kind = LayerKind::BatchNorm;
+  g.inputs = {in.node};
+  g.in = in.c;
+  g.eps = attribute_float(*node_, "epsilon", 1e-5f);
+  // ONNX keeps this much of the running statistics; PyTorch (and nn::BatchNorm) names
+  // the share of the batch's.
+  g.momentum = 1.f - attribute_float(*node_, "momentum", 0.9f);
+  if (!(g.momentum >= 0.f && g.momentum <= 1.f) || !(g.eps > 0.f && g.eps <= 1.f))
+    unsupported("epsilon or momentum outside (0, 1] and [0, 1]");
+  NodeWeights nw;
+  std::vector<float>* dst[4] = {&nw.gamma, &nw.beta, &nw.mean, &nw.variance};
+  for (int i = 0; i < 4; ++i) {
+    FloatTensor t = read_float_tensor(constant_input(i + 1), what_);
+    if (static_cast<int64_t>(t.values.size()) != in.c)
+      unsupported("input " + std::to_string(i + 1) + " of shape " + dims_text(t.dims) + ", expected " +
+                  std::to_string(in.c) + " values (one per channel)");
+    *dst[i] = std::move(t.values);
+  }
+  Value out = in;
+  out.node = add(std::move(g), std::move(nw));
+  set_output(out);
+}
+
+void OnnxGraphBuilder::map_relu_or_clip() {
+  const Value in = activation_input(0);
+  float lo = 0.f, hi = std::numeric_limits<float>::infinity();
+  if (node_->op_type() == "Clip") {
+    lo = -std::numeric_limits<float>::infinity();
+    if (opset_ >= 11) {
+      for (int i = 1; i <= 2; ++i) {
+        if (!has_input(i)) continue;
+        const FloatTensor t = read_float_tensor(constant_input(i), what_);
+        if (t.values.size() != 1) unsupported("min and max must be scalars");
+        (i == 1 ? lo : hi) = t.values[0];
+      }
+    } else {
+      lo = attribute_float(*node_, "min", lo);
+      hi = attribute_float(*node_, "max", hi);
+    }
+    if (lo != 0.f || !(hi > 0.f))
+      unsupported("Clip(" + std::to_string(lo) + ", " + std::to_string(hi) +
+                  ") is not supported (only min 0 and a positive max, as ReLU6)");
+  }
+  GraphNode g;
+  g.kind = LayerKind::ReLU;
+  g.inputs = {in.node};
+  g.cap = hi;
+  Value out = in;
+  out.node = add(std::move(g), {});
+  set_output(out);
+}
+
+void OnnxGraphBuilder::map_add() {
+  const Value a = activation_input(0);
+  const Value b = activation_input(1);
+  if (a.c != b.c || a.h != b.h || a.w != b.w || a.flat != b.flat)
+    unsupported("adds tensors of different shapes (broadcasting is not supported)");
+  GraphNode g;
+  g.kind = LayerKind::Add;
+  g.inputs = {a.node, b.node};
+  Value out = a;
+  out.node = add(std::move(g), {});
+  set_output(out);
+}
+
+void OnnxGraphBuilder::map_global_average_pool() {
+  const Value in = activation_input(0);
+  if (in.flat) unsupported("its input is already [N, C]");
+  GraphNode g;
+  g.kind = LayerKind::GlobalAvgPool;
+  g.inputs = {in.node};
+  Value out;
+  out.c = in.c;
+  out.h = out.w = 1;
+  out.flat = true;  // ONNX N x C x 1 x 1; the stored graph's [N, C]
+  out.node = add(std::move(g), {});
+  set_output(out);
+}
+
+void OnnxGraphBuilder::map_pool() {
+  if (!has_input(0)) unsupported("input 0 is missing");
+  const Value in = value(node_->input(0));
+  if (in.kind == Value::Kind::constant || in.flat) unsupported("its input is not an N x C x H x W activation");
+  const bool max = node_->op_type() == "MaxPool";
+  if (max && in.kind == Value::Kind::padded)
+    unsupported("a zero Pad before MaxPool is not supported (the zeros would take part in the maximum)");
+  if (node_->output_size() > 1) unsupported("the indices output is not supported");
+  if (attribute_int(*node_, "ceil_mode", 0) != 0) unsupported("ceil_mode 1 is not supported");
+  if (max && attribute_int(*node_, "storage_order", 0) != 0) unsupported("storage_order 1 is not supported");
+  const std::vector<int64_t> ks = attribute_ints(*node_, "kernel_shape");
+  if (ks.size() != 2 || ks[0] != ks[1]) unsupported("kernel_shape " + dims_text(ks) + " is not supported (only square 2-D)");
+  GraphNode g;
+  g.kind = max ? LayerKind::MaxPool : LayerKind::AvgPool;
+  g.inputs = {in.node};
+  g.kernel = ks[0];
+  if (g.kernel < 1 || g.kernel > kMaxGraphWindow) unsupported("kernel " + std::to_string(g.kernel) + " is out of range");
+  const std::vector<int64_t> own = attribute_ints(*node_, "pads");
+  bool own_pads = false;
+  for (int64_t p : own) own_pads = own_pads || p != 0;
+  g.padding = window_padding(in, g.kernel, g.stride, false);
+  // nn::Pool2d averages over the whole window, padding included; zeros a Pad node added
+  // are real values and are counted whatever the pool's own count_include_pad says.
+  if (!max && own_pads && attribute_int(*node_, "count_include_pad", 0) == 0)
+    unsupported("count_include_pad 0 with pads is not supported (only 1, PyTorch's default)");
+  if (g.padding > g.kernel / 2)
+    unsupported("padding " + std::to_string(g.padding) + " is more than half the kernel " + std::to_string(g.kernel));
+  if (in.h + 2 * g.padding < g.kernel || in.w + 2 * g.padding < g.kernel)
+    unsupported("kernel " + std::to_string(g.kernel) + " is larger than its padded input");
+  Value out;
+  out.c = in.c;
+  out.h = (in.h + 2 * g.padding - g.kernel) / g.stride + 1;
+  out.w = (in.w + 2 * g.padding - g.kernel) / g.stride + 1;
+  if (!max && g.padding == 0 && g.kernel == in.h && g.kernel == in.w) {
+    // A window over the whole input is global average pooling, which the integer
+    // pipeline knows; its [N, C] output is what a Flatten after it needs.
+    g = GraphNode{};
+    g.kind = LayerKind::GlobalAvgPool;
+    g.inputs = {in.node};
+    out.flat = true;
+  }
+  out.node = add(std::move(g), {});
+  set_output(out);
+}
+
+void OnnxGraphBuilder::map_pad() {
+  if (!has_input(0)) unsupported("input 0 is missing");
+  const Value in = value(node_->input(0));  // possibly padded already: the zeros add up
+  if (in.kind == Value::Kind::constant || in.flat) unsupported("its input is not an N x C x H x W activation");
+  const std::string mode = attribute_string(*node_, "mode", "constant");
+  if (mode != "constant") unsupported("mode '" + mode.substr(0, 20) + "' is not supported (only constant zeros)");
+  std::vector<int64_t> pads;
+  float fill = 0.f;
+  if (opset_ >= 11) {
+    pads = read_int_tensor(constant_input(1), what_);
+    if (has_input(2)) {
+      const FloatTensor v = read_float_tensor(constant_input(2), what_);
+      if (v.values.size() > 1) unsupported("constant_value must be a scalar");
+      if (!v.values.empty()) fill = v.values[0];
+    }
+    if (has_input(3)) unsupported("the axes input is not supported");
+  } else {
+    pads = attribute_ints(*node_, "pads");
+    fill = attribute_float(*node_, "value", 0.f);
+  }
+  if (fill != 0.f) unsupported("constant_value " + std::to_string(fill) + " is not supported (only zeros)");
+  if (pads.size() != 8) unsupported("pads " + dims_text(pads) + ": expected 8 values for N x C x H x W");
+  if (pads[0] || pads[1] || pads[4] || pads[5]) unsupported("padding of the batch or channel axis is not supported");
+  for (int64_t p : pads)
+    if (p < 0 || p > kMaxGraphWindow) unsupported("pads " + dims_text(pads) + " are not supported (0.." +
+                                                   std::to_string(kMaxGraphWindow) + " only)");
+  Value out = in;
+  out.kind = Value::Kind::padded;
+  out.pad_top += pads[2];
+  out.pad_left += pads[3];
+  out.pad_bottom += pads[6];
+  out.pad_right += pads[7];
+  // h and w stay the unpadded input's: the conv or pool folding the zeros adds them.
+  set_output(out);
+}
+
+}  // namespace mpq::onnx_io
