@@ -68,9 +68,12 @@ void read_input_shape(const onnx::ValueInfoProto& in, const OnnxImportOptions& o
   }
   if (dims[0] <= 0 || dims[1] <= 0 || dims[2] <= 0)
     throw Error(label + " has no fixed C x H x W; give --input CxHxW");
-  c = dims[0];
-  h = dims[1];
-  w = dims[2];
+  // Bounded here, before any size is computed from them.
+  ModelSpec bounds;
+  bounds.in_channels = c = dims[0];
+  bounds.in_height = h = dims[1];
+  bounds.in_width = w = dims[2];
+  validate_model_spec(bounds, label);
 }
 
 }  // namespace

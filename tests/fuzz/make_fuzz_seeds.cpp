@@ -20,10 +20,15 @@
 #include "libmpq/core/error.hpp"
 #include "libmpq/export/convert_to_blob.hpp"
 #include "libmpq/io/safetensors.hpp"
+#include "libmpq/nn/model_builders.hpp"
+#include "libmpq/nn/model_graph.hpp"
 #include "libmpq/nn/pool2d.hpp"
 #include "libmpq/quant/fake_quant_model.hpp"
 #include "libmpq/quant/fold_batch_norm.hpp"
 #include "nn/tiny_model.hpp"
+#if MPQ_HAVE_ONNX
+#include "fuzz/onnx_seed_model.hpp"
+#endif
 
 namespace {
 
@@ -127,6 +132,19 @@ void checkpoints() {
   Checkpoint bare;
   bare.meta["kind"] = "quantized";
   put("decode_checkpoint", "bare.mpqc", encode_checkpoint(bare));
+  // The same model as a stored graph (version 2), as `mpq import --onnx` writes it.
+  Model graph_model = build_model(graph_model_spec(describe_graph(model), 1, 8, 8, 3), 1);
+  Checkpoint graph;
+  capture_model(graph_model, graph);
+  graph.meta["kind"] = "float";
+  put("decode_checkpoint", "graph.mpqc", encode_checkpoint(graph));
+}
+
+void onnx_models() {
+#if MPQ_HAVE_ONNX
+  put("import_onnx", "gemm.onnx", fuzz::onnx_seed_model(false));
+  put("import_onnx", "matmul.onnx", fuzz::onnx_seed_model(true));
+#endif
 }
 
 void agent_state() {
@@ -247,6 +265,7 @@ int main(int argc, char** argv) {
     g_out = argv[1];
     blobs();
     checkpoints();
+    onnx_models();
     agent_state();
     policies();
     boards();
