@@ -155,7 +155,8 @@ int run_memory(const std::vector<std::string>& args) {
              "FLASH is the exact size of the exported model blob; RAM is the activation arena the\n"
              "device runtime allocates (docs/memory-model.md). Totals are compared with the board's\n"
              "budget (its size minus what it reserves for code and stack). Without a policy option:\n"
-             "uniform 8-bit. A --policy file carries its model; the Model options are then ignored."))
+             "uniform 8-bit. A --policy file carries its model; the Model options are then ignored,\n"
+             "except for an imported model, whose checkpoint --model C.mpqc gives its graph."))
     return 0;
   if (vm.count("fit") && has_policy_option(vm)) throw UsageError("--fit compares the uniform policies; give no policy with it");
   const Budget budget = read_budget(vm);
@@ -169,7 +170,15 @@ int run_memory(const std::vector<std::string>& args) {
       throw UsageError("give exactly one of --policy FILE, --uniform N, or --uniform-w W --uniform-a A");
     const std::string path = vm["policy"].as<std::string>();
     policy = load_policy(path);
-    graph = build_quant_graph(build_model(policy.spec));
+    ModelSpec spec = policy.spec;
+    if (spec.is_graph()) {
+      // An imported graph lives in its checkpoint, not in the policy: --model C.mpqc.
+      spec = read_model_options(vm);
+      if (!spec.is_graph())
+        throw UsageError("the policy is for an imported model (" + policy.spec.to_string() +
+                         "): give its checkpoint with --model C.mpqc");
+    }
+    graph = build_quant_graph(build_model(spec));
     validate_policy(policy, graph, path);
     policy_name = path;
   } else {

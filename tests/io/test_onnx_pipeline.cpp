@@ -43,6 +43,13 @@ BOOST_AUTO_TEST_CASE(an_imported_model_trains_finetunes_exports_and_runs_with_in
                   "--finetune-batches 1 --finetune-batch 16 --val-images 40 --final-epochs 0 --no-shrunk --out " +
                   dir + "/s",
               0);
+  // The searched policy names the imported model by its fingerprint; the graph comes from
+  // the checkpoint.
+  expect_exit("memory --model " + f + " --policy " + dir + "/s/policy.json", 0, "FLASH");
+  expect_exit("memory --policy " + dir + "/s/policy.json", 2, "give its checkpoint with --model C.mpqc");
+  expect_exit("finetune " + data + " --checkpoint " + f + " --policy " + dir + "/s/policy.json --epochs 1 " +
+                  "--max-batches 1 --calibration-images 16 --out " + dir + "/searched.mpqc",
+              0);
 }
 
 BOOST_AUTO_TEST_CASE(import_errors_exit_1_in_one_line_and_write_nothing) {
