@@ -7,6 +7,10 @@ packages=(
   libeigen3-dev libtbb-dev libboost-program-options-dev libboost-test-dev
   libstb-dev nlohmann-json3-dev zlib1g-dev
   dataset-fashion-mnist
+  # mpq import --onnx: ONNX's generated protobuf classes and protobuf (docs/import.md)
+  libonnx-dev libprotobuf-dev
+  # tests/io/make_onnx_fixtures.py: the ONNX import's fixtures, exported by PyTorch
+  python3-torch python3-onnx
 )
 if [ "${MPQ_WITH_FUZZ:-1}" = 1 ]; then
   # tools/test.sh's sanitizer and fuzz tree (tools/fuzz.sh): clang with libFuzzer and the
