@@ -39,8 +39,8 @@ int import_onnx_model(const po::variables_map& vm) {
     if (options.classes < 2 || options.classes > kMaxClasses)
       throw UsageError("--classes " + std::to_string(options.classes) + ": expected 2.." + std::to_string(kMaxClasses));
   }
-  check_output_file(out, {"a libmpq checkpoint (MPQC)", [](const std::string& head) { return head.compare(0, 4, "MPQC") == 0; },
-                          vm.count("force") > 0, {path}});
+  const auto is_checkpoint = [](const std::string& head) { return head.compare(0, 4, "MPQC") == 0; };
+  check_output_file(out, {"a libmpq checkpoint (MPQC)", is_checkpoint, vm.count("force") > 0, {path}});
   const Checkpoint ckpt = import_onnx(read_file(path), path, options);
   make_parent_directories(out);
   save_checkpoint(out, ckpt);
@@ -65,7 +65,8 @@ int run_import(const std::vector<std::string>& args) {
   opts.add(model_options(ModelSpec{}));
   opts.add_options()
       ("weights", po::value<std::string>(), "safetensors file with PyTorch's state_dict (for a built-in --model)")
-      ("onnx", po::value<std::string>(), "float ONNX model to import, graph and weights (instead of --model and --weights)")
+      ("onnx", po::value<std::string>(),
+       "float ONNX model to import, graph and weights (instead of --model and --weights)")
       ("out", po::value<std::string>(), "float checkpoint to write (required)")
       ("force", "replace an existing --out that is not a libmpq checkpoint")
       ("json", "print the result as JSON");

@@ -1,14 +1,10 @@
 #include "libmpq/io/onnx_graph_builder.hpp"
 
-#include <cmath>
+#include <algorithm>
 #include <limits>
 #include <utility>
 
 #include "libmpq/core/error.hpp"
-#include "libmpq/nn/batch_norm.hpp"
-#include "libmpq/nn/conv2d.hpp"
-#include "libmpq/nn/linear.hpp"
-#include "libmpq/nn/model_builders.hpp"
 
 namespace mpq::onnx_io {
 
@@ -57,7 +53,8 @@ const Value& OnnxGraphBuilder::value(const std::string& name) const {
 const Value& OnnxGraphBuilder::activation_input(int i) const {
   if (!has_input(i)) unsupported("input " + std::to_string(i) + " is missing");
   const Value& v = value(node_->input(i));
-  if (v.kind == Value::Kind::constant) unsupported("input '" + node_->input(i) + "' is a constant, expected an activation");
+  if (v.kind == Value::Kind::constant)
+    unsupported("input '" + node_->input(i) + "' is a constant, expected an activation");
   if (v.kind == Value::Kind::padded)
     unsupported("reads the output of a Pad; a zero Pad is supported only right before a Conv or AveragePool");
   return v;
@@ -91,8 +88,6 @@ void OnnxGraphBuilder::set_output(const Value& v) {
   values_[node_->output(0)] = v;
 }
 
-void OnnxGraphBuilder::alias_output(const Value& v) { set_output(v); }
-
 void OnnxGraphBuilder::map_node(int index) {
   if (folded_.count(index)) return;
   node_ = &graph_.node(index);
@@ -111,7 +106,7 @@ void OnnxGraphBuilder::map_node(int index) {
   if (op == "Gemm" || op == "MatMul") return map_linear();
   if (op == "Identity" || op == "Dropout") {
     if (n.output_size() > 1 && !n.output(1).empty()) unsupported("its mask output is not supported");
-    return alias_output(value(n.input_size() > 0 ? n.input(0) : ""));
+    return set_output(value(n.input_size() > 0 ? n.input(0) : ""));
   }
   if (op == "Constant") {
     const auto* a = find_attribute(n, "value");
@@ -313,12 +308,14 @@ void OnnxGraphBuilder::map_pool() {
   if (attribute_int(*node_, "ceil_mode", 0) != 0) unsupported("ceil_mode 1 is not supported");
   if (max && attribute_int(*node_, "storage_order", 0) != 0) unsupported("storage_order 1 is not supported");
   const std::vector<int64_t> ks = attribute_ints(*node_, "kernel_shape");
-  if (ks.size() != 2 || ks[0] != ks[1]) unsupported("kernel_shape " + dims_text(ks) + " is not supported (only square 2-D)");
+  if (ks.size() != 2 || ks[0] != ks[1])
+    unsupported("kernel_shape " + dims_text(ks) + " is not supported (only square 2-D)");
   GraphNode g;
   g.kind = max ? LayerKind::MaxPool : LayerKind::AvgPool;
   g.inputs = {in.node};
   g.kernel = ks[0];
-  if (g.kernel < 1 || g.kernel > kMaxGraphWindow) unsupported("kernel " + std::to_string(g.kernel) + " is out of range");
+  if (g.kernel < 1 || g.kernel > kMaxGraphWindow)
+    unsupported("kernel " + std::to_string(g.kernel) + " is out of range");
   const std::vector<int64_t> own = attribute_ints(*node_, "pads");
   bool own_pads = false;
   for (int64_t p : own) own_pads = own_pads || p != 0;

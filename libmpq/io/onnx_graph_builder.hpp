@@ -66,7 +66,6 @@ class OnnxGraphBuilder {
   bool has_input(int i) const;
   int add(GraphNode node, NodeWeights weights);
   void set_output(const Value& v);
-  void alias_output(const Value& v);
 
   void map_conv();
   void map_batch_norm();

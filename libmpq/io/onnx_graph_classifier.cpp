@@ -118,8 +118,8 @@ Checkpoint OnnxGraphBuilder::finish(const std::string& output, int64_t classes) 
     throw Error(what_ + ": the graph's output '" + output + "' is not class scores [N, classes] (" +
                 std::to_string(v.c) + "x" + std::to_string(v.h) + "x" + std::to_string(v.w) + ")");
   if (v.node != static_cast<int>(out_.nodes.size()) - 1)
-    throw Error(what_ + ": the graph's output '" + output + "' is not its last node's (nodes whose results are unused " +
-                "are not supported)");
+    throw Error(what_ + ": the graph's output '" + output +
+                "' is not its last node's (nodes whose results are unused are not supported)");
   if (classes > 0 && classes != v.c)
     throw Error(what_ + ": the graph outputs " + std::to_string(v.c) + " classes, --classes says " +
                 std::to_string(classes));

@@ -1,8 +1,5 @@
 #include "libmpq/io/onnx_import.hpp"
 
-#include <cmath>
-#include <limits>
-#include <map>
 #include <set>
 
 #include "libmpq/core/error.hpp"

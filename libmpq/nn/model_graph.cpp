@@ -264,7 +264,8 @@ ModelGraph decode_graph(ByteReader& r, const std::string& what, int64_t max_para
                   std::to_string(input_count(n.kind)));
     for (uint32_t k = 0; k < inputs; ++k) {
       const uint32_t v = r.u32("graph node input");
-      if (v > i) throw Error(what + ": " + node_text(n) + " reads node " + std::to_string(v) + " - 1, not an earlier one");
+      if (v > i)
+        throw Error(what + ": " + node_text(n) + " reads node " + std::to_string(v) + " - 1, not an earlier one");
       n.inputs.push_back(static_cast<int>(v) - 1);
     }
     switch (n.kind) {

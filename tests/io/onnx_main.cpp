@@ -22,7 +22,8 @@ int main(int argc, char* argv[]) {
     std::perror("mkdtemp");
     return 1;
   }
-  const std::string command = std::string(MPQ_PYTHON) + " " + MPQ_ONNX_FIXTURE_SCRIPT + " " + dir + " 2>" + dir + "/log";
+  const std::string command =
+      std::string(MPQ_PYTHON) + " " + MPQ_ONNX_FIXTURE_SCRIPT + " " + dir + " 2>" + dir + "/log";
   const int status = std::system(command.c_str());
   if (status != 0) {
     std::printf("SKIP: %s could not write the ONNX fixtures (needs python3-torch and python3-onnx; see %s/log)\n",

@@ -39,7 +39,8 @@ BOOST_AUTO_TEST_CASE(an_imported_model_trains_finetunes_exports_and_runs_with_in
   BOOST_TEST(std::stod(r.out.substr(at + 18)) >= 0.97, r.out);
 
   expect_exit("export-weights --checkpoint " + f + " --out " + dir + "/f.safetensors", 0);
-  expect_exit("search --data " + dir + " --val-size 40 --threads 1 --checkpoint " + f + " --episodes 2 --warmup 1 --random-search 1 " +
+  expect_exit("search --data " + dir + " --val-size 40 --threads 1 --checkpoint " + f +
+                  " --episodes 2 --warmup 1 --random-search 1 " +
                   "--finetune-batches 1 --finetune-batch 16 --val-images 40 --final-epochs 0 --no-shrunk --out " +
                   dir + "/s",
               0);

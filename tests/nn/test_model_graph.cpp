@@ -106,7 +106,8 @@ BOOST_AUTO_TEST_CASE(a_version_2_checkpoint_must_hold_a_graph_and_version_1_must
   std::string bytes = mpq::encode_checkpoint(c);
   // Relabel it as version 1 (the CRC covers the payload only).
   bytes[4] = 1;
-  BOOST_TEST(has(error_of([&] { mpq::decode_checkpoint(bytes, "x.mpqc"); }), "model 'graph' in a version 1 checkpoint"));
+  BOOST_TEST(
+      has(error_of([&] { mpq::decode_checkpoint(bytes, "x.mpqc"); }), "model 'graph' in a version 1 checkpoint"));
   bytes[4] = 3;
   BOOST_TEST(has(error_of([&] { mpq::decode_checkpoint(bytes, "x.mpqc"); }),
                  "checkpoint version 3, this build reads version 1 to 2"));
