@@ -71,6 +71,8 @@ const onnx::TensorProto& OnnxGraphBuilder::constant_input(int i) const {
 int OnnxGraphBuilder::add(GraphNode n, NodeWeights weights) {
   std::string base = node_->name().empty() ? node_->op_type() + "_" + std::to_string(index_) : node_->name();
   base = base.substr(0, kMaxGraphNameBytes - 8);
+  for (char& ch : base)  // names show in tables and messages: one line each
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '_';
   std::string name = base;
   for (int k = 2; names_.count(name); ++k) name = base + "#" + std::to_string(k);
   names_.insert(name);
@@ -131,6 +133,8 @@ int64_t OnnxGraphBuilder::window_padding(const Value& in, int64_t kernel, int64_
   std::vector<int64_t> pads = attribute_ints(*node_, "pads");
   if (pads.empty()) pads.assign(4, 0);
   if (pads.size() != 4) unsupported("pads " + dims_text(pads) + ": expected 4 values for a 2-D window");
+  for (int64_t p : pads)
+    if (p < 0 || p > kMaxGraphWindow) unsupported("pads " + dims_text(pads) + " are out of range");
   const std::string auto_pad = attribute_string(*node_, "auto_pad", "NOTSET");
   if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
     if (!allow_same) unsupported("auto_pad " + auto_pad + " is not supported here");
@@ -173,7 +177,7 @@ void OnnxGraphBuilder::map_conv() {
   if (!ks.empty() && ks != std::vector<int64_t>{wd[2], wd[3]})
     unsupported("kernel_shape " + dims_text(ks) + " disagrees with the weight's " + dims_text(wd));
   const int64_t groups = attribute_int(*node_, "group", 1);
-  if (groups < 1 || in.c % groups != 0 || wd[1] * groups != in.c || wd[0] % groups != 0)
+  if (groups < 1 || groups > in.c || in.c % groups != 0 || wd[1] != in.c / groups || wd[0] % groups != 0)
     unsupported("group " + std::to_string(groups) + " with weight " + dims_text(wd) + " does not fit " +
                 std::to_string(in.c) + " input channels");
   GraphNode g;

@@ -73,11 +73,14 @@ void read_input_shape(const onnx::ValueInfoProto& in, const OnnxImportOptions& o
   validate_model_spec(bounds, label);
 }
 
-}  // namespace
+// Names in a file may hold any bytes; a message stays on one line.
+std::string one_line(std::string s) {
+  for (char& ch : s)
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '?';
+  return s;
+}
 
-bool onnx_import_available() { return true; }
-
-Checkpoint import_onnx(const std::string& bytes, const std::string& what, const OnnxImportOptions& options) {
+Checkpoint import_model(const std::string& bytes, const std::string& what, const OnnxImportOptions& options) {
   onnx::ModelProto model;
   // An empty message is valid protobuf (and so is much else): what makes it an ONNX
   // model is an IR version and a graph with nodes, checked next.
@@ -97,6 +100,18 @@ Checkpoint import_onnx(const std::string& bytes, const std::string& what, const 
   builder.set_input(input.name(), c, h, w);
   for (int i = 0; i < g.node_size(); ++i) builder.map_node(i);
   return builder.finish(g.output(0).name(), options.classes);
+}
+
+}  // namespace
+
+bool onnx_import_available() { return true; }
+
+Checkpoint import_onnx(const std::string& bytes, const std::string& what, const OnnxImportOptions& options) {
+  try {
+    return import_model(bytes, what, options);
+  } catch (const Error& e) {
+    throw Error(one_line(e.what()));
+  }
 }
 
 }  // namespace mpq

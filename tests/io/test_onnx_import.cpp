@@ -122,6 +122,13 @@ BOOST_AUTO_TEST_CASE(unsupported_nodes_and_attributes_are_named) {
   BOOST_TEST(has(dilated, "(Conv): dilations 2x2 are not supported"), dilated);
   const std::string pad = import_error(mpq::read_file(path_of("pad_value.onnx")));
   BOOST_TEST(has(pad, "node 'pad_ones' (Pad): constant_value 1"), pad);
+
+  // A name holding a line break still gives one line.
+  onnx::ModelProto m = parsed("sigmoid.onnx");
+  for (auto& n : *m.mutable_graph()->mutable_node())
+    if (n.op_type() == "Sigmoid") n.set_name("bad\nname");
+  const std::string e = import_error(m.SerializeAsString());
+  BOOST_TEST(has(e, "node 'bad?name' (Sigmoid)"), e);
 }
 
 BOOST_AUTO_TEST_CASE(opsets_outside_11_to_17_are_refused) {
