@@ -4,7 +4,8 @@ CNNs built in PyTorch and exported with torch.onnx.export, each with PyTorch's l
 fixed inputs, and a few models mpq import must refuse.
 
 For each model NAME: NAME.onnx and NAME.json = {"input": [C, H, W], "classes": K,
-"images": [[C*H*W floats, NCHW], ...], "logits": [[K floats], ...]}.
+"images": [[C*H*W floats, NCHW], ...], "logits": [[K floats], ...]}; and image.pgm, a
+32x32 grey image.
 Exit status 3 when torch or onnx cannot be imported (the test then skips).
 """
 import json
@@ -132,6 +133,9 @@ def main():
     for kind in ["sigmoid", "dilated"]:
         export(Unsupported(kind), kind, (1, 8, 8), 13, out_dir, images=1)
     write_pad_value(out_dir)
+    # A 32x32 grey image for `mpq run` on the imported residual_depthwise (binary PGM).
+    with open(os.path.join(out_dir, "image.pgm"), "wb") as f:
+        f.write(b"P5\n32 32\n255\n" + bytes((7 * i) % 256 for i in range(32 * 32)))
 
 
 def write_pad_value(out_dir):

@@ -37,6 +37,8 @@ BOOST_AUTO_TEST_CASE(an_imported_model_trains_finetunes_exports_and_runs_with_in
   const size_t at = r.out.find("\"top1_agreement\": ");
   BOOST_REQUIRE_MESSAGE(at != std::string::npos, r.out);
   BOOST_TEST(std::stod(r.out.substr(at + 18)) >= 0.97, r.out);
+  expect_exit("run --model " + dir + "/q8.mpqm " + mpq_onnx_test::fixture_dir() + "/image.pgm --json", 0,
+              "\"top\": ");
 
   expect_exit("export-weights --checkpoint " + f + " --out " + dir + "/f.safetensors", 0);
   expect_exit("search --data " + dir + " --val-size 40 --threads 1 --checkpoint " + f +
