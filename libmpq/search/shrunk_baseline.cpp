@@ -40,9 +40,10 @@ std::optional<FinalResult> shrunk_baseline(const ComparisonInputs& in, const Com
                                            std::vector<std::string>& notes) {
   const ModelSpec& original = in.float_ckpt.spec;
   // The original input size, and 28 for single-channel images larger than that: IDX data
-  // (Fashion-MNIST) exists at 28x28.
+  // (Fashion-MNIST) exists at 28x28. An imported graph keeps its own size (and width): it
+  // was made for that input and need not build at another.
   std::vector<int64_t> sizes{original.in_height};
-  if (original.in_height > 28 && original.in_channels == 1) sizes.push_back(28);
+  if (original.in_height > 28 && original.in_channels == 1 && !original.is_graph()) sizes.push_back(28);
   ModelSpec shrunk;
   try {
     shrunk = largest_fitting_8bit_model(original, sizes, in.budget);
