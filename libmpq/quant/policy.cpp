@@ -1,5 +1,6 @@
 #include "libmpq/quant/policy.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -121,12 +122,12 @@ Policy policy_from_json(const std::string& text, const std::string& what) {
     p.spec.small_input = field(m, "small_input", "model.").get<bool>();
     if (p.spec.is_graph()) {
       const std::string hex = field(m, "graph", "model.").get<std::string>();
-      unsigned long v = 0;
-      char* end = nullptr;
-      if (hex.size() == 8 && std::isxdigit(static_cast<unsigned char>(hex[0]))) v = std::strtoul(hex.c_str(), &end, 16);
-      if (end != hex.c_str() + 8 || hex.size() != 8)
+      const bool digits = hex.size() == 8 && std::all_of(hex.begin(), hex.end(), [](char ch) {
+                            return std::isxdigit(static_cast<unsigned char>(ch)) != 0;
+                          });
+      if (!digits)
         throw Error(what + ": field 'model.graph' is \"" + hex.substr(0, 16) + "\", expected 8 hex digits");
-      p.spec.graph_fingerprint = static_cast<uint32_t>(v);
+      p.spec.graph_fingerprint = static_cast<uint32_t>(std::strtoul(hex.c_str(), nullptr, 16));
     }
     validate_model_spec(p.spec, what);
     const auto& layers = field(j, "layers", "");

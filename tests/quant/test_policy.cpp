@@ -2,6 +2,7 @@
 
 #include "libmpq/core/error.hpp"
 #include "libmpq/nn/model_builders.hpp"
+#include "libmpq/nn/model_graph.hpp"
 #include "libmpq/quant/policy.hpp"
 
 namespace {
@@ -65,6 +66,25 @@ BOOST_AUTO_TEST_CASE(json_round_trip_keeps_every_field) {
   mpq::validate_policy(q, g, "mem");
   for (const auto& l : q.layers)
     if (l.kind == "add") BOOST_TEST(l.w_bits == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_stored_graphs_policy_names_it_by_fingerprint) {
+  mpq::Model built = mpq::build_model(mpq::ModelSpec{}, 1);
+  const mpq::ModelSpec spec = mpq::graph_model_spec(mpq::describe_graph(built), 1, 32, 32, 10);
+  const mpq::QuantGraph g = mpq::build_quant_graph(mpq::build_model(spec, 1));
+  const mpq::Policy p = mpq::uniform_policy(g, 4, 4);
+  const std::string text = mpq::policy_to_json(p);
+  mpq::Policy q = mpq::policy_from_json(text, "mem");
+  BOOST_TEST((q == p));
+  BOOST_TEST(!q.spec.graph);  // the graph itself lives in the checkpoint
+  mpq::validate_policy(q, g, "mem");
+  std::string other = text;
+  const size_t at = other.find("\"graph\": \"") + 10;
+  other.replace(at, 8, other[at] == '0' ? "10000000" : "00000000");
+  BOOST_TEST(!error_of([&] { mpq::validate_policy(mpq::policy_from_json(other, "p.json"), g, "p.json"); }).empty());
+  other.replace(at, 8, "0x123456");
+  BOOST_TEST(error_of([&] { mpq::policy_from_json(other, "p.json"); }).find("expected 8 hex digits") !=
+             std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(policies_that_do_not_fit_the_model_are_rejected_naming_the_problem) {
