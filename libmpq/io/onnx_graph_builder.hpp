@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+
 #include "libmpq/io/onnx_tensors.hpp"
 #include "libmpq/nn/checkpoint.hpp"
 #include "libmpq/nn/model_graph.hpp"
@@ -23,10 +25,13 @@ struct Value {
   int node = -1;
   int64_t c = 0, h = 0, w = 0;
   bool flat = false;
+  int rank = 4;  // ONNX's rank: 4, or 2 after Flatten or a classifier (what Shape reports)
   // padded: zeros a Pad node adds around it, to fold into the conv or pool that reads it.
   int64_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
-  // constant: an initializer or a Constant node's tensor (lives in the parsed model).
+  // constant: an initializer or a Constant node's tensor (lives in the parsed model), or
+  // one computed from constants (owned here).
   const onnx::TensorProto* tensor = nullptr;
+  std::shared_ptr<onnx::TensorProto> owned;
 };
 
 // Weights of one stored-graph node in the project's layouts, filled into the model last.
@@ -76,6 +81,8 @@ class OnnxGraphBuilder {
   void map_pad();
   void map_flatten();
   void map_linear();
+  void map_shape();
+  void map_folded();
   Value flattened(const Value& v);
   // Spatial attributes shared by Conv and the pools: square kernel, one stride, and
   // symmetric pads once the zeros of a folded Pad are added; returns the padding.

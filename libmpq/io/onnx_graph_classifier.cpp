@@ -12,7 +12,11 @@
 namespace mpq::onnx_io {
 
 Value OnnxGraphBuilder::flattened(const Value& v) {
-  if (v.flat) return v;
+  if (v.flat) {
+    Value out = v;
+    out.rank = 2;
+    return out;
+  }
   if (v.h != 1 || v.w != 1)
     unsupported("flattening a " + std::to_string(v.c) + "x" + std::to_string(v.h) + "x" + std::to_string(v.w) +
                 " tensor is not supported (only 1x1 spatial: pool globally before the classifier)");
@@ -22,6 +26,7 @@ Value OnnxGraphBuilder::flattened(const Value& v) {
   g.inputs = {v.node};
   Value out = v;
   out.flat = true;
+  out.rank = 2;
   out.node = add(std::move(g), {});
   return out;
 }
@@ -102,6 +107,7 @@ void OnnxGraphBuilder::map_linear() {
   out.c = out_f;
   out.h = out.w = 1;
   out.flat = true;
+  out.rank = 2;
   out.node = add(std::move(g), std::move(nw));
   set_output(out);
   if (bias_add >= 0) {

@@ -144,6 +144,7 @@ void onnx_models() {
 #if MPQ_HAVE_ONNX
   put("import_onnx", "gemm.onnx", fuzz::onnx_seed_model(false));
   put("import_onnx", "matmul.onnx", fuzz::onnx_seed_model(true));
+  put("import_onnx", "computed_shapes.onnx", fuzz::onnx_seed_model(false, true));
 #endif
 }
 

@@ -5,5 +5,7 @@
 #include <string>
 
 namespace mpq::fuzz {
-std::string onnx_seed_model(bool matmul_head);
+// matmul_head: MatMul + Add instead of Gemm; computed_shapes: nn.ZeroPad2d's computed
+// pads and x.view(x.size(0), -1)'s computed shape, as torch.onnx.export writes them.
+std::string onnx_seed_model(bool matmul_head, bool computed_shapes = false);
 }  // namespace mpq::fuzz

@@ -91,6 +91,24 @@ class MatMulHead(nn.Module):
         return torch.flatten(self.gap(self.conv(x)), 1) @ self.w + self.b
 
 
+class ZeroPadView(nn.Module):
+    """nn.ZeroPad2d before a conv and an AvgPool2d (exported as computed pads: Concat,
+    Slice, Transpose, ...) and x.view(x.size(0), -1) (Shape, Gather, Unsqueeze, Concat)."""
+
+    def __init__(self):
+        super().__init__()
+        self.pad = nn.ZeroPad2d(1)
+        self.conv = nn.Conv2d(3, 6, 3, 1, 0, bias=True)
+        self.pool = nn.AvgPool2d(3, 2)
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(6, 3)
+
+    def forward(self, x):
+        x = F.relu(self.conv(self.pad(x)))
+        x = self.gap(self.pool(self.pad(x)))
+        return self.fc(x.view(x.size(0), -1))
+
+
 class Unsupported(nn.Module):
     def __init__(self, kind):
         super().__init__()
@@ -127,7 +145,8 @@ def main():
     torch.manual_seed(14)
     for name, model, shape, opset in [("residual_depthwise", ResidualDepthwise(), (1, 32, 32), 13),
                                       ("padded_pools", PaddedPools(), (3, 16, 16), 11),
-                                      ("matmul_head", MatMulHead(), (2, 12, 12), 17)]:
+                                      ("matmul_head", MatMulHead(), (2, 12, 12), 17),
+                                      ("zero_pad_view", ZeroPadView(), (3, 10, 10), 13)]:
         randomize_batch_norms(model)
         export(model, name, shape, opset, out_dir)
     for kind in ["sigmoid", "dilated"]:

@@ -88,6 +88,10 @@ BOOST_AUTO_TEST_CASE(max_and_padded_average_pools_with_clip_and_dropout_equal_to
 
 BOOST_AUTO_TEST_CASE(matmul_plus_add_classifier_at_opset_17_equals_torch) { check_logits_match_torch("matmul_head"); }
 
+BOOST_AUTO_TEST_CASE(zero_pad2d_and_view_with_computed_shapes_equal_torch) {
+  check_logits_match_torch("zero_pad_view");
+}
+
 BOOST_AUTO_TEST_CASE(the_imported_graph_keeps_trainable_batch_norms) {
   const mpq::Checkpoint c = mpq::import_onnx(mpq::read_file(path_of("residual_depthwise.onnx")), "r", {});
   mpq::Model m = mpq::build_model(c.spec, 1);
