@@ -182,8 +182,9 @@ Const transpose(const onnx::NodeProto& node, const Const& data) {
     for (size_t a = rank; a-- > 0;) perm.push_back(static_cast<int64_t>(a));
   std::vector<int64_t> sorted = perm;
   std::sort(sorted.begin(), sorted.end());
-  for (size_t a = 0; a < sorted.size(); ++a)
-    if (sorted[a] != static_cast<int64_t>(a) || perm.size() != rank) throw Error("perm is not a permutation of the axes");
+  bool permutation = perm.size() == rank;
+  for (size_t a = 0; a < sorted.size(); ++a) permutation = permutation && sorted[a] == static_cast<int64_t>(a);
+  if (!permutation) throw Error("perm is not a permutation of the axes");
   Const out;
   out.integer = data.integer;
   for (int64_t p : perm) out.dims.push_back(data.dims[static_cast<size_t>(p)]);
