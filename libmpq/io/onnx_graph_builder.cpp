@@ -130,35 +130,6 @@ void OnnxGraphBuilder::map_node(int index) {
   unsupported("op type '" + op.substr(0, 60) + "' is not supported (see docs/import.md)");
 }
 
-void OnnxGraphBuilder::map_shape() {
-  const Value in = activation_input(0);
-  std::vector<int64_t> shape{1, in.c, in.h, in.w};  // the batch as exported: one image
-  shape.resize(static_cast<size_t>(in.rank));
-  const int64_t rank = in.rank;
-  int64_t start = attribute_int(*node_, "start", 0), end = attribute_int(*node_, "end", rank);
-  start = std::min(std::max(start < 0 ? start + rank : start, int64_t{0}), rank);
-  end = std::min(std::max(end < 0 ? end + rank : end, int64_t{0}), rank);
-  Value v;
-  v.kind = Value::Kind::constant;
-  v.owned = shape_tensor(std::vector<int64_t>(shape.begin() + start, shape.begin() + std::max(start, end)));
-  v.tensor = v.owned.get();
-  set_output(v);
-}
-
-void OnnxGraphBuilder::map_folded() {
-  std::vector<const onnx::TensorProto*> inputs;
-  for (const auto& name : node_->input()) inputs.push_back(name.empty() ? nullptr : value(name).tensor);
-  Value v;
-  v.kind = Value::Kind::constant;
-  try {
-    v.owned = fold_constant(*node_, inputs, "input");
-  } catch (const Error& e) {
-    unsupported(e.what());
-  }
-  v.tensor = v.owned.get();
-  set_output(v);
-}
-
 int64_t OnnxGraphBuilder::window_padding(const Value& in, int64_t kernel, int64_t& stride, bool allow_same) {
   const std::vector<int64_t> strides = attribute_ints(*node_, "strides");
   if (!strides.empty() && (strides.size() != 2 || strides[0] != strides[1]))

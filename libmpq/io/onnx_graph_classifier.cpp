@@ -1,8 +1,11 @@
 // OnnxGraphBuilder, part 2: the classifier end of a graph (Flatten/Reshape, Gemm,
-// MatMul + Add) and the checkpoint the mapped graph becomes.
+// MatMul + Add), the computed shapes and pads that feed Reshape and Pad, and the
+// checkpoint the mapped graph becomes.
+#include <algorithm>
 #include <cstring>
 
 #include "libmpq/core/error.hpp"
+#include "libmpq/io/onnx_constant_folding.hpp"
 #include "libmpq/io/onnx_graph_builder.hpp"
 #include "libmpq/nn/batch_norm.hpp"
 #include "libmpq/nn/conv2d.hpp"
@@ -10,6 +13,35 @@
 #include "libmpq/nn/model_builders.hpp"
 
 namespace mpq::onnx_io {
+
+void OnnxGraphBuilder::map_shape() {
+  const Value in = activation_input(0);
+  std::vector<int64_t> shape{1, in.c, in.h, in.w};  // the batch as exported: one image
+  shape.resize(static_cast<size_t>(in.rank));
+  const int64_t rank = in.rank;
+  int64_t start = attribute_int(*node_, "start", 0), end = attribute_int(*node_, "end", rank);
+  start = std::min(std::max(start < 0 ? start + rank : start, int64_t{0}), rank);
+  end = std::min(std::max(end < 0 ? end + rank : end, int64_t{0}), rank);
+  Value v;
+  v.kind = Value::Kind::constant;
+  v.owned = shape_tensor(std::vector<int64_t>(shape.begin() + start, shape.begin() + std::max(start, end)));
+  v.tensor = v.owned.get();
+  set_output(v);
+}
+
+void OnnxGraphBuilder::map_folded() {
+  std::vector<const onnx::TensorProto*> inputs;
+  for (const auto& name : node_->input()) inputs.push_back(name.empty() ? nullptr : value(name).tensor);
+  Value v;
+  v.kind = Value::Kind::constant;
+  try {
+    v.owned = fold_constant(*node_, inputs, "input");
+  } catch (const Error& e) {
+    unsupported(e.what());
+  }
+  v.tensor = v.owned.get();
+  set_output(v);
+}
 
 Value OnnxGraphBuilder::flattened(const Value& v) {
   if (v.flat) {
