@@ -17,6 +17,10 @@ struct Const {
   bool integer = true;
 };
 
+// Clamped into int64's range: INT64_MAX, Slice's usual "to the end", is 2^63 as a double,
+// one past what converts.
+int64_t to_int(double x) { return static_cast<int64_t>(std::max(-9.0e18, std::min(9.0e18, x))); }
+
 int64_t element_count(const std::vector<int64_t>& dims) {
   int64_t n = 1;
   for (int64_t d : dims) {
@@ -48,7 +52,7 @@ std::shared_ptr<onnx::TensorProto> write(const Const& c) {
   for (int64_t d : c.dims) t->add_dims(d);
   t->set_data_type(c.integer ? onnx::TensorProto::INT64 : onnx::TensorProto::FLOAT);
   for (double x : c.v) {
-    if (c.integer) t->add_int64_data(static_cast<int64_t>(std::max(-9.0e18, std::min(9.0e18, x))));
+    if (c.integer) t->add_int64_data(to_int(x));
     else t->add_float_data(static_cast<float>(x));
   }
   return t;
@@ -85,7 +89,11 @@ void for_each_index(const std::vector<int64_t>& dims, F f) {
   }
 }
 
-std::vector<int64_t> ints_of(const Const& c) { return std::vector<int64_t>(c.v.begin(), c.v.end()); }
+std::vector<int64_t> ints_of(const Const& c) {
+  std::vector<int64_t> out;
+  for (double x : c.v) out.push_back(to_int(x));
+  return out;
+}
 
 Const concat(const onnx::NodeProto& node, const std::vector<Const>& in) {
   const Const& first = input(in, 0);
@@ -211,7 +219,7 @@ Const gather(const onnx::NodeProto& node, const Const& data, const Const& indice
   for_each_index(out.dims, [&](const std::vector<int64_t>& idx) {
     int64_t flat_index = 0;
     for (size_t k = 0; k < q; ++k) flat_index += idx[axis + k] * index_strides[k];
-    int64_t i = static_cast<int64_t>(indices.v[static_cast<size_t>(flat_index)]);
+    int64_t i = to_int(indices.v[static_cast<size_t>(flat_index)]);
     const int64_t dim = data.dims[axis];
     if (i < -dim || i >= dim) throw Error("index " + std::to_string(i) + " outside 0.." + std::to_string(dim - 1));
     if (i < 0) i += dim;
