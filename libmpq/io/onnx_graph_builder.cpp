@@ -333,10 +333,13 @@ void OnnxGraphBuilder::map_pool() {
   bool own_pads = false;
   for (int64_t p : own) own_pads = own_pads || p != 0;
   g.padding = window_padding(in, g.kernel, g.stride, false);
-  // nn::Pool2d averages over the whole window, padding included; zeros a Pad node added
-  // are real values and are counted whatever the pool's own count_include_pad says.
-  if (!max && own_pads && attribute_int(*node_, "count_include_pad", 0) == 0)
-    unsupported("count_include_pad 0 with pads is not supported (only 1, PyTorch's default)");
+  // Zeros a Pad node added are real values, counted whatever the pool's own
+  // count_include_pad says; only the pool's own padding may be left out of the divisor.
+  if (!max && attribute_int(*node_, "count_include_pad", 0) == 0 && own_pads) {
+    if (in.kind == Value::Kind::padded)
+      unsupported("count_include_pad 0 with both its own pads and a Pad before it is not supported");
+    g.count_include_pad = false;
+  }
   if (g.padding > g.kernel / 2)
     unsupported("padding " + std::to_string(g.padding) + " is more than half the kernel " + std::to_string(g.kernel));
   if (in.h + 2 * g.padding < g.kernel || in.w + 2 * g.padding < g.kernel)

@@ -93,7 +93,7 @@ std::unique_ptr<Layer> make_graph_layer(const GraphNode& n) {
     case LayerKind::AvgPool:
     case LayerKind::MaxPool:
       return std::make_unique<Pool2d>(n.kind == LayerKind::MaxPool ? Pool2d::Mode::Max : Pool2d::Mode::Average,
-                                      n.kernel, n.stride, n.padding);
+                                      n.kernel, n.stride, n.padding, n.count_include_pad);
     case LayerKind::GlobalAvgPool:
       return std::make_unique<GlobalAvgPool>();
     default:
@@ -150,6 +150,7 @@ ModelGraph describe_graph(const Model& model) {
       n.kernel = p->kernel();
       n.stride = p->stride();
       n.padding = p->padding();
+      if (n.kind == LayerKind::AvgPool) n.count_include_pad = p->count_include_pad();
     } else if (!dynamic_cast<const GlobalAvgPool*>(l) && !dynamic_cast<const Add*>(l)) {
       throw Error("graph node '" + node.name + "' (" + layer_kind_name(n.kind) + "): a stored graph cannot hold it");
     }
@@ -233,6 +234,7 @@ void encode_graph(ByteWriter& w, const ModelGraph& graph) {
       case LayerKind::AvgPool:
       case LayerKind::MaxPool:
         for (int64_t v : {n.kernel, n.stride, n.padding}) w.i64(v);
+        if (n.kind == LayerKind::AvgPool) w.u8(n.count_include_pad ? 1 : 0);
         break;
       default:
         break;
@@ -289,6 +291,7 @@ ModelGraph decode_graph(ByteReader& r, const std::string& what, int64_t max_para
       case LayerKind::AvgPool:
       case LayerKind::MaxPool:
         for (int64_t* v : {&n.kernel, &n.stride, &n.padding}) *v = r.i64("pool size");
+        if (n.kind == LayerKind::AvgPool) n.count_include_pad = r.flag("avgpool count_include_pad flag");
         break;
       default:
         break;

@@ -19,7 +19,8 @@ class ByteWriter;
 //   Linear     in, out, bias
 //   BatchNorm  in (channels), momentum, eps
 //   ReLU       cap (+inf: ReLU, 6: ReLU6)
-//   AvgPool, MaxPool  kernel, stride, padding
+//   AvgPool    kernel, stride, padding, count_include_pad
+//   MaxPool    kernel, stride, padding
 //   GlobalAvgPool, Add  nothing
 struct GraphNode {
   std::string name;
@@ -27,6 +28,7 @@ struct GraphNode {
   std::vector<int> inputs;  // earlier node indices, or Model::kInput for the image
   int64_t in = 0, out = 0, kernel = 0, stride = 0, padding = 0, groups = 0;
   bool bias = false;
+  bool count_include_pad = true;  // AvgPool: divide by the whole window, padding included
   float cap = std::numeric_limits<float>::infinity();
   float momentum = 0.f, eps = 0.f;
 };

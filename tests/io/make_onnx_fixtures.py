@@ -56,18 +56,19 @@ class ResidualDepthwise(nn.Module):
 
 class PaddedPools(nn.Module):
     """Conv with bias, MaxPool, AvgPools (opset 11 exports each as a zero Pad and an AveragePool;
-    one padded), clamp(0, 6) (Clip with inputs), Dropout, and an AvgPool over the whole map."""
+    one padded, one padded without counting the padding), clamp(0, 6) (Clip with inputs),
+    Dropout, and an AvgPool over the whole map."""
 
     def __init__(self):
         super().__init__()
-        self.conv = nn.Conv2d(3, 8, 3, 1, 1, bias=True)
+        self.conv = nn.Conv2d(1, 8, 3, 1, 1, bias=True)
         self.max = nn.MaxPool2d(3, 1, padding=1)
         self.pool1 = nn.AvgPool2d(3, 2, padding=1)
-        self.pool2 = nn.AvgPool2d(3, 1, padding=1)
-        self.conv2 = nn.Conv2d(8, 12, 3, 1, 0, bias=True)  # 8x8 -> 6x6
+        self.pool2 = nn.AvgPool2d(3, 1, padding=1, count_include_pad=False)
+        self.conv2 = nn.Conv2d(8, 12, 3, 1, 0, bias=True)  # 16x16 -> 14x14
         self.drop = nn.Dropout(0.5)
-        self.pool3 = nn.AvgPool2d(6)
-        self.fc = nn.Linear(12, 5)
+        self.pool3 = nn.AvgPool2d(14)
+        self.fc = nn.Linear(12, 10)
 
     def forward(self, x):
         x = F.relu(self.conv(x))
@@ -144,7 +145,7 @@ def main():
     os.makedirs(out_dir, exist_ok=True)
     torch.manual_seed(14)
     for name, model, shape, opset in [("residual_depthwise", ResidualDepthwise(), (1, 32, 32), 13),
-                                      ("padded_pools", PaddedPools(), (3, 16, 16), 11),
+                                      ("padded_pools", PaddedPools(), (1, 32, 32), 11),
                                       ("matmul_head", MatMulHead(), (2, 12, 12), 17),
                                       ("zero_pad_view", ZeroPadView(), (3, 10, 10), 13)]:
         randomize_batch_norms(model)

@@ -55,6 +55,23 @@ BOOST_AUTO_TEST_CASE(an_imported_model_trains_finetunes_exports_and_runs_with_in
               0);
 }
 
+BOOST_AUTO_TEST_CASE(an_imported_model_with_max_and_average_pools_exports_with_integer_agreement) {
+  const std::string dir = temp_dir();
+  write_tiny_idx(dir, "train", 100);
+  write_tiny_idx(dir, "t10k", 40);
+  const std::string data = "--data " + dir + " --val-size 40 --batch 16 --threads 1";
+  const std::string f = dir + "/f.mpqc", q = dir + "/q.mpqc";
+  expect_exit("import --onnx " + mpq_onnx_test::fixture_dir() + "/padded_pools.onnx --out " + f, 0);
+  expect_exit("finetune " + data + " --checkpoint " + f + " --uniform-w 4 --uniform-a 8 --epochs 1 --max-batches 2 " +
+                  "--calibration-images 16 --out " + q,
+              0);
+  expect_exit("export --checkpoint " + q + " --out " + dir + "/q.mpqm", 0);
+  Run r = expect_exit("eval " + data + " --checkpoint " + q + " --model " + dir + "/q.mpqm --json", 0);
+  const size_t at = r.out.find("\"top1_agreement\": ");
+  BOOST_REQUIRE_MESSAGE(at != std::string::npos, r.out);
+  BOOST_TEST(std::stod(r.out.substr(at + 18)) >= 0.97, r.out);
+}
+
 BOOST_AUTO_TEST_CASE(import_errors_exit_1_in_one_line_and_write_nothing) {
   const std::string dir = temp_dir();
   Run r = expect_exit("import --onnx " + mpq_onnx_test::fixture_dir() + "/sigmoid.onnx --out " + dir + "/x.mpqc", 1,
