@@ -138,6 +138,14 @@ void checkpoints() {
   capture_model(graph_model, graph);
   graph.meta["kind"] = "float";
   put("decode_checkpoint", "graph.mpqc", encode_checkpoint(graph));
+  // A stored graph with max and average pools (both count_include_pad).
+  Model pools = pooling_model();
+  const ModelSpec& ps = pools.spec();
+  Model pool_graph = build_model(
+      graph_model_spec(describe_graph(pools), ps.in_channels, ps.in_height, ps.in_width, ps.classes), 1);
+  Checkpoint pool_ckpt;
+  capture_model(pool_graph, pool_ckpt);
+  put("decode_checkpoint", "pooling_graph.mpqc", encode_checkpoint(pool_ckpt));
 }
 
 void onnx_models() {
