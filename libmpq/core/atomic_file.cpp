@@ -1,7 +1,10 @@
 #include "libmpq/core/atomic_file.hpp"
 
+#include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -43,18 +46,46 @@ void remove_stale_temporary(const std::string& tmp) {
   if (::unlink(tmp.c_str()) != 0) throw Error(tmp + ": cannot remove stale temporary file (" + errno_text(errno) + ")");
 }
 
+// A decimal number of up to 18 digits, or -1.
+long long decimal(const std::string& text) {
+  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) return -1;
+  return std::stoll(text);
+}
+
+// The crash-safety tests' kill point (kKillDuringWriteVariable in atomic_file.hpp): how
+// many bytes of this write's temporary file to write before SIGKILL, or -1 when this
+// write is not the one named there (the usual case: the variable is unset).
+long long kill_point(const std::string& path) {
+  const char* spec = std::getenv(kKillDuringWriteVariable);
+  if (spec == nullptr) return -1;
+  const std::string text = spec;  // <name>:<n>:<bytes>
+  const size_t second = text.rfind(':');
+  const size_t first = second == std::string::npos || second == 0 ? std::string::npos : text.rfind(':', second - 1);
+  const long long n = first == std::string::npos ? -1 : decimal(text.substr(first + 1, second - first - 1));
+  const long long bytes = first == std::string::npos ? -1 : decimal(text.substr(second + 1));
+  if (first == 0 || first == std::string::npos || n < 1 || bytes < 0)
+    throw Error(std::string(kKillDuringWriteVariable) + "='" + text + "': expected <file name>:<n >= 1>:<bytes>");
+  const size_t slash = path.find_last_of('/');
+  if (path.substr(slash == std::string::npos ? 0 : slash + 1) != text.substr(0, first)) return -1;
+  static std::atomic<long long> writes{0};
+  return ++writes == n ? bytes : -1;
+}
+
 }  // namespace
 
 void write_file_atomically(const std::string& path, const std::string& bytes) {
+  const long long kill_after = kill_point(path);
   require_absent_or_regular(path);
   const std::string tmp = path + ".tmp";
   remove_stale_temporary(tmp);
   // O_EXCL | O_NOFOLLOW: a link or file created at tmp since the removal is refused.
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) throw Error(path + ": cannot write (" + errno_text(errno) + ")");
+  const size_t size = kill_after >= 0 && static_cast<unsigned long long>(kill_after) < bytes.size()
+                          ? static_cast<size_t>(kill_after) : bytes.size();
   size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+  while (done < size) {
+    ssize_t n = ::write(fd, bytes.data() + done, size - done);
     if (n < 0) {
       if (errno == EINTR) continue;
       int e = errno;
@@ -64,10 +95,12 @@ void write_file_atomically(const std::string& path, const std::string& bytes) {
     }
     done += static_cast<size_t>(n);
   }
+  if (size < bytes.size()) std::raise(SIGKILL);  // torn: the written bytes stay in the file
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
     ::unlink(tmp.c_str());
     throw Error(path + ": cannot flush to disk");
   }
+  if (kill_after >= 0) std::raise(SIGKILL);  // complete but not yet renamed
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     int e = errno;
     ::unlink(tmp.c_str());

@@ -14,6 +14,15 @@ namespace mpq {
 // "<path>.tmp" left by a killed run is removed first, and a link there is not followed.
 void write_file_atomically(const std::string& path, const std::string& bytes);
 
+// Test-only crash injection, so that the crash-safety tests (tests/apps/test_cli_crash.cpp)
+// can kill a command inside a chosen write: with MPQ_TEST_KILL_DURING_WRITE=<name>:<n>:<bytes>
+// in its environment, a process raises SIGKILL in its n-th write_file_atomically of a file
+// named <name> (the path's last component, e.g. search.state), after writing <bytes> bytes
+// of the temporary file, or, when <bytes> is at least the file's size, after the whole
+// temporary file is written and flushed, just before the rename. No mpq command sets it;
+// a malformed value is an Error, so that a mistyped test cannot pass without killing.
+constexpr const char* kKillDuringWriteVariable = "MPQ_TEST_KILL_DURING_WRITE";
+
 // The largest file read_file accepts unless told otherwise: well above the largest
 // input (ImageNet-size weights, IDX data sets: tens of MB), well below what would
 // exhaust memory.

@@ -3,7 +3,10 @@
 #include <cstdlib>
 #include <string>
 
+#include <csignal>
+
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "libmpq/core/atomic_file.hpp"
@@ -37,6 +40,23 @@ bool is_link(const std::string& path) {
 mpq::OutputRule starts_with_ok(bool force = false, std::vector<std::string> inputs = {}) {
   return {"an ok file", [](const std::string& head) { return head.compare(0, 2, "ok") == 0; }, force,
           std::move(inputs)};
+}
+
+// Runs `writes` in a child process with MPQ_TEST_KILL_DURING_WRITE=`kill_spec`; true when
+// the child died of SIGKILL.
+template <typename F>
+bool killed_in_child(const std::string& kill_spec, F writes) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setenv(mpq::kKillDuringWriteVariable, kill_spec.c_str(), 1);
+    try {
+      writes();
+    } catch (...) {
+    }
+    std::_Exit(0);
+  }
+  int status = 0;
+  return pid > 0 && ::waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
 }
 
 }  // namespace
@@ -114,6 +134,35 @@ BOOST_AUTO_TEST_CASE(an_output_is_never_an_input_a_link_or_a_device_even_forced)
   BOOST_TEST(::symlink((dir + "/in").c_str(), (dir + "/link").c_str()) == 0);
   BOOST_TEST(contains(error_of([&] { mpq::check_output_file(dir + "/link", starts_with_ok(true)); }), "symbolic link"));
   BOOST_TEST(contains(error_of([] { mpq::check_output_file("/dev/full", starts_with_ok(true)); }), "a device"));
+}
+
+BOOST_AUTO_TEST_CASE(the_test_kill_point_leaves_the_previous_file_and_a_torn_or_unrenamed_temporary) {
+  const std::string dir = temp_dir();
+  const std::string path = dir + "/f.bin";
+  // Killed after 3 bytes of the second write of f.bin; other files do not count.
+  BOOST_TEST(killed_in_child("f.bin:2:3", [&] {
+    mpq::write_file_atomically(path, "previous");
+    mpq::write_file_atomically(dir + "/other.bin", "x");
+    mpq::write_file_atomically(path, "the new one");
+  }));
+  BOOST_TEST(mpq::read_file(path) == "previous");
+  BOOST_TEST(mpq::read_file(path + ".tmp") == "the");
+  BOOST_TEST(mpq::read_file(dir + "/other.bin") == "x");
+  // At or beyond the size: the whole temporary file, not renamed.
+  BOOST_TEST(killed_in_child("f.bin:1:11", [&] { mpq::write_file_atomically(path, "the new one"); }));
+  BOOST_TEST(mpq::read_file(path) == "previous");
+  BOOST_TEST(mpq::read_file(path + ".tmp") == "the new one");
+  // Without the variable, or past the n-th write, nothing happens.
+  BOOST_TEST(!killed_in_child("f.bin:2:0", [&] { mpq::write_file_atomically(path, "again"); }));
+  BOOST_TEST(mpq::read_file(path) == "again");
+  BOOST_TEST(!mpq::file_exists(path + ".tmp"));
+  // A malformed value is refused rather than ignored.
+  for (const char* bad : {"f.bin:0:3", "f.bin:1", "f.bin:1:-3", ":1:3", "f.bin:x:3", "f.bin:1:3b"}) {
+    ::setenv(mpq::kKillDuringWriteVariable, bad, 1);
+    BOOST_TEST(contains(error_of([&] { mpq::write_file_atomically(path, "no"); }), "MPQ_TEST_KILL_DURING_WRITE"), bad);
+    ::unsetenv(mpq::kKillDuringWriteVariable);
+  }
+  BOOST_TEST(mpq::read_file(path) == "again");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
