@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <zlib.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -13,17 +14,43 @@
 
 namespace mpq_cli_test {
 
-Run mpq(const std::string& args) {
+namespace {
+
+std::string mpq_bin() {
   const char* bin = std::getenv("MPQ_BIN");
   BOOST_REQUIRE_MESSAGE(bin, "MPQ_BIN is not set");
+  return bin;
+}
+
+// Runs `command` (its words before mpq's arguments) with `args` through the shell; exec,
+// so that a kill ends the process popen waits for, not a shell around it.
+Run run_mpq(const std::string& command, const std::string& args) {
   Run r;
-  FILE* p = popen((std::string(bin) + " " + args + " 2>&1").c_str(), "r");
+  FILE* p = popen(("exec " + command + " " + args + " 2>&1").c_str(), "r");
   BOOST_REQUIRE(p);
   char buf[4096];
   size_t n;
   while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
   int status = pclose(p);
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+  return r;
+}
+
+}  // namespace
+
+Run mpq(const std::string& args) { return run_mpq(mpq_bin(), args); }
+
+Run mpq_killed_in_write(const std::string& kill_spec, const std::string& args) {
+  return run_mpq("env MPQ_TEST_KILL_DURING_WRITE=" + kill_spec + " " + mpq_bin(), args);
+}
+
+Run mpq_killed_after(double seconds, const std::string& args) {
+  Run r = run_mpq("timeout -s KILL " + std::to_string(seconds) + " " + mpq_bin(), args);
+  if (r.code == 128 + SIGKILL) {  // timeout's status when it killed the command
+    r.code = -1;
+    r.killed = true;
+  }
   return r;
 }
 

@@ -6,12 +6,18 @@
 namespace mpq_cli_test {
 
 struct Run {
-  int code = -1;
-  std::string out;  // stdout and stderr together
+  int code = -1;        // exit status; -1 when ended by a signal
+  bool killed = false;  // ended by SIGKILL (the process itself, or timeout -s KILL)
+  std::string out;      // stdout and stderr together
 };
 
 // Runs the mpq binary (path in $MPQ_BIN) with `args` through the shell.
 Run mpq(const std::string& args);
+// Runs `mpq args` with MPQ_TEST_KILL_DURING_WRITE=`kill_spec` (libmpq/core/atomic_file.hpp):
+// it kills itself inside the write that names.
+Run mpq_killed_in_write(const std::string& kill_spec, const std::string& args);
+// Runs `mpq args` and kills it with SIGKILL after `seconds`, unless it ended before.
+Run mpq_killed_after(double seconds, const std::string& args);
 
 // Runs `mpq args` and checks its exit code and, when `message` is not empty, that its
 // output holds `message` (the one-line error); a failed check names the command and shows

@@ -107,46 +107,6 @@ BOOST_AUTO_TEST_CASE(train_eval_and_resume_on_a_tiny_idx_dataset) {
   BOOST_TEST(std::stod(r.out.substr(fine_at + 18)) >= 0.97, r.out);
 }
 
-// Everything but the timing column of episodes.csv.
-std::string episodes_without_seconds(const std::string& path) {
-  std::ifstream in(path);
-  std::string line, out;
-  while (std::getline(in, line)) out += line.substr(0, line.rfind(',')) + "\n";
-  return out;
-}
-
-BOOST_AUTO_TEST_CASE(a_search_killed_with_sigkill_and_resumed_ends_like_an_uninterrupted_one) {
-  const std::string dir = temp_dir();
-  write_tiny_idx(dir, "train", 300);
-  write_tiny_idx(dir, "t10k", 60);
-  const std::string data = "--data " + dir + " --val-size 60 --threads 1";
-  Run r = mpq("train " + data + " --epochs 1 --batch 32 --out " + dir + "/f.mpqc");
-  BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
-  const std::string search = "search " + data + " --checkpoint " + dir + "/f.mpqc --episodes 8 --warmup 3 " +
-                             "--random-search 3 --finetune-batches 1 --finetune-batch 16 --val-images 40 " +
-                             "--final-epochs 0 --no-shrunk --out ";
-  r = mpq(search + dir + "/a");
-  BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
-  BOOST_TEST(contains(r.out, "episode 11/11"));
-  // Kill -9 part-way (wherever that falls), then resume until done.
-  const char* bin = std::getenv("MPQ_BIN");
-  std::system(("timeout -s KILL 2 " + std::string(bin) + " " + search + dir + "/b > /dev/null 2>&1").c_str());
-  // Whether the killed run got as far as its first state is a matter of speed (a slow
-  // build, e.g. with sanitizers, may not): look before the next run writes one.
-  const bool killed_run_left_a_state = exists(dir + "/b/search.state");
-  r = mpq(search + dir + "/b");
-  if (killed_run_left_a_state) {
-    BOOST_TEST(r.code == 2);  // never overwrites a run without --resume
-    BOOST_TEST(contains(r.out, "--resume"));
-  }
-  r = mpq(search + dir + "/b --resume");
-  BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
-  BOOST_TEST(slurp(dir + "/b/policy.json") == slurp(dir + "/a/policy.json"));
-  BOOST_TEST(episodes_without_seconds(dir + "/b/episodes.csv") == episodes_without_seconds(dir + "/a/episodes.csv"));
-  BOOST_TEST(contains(slurp(dir + "/a/report.md"), "searched (DDPG)"));
-  BOOST_TEST(contains(slurp(dir + "/a/search.svg"), "<svg"));
-}
-
 // The row of the stage table that starts with `stage` (padded: progress lines are not).
 std::string stage_row(const std::string& out, const std::string& stage) {
   std::istringstream in(out);
