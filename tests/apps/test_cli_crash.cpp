@@ -147,7 +147,8 @@ BOOST_AUTO_TEST_CASE(a_search_killed_at_random_moments_and_in_its_writes_resumes
   // write, the comparison, or before the first state), then resumed to the end.
   const double at = random_in(0.05, 0.95) * seconds;
   r = mpq_killed_after(at, search + dir + "/b");
-  BOOST_TEST_MESSAGE("search killed after " << at << " s of " << seconds << " s: " << (r.killed ? "killed" : "finished"));
+  BOOST_TEST_MESSAGE("search killed after " << at << " s of " << seconds << " s: "
+                                             << (r.killed ? "killed" : "finished"));
   // Look before the next run writes one: a slow build may be killed before its first state.
   const bool killed_run_left_a_state = exists(dir + "/b/search.state");
   r = run(search + dir + "/b");
