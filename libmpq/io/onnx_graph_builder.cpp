@@ -97,6 +97,9 @@ void OnnxGraphBuilder::map_node(int index) {
   index_ = index;
   const onnx::NodeProto& n = *node_;
   if (!n.domain().empty() && n.domain() != "ai.onnx") unsupported("domain '" + n.domain() + "' is not supported");
+  // Every mapping names its result by output 0 (and MatMul looks for its readers by it):
+  // protobuf's accessors abort on a missing one, so refuse it before any of them runs.
+  if (n.output_size() < 1 || n.output(0).empty()) unsupported("has no output");
   const std::string& op = n.op_type();
   if (op == "Shape") return map_shape();
   if (is_foldable_op(op)) {

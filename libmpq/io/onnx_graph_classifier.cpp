@@ -115,7 +115,9 @@ void OnnxGraphBuilder::map_linear() {
           ++readers;
           bias_add = k;
         }
-    if (readers == 1 && graph_.node(bias_add).op_type() == "Add" && graph_.node(bias_add).input_size() == 2) {
+    // The folded Add's output becomes the Linear's, so it must have one.
+    if (readers == 1 && graph_.node(bias_add).op_type() == "Add" && graph_.node(bias_add).input_size() == 2 &&
+        graph_.node(bias_add).output_size() >= 1 && !graph_.node(bias_add).output(0).empty()) {
       const auto& add = graph_.node(bias_add);
       const std::string& other = add.input(0) == node_->output(0) ? add.input(1) : add.input(0);
       auto it = values_.find(other);
