@@ -15,6 +15,9 @@
 
 namespace mpq::onnx_io {
 
+// "1x3x224x224" ("scalar" when empty), for messages about dims, pads and kernel shapes.
+std::string dims_text(const std::vector<int64_t>& v);
+
 // An ONNX value as the import sees it.
 struct Value {
   enum class Kind { activation, constant, padded };
