@@ -60,6 +60,23 @@ void check_budget_feasible(const QuantGraph& graph, const MemoryBudget& budget) 
                 std::to_string(least.ram_bytes) + " B), with 2-bit weights and activations");
 }
 
+bool lower_largest_weights(const QuantGraph& graph, Policy& policy, const MemoryReport& report) {
+  int best = -1;
+  uint32_t best_bytes = 0;
+  for (size_t i = 0; i < report.ops.size(); ++i) {
+    const QOp& op = graph.ops[i];
+    if (!op.has_weights() || policy.layers[static_cast<size_t>(op.decision)].w_bits <= 2) continue;
+    if (best < 0 || report.ops[i].weight_bytes > best_bytes) {
+      best = op.decision;
+      best_bytes = report.ops[i].weight_bytes;
+    }
+  }
+  if (best < 0) return false;
+  int& w = policy.layers[static_cast<size_t>(best)].w_bits;
+  w = lower(w);
+  return true;
+}
+
 MemoryReport enforce_budget(const QuantGraph& graph, Policy& policy, const MemoryBudget& budget) {
   MemoryReport r = policy_memory(graph, policy);
   while (!budget.weights_only && r.ram_bytes > budget.ram) {
@@ -90,22 +107,7 @@ MemoryReport enforce_budget(const QuantGraph& graph, Policy& policy, const Memor
     a = lower(a);
     r = policy_memory(graph, policy);
   }
-  while (r.flash_bytes > budget.flash) {
-    int best = -1;
-    uint32_t best_bytes = 0;
-    for (size_t i = 0; i < r.ops.size(); ++i) {
-      const QOp& op = graph.ops[i];
-      if (!op.has_weights() || policy.layers[static_cast<size_t>(op.decision)].w_bits <= 2) continue;
-      if (best < 0 || r.ops[i].weight_bytes > best_bytes) {
-        best = op.decision;
-        best_bytes = r.ops[i].weight_bytes;
-      }
-    }
-    if (best < 0) break;
-    auto& w = policy.layers[static_cast<size_t>(best)].w_bits;
-    w = lower(w);
-    r = policy_memory(graph, policy);
-  }
+  while (r.flash_bytes > budget.flash && lower_largest_weights(graph, policy, r)) r = policy_memory(graph, policy);
   if (!fits(r, budget)) {
     check_budget_feasible(graph, budget);  // throws with the minimum when impossible
     throw Error("budget enforcement could not fit " + budget.source + ": FLASH " + std::to_string(r.flash_bytes) +

@@ -39,6 +39,11 @@ MemoryReport policy_memory(const QuantGraph& graph, const Policy& policy);
 // throws Error (with the smallest achievable FLASH and RAM) when even that cannot fit.
 MemoryReport enforce_budget(const QuantGraph& graph, Policy& policy, const MemoryBudget& budget);
 
+// The FLASH rule's one step, shared with the k-means baseline: the weight tensor with the
+// most bytes in `report` (the memory of `policy`) that is above 2 bits loses one step
+// (8 -> 4 -> 2). Returns false, changing nothing, when every weight is at 2 bits.
+bool lower_largest_weights(const QuantGraph& graph, Policy& policy, const MemoryReport& report);
+
 // Throws Error naming the smallest FLASH and RAM any policy can reach when the budget is
 // impossible (2-bit weights everywhere, 2-bit activations except input and logits). With
 // weights_only: the smallest FLASH of 2-bit weights and 8-bit activations, and a RAM budget

@@ -15,21 +15,9 @@ Policy fit_kmeans_flash(const QuantGraph& graph, Policy policy, const MemoryBudg
     const MemoryReport r = policy_memory(graph, policy);
     const uint32_t flash = kmeans_flash_bytes(r);
     if (flash <= budget.flash) return policy;
-    int best = -1;
-    uint32_t best_bytes = 0;
-    for (size_t i = 0; i < r.ops.size(); ++i) {
-      const QOp& op = graph.ops[i];
-      if (!op.has_weights() || policy.layers[static_cast<size_t>(op.decision)].w_bits <= 2) continue;
-      if (best < 0 || r.ops[i].weight_bytes > best_bytes) {
-        best = op.decision;
-        best_bytes = r.ops[i].weight_bytes;
-      }
-    }
-    if (best < 0)
+    if (!lower_largest_weights(graph, policy, r))
       throw Error("k-means weights do not fit " + budget.source + " (FLASH " + format_bytes(budget.flash) +
                   "): at 2 bits they need " + std::to_string(flash) + " B with their codebooks");
-    int& w = policy.layers[static_cast<size_t>(best)].w_bits;
-    w = w == 8 ? 4 : 2;
   }
 }
 
