@@ -10,6 +10,7 @@
 
 #include "libmpq/mcu/blob_layout.hpp"
 #include "mcu/mcu_fixtures.hpp"
+#include "runtime/load_checks.hpp"
 #include "runtime/runtime_fixtures.hpp"
 
 using namespace mpq;
@@ -31,27 +32,6 @@ struct ResidualBlob {
   }
 };
 
-Status load_status(const std::vector<uint8_t>& blob) { return test::load(blob).status; }
-
-// The pooling model (every window pool, both count_include_pad) at mixed bits.
-struct PoolingBlob {
-  QuantGraph graph = test::graph_of(test::pooling_model());
-  Policy policy = test::test_policies(graph).back().policy;
-  std::vector<uint8_t> blob = test::random_valid_blob(graph, policy, 11);
-  size_t op_named(const std::string& name) const {
-    for (size_t i = 0; i < graph.ops.size(); ++i)
-      if (graph.ops[i].name == name) return i;
-    BOOST_FAIL("no op " << name);
-    return 0;
-  }
-};
-
-#define CHECK_STATUS(blob, expected)                                                                    \
-  do {                                                                                                 \
-    const Status got_ = load_status(blob);                                                             \
-    BOOST_CHECK_MESSAGE(got_ == (expected), "load_model: " << rt::status_name(got_) << ", expected " \
-                                                           << rt::status_name(expected));              \
-  } while (0)
 
 }  // namespace
 
@@ -369,48 +349,6 @@ BOOST_AUTO_TEST_CASE(every_status_has_its_own_name) {
     for (size_t j = i + 1; j < names.size(); ++j) BOOST_TEST(names[i] != names[j]);
   BOOST_TEST(std::string(rt::status_name(Status::checksum_mismatch)) == "checksum_mismatch");
   BOOST_TEST(std::string(rt::status_name(static_cast<Status>(rt::kStatusCount))) == "unknown");
-}
-
-BOOST_AUTO_TEST_SUITE_END()
-
-BOOST_AUTO_TEST_SUITE(runtime_load_pooling)
-
-BOOST_AUTO_TEST_CASE(a_pooling_blob_is_version_3_and_loads) {
-  PoolingBlob f;
-  BOOST_TEST(decode_blob_header(f.blob.data(), "blob").version == 3);
-  CHECK_STATUS(f.blob, Status::ok);
-  std::vector<uint8_t> old;
-  // A version 2 reader would not know the kinds: a version 2 blob may not hold them.
-  test::edit_header(old = f.blob, [](BlobHeader& h) { h.version = 2; });
-  const test::LoadResult r = test::load(old);
-  BOOST_TEST(r.status == Status::unsupported_op_kind);
-  BOOST_TEST(r.error.op == f.op_named("mp1"));
-}
-
-BOOST_AUTO_TEST_CASE(window_pool_records_are_checked_field_by_field) {
-  PoolingBlob f;
-  const size_t mp = f.op_named("mp1"), ap = f.op_named("ap1"), ap_counted = f.op_named("ap2");
-  BOOST_TEST((decode_op_record(f.blob.data() + decode_blob_header(f.blob.data(), "b").ops_offset +
-                               blob::kOpRecordBytes * ap_counted)
-                  .flags == blob::kOpFlagCountIncludePad));
-  std::vector<uint8_t> bad;
-  auto expect = [&](size_t op, const std::function<void(OpRecord&)>& edit, Status status) {
-    test::edit_op(bad = f.blob, op, edit);
-    const test::LoadResult r = test::load(bad);
-    BOOST_TEST(r.status == status);
-    BOOST_TEST(r.error.op == op);
-  };
-  expect(mp, [](OpRecord& r) { r.flags = blob::kOpFlagCountIncludePad; }, Status::bad_op_field);
-  expect(ap, [](OpRecord& r) { r.flags = blob::kOpFlagReluOutput; }, Status::bad_op_field);
-  expect(ap, [](OpRecord& r) { r.output_zero_point = (r.input_zero_point + 1) % (1 << r.output_bits); },
-         Status::bad_op_field);
-  expect(mp, [](OpRecord& r) { r.output_max = 3; }, Status::bad_op_field);
-  expect(ap, [](OpRecord& r) { r.input_multiplier = 1 << 30; }, Status::bad_op_field);
-  expect(mp, [](OpRecord& r) { r.output_bits = r.input_bits == 8 ? 4 : 8; }, Status::bad_op_field);
-  expect(ap, [](OpRecord& r) { r.out_c = static_cast<uint16_t>(r.out_c + 1); }, Status::bad_op_field);
-  expect(mp, [](OpRecord& r) { r.stride = 1; }, Status::bad_op_field);  // the output would be 9x9
-  expect(mp, [](OpRecord& r) { r.padding = 3; }, Status::kernel_rejected);  // padding >= kernel
-  expect(ap, [](OpRecord& r) { r.input_zero_point = r.output_zero_point = 300; }, Status::kernel_rejected);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
