@@ -1,4 +1,5 @@
-// mpq run: class scores of images through the integer model (the device's code path).
+// mpq run: class scores of images through the integer model (the device's code path),
+// or logits of the rows of a NumPy array (run_npy.cpp).
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -11,6 +12,7 @@
 #include "libmpq/data/decode_image.hpp"
 #include "libmpq/data/image_transform.hpp"
 #include "libmpq/export/integer_model.hpp"
+#include "run_npy.hpp"
 
 namespace mpq::cli {
 
@@ -42,6 +44,10 @@ int run_run(const std::vector<std::string>& args) {
   opts.add_options()
       ("model", po::value<std::string>()->default_value("runs/default/model.mpqm"), "integer model blob (.mpqm)")
       ("image", po::value<std::vector<std::string>>()->multitoken(), "images (PNG, JPEG, BMP, ...); also positional")
+      ("npy", po::value<std::string>(), "N x C x H x W array (.npy, float32 or uint8): prints the logits of every row")
+      ("checkpoint", po::value<std::string>(),
+       "with --npy: run this float or fine-tuned checkpoint (.mpqc); with --model too, the input normalization "
+       "of float32 rows comes from it")
       ("reference", "run the reference kernels instead of the fast ones")
       ("json", "print JSON");
   po::positional_options_description positional;
@@ -54,9 +60,12 @@ int run_run(const std::vector<std::string>& args) {
     try {
       po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
       if (vm.count("help")) {
-        std::cout << "usage: mpq run [--model model.mpqm] IMAGE...\n\nRuns images through the integer-only model "
-                     "with the freestanding runtime (the code\nthe firmware runs) and prints the class scores "
-                     "(dequantized logits) and the top class.\n\n"
+        std::cout << "usage: mpq run [--model model.mpqm] IMAGE...\n"
+                     "       mpq run (--model model.mpqm | --checkpoint C.mpqc) --npy x.npy [--json]\n\n"
+                     "Runs images through the integer-only model with the freestanding runtime (the code\n"
+                     "the firmware runs) and prints the class scores (dequantized logits) and the top class.\n"
+                     "With --npy, the logits of every row of the array, {\"logits\": [[...], ...]} with --json,\n"
+                     "from the integer model or the checkpoint's float (or fake-quant) model (docs/data.md).\n\n"
                   << all << "\n";
         return 0;
       }
@@ -66,6 +75,11 @@ int run_run(const std::vector<std::string>& args) {
       throw UsageError(std::string(e.what()) + " (see 'mpq run --help')");
     }
   }
+  if (vm.count("npy")) {
+    if (vm.count("image")) throw UsageError("run: give images or --npy, not both");
+    return run_npy(vm);
+  }
+  if (vm.count("checkpoint")) throw UsageError("run: --checkpoint goes with --npy (images run the integer --model)");
   if (!vm.count("image")) throw UsageError("run: give at least one image (see 'mpq run --help')");
   const IntegerModel model = IntegerModel::load(vm["model"].as<std::string>());
   const auto& v = model.view();

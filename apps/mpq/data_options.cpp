@@ -4,6 +4,7 @@
 #include "libmpq/data/dataset_subset.hpp"
 #include "libmpq/data/fashion_mnist.hpp"
 #include "libmpq/data/image_folder.hpp"
+#include "libmpq/data/numpy_dataset.hpp"
 #include "libmpq/data/train_validation_split.hpp"
 
 namespace mpq::cli {
@@ -13,8 +14,10 @@ po::options_description data_options() {
   o.add_options()
       ("data", po::value<std::string>()->default_value(kDefaultFashionMnistDir),
        "dataset folder: MNIST-format IDX files (Fashion-MNIST from Debian's dataset-fashion-mnist by default), "
-       "or an ImageNet-style folder with train/ and val/ holding one subfolder per class")
-      ("val-size", po::value<int64_t>()->default_value(5000), "training images held out for validation")
+       "an ImageNet-style folder with train/ and val/ holding one subfolder per class, "
+       "or NumPy arrays: x.npy,y.npy[,x_test.npy,y_test.npy] or an .npz with x, y[, x_test, y_test] (docs/data.md)")
+      ("val-size", po::value<int64_t>()->default_value(5000),
+       "training images held out for validation (NumPy data without test arrays: as many again for test)")
       ("split-seed", po::value<uint64_t>()->default_value(42), "seed of the train/validation split");
   return o;
 }
@@ -68,6 +71,16 @@ std::unique_ptr<Dataset> open_image_folder_split(const po::variables_map& vm, Sp
 
 std::unique_ptr<Dataset> open_dataset(const po::variables_map& vm, Split split, const ModelSpec& spec) {
   const std::string dir = vm["data"].as<std::string>();
+  if (is_numpy_data(dir)) {
+    NumpyDataOptions o;
+    o.channels = spec.in_channels;
+    o.height = spec.in_height;
+    o.width = spec.in_width;
+    o.classes = static_cast<int>(spec.classes);
+    o.validation_size = vm["val-size"].as<int64_t>();
+    o.split_seed = vm["split-seed"].as<uint64_t>();
+    return open_numpy_dataset(dir, split, o);
+  }
   if (!file_exists(dir))
     throw Error("--data " + dir + ": no such folder" +
                 (dir == kDefaultFashionMnistDir ? " (install Debian's dataset-fashion-mnist)" : ""));

@@ -12,8 +12,9 @@ namespace mpq::cli {
 po::options_description data_options();
 
 // Opens one split of the data named by --data for a model of `spec`: a folder of
-// MNIST-format IDX files (Fashion-MNIST by default) or an ImageNet-style folder with
-// train/ and val/ subfolders. Throws Error naming the folder when neither fits.
+// MNIST-format IDX files (Fashion-MNIST by default), an ImageNet-style folder with
+// train/ and val/ subfolders, or NumPy arrays (open_numpy_dataset). Throws Error naming
+// the folder when none fits.
 std::unique_ptr<Dataset> open_dataset(const po::variables_map& vm, Split split, const ModelSpec& spec);
 
 }  // namespace mpq::cli
