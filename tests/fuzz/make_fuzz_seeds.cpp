@@ -4,7 +4,8 @@
 // Blobs come from the export path (small builders and a pooling model, several policies), checkpoints from
 // capture_model/capture_optimizer, agent and search states from a small agent and a short
 // search, policies and safetensors from their encoders, IDX by hand (raw and gzipped, the
-// format is 16 header bytes), images through stb_image_write (PNG, BMP, JPEG).
+// format is 16 header bytes), images through stb_image_write (PNG, BMP, JPEG), .npy and
+// .npz through encode_npy / encode_npz.
 #include <stb_image_write.h>
 #include <zlib.h>
 
@@ -18,6 +19,7 @@
 #include "fuzz/search_setup.hpp"
 #include "libmpq/core/atomic_file.hpp"
 #include "libmpq/core/error.hpp"
+#include "libmpq/data/npz_archive.hpp"
 #include "libmpq/export/convert_to_blob.hpp"
 #include "libmpq/io/safetensors.hpp"
 #include "libmpq/nn/model_builders.hpp"
@@ -263,6 +265,23 @@ void images() {
   }
 }
 
+void numpy_arrays() {
+  NpyArray x{NpyType::float32, {2, 1, 2, 2}, {}};
+  for (int i = 0; i < 8; ++i) {
+    const float v = 0.5f * static_cast<float>(i) - 1.f;
+    x.bytes.append(reinterpret_cast<const char*>(&v), 4);
+  }
+  NpyArray u{NpyType::uint8, {1, 3, 2, 2}, std::string("\x00\x10\x20\x30\x40\x50\x60\x70\x80\x90\xa0\xb0", 12)};
+  NpyArray y{NpyType::int64, {2}, std::string("\x01\0\0\0\0\0\0\0\x02\0\0\0\0\0\0\0", 16)};
+  NpyArray y32{NpyType::int32, {2}, std::string("\x03\0\0\0\x00\0\0\0", 8)};
+  put("read_npy", "x.npy", encode_npy(x));
+  put("read_npy", "u.npy", encode_npy(u));
+  put("read_npy", "y.npy", encode_npy(y));
+  put("read_npy", "y32.npy", encode_npy(y32));
+  put("read_npy", "stored.npz", encode_npz({{"x", x}, {"y", y}}, false));
+  put("read_npy", "deflated.npz", encode_npz({{"x", u}, {"y", y32}, {"x_test", x}}, true));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -281,6 +300,7 @@ int main(int argc, char** argv) {
     safetensors();
     idx();
     images();
+    numpy_arrays();
     search_state();
     write_file_atomically(argv[2], "");
   } catch (const std::exception& e) {
