@@ -1,6 +1,6 @@
 // data: everything between files on disk and the float batches the trainer consumes.
-// It reads MNIST-format IDX files (raw or gzip) and ImageNet-style image folders (decoded
-// lazily with stb_image), splits a training set into train / validation with a fixed
+// It reads MNIST-format IDX files (raw or gzip), ImageNet-style image folders (decoded
+// lazily with stb_image) and NumPy arrays (.npy, .npz: float32 or uint8 samples), splits a training set into train / validation with a fixed
 // seed, applies the evaluation transform or the random training augmentation, and
 // prefetches batches on a background thread. Pixels stay uint8 until the last step, so
 // what the float network trains on is exactly an 8-bit image, as on the device. Every
