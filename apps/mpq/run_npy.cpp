@@ -3,6 +3,7 @@
 // origin without images (docs/data.md).
 #include "run_npy.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
