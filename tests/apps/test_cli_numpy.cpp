@@ -3,10 +3,12 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "cli_helpers.hpp"
 #include "libmpq/data/npz_archive.hpp"
+#include "libmpq/nn/checkpoint.hpp"
 
 using namespace mpq_cli_test;
 using mpq::NpyArray;
@@ -111,6 +113,32 @@ BOOST_AUTO_TEST_CASE(run_npy_on_an_integer_blob_takes_uint8_raw_and_float32_thro
   BOOST_TEST(agree >= 9);
   expect_exit("run --model " + blob + " --npy " + dir + "/xf.npy", 2, "add --checkpoint");
   expect_exit("run --model " + blob + " --npy " + dir + "/x.npy " + dir + "/img.png", 2, "not both");
+}
+
+BOOST_AUTO_TEST_CASE(float32_data_finetunes_and_exports_with_integer_agreement_over_its_range) {
+  // Values 4 p / 255 - 1 (about -0.69 and 2.45): the 8-bit input must cover the data's own range.
+  const Workspace& w = workspace();
+  const std::string dir = temp_dir(), q = dir + "/q.mpqc";
+  const NpyArray x = as_float(band_images(100), 0.25f, 0.25f);
+  write(dir + "/d.npz", mpq::encode_npz({{"x", x}, {"y", band_labels(100, NpyType::int64)}}, false));
+  const std::string data = "--data " + dir + "/d.npz --val-size 20 --batch 16 --threads 1 ";
+  expect_exit("finetune " + data + "--checkpoint " + w.float_checkpoint + " --uniform 8 --epochs 1 --max-batches 2 " +
+                  "--calibration-images 16 --out " + q,
+              0);
+  expect_exit("export --checkpoint " + q + " --out " + dir + "/q.mpqm", 0);
+  Run r = expect_exit("eval " + data + "--checkpoint " + q + " --model " + dir + "/q.mpqm --json", 0);
+  BOOST_TEST(nlohmann::json::parse(r.out).at("top1_agreement").get<double>() >= 0.95, r.out);
+  // The recorded normalization maps raw 0 and 255 onto the data's minimum and maximum.
+  float lo = 1e9f, hi = -1e9f;
+  for (size_t i = 0; i < x.bytes.size(); i += 4) {
+    float v;
+    std::memcpy(&v, &x.bytes[i], 4);
+    lo = std::min(lo, v), hi = std::max(hi, v);
+  }
+  const mpq::Checkpoint ckpt = mpq::load_checkpoint(q);
+  const float mean = std::stof(ckpt.meta_or("input_mean", "nan")), std = std::stof(ckpt.meta_or("input_std", "nan"));
+  BOOST_TEST((0.f - mean) / std == lo, boost::test_tools::tolerance(1e-5f));
+  BOOST_TEST((1.f - mean) / std == hi, boost::test_tools::tolerance(1e-5f));
 }
 
 BOOST_AUTO_TEST_CASE(bad_numpy_inputs_exit_1_naming_the_file) {
