@@ -73,7 +73,7 @@ BOOST_AUTO_TEST_CASE(train_and_eval_on_npy_files_equal_the_same_data_as_float32_
   const std::string flags = " --val-size 20 --batch 16 --threads 1 ";
   nlohmann::json evals[2];
   int k = 0;
-  for (const std::string data : {dir + "/x.npy," + dir + "/y.npy", dir + "/d.npz"}) {
+  for (const std::string& data : {dir + "/x.npy," + dir + "/y.npy", dir + "/d.npz"}) {
     const std::string out = dir + "/f" + std::to_string(k) + ".mpqc";
     expect_exit("train --data " + data + flags + kModel + " --epochs 1 --max-batches 3 --out " + out, 0,
                 "test accuracy");

@@ -19,7 +19,7 @@ BOOST_AUTO_TEST_SUITE(onnx_npy)
 
 BOOST_AUTO_TEST_CASE(run_npy_on_imported_models_prints_torchs_logits) {
   const std::string dir = temp_dir();
-  for (const std::string name : {"residual_depthwise", "padded_pools", "matmul_head", "zero_pad_view"}) {
+  for (const char* name : {"residual_depthwise", "padded_pools", "matmul_head", "zero_pad_view"}) {
     const std::string fixture = mpq_onnx_test::fixture_dir() + "/" + name;
     const auto j = nlohmann::json::parse(mpq::read_file(fixture + ".json"));
     const auto images = j.at("images").get<std::vector<std::vector<float>>>();
