@@ -35,11 +35,13 @@ inline Tensor normalized_batch(const ModelSpec& spec, const std::vector<uint8_t>
 
 struct DefaultModel {
   ModelSpec spec;
-  Tensor batch;  // eight images, seed 2024: the BatchNorm statistics and the calibration
+  std::vector<uint8_t> pixels;  // eight images, seed 2024: the BatchNorm statistics and the calibration
+  Tensor batch;                 // those images normalized
   Model folded;
   QuantGraph graph;
   DefaultModel()
-      : batch(normalized_batch(spec, synthetic_pixels(spec, 8, 2024))),
+      : pixels(synthetic_pixels(spec, 8, 2024)),
+        batch(normalized_batch(spec, pixels)),
         folded(make_folded(spec, batch)),
         graph(build_quant_graph(folded)) {}
 

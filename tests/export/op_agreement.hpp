@@ -68,6 +68,7 @@ struct OpOutput {
   size_t op;  // index in the graph (and the blob's op table)
   const rt::OpRecord& record;
   int64_t image;
+  const std::vector<uint8_t>& input;  // the op's input codes (the fake-quant model's)
   const std::vector<uint8_t>& got;
   const std::vector<uint8_t>& want;
 };
@@ -88,10 +89,11 @@ inline void for_each_op_output(Model& fq, const QuantGraph& graph, const Integer
         op.inputs[0] == QOp::kInput ? "input.q" : graph.ops[static_cast<size_t>(op.inputs[0])].name + ".q";
     const int32_t* bias = bias_of ? bias_of(i) : nullptr;
     for (int64_t image = 0; image < images; ++image) {
+      const std::vector<uint8_t> x = codes_of(fq, input, image);
       const std::vector<uint8_t> want = codes_of(fq, op.name + ".q", image);
-      const std::vector<uint8_t> got = run_record(r, blob, codes_of(fq, input, image), reference, bias);
+      const std::vector<uint8_t> got = run_record(r, blob, x, reference, bias);
       BOOST_REQUIRE(got.size() == want.size());
-      visit(OpOutput{i, r, image, got, want});
+      visit(OpOutput{i, r, image, x, got, want});
     }
   }
 }

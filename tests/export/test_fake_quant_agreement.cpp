@@ -3,7 +3,8 @@
 // the biases of b-bit weights to the same grid, s_in * s_w by default or the accumulator's
 // s_in * s_w / 2^(8 - b), and the blob stores them in the accumulator's unit. Each op is checked on its own (the fake-quant
 // model's input codes of the op through the blob's record and the reference kernel,
-// against the fake-quant model's output codes), so one float near-tie cannot spread.
+// against the fake-quant model's output codes), so one float near-tie cannot spread. The
+// global average pool's exact ties and the whole blob's logits are checked too.
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
@@ -60,9 +61,68 @@ Count op_mismatches(DefaultModel& m, const mpq::Policy& policy, bool fine_bias, 
   return count;
 }
 
+struct WholeModel {
+  Count weighted, pool;
+  int64_t pool_ties = 0;  // pool outputs whose exact mean is k + 1/2 codes
+  mpq::test::LogitAgreement logits;
+};
+
+// Every op of `policy`'s blob (reference and fast kernels), the global average pool's exact
+// ties, and the whole blob's logits against the fake-quant model's.
+WholeModel whole_model_agreement(DefaultModel& m, const mpq::Policy& policy) {
+  mpq::Model fq = m.fake_quant(policy);
+  const mpq::IntegerModel im(m.export_blob(fq, policy), "blob");
+  fq.forward(m.batch, false);
+  WholeModel w;
+  for (const bool reference : {true, false})
+    mpq::test::for_each_op_output(fq, m.graph, im, reference, [&](const mpq::test::OpOutput& o) {
+      const bool pool = m.graph.ops[o.op].kind == mpq::QOpKind::avgpool;
+      Count& c = pool ? w.pool : w.weighted;
+      for (size_t k = 0; k < o.got.size(); ++k) c.mismatches += o.got[k] != o.want[k];
+      c.values += static_cast<int64_t>(o.got.size());
+      if (!pool || !reference) return;
+      // The mean of n = h * w codes (relative to the zero point) is a tie when its sum is
+      // n / 2 modulo n: 2 * sum = n (mod 2n).
+      const int64_t n = o.record.in_h * o.record.in_w, channels = o.record.out_c;
+      for (int64_t c = 0; c < channels; ++c) {
+        int64_t sum = 0;
+        for (int64_t p = 0; p < n; ++p) sum += o.input[static_cast<size_t>(p * channels + c)] - o.record.input_zero_point;
+        w.pool_ties += ((2 * sum) % (2 * n) + 2 * n) % (2 * n) == n;
+      }
+    });
+  w.logits = mpq::test::logit_agreement(fq, m.graph, im, m.pixels);
+  return w;
+}
+
 }  // namespace
 
 BOOST_FIXTURE_TEST_SUITE(fake_quant_agreement, DefaultModel)
+
+// The default model ends in a global average pool over 2x2 pixels on its input's grid: a
+// quarter of its sums are exact ties of the mean, which the fake-quant model must round as
+// the kernel does (ties up). A float mean (before GridGlobalAveragePool) rounded them
+// either way, as the scale's float error fell: on a PACT w4a4 fine-tune (issue 13, 150
+// batches) 63% of the ties went down and the integer path agreed with it on 98.28% of the
+// test images' top-1; here w8a8, w4a8 and w2a4 fail with it, w4a4 passes by its scale. The
+// op check above skips the pool, and no other check compared this model's logits with
+// the fake-quant model's.
+BOOST_AUTO_TEST_CASE(the_global_average_pool_and_the_logits_equal_the_fake_quant_model_on_exact_ties) {
+  for (const auto& [w, a] : {std::pair{8, 8}, {4, 4}, {4, 8}, {2, 4}}) {
+    BOOST_TEST_CONTEXT("w" << w << "a" << a) {
+      const WholeModel r = whole_model_agreement(*this, mpq::uniform_policy(graph, w, a));
+      BOOST_TEST(r.pool.values == 2 * 8 * 256);
+      BOOST_TEST(r.pool_ties * 20 > r.pool.values / 2);  // more than 5% of the means (12-14%)
+      BOOST_TEST(r.pool.mismatches == 0);
+      // As above: 8-bit weighted ops may miss a float near-tie, sub-byte ones not.
+      BOOST_TEST(r.weighted.mismatches * 100000 <= r.weighted.values);
+      if (w < 8) BOOST_TEST(r.weighted.mismatches == 0);
+      BOOST_TEST(r.logits.logits == 2 * 8 * 10);
+      BOOST_TEST(r.logits.mismatches + r.logits.ties == 0);
+      BOOST_TEST_MESSAGE("w" << w << "a" << a << ": " << r.pool_ties << " of " << r.pool.values / 2
+                             << " pool means on a tie");
+    }
+  }
+}
 
 BOOST_AUTO_TEST_CASE(every_integer_op_reproduces_its_fake_quant_op_on_either_bias_grid) {
   for (const bool fine : {false, true}) {
