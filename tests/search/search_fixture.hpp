@@ -2,6 +2,8 @@
 // and tiny synthetic data, with quick evaluation and search settings.
 #pragma once
 
+#include <boost/test/unit_test.hpp>
+
 #include <cstdlib>
 #include <string>
 
@@ -51,6 +53,33 @@ struct Setup {
     o.agent.batch_size = 8;
     o.state_path = state;
     return o;
+  }
+
+  // A search of `space` under `budget` (quick settings) killed after its episode 3 and
+  // resumed from `state` (a fresh file of dir) ends with `full`'s episodes and best agent
+  // policy; `full` ran the same settings uninterrupted.
+  void check_killed_and_resumed(const mpq::SearchSpace& s, const mpq::MemoryBudget& b, const mpq::PolicySearch& full,
+                                const std::string& state) {
+    struct Killed {};
+    {
+      mpq::PolicyEvaluator ev(ckpt, "mem", train, val, quick_eval());
+      mpq::PolicySearch killed(s, b, ev, quick_search(state));
+      BOOST_CHECK_THROW(killed.run([](const mpq::EpisodeRecord& r) {
+        if (r.episode == 3) throw Killed{};
+      }),
+                        Killed);
+    }
+    mpq::PolicyEvaluator ev(ckpt, "mem", train, val, quick_eval());
+    mpq::PolicySearch resumed(s, b, ev, quick_search(state));
+    resumed.resume();
+    BOOST_TEST(resumed.records().size() == 4u);
+    resumed.run();
+    BOOST_REQUIRE(resumed.records().size() == full.records().size());
+    for (size_t i = 0; i < full.records().size(); ++i) {
+      BOOST_TEST(resumed.records()[i].bits == full.records()[i].bits, "episode " << i);
+      BOOST_TEST(resumed.records()[i].accuracy == full.records()[i].accuracy, "episode " << i);
+    }
+    BOOST_TEST((resumed.best_policy("agent") == full.best_policy("agent")));
   }
 };
 

@@ -10,12 +10,6 @@
 
 using mpq_search_test::Setup;
 
-namespace {
-
-struct Killed {};
-
-}  // namespace
-
 BOOST_FIXTURE_TEST_SUITE(search, Setup)
 
 BOOST_AUTO_TEST_CASE(one_step_per_weight_and_activation_tensor_with_logits_fixed) {
@@ -122,25 +116,7 @@ BOOST_AUTO_TEST_CASE(a_killed_search_resumed_ends_like_an_uninterrupted_one) {
   full.run();
   BOOST_TEST(full.records().size() == 7u);
 
-  {
-    mpq::PolicyEvaluator ev(ckpt, "mem", train, val, quick_eval());
-    mpq::PolicySearch killed(space, budget, ev, quick_search(dir + "/killed.state"));
-    BOOST_CHECK_THROW(killed.run([](const mpq::EpisodeRecord& r) {
-      if (r.episode == 3) throw Killed{};
-    }),
-                      Killed);
-  }
-  mpq::PolicyEvaluator ev(ckpt, "mem", train, val, quick_eval());
-  mpq::PolicySearch resumed(space, budget, ev, quick_search(dir + "/killed.state"));
-  resumed.resume();
-  BOOST_TEST(resumed.records().size() == 4u);
-  resumed.run();
-  BOOST_REQUIRE(resumed.records().size() == full.records().size());
-  for (size_t i = 0; i < full.records().size(); ++i) {
-    BOOST_TEST(resumed.records()[i].bits == full.records()[i].bits, "episode " << i);
-    BOOST_TEST(resumed.records()[i].accuracy == full.records()[i].accuracy, "episode " << i);
-  }
-  BOOST_TEST((resumed.best_policy("agent") == full.best_policy("agent")));
+  check_killed_and_resumed(space, budget, full, dir + "/killed.state");
   BOOST_TEST(mpq::read_file(dir + "/killed.state").size() > 0u);
 }
 

@@ -15,8 +15,6 @@
 
 namespace {
 
-struct Killed {};
-
 // A FLASH budget halfway between uniform w2a8 and w4a8: among the uniform weight-only
 // policies only w2a8 fits, and k-means at 2 bits (16-byte codebooks) fits too.
 struct WeightOnly : mpq_search_test::Setup {
@@ -93,25 +91,7 @@ BOOST_AUTO_TEST_CASE(every_policy_of_the_search_keeps_8bit_activations_fits_flas
   check_weight_only(full.best_policy("agent"), "best agent");
   check_weight_only(full.best_policy("random"), "best random");
 
-  {
-    mpq::PolicyEvaluator ev(ckpt, "mem", train, val, quick_eval());
-    mpq::PolicySearch killed(wspace, wbudget, ev, quick_search(dir + "/killed.state"));
-    BOOST_CHECK_THROW(killed.run([](const mpq::EpisodeRecord& r) {
-      if (r.episode == 3) throw Killed{};
-    }),
-                      Killed);
-  }
-  mpq::PolicyEvaluator ev(ckpt, "mem", train, val, quick_eval());
-  mpq::PolicySearch resumed(wspace, wbudget, ev, quick_search(dir + "/killed.state"));
-  resumed.resume();
-  BOOST_TEST(resumed.records().size() == 4u);
-  resumed.run();
-  BOOST_REQUIRE(resumed.records().size() == full.records().size());
-  for (size_t i = 0; i < full.records().size(); ++i) {
-    BOOST_TEST(resumed.records()[i].bits == full.records()[i].bits, "episode " << i);
-    BOOST_TEST(resumed.records()[i].accuracy == full.records()[i].accuracy, "episode " << i);
-  }
-  BOOST_TEST((resumed.best_policy("agent") == full.best_policy("agent")));
+  check_killed_and_resumed(wspace, wbudget, full, dir + "/killed.state");
 }
 
 BOOST_AUTO_TEST_CASE(resuming_in_the_other_mode_is_a_one_line_error_naming_the_mode) {
