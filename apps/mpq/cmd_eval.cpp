@@ -13,8 +13,6 @@
 #include "libmpq/data/batch_loader.hpp"
 #include "libmpq/export/convert_to_blob.hpp"
 #include "libmpq/export/integer_model.hpp"
-#include "libmpq/nn/model_builders.hpp"
-#include "libmpq/quant/fold_batch_norm.hpp"
 #include "libmpq/tensor/parallel.hpp"
 #include "libmpq/train/finetune.hpp"
 
@@ -81,17 +79,17 @@ IntegerEval evaluate_integer(const IntegerModel& model, const Dataset& data, Mod
 // The blob that exporting `ckpt` gives, byte for byte, must be `blob`: comparing a blob
 // with a checkpoint of another policy or other weights would report a meaningless
 // agreement.
+// graph: the one `fq` was built from (null for a checkpoint that is not fine-tuned).
 void require_exported_from(const IntegerModel& blob, const std::vector<uint8_t>& blob_bytes, Model& fq,
-                           const Checkpoint& ckpt, const std::string& blob_path, const std::string& ckpt_path) {
-  if (ckpt.meta_or("kind", "") != "finetune")
+                           const QuantGraph* graph, const Checkpoint& ckpt, const std::string& blob_path,
+                           const std::string& ckpt_path) {
+  if (!graph)
     throw Error(ckpt_path + ": is a '" + ckpt.meta_or("kind", "float") +
                 "' checkpoint; with --model, give the fine-tuned checkpoint the blob was exported from");
   require_integer_deployable(ckpt, ckpt_path);
-  Model float_model = build_model(ckpt.spec, 1);
-  const QuantGraph graph = build_quant_graph(fold_batch_norm(float_model));
   // With the blob's own patch stage, which changes only how it runs, not what it computes.
   const std::vector<uint8_t> exported =
-      convert_to_blob(fq, graph, policy_of(ckpt, ckpt_path), normalization_of(ckpt, ckpt_path), blob.view().patch);
+      convert_to_blob(fq, *graph, policy_of(ckpt, ckpt_path), normalization_of(ckpt, ckpt_path), blob.view().patch);
   if (exported != blob_bytes)
     throw Error(blob_path + ": was not exported from " + ckpt_path + " (exporting it gives another blob: " +
                 std::to_string(exported.size()) + " bytes vs " + std::to_string(blob.view().blob_bytes) +
@@ -133,9 +131,18 @@ int run_eval(const std::vector<std::string>& args) {
                                                   : (has_blob ? "" : "runs/default/float.mpqc");
   std::unique_ptr<Checkpoint> ckpt;
   std::unique_ptr<Model> model;
+  // A fine-tuned checkpoint's fake-quant model comes with the graph it was built from, the
+  // one mpq export converts it with (load_fake_quant_model_and_graph).
+  std::unique_ptr<QuantGraph> graph;
   if (!path.empty()) {
     ckpt = std::make_unique<Checkpoint>(load_checkpoint(path));
-    model = std::make_unique<Model>(load_any_model(*ckpt, path));
+    if (ckpt->meta_or("kind", "float") == "finetune") {
+      FakeQuantModel fq = load_fake_quant_model_and_graph(*ckpt, path);
+      model = std::make_unique<Model>(std::move(fq.model));
+      graph = std::make_unique<QuantGraph>(std::move(fq.graph));
+    } else {
+      model = std::make_unique<Model>(load_any_model(*ckpt, path));
+    }
   }
   ModelSpec spec;
   std::unique_ptr<IntegerModel> blob;
@@ -144,7 +151,7 @@ int run_eval(const std::vector<std::string>& args) {
     const std::string bytes = read_file(blob_path);
     const std::vector<uint8_t> blob_bytes(bytes.begin(), bytes.end());
     blob = std::make_unique<IntegerModel>(blob_bytes, blob_path);
-    if (model) require_exported_from(*blob, blob_bytes, *model, *ckpt, blob_path, path);
+    if (model) require_exported_from(*blob, blob_bytes, *model, graph.get(), *ckpt, blob_path, path);
     spec.in_channels = blob->view().input_c;
     spec.in_height = blob->view().input_h;
     spec.in_width = blob->view().input_w;
