@@ -1,5 +1,7 @@
 #include "libmpq/train/trainer.hpp"
 
+#include "libmpq/train/training_recipe.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -193,6 +195,7 @@ std::vector<EpochStats> Trainer::run(const std::function<void(const EpochStats&)
       ckpt.meta["epoch"] = std::to_string(completed_epochs_);
       ckpt.meta["epochs"] = std::to_string(options_.epochs);
       ckpt.meta["seed"] = std::to_string(options_.seed);
+      record_training_recipe(options_, ckpt.meta);  // so that a competitor can be trained the same way
       ckpt.meta["history"] = encode_history(history_);
       ckpt.meta["optimizer.steps"] = std::to_string(optimizer.steps());
       save_checkpoint(options_.checkpoint_path, ckpt);
