@@ -23,27 +23,43 @@ Policy rule_based_policy(const QuantGraph& graph, const MemoryBudget& budget) {
   return p;
 }
 
-ModelSpec largest_fitting_8bit_model(const ModelSpec& original, const std::vector<int64_t>& input_sizes,
-                                     const MemoryBudget& budget) {
+std::vector<Shrunk8bitCandidate> shrunk_8bit_candidates(const ModelSpec& original,
+                                                        const std::vector<int64_t>& input_sizes) {
   const float widths[] = {1.0f, 0.75f, 0.5f, 0.35f, 0.25f, 0.2f, 0.15f, 0.125f, 0.1f, 0.075f, 0.05f};
-  ModelSpec best;
-  int64_t best_macs = -1;
+  std::vector<Shrunk8bitCandidate> out;
   for (float w : widths) {
     if (w > original.width + 1e-6f) continue;
     for (int64_t size : input_sizes) {
-      ModelSpec s = original;
-      s.width = w;
-      s.in_height = s.in_width = size;
-      Model m = build_model(s, 1);
+      Shrunk8bitCandidate c;
+      c.spec = original;
+      c.spec.width = w;
+      c.spec.in_height = c.spec.in_width = size;
+      Model m = build_model(c.spec, 1);
       const QuantGraph g = build_quant_graph(m);
-      if (!fits(policy_memory(g, uniform_policy(g, 8, 8)), budget)) continue;
-      int64_t macs = 0;
-      for (const QOp& op : g.ops) macs += op.macs();
-      if (macs > best_macs) {
-        best_macs = macs;
-        best = s;
-      }
+      const MemoryReport r = policy_memory(g, uniform_policy(g, 8, 8));
+      c.flash = r.flash_bytes;
+      c.ram = r.ram_bytes;
+      for (const QOp& op : g.ops) c.macs += op.macs();
+      out.push_back(c);
     }
+  }
+  return out;
+}
+
+std::vector<int64_t> shrunk_input_sizes(const ModelSpec& original) {
+  std::vector<int64_t> sizes{original.in_height};
+  if (original.in_height > 28 && original.in_channels == 1 && !original.is_graph()) sizes.push_back(28);
+  return sizes;
+}
+
+ModelSpec largest_fitting_8bit_model(const ModelSpec& original, const std::vector<int64_t>& input_sizes,
+                                     const MemoryBudget& budget) {
+  ModelSpec best;
+  int64_t best_macs = -1;
+  for (const Shrunk8bitCandidate& c : shrunk_8bit_candidates(original, input_sizes)) {
+    if (c.flash > budget.flash || c.ram > budget.ram || c.macs <= best_macs) continue;
+    best_macs = c.macs;
+    best = c.spec;
   }
   require(best_macs >= 0, "no shrunk 8-bit " + original.arch + " (width down to 0.05) fits " + budget.source);
   return best;

@@ -23,9 +23,24 @@ std::vector<NamedPolicy> fitting_uniform_policies(const QuantGraph& graph, const
 Policy rule_based_policy(const QuantGraph& graph, const MemoryBudget& budget);
 
 // The paper's other comparison: an 8-bit network that fits by shrinking the model instead
-// of its bits. Among width multipliers (up to the original) and input sizes (the original
-// and smaller ones the data allows, `input_sizes`), the fitting configuration with the
-// most multiply-accumulates; throws Error when none fits.
+// of its bits. Its candidates: every width multiplier up to the original's (down to 0.05)
+// at every input size of `input_sizes`, with the FLASH, RAM and multiply-accumulates of
+// uniform 8 bits.
+struct Shrunk8bitCandidate {
+  ModelSpec spec;
+  uint32_t flash = 0, ram = 0;
+  int64_t macs = 0;
+};
+std::vector<Shrunk8bitCandidate> shrunk_8bit_candidates(const ModelSpec& original,
+                                                        const std::vector<int64_t>& input_sizes);
+
+// The input sizes a shrunk model may take: the original, and 28 for single-channel images
+// larger than that (IDX data, Fashion-MNIST, exists at 28x28). An imported graph keeps its
+// own size (and width): it was made for that input and need not build at another.
+std::vector<int64_t> shrunk_input_sizes(const ModelSpec& original);
+
+// Among the candidates, the fitting one with the most multiply-accumulates; throws Error
+// when none fits.
 ModelSpec largest_fitting_8bit_model(const ModelSpec& original, const std::vector<int64_t>& input_sizes,
                                      const MemoryBudget& budget);
 

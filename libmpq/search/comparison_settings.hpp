@@ -21,7 +21,9 @@ struct ComparisonSettings {
   int64_t final_epochs = 1;      // final fine-tune epochs of every compared policy (0: calibrated only)
   int64_t final_seeds = 3;       // final fine-tunes per compared policy, seeds 1..final_seeds
   bool shrunk = true;            // compare a shrunk 8-bit model (trains a new float model)
-  int64_t shrunk_epochs = 5;     // its float training epochs
+  int64_t shrunk_epochs = 0;     // its float training epochs (0: the float model's, with its recipe)
+  std::string shrunk_dir;        // its float checkpoints, by model ("": <out_dir>/shrunk/float.mpqc);
+                                 // a sweep shares one across budgets
   bool kmeans = true;            // weight-only budgets: compare k-means policies (kmeans_policies)
   std::string out_dir;           // final/<stem>[.seed<k>].mpqc and shrunk/float.mpqc go here
 };
@@ -47,7 +49,7 @@ enum class ComparisonStage {
   searched_chosen,     // the search's answer is `policy`
   final_finetune,      // a compared policy `name` starts its final fine-tune of seed `index` of `count`
   shrunk_not_fitting,  // no shrunk 8-bit model fits: `name` is the note the report carries
-  shrunk_training,     // the shrunk model `name` (ModelSpec) starts its float training
+  shrunk_training,     // the shrunk model starts its float training: `name` is its ModelSpec and recipe
   shrunk_finetune,     // the shrunk model starts its final fine-tune of seed `index` of `count`
 };
 

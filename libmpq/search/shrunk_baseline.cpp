@@ -1,25 +1,42 @@
 #include "libmpq/search/shrunk_baseline.hpp"
 
+#include <cctype>
+
 #include "libmpq/core/atomic_file.hpp"
 #include "libmpq/nn/model_builders.hpp"
 #include "libmpq/search/baselines.hpp"
 #include "libmpq/search/final_finetune.hpp"
 #include "libmpq/train/trainer.hpp"
+#include "libmpq/train/training_recipe.hpp"
 
 namespace mpq {
 
 namespace {
 
-// Float training of the shrunk model with the default schedule, resumable at `path`.
+// Float training of the shrunk model, resumable at `path`. A checkpoint there trained with
+// another recipe (an older run's) is not resumed: its schedule would not be this one.
 Checkpoint train_float(const ModelSpec& spec, const Dataset& train, const Dataset& val, TrainOptions options,
                        const std::string& path) {
   Model model = build_model(spec, options.seed);
   options.checkpoint_path = path;
   options.quiet = true;
   Trainer trainer(model, train, &val, options);
-  if (file_exists(path)) trainer.resume(load_checkpoint(path), path);
+  if (file_exists(path)) {
+    const Checkpoint done = load_checkpoint(path);
+    bool recorded = false;
+    const TrainOptions was = training_recipe(done, path, &recorded);
+    if (recorded && describe_training_recipe(was) == describe_training_recipe(options) &&
+        done.spec.to_string() == spec.to_string())
+      trainer.resume(done, path);
+  }
   trainer.run();
   return load_checkpoint(path);
+}
+
+std::string file_stem(const std::string& name) {
+  std::string s;
+  for (char c : name) s += std::isalnum(static_cast<unsigned char>(c)) || c == '.' ? c : '-';
+  return s;
 }
 
 void report(const ComparisonProgressFn& progress, ComparisonStage stage, const std::string& name, int64_t index = 0,
@@ -39,11 +56,7 @@ std::optional<FinalResult> shrunk_baseline(const ComparisonInputs& in, const Com
                                            int64_t runs, const ComparisonProgressFn& progress,
                                            std::vector<std::string>& notes) {
   const ModelSpec& original = in.float_ckpt.spec;
-  // The original input size, and 28 for single-channel images larger than that: IDX data
-  // (Fashion-MNIST) exists at 28x28. An imported graph keeps its own size (and width): it
-  // was made for that input and need not build at another.
-  std::vector<int64_t> sizes{original.in_height};
-  if (original.in_height > 28 && original.in_channels == 1 && !original.is_graph()) sizes.push_back(28);
+  const std::vector<int64_t> sizes = shrunk_input_sizes(original);
   ModelSpec shrunk;
   try {
     shrunk = largest_fitting_8bit_model(original, sizes, in.budget);
@@ -53,13 +66,25 @@ std::optional<FinalResult> shrunk_baseline(const ComparisonInputs& in, const Com
     report(progress, ComparisonStage::shrunk_not_fitting, notes.back());
     return std::nullopt;
   }
-  report(progress, ComparisonStage::shrunk_training, shrunk.to_string());
   auto train = in.open_data(Split::train, shrunk);
   auto val = in.open_data(Split::validation, shrunk);
   auto test = in.open_data(Split::test, shrunk);
-  TrainOptions to;
-  to.epochs = settings.shrunk_epochs;
-  const std::string path = settings.out_dir + "/shrunk/float.mpqc";
+  // Trained like the float model it competes with: its recipe (epochs, batch, learning
+  // rate, schedule, augmentation, seed), unless settings.shrunk_epochs overrides the epochs.
+  bool recorded = false;
+  TrainOptions to = training_recipe(in.float_ckpt, in.float_path, &recorded);
+  if (settings.shrunk_epochs > 0) to.epochs = settings.shrunk_epochs;
+  notes.push_back("shrunk 8-bit model " + shrunk.to_string() + ": trained from scratch " +
+                  (settings.shrunk_epochs > 0 ? "with --shrunk-epochs " + std::to_string(settings.shrunk_epochs) +
+                                                    " and otherwise the float model's recipe"
+                                              : std::string(recorded ? "with the float model's recipe"
+                                                                     : "with mpq train's defaults (the float "
+                                                                       "checkpoint records no recipe)")) +
+                  " (" + describe_training_recipe(to) + "), then the same final fine-tunes as every policy");
+  report(progress, ComparisonStage::shrunk_training, shrunk.to_string() + ", " + describe_training_recipe(to));
+  const std::string path = settings.shrunk_dir.empty()
+                               ? settings.out_dir + "/shrunk/float.mpqc"
+                               : settings.shrunk_dir + "/" + file_stem(shrunk.to_string()) + ".mpqc";
   make_parent_directories(path);
   const Checkpoint ckpt = train_float(shrunk, *train, *val, to, path);
   Model model = build_model(shrunk, 1);
