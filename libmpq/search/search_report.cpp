@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "libmpq/mcu/byte_size.hpp"
+#include "libmpq/search/svg_chart.hpp"
 
 namespace mpq {
 
@@ -130,77 +131,64 @@ std::string report_json(const SearchSummary& s, const std::vector<FinalResult>& 
 
 std::string search_svg(const SearchSummary& s, const std::vector<EpisodeRecord>& records,
                        const std::vector<FinalResult>& results) {
-  const double W = 1000, H = 420, pad = 50, pw = (W - 3 * pad) / 2, ph = H - 2 * pad - 20;
-  double lo = 1, hi = 0;
-  uint32_t fmax = 1;
-  for (const auto& r : records) {
-    lo = std::min(lo, r.accuracy);
-    hi = std::max(hi, r.accuracy);
-    fmax = std::max(fmax, r.flash);
-  }
-  for (const auto& r : results)
-    if (r.search_accuracy >= 0) {
-      lo = std::min(lo, r.search_accuracy);
-      hi = std::max(hi, r.search_accuracy);
-      fmax = std::max(fmax, r.flash);
+  const struct {
+    const char* phase;
+    const char* name;
+    const char* color;
+  } phases[] = {{"warmup", "warm-up (random actions)", "#999999"},
+                {"agent", "agent episodes", "#1f77b4"},
+                {"random", "random search", "#ff7f0e"}};
+  ChartPanel episodes, memory;
+  episodes.x_label = "episode";
+  episodes.y_label = "validation accuracy (%), short fine-tune";
+  memory.x_label = "FLASH (KiB)";
+  memory.y_label = episodes.y_label;
+  for (const auto& ph : phases) {
+    ChartSeries by_episode, by_flash;
+    by_episode.name = ph.name;
+    by_episode.color = by_flash.color = ph.color;
+    by_episode.size = by_flash.size = 2;
+    by_flash.opacity = 0.45;
+    for (const auto& r : records) {
+      if (r.phase != ph.phase) continue;
+      by_episode.points.push_back({static_cast<double>(r.episode), 100 * r.accuracy});
+      by_flash.points.push_back({r.flash / 1024.0, 100 * r.accuracy});
     }
-  if (hi <= lo) hi = lo + 0.01;
-  const double span = hi - lo;
-  lo -= 0.05 * span;
-  hi += 0.05 * span;
-  const double fbudget = static_cast<double>(s.flash_budget);
-  const double fscale = std::max(static_cast<double>(fmax), fbudget) * 1.05;
-  auto y = [&](double acc) { return pad + 20 + ph * (1 - (acc - lo) / (hi - lo)); };
-  const double n = std::max<double>(1, static_cast<double>(records.size()));
-  auto x1 = [&](double e) { return pad + pw * e / n; };
-  auto x2 = [&](double f) { return 2 * pad + pw + pw * f / fscale; };
-  auto color = [](const std::string& phase) {
-    return phase == "agent" ? "#1f77b4" : (phase == "warmup" ? "#aaaaaa" : "#ff7f0e");
-  };
-  std::string o = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + fmt("%.0f", W) + "\" height=\"" +
-                  fmt("%.0f", H) + "\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  o += "<text x=\"" + fmt("%.0f", pad) + "\" y=\"20\" font-size=\"14\">" + s.model + " under " + s.budget_source +
-       "</text>\n";
-  for (int panel = 0; panel < 2; ++panel) {
-    const double x0 = panel == 0 ? pad : 2 * pad + pw;
-    o += "<rect x=\"" + fmt("%.1f", x0) + "\" y=\"" + fmt("%.1f", pad + 20) + "\" width=\"" + fmt("%.1f", pw) +
-         "\" height=\"" + fmt("%.1f", ph) + "\" fill=\"none\" stroke=\"black\"/>\n";
-    for (int k = 0; k <= 4; ++k) {
-      const double acc = lo + (hi - lo) * k / 4;
-      o += "<text x=\"" + fmt("%.1f", x0 - 4) + "\" y=\"" + fmt("%.1f", y(acc) + 4) + "\" text-anchor=\"end\">" +
-           fmt("%.1f", 100 * acc) + "</text>\n";
-    }
+    if (by_episode.points.empty()) continue;
+    episodes.series.push_back(by_episode);
+    memory.series.push_back(by_flash);
   }
-  o += "<text x=\"" + fmt("%.1f", pad + pw / 2) + "\" y=\"" + fmt("%.1f", H - 8) +
-       "\" text-anchor=\"middle\">episode (grey warm-up, blue agent, orange random search); line: best so far</text>\n";
-  o += "<text x=\"" + fmt("%.1f", 2 * pad + 1.5 * pw) + "\" y=\"" + fmt("%.1f", H - 8) +
-       "\" text-anchor=\"middle\">FLASH bytes (dashed: budget); validation accuracy % after the short fine-tune</text>\n";
-  double best = -1;
-  std::string line;
-  for (const auto& r : records) {
-    o += "<circle cx=\"" + fmt("%.1f", x1(static_cast<double>(r.episode))) + "\" cy=\"" + fmt("%.1f", y(r.accuracy)) +
-         "\" r=\"2\" fill=\"" + color(r.phase) + "\"/>\n";
+  ChartSeries best;
+  best.name = "best so far (warm-up and agent)";
+  best.color = "#1f77b4";
+  best.marker = ' ';
+  best.line = true;
+  double running = -1;
+  for (const auto& r : records)
     if (r.phase != "random") {
-      best = std::max(best, r.accuracy);
-      line += fmt("%.1f", x1(static_cast<double>(r.episode))) + "," + fmt("%.1f", y(best)) + " ";
+      running = std::max(running, r.accuracy);
+      best.points.push_back({static_cast<double>(r.episode), 100 * running});
     }
-    o += "<circle cx=\"" + fmt("%.1f", x2(r.flash)) + "\" cy=\"" + fmt("%.1f", y(r.accuracy)) + "\" r=\"2\" fill=\"" +
-         color(r.phase) + "\" fill-opacity=\"0.5\"/>\n";
-  }
-  if (!line.empty()) o += "<polyline points=\"" + line + "\" fill=\"none\" stroke=\"#1f77b4\"/>\n";
-  o += "<line x1=\"" + fmt("%.1f", x2(fbudget)) + "\" y1=\"" + fmt("%.1f", pad + 20) + "\" x2=\"" + fmt("%.1f", x2(fbudget)) +
-       "\" y2=\"" + fmt("%.1f", pad + 20 + ph) + "\" stroke=\"red\" stroke-dasharray=\"4 3\"/>\n";
-  int label = 0;
+  if (!best.points.empty()) episodes.series.push_back(best);
+  // The compared policies that were scored like candidates, each with its own marker.
+  const char* colors[] = {"#d62728", "#2ca02c", "#8c564b", "#9467bd", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"};
+  const char markers[] = {'d', 's', '^', 'v', 'o', '+'};
+  size_t k = 0;
   for (const auto& r : results) {
     if (r.search_accuracy < 0) continue;
-    const double cx = x2(r.flash), cy = y(r.search_accuracy);
-    o += "<rect x=\"" + fmt("%.1f", cx - 4) + "\" y=\"" + fmt("%.1f", cy - 4) +
-         "\" width=\"8\" height=\"8\" fill=\"none\" stroke=\"black\" stroke-width=\"1.5\"/>\n";
-    o += "<text x=\"" + fmt("%.1f", cx + 6) + "\" y=\"" + fmt("%.1f", cy - 6 + 12 * (label++ % 2)) + "\">" + r.name +
-         "</text>\n";
+    ChartSeries c;
+    c.name = r.name;
+    c.color = colors[k % 8];
+    c.marker = markers[k % 6];
+    c.size = 6;
+    c.points.push_back({r.flash / 1024.0, 100 * r.search_accuracy});
+    memory.series.push_back(c);
+    ++k;
   }
-  o += "</svg>\n";
-  return o;
+  memory.rules.push_back({true, s.flash_budget / 1024.0, "FLASH budget " + format_bytes(s.flash_budget)});
+  return svg_chart(s.model + " under " + s.budget_source, {episodes, memory},
+                   {"Accuracy: validation, after the search's short fine-tune (its reward); the compared policies' "
+                    "final fine-tunes are in report.md."});
 }
 
 }  // namespace mpq
