@@ -44,6 +44,10 @@ ModelSpec read_model_options(const po::variables_map& vm);
 // absent; a malformed size is a UsageError naming the flag.
 uint64_t size_option(const po::variables_map& vm, const char* name, const std::string& fallback = "");
 
+// mpq search's settings that mpq sweep passes on to every budget's search (the agent,
+// evaluation, comparison and baseline options; not the budget, folder or checkpoint).
+po::options_description search_settings_options();
+
 // --threads (applied to the process).
 po::options_description thread_options();
 void apply_thread_options(const po::variables_map& vm);
@@ -58,6 +62,7 @@ int run_run(const std::vector<std::string>& args);
 int run_search(const std::vector<std::string>& args);
 // The same, handing the stages of its run (search phases and comparison) to the caller.
 int run_search(const std::vector<std::string>& args, std::vector<StageTime>* stages);
+int run_sweep(const std::vector<std::string>& args);
 int run_memory(const std::vector<std::string>& args);
 int run_bench(const std::vector<std::string>& args);
 int run_demo(const std::vector<std::string>& args);

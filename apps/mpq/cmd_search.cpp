@@ -91,8 +91,7 @@ void on_comparison_progress(const ComparisonProgress& e, const ComparisonSetting
       break;
     case ComparisonStage::shrunk_training:
       if (!json)
-        std::printf("shrunk 8-bit baseline: training %s for %lld epochs\n", e.name.c_str(),
-                    static_cast<long long>(cs.shrunk_epochs));
+        std::printf("shrunk 8-bit baseline: training %s\n", e.name.c_str());
       std::fflush(stdout);
       break;
     case ComparisonStage::shrunk_finetune:
@@ -120,19 +119,12 @@ void print_final_table(const SearchSummary& summary, const std::vector<FinalResu
 
 int run_search(const std::vector<std::string>& args) { return run_search(args, nullptr); }
 
-int run_search(const std::vector<std::string>& args, std::vector<StageTime>* stages_out) {
-  po::options_description opts;
-  opts.add(data_options());
-  opts.add(thread_options());
+po::options_description search_settings_options() {
   const SearchOptions sd;
   const EvalOptions ed;
   const ComparisonSettings cd;
+  po::options_description opts("Search");
   opts.add_options()
-      ("checkpoint", po::value<std::string>()->default_value("runs/default/float.mpqc"), "float checkpoint")
-      ("board", po::value<std::string>(), "board profile (data/boards): its FLASH and RAM budgets")
-      ("flash", po::value<std::string>(), "FLASH budget, e.g. 2MB (default 112KiB without --board)")
-      ("ram", po::value<std::string>(),
-       "RAM budget, e.g. 512kB (default 12KiB without --board; none with --weights-only)")
       ("weights-only", "the seed paper's experiment 1: activations stay 8-bit, the agent chooses weight bits only, "
                        "under FLASH; the comparison adds HAQ's k-means weights (not integer-deployable)")
       ("no-kmeans", "with --weights-only: leave out the k-means policies")
@@ -159,8 +151,25 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
       ("final-epochs", po::value<int64_t>()->default_value(cd.final_epochs), "final fine-tune epochs of every compared policy (0: none)")
       ("final-seeds", po::value<int64_t>()->default_value(cd.final_seeds),
        "final fine-tunes per compared policy, with different seeds; the report compares their means")
-      ("shrunk-epochs", po::value<int64_t>()->default_value(cd.shrunk_epochs), "float training epochs of the shrunk 8-bit baseline")
-      ("no-shrunk", "skip the shrunk 8-bit model baseline (it trains a new float model)")
+      ("shrunk-epochs", po::value<int64_t>()->default_value(cd.shrunk_epochs),
+       "float training epochs of the shrunk 8-bit baseline (0: the float checkpoint's, with its whole recipe)")
+      ("no-shrunk", "skip the shrunk 8-bit model baseline (it trains a new float model)");
+  return opts;
+}
+
+int run_search(const std::vector<std::string>& args, std::vector<StageTime>* stages_out) {
+  po::options_description opts;
+  opts.add(data_options());
+  opts.add(thread_options());
+  opts.add(search_settings_options());
+  opts.add_options()
+      ("checkpoint", po::value<std::string>()->default_value("runs/default/float.mpqc"), "float checkpoint")
+      ("board", po::value<std::string>(), "board profile (data/boards): its FLASH and RAM budgets")
+      ("flash", po::value<std::string>(), "FLASH budget, e.g. 2MB (default 112KiB without --board)")
+      ("ram", po::value<std::string>(),
+       "RAM budget, e.g. 512kB (default 12KiB without --board; none with --weights-only)")
+      ("shrunk-dir", po::value<std::string>(),
+       "where the shrunk models' float training goes, one checkpoint per model (default <out>/shrunk/float.mpqc)")
       ("out", po::value<std::string>()->default_value("runs/default/search"), "output folder")
       ("resume", "continue a killed search in --out")
       ("json", "print the final table as JSON");
@@ -214,6 +223,8 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
   const int64_t final_epochs = vm["final-epochs"].as<int64_t>();
   const int64_t final_seeds = vm["final-seeds"].as<int64_t>();
   if (final_epochs < 0 || final_seeds < 1) throw UsageError("--final-epochs >= 0 and --final-seeds >= 1 expected");
+  if (vm["shrunk-epochs"].as<int64_t>() < 0 || vm["shrunk-epochs"].as<int64_t>() > kMaxEpochs)
+    throw UsageError("--shrunk-epochs: expected 0.." + std::to_string(kMaxEpochs));
 
   Model float_model = build_model(float_ckpt.spec, 1);
   restore_model(float_ckpt, float_model, float_path);
@@ -304,6 +315,7 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
   cs.final_seeds = final_seeds;
   cs.shrunk = !vm.count("no-shrunk");
   cs.shrunk_epochs = vm["shrunk-epochs"].as<int64_t>();
+  if (vm.count("shrunk-dir")) cs.shrunk_dir = vm["shrunk-dir"].as<std::string>();
   cs.kmeans = !vm.count("no-kmeans");
   cs.out_dir = out;
   const ComparisonInputs inputs{float_ckpt, float_path, graph, budget, *train, *val, *test, evaluator, search,

@@ -19,6 +19,7 @@ const Entry kCommands[] = {
     {"demo", mpq::cli::run_demo, "run the whole default pipeline end to end and print the results"},
     {"train", mpq::cli::run_train, "train a float model (default: MobileNetV1 0.25 on Fashion-MNIST)"},
     {"search", mpq::cli::run_search, "DDPG mixed-precision search under FLASH/RAM budgets, with baselines"},
+    {"sweep", mpq::cli::run_sweep, "the search with its baselines at every budget of a list: accuracy-memory curves"},
     {"finetune", mpq::cli::run_finetune, "quantization-aware fine-tuning of a bit-width policy"},
     {"export", mpq::cli::run_export, "fine-tuned checkpoint -> integer model blob (+ C source)"},
     {"run", mpq::cli::run_run, "class scores of images through the integer model"},
