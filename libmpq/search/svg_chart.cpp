@@ -35,7 +35,9 @@ std::string text(double x, double y, const std::string& s, const char* anchor = 
 }
 
 std::string tick_text(double v, double step) {
-  const int decimals = step >= 1 ? 0 : static_cast<int>(std::ceil(-std::log10(step) - 1e-9));
+  int decimals = 0;  // as many as the step needs: 2.5 -> 1, 0.25 -> 2
+  while (decimals < 6 && std::abs(step * std::pow(10.0, decimals) - std::round(step * std::pow(10.0, decimals))) > 1e-6)
+    ++decimals;
   char b[32];
   std::snprintf(b, sizeof b, "%.*f", decimals, std::abs(v) < step * 1e-6 ? 0.0 : v);
   return b;
@@ -226,12 +228,14 @@ std::vector<double> nice_ticks(double lo, double hi, int target) {
   if (!(hi > lo)) return {lo};
   const double raw = (hi - lo) / std::max(1, target);
   const double power = std::pow(10.0, std::floor(std::log10(raw)));
-  double step = power;
-  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0})
-    if (m * power >= raw) {
+  double step = power, off = INFINITY;  // the round step nearest to raw, by ratio
+  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+    const double ratio = std::max(m * power / raw, raw / (m * power));
+    if (ratio < off) {
+      off = ratio;
       step = m * power;
-      break;
     }
+  }
   std::vector<double> out;
   for (double v = std::ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) out.push_back(v);
   return out;

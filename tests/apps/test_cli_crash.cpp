@@ -1,5 +1,5 @@
 // Crash safety of the long-running commands (issue 16; training's own test is in
-// tests/train/test_trainer.cpp): kill -9 of mpq finetune, search and export, at random
+// tests/train/test_trainer.cpp): kill -9 of mpq finetune, search, sweep and export, at random
 // moments and inside chosen file writes (MPQ_TEST_KILL_DURING_WRITE, see
 // libmpq/core/atomic_file.hpp), leaves the previous or the new file, whole, and the
 // resumed run ends with the same files as an uninterrupted one. The random moments and
@@ -186,6 +186,53 @@ BOOST_AUTO_TEST_CASE(a_search_killed_at_random_moments_and_in_its_writes_resumes
   BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
   BOOST_TEST(contains(r.out, "resuming after episode 11"), r.out);
   expect_same_search_results(dir + "/a", dir + "/c");
+}
+
+BOOST_AUTO_TEST_CASE(a_sweep_killed_in_a_budget_and_in_its_own_writes_continues_to_the_same_curves) {
+  const std::string dir = temp_dir();
+  write_tiny_idx(dir, "train", 200);
+  write_tiny_idx(dir, "t10k", 40);
+  const std::string data = "--data " + dir + " --val-size 40 --threads 1";
+  Run r = run("train " + data + " --epochs 1 --batch 32 --max-batches 2 --out " + dir + "/f.mpqc");
+  BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
+  // Two budgets: the tightest (only uniform 2 bits) and one with room.
+  const std::string sweep = "sweep " + data + " --checkpoint " + dir + "/f.mpqc --budgets 87.25KiB/9.75KiB,160KiB/16KiB " +
+                            "--episodes 3 --warmup 2 --random-search 1 --finetune-batches 1 --finetune-batch 16 " +
+                            "--val-images 40 --final-epochs 0 --rerank 0 --no-shrunk --out ";
+  timed_run(sweep + dir + "/a");
+  const std::string first = "/87.25KiB_9.75KiB", second = "/160KiB_16KiB";
+
+  // Killed inside the first budget's report: that search is not finished, no sweep files.
+  const std::string b = sweep + dir + "/b";
+  std::string spec = "report.json:1:" + std::to_string(random_below(slurp(dir + "/a" + first + "/report.json").size()));
+  r = mpq_killed_in_write(spec, b);
+  BOOST_TEST(r.killed, spec << "\n" << r.out);
+  BOOST_TEST(!exists(dir + "/b" + first + "/report.json"));
+  BOOST_TEST(!exists(dir + "/b/sweep.md"));
+  // Run again (no flag needed): the first budget resumes to its end, and the second is
+  // killed with its searched policy written but not in place.
+  spec = "policy.json:2:" + std::to_string(2 * slurp(dir + "/a" + second + "/policy.json").size());
+  r = mpq_killed_in_write(spec, b);
+  BOOST_TEST(r.killed, spec << "\n" << r.out);
+  BOOST_TEST(contains(r.out, "budget 2/2"), r.out);
+  BOOST_TEST(exists(dir + "/b" + first + "/report.json"));
+  BOOST_TEST(exists(dir + "/b" + second + "/policy.json.tmp"));
+  // Killed inside the sweep's own plot, after its table.
+  r = mpq_killed_in_write("sweep.svg:1:" + std::to_string(random_below(slurp(dir + "/a/sweep.svg").size())), b);
+  BOOST_TEST(r.killed, r.out);
+  BOOST_TEST(contains(r.out, "finished before"), r.out);
+  BOOST_TEST(exists(dir + "/b/sweep.md"));
+  BOOST_TEST(!exists(dir + "/b/sweep.svg"));
+  r = run(b);
+  BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
+  for (const char* f : {"/sweep.md", "/sweep.json", "/sweep.svg"})
+    BOOST_TEST(slurp(dir + "/b" + f) == slurp(dir + "/a" + f), f);
+  for (const std::string& budget : {first, second}) {
+    BOOST_TEST(slurp(dir + "/b" + budget + "/policy.json") == slurp(dir + "/a" + budget + "/policy.json"), budget);
+    BOOST_TEST(report_without_time(dir + "/b" + budget + "/report.md") ==
+                   report_without_time(dir + "/a" + budget + "/report.md"),
+               budget);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(an_export_killed_in_its_writes_leaves_each_file_previous_or_new) {

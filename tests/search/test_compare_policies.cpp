@@ -1,5 +1,6 @@
 #include <boost/test/unit_test.hpp>
 
+#include <cctype>
 #include <functional>
 #include <map>
 #include <memory>
@@ -9,6 +10,7 @@
 #include "libmpq/core/error.hpp"
 #include "libmpq/search/baselines.hpp"
 #include "libmpq/search/compare_policies.hpp"
+#include "libmpq/train/training_recipe.hpp"
 #include "search_fixture.hpp"
 
 namespace {
@@ -88,7 +90,9 @@ BOOST_AUTO_TEST_CASE(every_fitting_uniform_policy_and_every_baseline_get_one_fin
   for (const auto& row : r.results) names.push_back(row.name);
   BOOST_TEST(names == expected, boost::test_tools::per_element());
   BOOST_TEST(r.final_runs == 2);
-  BOOST_TEST(r.notes.empty());
+  BOOST_REQUIRE(r.notes.size() == 1u);  // how the shrunk model was trained
+  BOOST_TEST(r.notes[0].find("with --shrunk-epochs 1 and otherwise the float model's recipe") != std::string::npos,
+             r.notes[0]);
 
   std::map<std::string, std::vector<int64_t>> seeds;  // per compared policy, in call order
   for (const auto& e : events)
@@ -147,7 +151,52 @@ BOOST_AUTO_TEST_CASE(progress_reports_every_stage_in_order_before_it_runs) {
   for (const auto& e : events)
     if (e.stage == ComparisonStage::searched_chosen) BOOST_TEST(e.name == r.searched.key());
   for (const auto& e : events)
-    if (e.stage == ComparisonStage::shrunk_training) BOOST_TEST(e.name == r.results.back().model);
+    if (e.stage == ComparisonStage::shrunk_training) BOOST_TEST(e.name.find(r.results.back().model + ", ") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(the_shrunk_model_is_trained_with_the_float_models_recipe_and_epochs_not_fewer) {
+  // The float model as `mpq train --epochs 3 --batch 32 --max-batches 2 --lr 0.05 --seed 9` records it.
+  mpq::TrainOptions recipe;
+  recipe.epochs = 3;
+  recipe.batch_size = 32;
+  recipe.max_batches_per_epoch = 2;
+  recipe.lr = 0.05f;
+  recipe.seed = 9;
+  mpq::record_training_recipe(recipe, ckpt.meta);
+  auto s = quick_settings(dir + "/r");
+  s.shrunk_epochs = 0;  // the default: the float model's
+  s.final_seeds = 1;
+  s.rerank = 0;
+  const mpq::ComparisonResult r = compare(s);
+  BOOST_REQUIRE(r.results.back().name == "shrunk model, uniform 8-bit");
+  const mpq::Checkpoint shrunk = mpq::load_checkpoint(dir + "/r/shrunk/float.mpqc");
+  BOOST_TEST(shrunk.meta_or("epoch", "") == "3");
+  const mpq::TrainOptions used = mpq::training_recipe(shrunk, "shrunk");
+  BOOST_TEST(mpq::describe_training_recipe(used) == mpq::describe_training_recipe(recipe));
+  BOOST_TEST(r.notes.back().find("with the float model's recipe (3 epochs of 2 batches, batch 32, lr 0.05") !=
+                 std::string::npos,
+             r.notes.back());
+  // Then fine-tuned like every compared policy: the same epochs, from its own float checkpoint.
+  const mpq::Checkpoint tuned = mpq::load_checkpoint(dir + "/r/final/shrunk-w8a8.mpqc");
+  const mpq::Checkpoint searched = mpq::load_checkpoint(dir + "/r/final/searched.mpqc");
+  BOOST_TEST(tuned.meta_or("epochs", "") == searched.meta_or("epochs", "x"));
+  BOOST_TEST(tuned.meta_or("train.batch", "") == searched.meta_or("train.batch", "x"));
+  BOOST_TEST(tuned.meta_or("train.lr", "") == searched.meta_or("train.lr", "x"));
+  BOOST_TEST(tuned.meta_or("source", "") == dir + "/r/shrunk/float.mpqc");
+
+  // With a shrunk folder (a sweep's, shared by its budgets) the float checkpoint goes there, by model.
+  auto with_dir = quick_settings(dir + "/d");
+  with_dir.shrunk_dir = dir + "/shared";
+  with_dir.final_seeds = 1;
+  with_dir.rerank = 0;
+  const mpq::ComparisonResult d = compare(with_dir);
+  BOOST_TEST(mpq::file_exists(dir + "/shared/" + [&] {
+    std::string m = d.results.back().model;
+    for (char& c : m)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.') c = '-';
+    return m;
+  }() + ".mpqc"));
+  BOOST_TEST(!mpq::file_exists(dir + "/d/shrunk"));
 }
 
 BOOST_AUTO_TEST_CASE(the_same_inputs_give_the_same_comparison_and_a_rerun_reuses_the_final_checkpoints) {
