@@ -177,7 +177,7 @@ std::string search_svg(const SearchSummary& s, const std::vector<EpisodeRecord>&
   for (const auto& r : results) {
     if (r.search_accuracy < 0) continue;
     ChartSeries c;
-    c.name = r.name;
+    c.name = r.name == "random search" ? "random search: its best" : r.name;  // not the phase's dots
     c.color = colors[k % 8];
     c.marker = markers[k % 6];
     c.size = 6;

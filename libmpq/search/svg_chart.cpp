@@ -246,16 +246,35 @@ std::string svg_chart(const std::string& title, const std::vector<ChartPanel>& p
   int rows = 0;
   for (const auto& p : panels) rows = std::max(rows, legend_rows(legend_of(p), pw + kLeft - 10));
   const double width = static_cast<double>(panels.size()) * (kLeft + pw + kRight) + 10;
+  // Notes wrapped at words to the picture's width (11 px text: about 6 px a character).
+  const auto per_line = static_cast<size_t>((width - 20) / 6.2);
+  std::vector<std::string> lines;
+  for (const auto& note : notes) {
+    std::string line, word;
+    for (size_t i = 0; i <= note.size(); ++i) {
+      if (i < note.size() && note[i] != ' ') {
+        word += note[i];
+        continue;
+      }
+      if (!line.empty() && line.size() + 1 + word.size() > per_line) {
+        lines.push_back(line);
+        line.clear();
+      }
+      line += (line.empty() ? "" : " ") + word;
+      word.clear();
+    }
+    if (!line.empty()) lines.push_back(line);
+  }
   const double notes_top = kTop + ph + kBelowAxis + 8 + rows * kLegendRow + 8;
-  const double height = notes_top + static_cast<double>(notes.size()) * kNoteRow + 8;
+  const double height = notes_top + static_cast<double>(lines.size()) * kNoteRow + 8;
   std::string o = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(width) + "\" height=\"" + num(height) +
                   "\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" "
                   "fill=\"white\"/>\n";
   o += text(10, 20, title, "start", " font-size=\"14\"");
   for (size_t i = 0; i < panels.size(); ++i)
     o += draw_panel(panels[i], static_cast<double>(i) * (kLeft + pw + kRight) + kLeft + 10, kTop, pw, ph);
-  for (size_t i = 0; i < notes.size(); ++i)
-    o += text(10, notes_top + kNoteRow * static_cast<double>(i + 1) - 4, notes[i], "start", " font-size=\"11\"");
+  for (size_t i = 0; i < lines.size(); ++i)
+    o += text(10, notes_top + kNoteRow * static_cast<double>(i + 1) - 4, lines[i], "start", " font-size=\"11\"");
   return o + "</svg>\n";
 }
 

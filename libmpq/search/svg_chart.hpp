@@ -46,7 +46,8 @@ struct ChartPanel {
 // about `target` of them; lo and hi need not be ticks.
 std::vector<double> nice_ticks(double lo, double hi, int target = 5);
 
-// The whole picture: `title` on top, the panels in a row, `notes` (one line each) under them.
+// The whole picture: `title` on top, the panels in a row, `notes` under them (each wrapped
+// at words to the picture's width).
 std::string svg_chart(const std::string& title, const std::vector<ChartPanel>& panels,
                       const std::vector<std::string>& notes = {}, double panel_width = 420, double panel_height = 300);
 
