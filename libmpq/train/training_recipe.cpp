@@ -30,6 +30,17 @@ double number(const Checkpoint& ckpt, const std::string& key, double fallback, c
   return v;
 }
 
+uint64_t seed_of(const Checkpoint& ckpt, const std::string& key, const std::string& what) {
+  const std::string seed = ckpt.meta_or(key, "1");
+  const std::string error = what + ": meta " + key + " '" + seed + "' is not a seed (expected a whole number)";
+  require(!seed.empty() && seed.find_first_not_of("0123456789") == std::string::npos, error);
+  try {
+    return std::stoull(seed);
+  } catch (const std::out_of_range&) {
+    throw Error(error);
+  }
+}
+
 }  // namespace
 
 void record_training_recipe(const TrainOptions& o, std::map<std::string, std::string>& meta) {
@@ -52,6 +63,7 @@ TrainOptions training_recipe(const Checkpoint& ckpt, const std::string& what, bo
   if (!has) {
     if (ckpt.meta.count("epochs")) o.epochs = ckpt.meta_count("epochs", kMaxEpochs, what);
     if (o.epochs < 1) o.epochs = TrainOptions{}.epochs;
+    if (ckpt.meta.count("seed")) o.seed = seed_of(ckpt, "seed", what);
     return o;
   }
   o.epochs = ckpt.meta_count("train.epochs", kMaxEpochs, what);
@@ -63,10 +75,7 @@ TrainOptions training_recipe(const Checkpoint& ckpt, const std::string& what, bo
   o.warmup_epochs = number(ckpt, "train.warmup_epochs", o.warmup_epochs, what);
   o.augment = ckpt.meta_or("train.augment", "1") != "0";
   o.max_batches_per_epoch = ckpt.meta_count("train.max_batches", INT64_MAX, what);
-  const std::string seed = ckpt.meta_or("train.seed", "1");
-  require(!seed.empty() && seed.find_first_not_of("0123456789") == std::string::npos && seed.size() <= 20,
-          what + ": meta train.seed '" + seed + "' is not a seed (expected a whole number)");
-  o.seed = std::stoull(seed);
+  o.seed = seed_of(ckpt, "train.seed", what);
   require(o.epochs >= 1 && o.batch_size >= 1, what + ": meta train.epochs and train.batch must be at least 1");
   return o;
 }

@@ -17,7 +17,7 @@ void record_training_recipe(const TrainOptions& options, std::map<std::string, s
 
 // The options `ckpt` was trained with (checkpoint_path, kind and quiet left at their
 // defaults). A checkpoint without a recorded recipe (imported weights, or written before
-// recipes were recorded) gives `mpq train`'s defaults, with its "epochs" when it has one;
+// recipes were recorded) gives `mpq train`'s defaults, with its "epochs" and "seed" when it has them;
 // *recorded says which. A recorded value that does not parse is an Error naming `what`.
 TrainOptions training_recipe(const Checkpoint& ckpt, const std::string& what, bool* recorded = nullptr);
 
