@@ -7,6 +7,7 @@
 // MPQ_CRASH_SEED=<seed> repeats a run.
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "cli_helpers.hpp"
 #include "libmpq/nn/checkpoint.hpp"
@@ -193,14 +195,22 @@ BOOST_AUTO_TEST_CASE(a_sweep_killed_in_a_budget_and_in_its_own_writes_continues_
   write_tiny_idx(dir, "train", 200);
   write_tiny_idx(dir, "t10k", 40);
   const std::string data = "--data " + dir + " --val-size 40 --threads 1";
-  Run r = run("train " + data + " --epochs 1 --batch 32 --max-batches 2 --out " + dir + "/f.mpqc");
+  Run r = run("train " + data + " --width 0.125 --epochs 1 --batch 32 --max-batches 2 --out " + dir + "/f.mpqc");
   BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
-  // Two budgets: the tightest (only uniform 2 bits) and one with room.
-  const std::string sweep = "sweep " + data + " --checkpoint " + dir + "/f.mpqc --budgets 87.25KiB/9.75KiB,160KiB/16KiB " +
-                            "--episodes 3 --warmup 2 --random-search 1 --finetune-batches 1 --finetune-batch 16 " +
+  // Two budgets of the default grid: its first (the tightest) and its last.
+  r = run("sweep " + data + " --checkpoint " + dir + "/f.mpqc --dry-run");
+  const std::regex folder("-> ([^ ]+)/ ");
+  std::vector<std::string> folders;
+  for (auto m = std::sregex_iterator(r.out.begin(), r.out.end(), folder); m != std::sregex_iterator(); ++m)
+    folders.push_back((*m)[1].str());
+  BOOST_REQUIRE_MESSAGE(folders.size() >= 2u, r.out);
+  const std::string first = "/" + folders.front(), second = "/" + folders.back();
+  std::string budgets = folders.front() + "," + folders.back();
+  std::replace(budgets.begin(), budgets.end(), '_', '/');
+  const std::string sweep = "sweep " + data + " --checkpoint " + dir + "/f.mpqc --budgets " + budgets +
+                            " --episodes 3 --warmup 2 --random-search 1 --finetune-batches 1 --finetune-batch 16 " +
                             "--val-images 40 --final-epochs 0 --rerank 0 --no-shrunk --out ";
   timed_run(sweep + dir + "/a");
-  const std::string first = "/87.25KiB_9.75KiB", second = "/160KiB_16KiB";
 
   // Killed inside the first budget's report: that search is not finished, no sweep files.
   const std::string b = sweep + dir + "/b";

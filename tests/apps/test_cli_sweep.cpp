@@ -14,14 +14,16 @@ using namespace mpq_cli_test;
 
 namespace {
 
-// A float model trained in two batches, on tiny data, with the sweep's flags for it.
+// A small float model (MobileNetV1 0.125) trained in two batches, on tiny data, with the
+// sweep's flags for it.
 struct SweepSetup {
   std::string dir = temp_dir();
   std::string data = "--data " + dir + " --val-size 40 --threads 1";
   SweepSetup() {
     write_tiny_idx(dir, "train", 200);
     write_tiny_idx(dir, "t10k", 40);
-    const Run r = mpq("train " + data + " --epochs 1 --batch 32 --max-batches 2 --out " + dir + "/f.mpqc");
+    const Run r = mpq("train " + data + " --width 0.125 --epochs 1 --batch 32 --max-batches 2 --out " + dir +
+                        "/f.mpqc");
     BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
   }
   std::string sweep() const { return "sweep " + data + " --checkpoint " + dir + "/f.mpqc --out " + dir + "/s "; }
@@ -58,10 +60,12 @@ BOOST_AUTO_TEST_CASE(at_the_tightest_budget_only_uniform_2bit_and_the_searched_k
   std::smatch m;
   BOOST_REQUIRE(std::regex_search(impossible.out, m, std::regex("FLASH [^(]*\\((\\d+) B\\) and RAM [^(]*\\((\\d+) B\\)")));
   const std::string tightest = m[1].str() + "/" + m[2].str();
-  // The default grid starts there (rounded up to 256 B) and has 6 budgets.
+  // The default grid starts there (rounded up to 256 B) and has 6 budgets; evenly spaced,
+  // a shrunk 8-bit model of this width would fit at fewer than half, so the grid bends.
   const Run plan = expect_exit(s.sweep() + "--dry-run", 0, "budget 6/6");
   BOOST_TEST(contains(plan.out, "budget 1/6"), plan.out);
   BOOST_TEST(contains(plan.out, "(uniform: w2a2; shrunk 8-bit: none)"), plan.out);
+  BOOST_TEST(contains(plan.out, "a shrunk 8-bit model fits at 3 of the 6 budgets"), plan.out);
   BOOST_TEST(!exists(s.dir + "/s"));
 
   const Run r = expect_exit(s.sweep() + "--budgets " + tightest + " --episodes 3 --warmup 2 --random-search 1 " +
