@@ -8,7 +8,10 @@ namespace mpq {
 
 // C source and header that hold a blob as an aligned const array for firmware:
 // `const uint8_t <symbol>[]` (8-byte aligned, in .rodata, i.e. FLASH) and
-// `const uint32_t <symbol>_size`. header_name is what the source #includes.
+// `const uint32_t <symbol>_size`, and the table of the kernel variants its ops run on,
+// `const mpq_fw_kernel_table <symbol>_kernels` (libmpq/runtime/mpq_fw_kernels.h, which
+// the header includes). header_name is what the source #includes. Requires a blob
+// load_model accepts.
 std::string blob_c_source(const std::vector<uint8_t>& blob, const std::string& symbol, const std::string& header_name);
 std::string blob_c_header(const std::string& symbol);
 

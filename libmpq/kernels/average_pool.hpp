@@ -35,4 +35,11 @@ Status average_pool_ref(const AveragePoolParams& params, const uint8_t* input, u
 Status average_pool_fast(const AveragePoolParams& params, const uint8_t* input,
                          uint8_t* output);
 
+// average_pool_fast for one activation width (activation.bits == B, else bad_bits), instantiated for 8, 4
+// and 2: a caller that names its widths (libmpq/runtime's per-model kernel tables)
+// links only their code; average_pool_fast dispatches to these.
+template <int B>
+Status average_pool_fast_bits(const AveragePoolParams& params, const uint8_t* input,
+                         uint8_t* output);
+
 }  // namespace mpq::kernels

@@ -58,4 +58,12 @@ Status convolve_fast(const ConvParams& params, const uint8_t* input, const uint8
                      const int32_t* bias, const int32_t* multiplier, const int32_t* shift,
                      void* scratch, int32_t scratch_bytes, uint8_t* output);
 
+// convolve_fast for one weight width (weight_bits == WB, else bad_bits), instantiated for
+// 8, 4 and 2: a caller that names its widths (libmpq/runtime's per-model kernel tables)
+// links only their code; convolve_fast dispatches to these.
+template <int WB>
+Status convolve_fast_bits(const ConvParams& params, const uint8_t* input, const uint8_t* weights,
+                          const int32_t* bias, const int32_t* multiplier, const int32_t* shift,
+                          void* scratch, int32_t scratch_bytes, uint8_t* output);
+
 }  // namespace mpq::kernels

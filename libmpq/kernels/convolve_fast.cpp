@@ -345,12 +345,14 @@ int32_t convolve_fast_get_buffer_size(const ConvParams& p) {
          static_cast<int32_t>(sizeof(ChannelRecord)) * p.output_c;
 }
 
-Status convolve_fast(const ConvParams& p, const uint8_t* input, const uint8_t* weights,
+template <int WB>
+Status convolve_fast_bits(const ConvParams& p, const uint8_t* input, const uint8_t* weights,
                      const int32_t* bias, const int32_t* multiplier, const int32_t* shift,
                      void* scratch, int32_t scratch_bytes, uint8_t* output) {
   if (input == nullptr || weights == nullptr || output == nullptr) return Status::null_pointer;
   Status s = first_error(convolve_check(p), check_requant(multiplier, shift, p.output_c));
   if (s != Status::ok) return s;
+  if (p.weight_bits != WB) return Status::bad_bits;  // only the generic entry dispatches
   s = check_scratch(scratch, scratch_bytes, convolve_fast_get_buffer_size(p));
   if (s != Status::ok) return s;
 
@@ -374,16 +376,40 @@ Status convolve_fast(const ConvParams& p, const uint8_t* input, const uint8_t* w
                                              p.output.min, p.output.max, p.output.bits};
   out.records = records;
   out.stem = stem;
-  switch (p.weight_bits * 16 + used_lane_words(p.input_c, p.weight_bits)) {
-    case 8 * 16 + 2: convolve_all<8, 2>(p, g, input, weights, out, stream, natural, output); break;
-    case 4 * 16 + 4: convolve_all<4, 4>(p, g, input, weights, out, stream, natural, output); break;
-    case 4 * 16 + 3: convolve_all<4, 3>(p, g, input, weights, out, stream, natural, output); break;
-    case 4 * 16 + 2: convolve_all<4, 2>(p, g, input, weights, out, stream, natural, output); break;
-    case 2 * 16 + 8: convolve_all<2, 8>(p, g, input, weights, out, stream, natural, output); break;
-    case 2 * 16 + 6: convolve_all<2, 6>(p, g, input, weights, out, stream, natural, output); break;
-    default: convolve_all<2, 2>(p, g, input, weights, out, stream, natural, output); break;
+  // The lane count in the weight word, as used_lane_words gives it for WB.
+  const int32_t lanes = used_lane_words(p.input_c, WB);
+  if constexpr (WB == 8) {
+    convolve_all<8, 2>(p, g, input, weights, out, stream, natural, output);
+  } else if constexpr (WB == 4) {
+    if (lanes == 4) convolve_all<4, 4>(p, g, input, weights, out, stream, natural, output);
+    else if (lanes == 3) convolve_all<4, 3>(p, g, input, weights, out, stream, natural, output);
+    else convolve_all<4, 2>(p, g, input, weights, out, stream, natural, output);
+  } else {
+    if (lanes == 8) convolve_all<2, 8>(p, g, input, weights, out, stream, natural, output);
+    else if (lanes == 6) convolve_all<2, 6>(p, g, input, weights, out, stream, natural, output);
+    else convolve_all<2, 2>(p, g, input, weights, out, stream, natural, output);
   }
   return Status::ok;
+}
+
+template Status convolve_fast_bits<8>(const ConvParams& p, const uint8_t* input, const uint8_t* weights,
+                     const int32_t* bias, const int32_t* multiplier, const int32_t* shift,
+                     void* scratch, int32_t scratch_bytes, uint8_t* output);
+template Status convolve_fast_bits<4>(const ConvParams& p, const uint8_t* input, const uint8_t* weights,
+                     const int32_t* bias, const int32_t* multiplier, const int32_t* shift,
+                     void* scratch, int32_t scratch_bytes, uint8_t* output);
+template Status convolve_fast_bits<2>(const ConvParams& p, const uint8_t* input, const uint8_t* weights,
+                     const int32_t* bias, const int32_t* multiplier, const int32_t* shift,
+                     void* scratch, int32_t scratch_bytes, uint8_t* output);
+
+Status convolve_fast(const ConvParams& p, const uint8_t* input, const uint8_t* weights,
+                     const int32_t* bias, const int32_t* multiplier, const int32_t* shift,
+                     void* scratch, int32_t scratch_bytes, uint8_t* output) {
+  switch (p.weight_bits) {
+    case 8: return convolve_fast_bits<8>(p, input, weights, bias, multiplier, shift, scratch, scratch_bytes, output);
+    case 4: return convolve_fast_bits<4>(p, input, weights, bias, multiplier, shift, scratch, scratch_bytes, output);
+    default: return convolve_fast_bits<2>(p, input, weights, bias, multiplier, shift, scratch, scratch_bytes, output);  // other widths: its check refuses them
+  }
 }
 
 }  // namespace mpq::kernels

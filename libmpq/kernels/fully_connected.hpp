@@ -38,4 +38,13 @@ Status fully_connected_fast(const FullyConnectedParams& params, const uint8_t* i
                             const int32_t* multiplier, const int32_t* shift, void* scratch,
                             int32_t scratch_bytes, uint8_t* output);
 
+// fully_connected_fast for one weight width (weight_bits == WB, else bad_bits), instantiated for 8, 4
+// and 2: a caller that names its widths (libmpq/runtime's per-model kernel tables)
+// links only their code; fully_connected_fast dispatches to these.
+template <int WB>
+Status fully_connected_fast_bits(const FullyConnectedParams& params, const uint8_t* input,
+                            const uint8_t* weights, const int32_t* bias,
+                            const int32_t* multiplier, const int32_t* shift, void* scratch,
+                            int32_t scratch_bytes, uint8_t* output);
+
 }  // namespace mpq::kernels

@@ -239,13 +239,15 @@ int32_t fully_connected_fast_get_buffer_size(const FullyConnectedParams& p) {
   return scratch_bytes_of(p);
 }
 
-Status fully_connected_fast(const FullyConnectedParams& p, const uint8_t* input,
+template <int WB>
+Status fully_connected_fast_bits(const FullyConnectedParams& p, const uint8_t* input,
                             const uint8_t* weights, const int32_t* bias,
                             const int32_t* multiplier, const int32_t* shift, void* scratch,
                             int32_t scratch_bytes, uint8_t* output) {
   if (input == nullptr || weights == nullptr || output == nullptr) return Status::null_pointer;
   Status s = first_error(fully_connected_check(p), check_requant(multiplier, shift, p.output_c));
   if (s != Status::ok) return s;
+  if (p.weight_bits != WB) return Status::bad_bits;  // only the generic entry dispatches
   s = check_scratch(scratch, scratch_bytes, scratch_bytes_of(p));  // p is valid: no second check
   if (s != Status::ok) return s;
 
@@ -255,12 +257,32 @@ Status fully_connected_fast(const FullyConnectedParams& p, const uint8_t* input,
   }
   const GemmOutput out{bias, multiplier, shift, p.output.zero_point, p.output.min,
                        p.output.max, p.output.bits};
-  switch (p.weight_bits) {
-    case 8: fully_connected_rows<8>(p, input, weights, out, scratch, output); break;
-    case 4: fully_connected_rows<4>(p, input, weights, out, scratch, output); break;
-    default: fully_connected_rows<2>(p, input, weights, out, scratch, output); break;
-  }
+  fully_connected_rows<WB>(p, input, weights, out, scratch, output);
   return Status::ok;
+}
+
+template Status fully_connected_fast_bits<8>(const FullyConnectedParams& p, const uint8_t* input,
+                            const uint8_t* weights, const int32_t* bias,
+                            const int32_t* multiplier, const int32_t* shift, void* scratch,
+                            int32_t scratch_bytes, uint8_t* output);
+template Status fully_connected_fast_bits<4>(const FullyConnectedParams& p, const uint8_t* input,
+                            const uint8_t* weights, const int32_t* bias,
+                            const int32_t* multiplier, const int32_t* shift, void* scratch,
+                            int32_t scratch_bytes, uint8_t* output);
+template Status fully_connected_fast_bits<2>(const FullyConnectedParams& p, const uint8_t* input,
+                            const uint8_t* weights, const int32_t* bias,
+                            const int32_t* multiplier, const int32_t* shift, void* scratch,
+                            int32_t scratch_bytes, uint8_t* output);
+
+Status fully_connected_fast(const FullyConnectedParams& p, const uint8_t* input,
+                            const uint8_t* weights, const int32_t* bias,
+                            const int32_t* multiplier, const int32_t* shift, void* scratch,
+                            int32_t scratch_bytes, uint8_t* output) {
+  switch (p.weight_bits) {
+    case 8: return fully_connected_fast_bits<8>(p, input, weights, bias, multiplier, shift, scratch, scratch_bytes, output);
+    case 4: return fully_connected_fast_bits<4>(p, input, weights, bias, multiplier, shift, scratch, scratch_bytes, output);
+    default: return fully_connected_fast_bits<2>(p, input, weights, bias, multiplier, shift, scratch, scratch_bytes, output);  // other widths: its check refuses them
+  }
 }
 
 }  // namespace mpq::kernels

@@ -35,4 +35,11 @@ Status global_average_pool_ref(const GlobalAveragePoolParams& params, const uint
 Status global_average_pool_fast(const GlobalAveragePoolParams& params, const uint8_t* input,
                                 uint8_t* output);
 
+// global_average_pool_fast for one input width (input.bits == XB, else bad_bits), instantiated for 8, 4
+// and 2: a caller that names its widths (libmpq/runtime's per-model kernel tables)
+// links only their code; global_average_pool_fast dispatches to these.
+template <int XB>
+Status global_average_pool_fast_bits(const GlobalAveragePoolParams& params, const uint8_t* input,
+                                uint8_t* output);
+
 }  // namespace mpq::kernels

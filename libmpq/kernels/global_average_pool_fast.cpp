@@ -57,17 +57,31 @@ void pool(const GlobalAveragePoolParams& p, const uint8_t* input, uint8_t* outpu
 
 }  // namespace
 
-Status global_average_pool_fast(const GlobalAveragePoolParams& p, const uint8_t* input,
+template <int XB>
+Status global_average_pool_fast_bits(const GlobalAveragePoolParams& p, const uint8_t* input,
                                 uint8_t* output) {
   if (input == nullptr || output == nullptr) return Status::null_pointer;
   const Status s = global_average_pool_check(p);
   if (s != Status::ok) return s;
-  switch (p.input.bits) {
-    case 8: pool<8>(p, input, output); break;
-    case 4: pool<4>(p, input, output); break;
-    default: pool<2>(p, input, output); break;
-  }
+  if (p.input.bits != XB) return Status::bad_bits;  // only the generic entry dispatches
+  pool<XB>(p, input, output);
   return Status::ok;
+}
+
+template Status global_average_pool_fast_bits<8>(const GlobalAveragePoolParams& p, const uint8_t* input,
+                                uint8_t* output);
+template Status global_average_pool_fast_bits<4>(const GlobalAveragePoolParams& p, const uint8_t* input,
+                                uint8_t* output);
+template Status global_average_pool_fast_bits<2>(const GlobalAveragePoolParams& p, const uint8_t* input,
+                                uint8_t* output);
+
+Status global_average_pool_fast(const GlobalAveragePoolParams& p, const uint8_t* input,
+                                uint8_t* output) {
+  switch (p.input.bits) {
+    case 8: return global_average_pool_fast_bits<8>(p, input, output);
+    case 4: return global_average_pool_fast_bits<4>(p, input, output);
+    default: return global_average_pool_fast_bits<2>(p, input, output);  // other widths: its check refuses them
+  }
 }
 
 }  // namespace mpq::kernels

@@ -24,4 +24,10 @@ Status max_pool_ref(const MaxPoolParams& params, const uint8_t* input, uint8_t* 
 // No scratch. The output may not overlap the input.
 Status max_pool_fast(const MaxPoolParams& params, const uint8_t* input, uint8_t* output);
 
+// max_pool_fast for one activation width (bits == B, else bad_bits), instantiated for 8, 4
+// and 2: a caller that names its widths (libmpq/runtime's per-model kernel tables)
+// links only their code; max_pool_fast dispatches to these.
+template <int B>
+Status max_pool_fast_bits(const MaxPoolParams& params, const uint8_t* input, uint8_t* output);
+
 }  // namespace mpq::kernels

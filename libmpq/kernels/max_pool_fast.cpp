@@ -62,16 +62,26 @@ void pool(const MaxPoolParams& p, uint8_t* output, const uint8_t* input) {
 
 }  // namespace
 
-Status max_pool_fast(const MaxPoolParams& p, const uint8_t* input, uint8_t* output) {
+template <int B>
+Status max_pool_fast_bits(const MaxPoolParams& p, const uint8_t* input, uint8_t* output) {
   if (input == nullptr || output == nullptr) return Status::null_pointer;
   const Status s = max_pool_check(p);
   if (s != Status::ok) return s;
-  switch (p.bits) {
-    case 8: pool<8>(p, output, input); break;
-    case 4: pool<4>(p, output, input); break;
-    default: pool<2>(p, output, input); break;
-  }
+  if (p.bits != B) return Status::bad_bits;  // only the generic entry dispatches
+  pool<B>(p, output, input);
   return Status::ok;
+}
+
+template Status max_pool_fast_bits<8>(const MaxPoolParams& p, const uint8_t* input, uint8_t* output);
+template Status max_pool_fast_bits<4>(const MaxPoolParams& p, const uint8_t* input, uint8_t* output);
+template Status max_pool_fast_bits<2>(const MaxPoolParams& p, const uint8_t* input, uint8_t* output);
+
+Status max_pool_fast(const MaxPoolParams& p, const uint8_t* input, uint8_t* output) {
+  switch (p.bits) {
+    case 8: return max_pool_fast_bits<8>(p, input, output);
+    case 4: return max_pool_fast_bits<4>(p, input, output);
+    default: return max_pool_fast_bits<2>(p, input, output);  // other widths: its check refuses them
+  }
 }
 
 }  // namespace mpq::kernels

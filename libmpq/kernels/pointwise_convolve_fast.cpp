@@ -53,13 +53,15 @@ int32_t pointwise_convolve_fast_get_buffer_size(const PointwiseParams& p) {
   return (2 * kGemmColumns + 1) * natural_bytes(p);
 }
 
-Status pointwise_convolve_fast(const PointwiseParams& p, const uint8_t* input,
+template <int WB>
+Status pointwise_convolve_fast_bits(const PointwiseParams& p, const uint8_t* input,
                                const uint8_t* weights, const int32_t* bias,
                                const int32_t* multiplier, const int32_t* shift, void* scratch,
                                int32_t scratch_bytes, uint8_t* output) {
   if (input == nullptr || weights == nullptr || output == nullptr) return Status::null_pointer;
   Status s = first_error(pointwise_convolve_check(p), check_requant(multiplier, shift, p.output_c));
   if (s != Status::ok) return s;
+  if (p.weight_bits != WB) return Status::bad_bits;  // only the generic entry dispatches
   s = check_scratch(scratch, scratch_bytes, pointwise_convolve_fast_get_buffer_size(p));
   if (s != Status::ok) return s;
 
@@ -68,12 +70,32 @@ Status pointwise_convolve_fast(const PointwiseParams& p, const uint8_t* input,
   std::memset(natural, 0, static_cast<size_t>(natural_bytes(p)));
   const GemmOutput out{bias, multiplier, shift, p.output.zero_point, p.output.min,
                        p.output.max, p.output.bits};
-  switch (p.weight_bits) {
-    case 8: pointwise_groups<8>(p, input, weights, out, stream, natural, output); break;
-    case 4: pointwise_groups<4>(p, input, weights, out, stream, natural, output); break;
-    default: pointwise_groups<2>(p, input, weights, out, stream, natural, output); break;
-  }
+  pointwise_groups<WB>(p, input, weights, out, stream, natural, output);
   return Status::ok;
+}
+
+template Status pointwise_convolve_fast_bits<8>(const PointwiseParams& p, const uint8_t* input,
+                               const uint8_t* weights, const int32_t* bias,
+                               const int32_t* multiplier, const int32_t* shift, void* scratch,
+                               int32_t scratch_bytes, uint8_t* output);
+template Status pointwise_convolve_fast_bits<4>(const PointwiseParams& p, const uint8_t* input,
+                               const uint8_t* weights, const int32_t* bias,
+                               const int32_t* multiplier, const int32_t* shift, void* scratch,
+                               int32_t scratch_bytes, uint8_t* output);
+template Status pointwise_convolve_fast_bits<2>(const PointwiseParams& p, const uint8_t* input,
+                               const uint8_t* weights, const int32_t* bias,
+                               const int32_t* multiplier, const int32_t* shift, void* scratch,
+                               int32_t scratch_bytes, uint8_t* output);
+
+Status pointwise_convolve_fast(const PointwiseParams& p, const uint8_t* input,
+                               const uint8_t* weights, const int32_t* bias,
+                               const int32_t* multiplier, const int32_t* shift, void* scratch,
+                               int32_t scratch_bytes, uint8_t* output) {
+  switch (p.weight_bits) {
+    case 8: return pointwise_convolve_fast_bits<8>(p, input, weights, bias, multiplier, shift, scratch, scratch_bytes, output);
+    case 4: return pointwise_convolve_fast_bits<4>(p, input, weights, bias, multiplier, shift, scratch, scratch_bytes, output);
+    default: return pointwise_convolve_fast_bits<2>(p, input, weights, bias, multiplier, shift, scratch, scratch_bytes, output);  // other widths: its check refuses them
+  }
 }
 
 }  // namespace mpq::kernels

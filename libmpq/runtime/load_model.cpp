@@ -82,6 +82,17 @@ Status check_output_fields(const BlobHeader& h, const detail::BlobContext& ctx) 
   return same ? Status::ok : Status::bad_header_field;
 }
 
+// The op's variant is in the table (after validate_op: its kind and bits are valid).
+Status check_linked(const KernelTable& kernels, const detail::BlobContext& ctx, uint16_t index, LoadError* error) {
+  const OpVariant variant = op_variant(decode_op_record(ctx.record(index)));
+  if (find_kernel(kernels, variant) != nullptr) return Status::ok;
+  if (error != nullptr) {
+    error->op = index;
+    error->variant = variant;
+  }
+  return Status::kernel_not_linked;
+}
+
 uint32_t buffer_offset(const detail::BlobContext& ctx, uint16_t id) { return decode_buffer_record(ctx.buffer(id)).offset; }
 
 }  // namespace
@@ -102,8 +113,8 @@ Status query_blob_memory(const uint8_t* blob, uint32_t blob_bytes, BlobMemory* m
   return Status::ok;
 }
 
-Status load_model(const uint8_t* blob, uint32_t blob_bytes, void* scratch, uint32_t scratch_bytes, ModelView* model,
-                  LoadError* error) {
+Status load_model(const uint8_t* blob, uint32_t blob_bytes, void* scratch, uint32_t scratch_bytes,
+                  const KernelTable& kernels, ModelView* model, LoadError* error) {
   if (error != nullptr) *error = LoadError{};
   if (blob == nullptr || model == nullptr) return Status::bad_argument;
   if ((reinterpret_cast<uintptr_t>(blob) & 3u) != 0) return Status::misaligned_blob;
@@ -124,6 +135,7 @@ Status load_model(const uint8_t* blob, uint32_t blob_bytes, void* scratch, uint3
 
   for (uint16_t i = 0; i < ctx.op_count; ++i) {
     s = detail::validate_op(ctx, i, error);
+    if (s == Status::ok) s = check_linked(kernels, ctx, i, error);
     if (s != Status::ok) return s;
   }
   s = check_output_fields(h, ctx);
@@ -156,6 +168,7 @@ Status load_model(const uint8_t* blob, uint32_t blob_bytes, void* scratch, uint3
   m.output_zero_point = h.output_zero_point;
   m.output_scale = h.output_scale;
   m.patch = ctx.patch;
+  m.kernels = &kernels;
   if (ctx.patch.present()) {
     m.patch_window_buffer = static_cast<uint16_t>(ctx.buffer_count - 2u);
     m.patch_tile_buffer = static_cast<uint16_t>(ctx.buffer_count - 1u);

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "libmpq/kernels/status.hpp"
+#include "libmpq/runtime/kernel_table.hpp"
 #include "libmpq/runtime/model_view.hpp"
 #include "libmpq/runtime/status.hpp"
 
@@ -35,6 +36,7 @@ struct LoadError {
   uint16_t op = kNoOp;                               // op index, or kNoOp
   uint16_t buffer = 0xFFFF;                          // buffer id, or 0xFFFF
   kernels::Status kernel_status = kernels::Status::ok;  // for kernel_rejected
+  OpVariant variant;                                 // for kernel_not_linked: the missing one
 };
 
 // Requires: `blob` 4-byte aligned (misaligned_blob; per-channel int32 parameters are
@@ -47,10 +49,16 @@ struct LoadError {
 // bounds, aligned, in order), every op (kind, bits, reserved and unused fields, shapes,
 // the kernel's *_check with the record's parameters, weight size, per-channel
 // multipliers and shifts, inputs produced by earlier ops with the same shape, bits and
-// zero point), the buffer table (ids, sizes equal to the packed tensors and the fast
+// zero point, and its variant in `kernels`: kernel_not_linked), the buffer table (ids, sizes equal to the packed tensors and the fast
 // kernels' scratch, lifetimes), and finally that plan_arena on the table's sizes and
 // lifetimes gives exactly the stored offsets and arena_bytes.
+// `kernels`: the variants run_model may call (a firmware's generated table, or
+// all_kernels()); it must outlive the model.
 // Ensures on ok: *model describes the blob and run_model can run it unchecked.
+Status load_model(const uint8_t* blob, uint32_t blob_bytes, void* scratch, uint32_t scratch_bytes,
+                  const KernelTable& kernels, ModelView* model, LoadError* error = nullptr);
+// The same with all_kernels() (all_kernels.cpp): hosts and tests; a firmware that calls it
+// links every kernel.
 Status load_model(const uint8_t* blob, uint32_t blob_bytes, void* scratch, uint32_t scratch_bytes, ModelView* model,
                   LoadError* error = nullptr);
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "libmpq/runtime/mpq_fw_kernels.h"
 #include "libmpq/runtime/patch_stage.hpp"
 
 namespace mpq::rt {
@@ -29,6 +30,7 @@ struct ModelView {
   PatchStage patch;               // the ops run tile by tile (absent: op_count 0)
   uint16_t patch_window_buffer = 0;  // with a stage: the buffer of the stage input's window
   uint16_t patch_tile_buffer = 0;    // and the one of the last op's output tile
+  const mpq_fw_kernel_table* kernels = nullptr;  // what load_model was given; outlives the view
 };
 
 }  // namespace mpq::rt

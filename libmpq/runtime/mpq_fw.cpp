@@ -12,6 +12,7 @@
 #include "libmpq/runtime/model_output.hpp"
 #include "libmpq/runtime/model_view.hpp"
 #include "libmpq/runtime/op_record.hpp"
+#include "libmpq/runtime/op_requirements.hpp"
 #include "libmpq/runtime/run_model.hpp"
 #include "libmpq/runtime/status.hpp"
 
@@ -48,6 +49,7 @@ static_assert(MPQ_FW_MISALIGNED_ARENA == static_cast<int>(rt::Status::misaligned
 static_assert(MPQ_FW_ARENA_TOO_SMALL == static_cast<int>(rt::Status::arena_too_small), "status values");
 static_assert(MPQ_FW_KERNEL_FAILED == static_cast<int>(rt::Status::kernel_failed), "status values");
 static_assert(MPQ_FW_BAD_PATCH_STAGE == static_cast<int>(rt::Status::bad_patch_stage), "status values");
+static_assert(MPQ_FW_KERNEL_NOT_LINKED == static_cast<int>(rt::Status::kernel_not_linked), "status values");
 static_assert(sizeof(mpq_fw_status) == 4 && sizeof(mpq_fw_kernels) == 4, "32-bit enums whatever -fshort-enums says");
 static_assert(MPQ_FW_KERNELS_FAST == static_cast<int>(rt::KernelVariant::fast) &&
                   MPQ_FW_KERNELS_REFERENCE == static_cast<int>(rt::KernelVariant::reference),
@@ -94,20 +96,35 @@ mpq_fw_status mpq_fw_query_memory(const uint8_t* blob, uint32_t blob_bytes, mpq_
   return to_c(s);
 }
 
-mpq_fw_status mpq_fw_load(mpq_fw_model* model, const uint8_t* blob, uint32_t blob_bytes, void* scratch,
-                          uint32_t scratch_bytes, mpq_fw_load_error* error) {
+mpq_fw_status mpq_fw_load_with_kernels(mpq_fw_model* model, const mpq_fw_kernel_table* kernels, const uint8_t* blob,
+                                       uint32_t blob_bytes, void* scratch, uint32_t scratch_bytes,
+                                       mpq_fw_load_error* error) {
   if (model == nullptr) return MPQ_FW_BAD_ARGUMENT;
   std::memset(model->opaque.bytes, 0, sizeof model->opaque.bytes);  // not loaded until ok
+  if (kernels == nullptr) return MPQ_FW_BAD_ARGUMENT;
   LoadedModel loaded{};
   rt::LoadError where;
-  const rt::Status s = rt::load_model(blob, blob_bytes, scratch, scratch_bytes, &loaded.view, &where);
-  if (error != nullptr)
-    *error = {where.op, where.buffer, static_cast<int32_t>(where.kernel_status)};
+  const rt::Status s = rt::load_model(blob, blob_bytes, scratch, scratch_bytes, *kernels, &loaded.view, &where);
+  if (error != nullptr) {
+    const bool missing = s == rt::Status::kernel_not_linked;
+    *error = {where.op,
+              where.buffer,
+              static_cast<int32_t>(where.kernel_status),
+              missing ? static_cast<uint8_t>(where.variant.kernel) : uint8_t{0},
+              missing ? where.variant.input_bits : uint8_t{0},
+              missing ? where.variant.weight_bits : uint8_t{0},
+              missing ? where.variant.output_bits : uint8_t{0}};
+  }
   if (s != rt::Status::ok) return to_c(s);
   loaded.tag = kLoadedTag;
   loaded.input_zero_point = input_zero_point(loaded.view);
   std::memcpy(model->opaque.bytes, &loaded, sizeof loaded);
   return MPQ_FW_OK;
+}
+
+mpq_fw_status mpq_fw_load(mpq_fw_model* model, const uint8_t* blob, uint32_t blob_bytes, void* scratch,
+                          uint32_t scratch_bytes, mpq_fw_load_error* error) {
+  return mpq_fw_load_with_kernels(model, &mpq_fw_all_kernels, blob, blob_bytes, scratch, scratch_bytes, error);
 }
 
 uint32_t mpq_fw_arena_bytes(const mpq_fw_model* model) {
@@ -175,6 +192,11 @@ const char* mpq_fw_status_name(mpq_fw_status status) {
 
 const char* mpq_fw_kernel_status_name(int32_t kernel_status) {
   return mpq::kernels::status_name(static_cast<mpq::kernels::Status>(kernel_status));
+}
+
+const char* mpq_fw_op_kernel_name(uint8_t op_kernel) {
+  // Out-of-range values come from C callers; op_kernel_name already answers "unknown".
+  return rt::op_kernel_name(static_cast<rt::OpKernel>(op_kernel < rt::kOpKernelCount ? op_kernel : rt::kOpKernelCount));
 }
 
 }  // extern "C"

@@ -6,7 +6,8 @@
  *
  *   static mpq_fw_model model;                       (MPQ_FW_MODEL_BYTES, no heap)
  *   static uint8_t arena[ARENA] __attribute__((aligned(8)));
- *   mpq_fw_status s = mpq_fw_load(&model, blob, blob_size, arena, sizeof arena, NULL);
+ *   mpq_fw_status s = mpq_fw_load_with_kernels(&model, &model_kernels, blob, blob_size,
+ *                                              arena, sizeof arena, NULL);
  *   s = mpq_fw_run(&model, image, arena, sizeof arena);
  *   s = mpq_fw_output_codes(&model, arena, codes, 10);
  *   if (s != MPQ_FW_OK) printf("%s\n", mpq_fw_status_name(s));
@@ -15,6 +16,8 @@
 #define LIBMPQ_MPQ_FW_H
 
 #include <stdint.h>
+
+#include "libmpq/runtime/mpq_fw_kernels.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -50,6 +53,7 @@ typedef enum mpq_fw_status {
   MPQ_FW_ARENA_TOO_SMALL,
   MPQ_FW_KERNEL_FAILED,
   MPQ_FW_BAD_PATCH_STAGE,
+  MPQ_FW_KERNEL_NOT_LINKED, /* the blob needs a variant its kernel table lacks */
   MPQ_FW_STATUS_COUNT,
   /* Keeps the enum 32 bits wide under -fshort-enums (arm-none-eabi-gcc's default), so
    * that code built with and without it agrees on the return type. */
@@ -82,6 +86,8 @@ typedef struct mpq_fw_load_error {
   uint16_t op;           /* op index, or 0xFFFF */
   uint16_t buffer;       /* buffer id, or 0xFFFF */
   int32_t kernel_status; /* for MPQ_FW_KERNEL_REJECTED: the kernel's check, else 0 */
+  /* For MPQ_FW_KERNEL_NOT_LINKED: the missing variant (mpq_fw_kernels.h), else 0. */
+  uint8_t op_kernel, input_bits, weight_bits, output_bits;
 } mpq_fw_load_error;
 
 /* The network's input: a raw image of height x width x channels bytes (HWC), mapped by the
@@ -117,10 +123,17 @@ typedef enum mpq_fw_kernels {
 /* Reads the header only (magic, version, size): what to allocate before mpq_fw_load. */
 mpq_fw_status mpq_fw_query_memory(const uint8_t* blob, uint32_t blob_bytes, mpq_fw_memory* memory);
 
-/* Validates the whole blob once (CRC-32, every section and op, the arena plan) and, on
- * MPQ_FW_OK, makes `model` runnable. `blob`: 4-byte aligned (`mpq export --c-source`
- * aligns it to 8). `scratch`: 4-byte aligned, load_scratch_bytes long, used only during
- * the call (the arena serves). `error` may be NULL. */
+/* Validates the whole blob once (CRC-32, every section and op, the arena plan, every op's
+ * variant in `kernels`) and, on MPQ_FW_OK, makes `model` runnable with those kernels.
+ * `kernels`: the table `mpq export --c-source` generated for the blob (only its variants
+ * are linked) or &mpq_fw_all_kernels; it must outlive the model. `blob`: 4-byte aligned
+ * (`mpq export --c-source` aligns it to 8). `scratch`: 4-byte aligned,
+ * load_scratch_bytes long, used only during the call (the arena serves). `error` may be
+ * NULL. */
+mpq_fw_status mpq_fw_load_with_kernels(mpq_fw_model* model, const mpq_fw_kernel_table* kernels, const uint8_t* blob,
+                                       uint32_t blob_bytes, void* scratch, uint32_t scratch_bytes,
+                                       mpq_fw_load_error* error);
+/* mpq_fw_load_with_kernels with &mpq_fw_all_kernels: links every kernel. */
 mpq_fw_status mpq_fw_load(mpq_fw_model* model, const uint8_t* blob, uint32_t blob_bytes, void* scratch,
                           uint32_t scratch_bytes, mpq_fw_load_error* error);
 
@@ -149,6 +162,8 @@ uint32_t mpq_fw_argmax(const int32_t* codes, uint32_t count);
 /* Constant English names, e.g. "checksum_mismatch"; "unknown" out of range. */
 const char* mpq_fw_status_name(mpq_fw_status status);
 const char* mpq_fw_kernel_status_name(int32_t kernel_status);
+/* "convolve", "max_pool", ...: an MPQ_FW_OP_ value's name; "unknown" out of range. */
+const char* mpq_fw_op_kernel_name(uint8_t op_kernel);
 
 #ifdef __cplusplus
 }

@@ -29,7 +29,7 @@ void encode_input(const ModelView& m, const uint8_t* image, uint8_t* codes) {
 }  // namespace
 
 Status run_model(const ModelView& m, const uint8_t* image, void* arena, uint32_t arena_bytes, KernelVariant variant) {
-  if (image == nullptr || arena == nullptr || m.blob == nullptr) return Status::bad_argument;
+  if (image == nullptr || arena == nullptr || m.blob == nullptr || m.kernels == nullptr) return Status::bad_argument;
   if (m.arena_alignment == 0 || reinterpret_cast<uintptr_t>(arena) % m.arena_alignment != 0)
     return Status::misaligned_arena;
   if (arena_bytes < m.arena_bytes) return Status::arena_too_small;
@@ -39,7 +39,8 @@ Status run_model(const ModelView& m, const uint8_t* image, void* arena, uint32_t
   const bool reference = variant == KernelVariant::reference;
   for (uint16_t i = 0; i < m.op_count; ++i) {
     if (m.patch.present() && i == m.patch.first_op) {
-      if (detail::run_patch_stage(m, a, reference) != kernels::Status::ok) return Status::kernel_failed;
+      const Status s = detail::run_patch_stage(m, a, reference);
+      if (s != Status::ok) return s;
       i = static_cast<uint16_t>(m.patch.end_op() - 1u);
       continue;
     }
@@ -63,7 +64,8 @@ Status run_model(const ModelView& m, const uint8_t* image, void* arena, uint32_t
       t.scratch_bytes = 0;
     }
     t.output = buffer_data(m, a, op.output_buffer);
-    if (detail::run_op(op, t, reference) != kernels::Status::ok) return Status::kernel_failed;
+    const Status s = detail::run_op(*m.kernels, op, t, reference);
+    if (s != Status::ok) return s;
   }
   return Status::ok;
 }

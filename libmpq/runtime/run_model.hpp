@@ -20,7 +20,8 @@ enum class KernelVariant : uint8_t { fast, reference };
 // Ensures on ok: the output codes (model.classes values of model.output_bits, packed as
 // docs/blob-format.md says) are at arena + model.output_offset; unpack_output reads them.
 // Status: bad_argument (null pointer), misaligned_arena, arena_too_small, kernel_failed
-// (a kernel refused: impossible for a loaded, unchanged blob).
+// (a kernel refused: impossible for a loaded, unchanged blob), kernel_not_linked (a
+// reference run whose table has no reference function for a variant the model uses).
 Status run_model(const ModelView& model, const uint8_t* image, void* arena, uint32_t arena_bytes,
                  KernelVariant variant = KernelVariant::fast);
 

@@ -6,6 +6,7 @@
 #include "libmpq/runtime/blob_header.hpp"
 #include "libmpq/runtime/buffer_record.hpp"
 #include "libmpq/runtime/crc32.hpp"
+#include "libmpq/runtime/kernel_table.hpp"
 #include "libmpq/runtime/load_model.hpp"
 #include "libmpq/runtime/model_output.hpp"
 #include "libmpq/runtime/model_view.hpp"

@@ -42,8 +42,11 @@ enum class Status : uint8_t {
   bad_patch_stage,         // the header's patch stage is out of range, holds an op other
                            // than a conv or depthwise, is not a chain, lets an inner
                            // output leave it, or has a grid larger than its output
+  kernel_not_linked,       // an op's variant (kernel family and bits) is not in the kernel
+                           // table the blob was loaded with (LoadError names it), or a
+                           // reference run needs a reference kernel the table lacks
 };
-constexpr uint8_t kStatusCount = 27;
+constexpr uint8_t kStatusCount = 28;
 
 // A short constant English name, e.g. "checksum_mismatch"; "unknown" out of range.
 const char* status_name(Status status);

@@ -57,7 +57,7 @@ inline std::vector<uint8_t> run_record(const rt::OpRecord& r, const uint8_t* blo
   t.scratch = scratch.data();
   t.scratch_bytes = static_cast<int32_t>(scratch.size() * 4);
   t.output = out.data();
-  BOOST_REQUIRE(rt::detail::run_op(r, t, reference) == mk::Status::ok);
+  BOOST_REQUIRE(rt::detail::run_op(rt::all_kernels(), r, t, reference) == rt::Status::ok);
   std::vector<uint8_t> codes(static_cast<size_t>(rows) * r.out_c);
   BOOST_REQUIRE(mk::unpack_unsigned_rows(out.data(), rows, r.out_c, r.output_bits, codes.data()) == mk::Status::ok);
   return codes;

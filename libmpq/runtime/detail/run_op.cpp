@@ -1,48 +1,31 @@
 #include "libmpq/runtime/detail/run_op.hpp"
 
+#include "libmpq/runtime/detail/kernel_call.hpp"
 #include "libmpq/runtime/detail/kernel_params.hpp"
-#include "libmpq/runtime/op_requirements.hpp"
 
 namespace mpq::rt::detail {
 
-kernels::Status run_op(const OpRecord& op, const OpTensors& t, bool reference) {
+Status run_call(const KernelTable& table, const OpVariant& variant, const mpq_fw_kernel_call& call, bool reference) {
+  const mpq_fw_kernel* k = find_kernel(table, variant);
+  const mpq_fw_kernel_fn fn = k == nullptr ? nullptr : reference ? k->reference : k->fast;
+  if (fn == nullptr) return Status::kernel_not_linked;
+  return fn(&call) == static_cast<int32_t>(kernels::Status::ok) ? Status::ok : Status::kernel_failed;
+}
+
+Status run_op(const KernelTable& table, const OpRecord& op, const OpTensors& t, bool reference) {
+  mpq_fw_kernel_call call;
+  call.t = t;
   switch (op_kernel(op)) {
-    case OpKernel::convolve:
-      return reference ? kernels::convolve_ref(conv_params(op), t.input, t.weights, t.bias, t.multiplier, t.shift,
-                                               t.output)
-                       : kernels::convolve_fast(conv_params(op), t.input, t.weights, t.bias, t.multiplier, t.shift,
-                                                t.scratch, t.scratch_bytes, t.output);
-    case OpKernel::pointwise_convolve:
-      return reference ? kernels::pointwise_convolve_ref(pointwise_params(op), t.input, t.weights, t.bias,
-                                                         t.multiplier, t.shift, t.output)
-                       : kernels::pointwise_convolve_fast(pointwise_params(op), t.input, t.weights, t.bias,
-                                                          t.multiplier, t.shift, t.scratch, t.scratch_bytes,
-                                                          t.output);
-    case OpKernel::depthwise_convolve:
-      return reference ? kernels::depthwise_convolve_ref(depthwise_params(op), t.input, t.weights, t.bias,
-                                                         t.multiplier, t.shift, t.output)
-                       : kernels::depthwise_convolve_fast(depthwise_params(op), t.input, t.weights, t.bias,
-                                                          t.multiplier, t.shift, t.scratch, t.scratch_bytes,
-                                                          t.output);
-    case OpKernel::fully_connected:
-      return reference ? kernels::fully_connected_ref(fully_connected_params(op), t.input, t.weights, t.bias,
-                                                      t.multiplier, t.shift, t.output)
-                       : kernels::fully_connected_fast(fully_connected_params(op), t.input, t.weights, t.bias,
-                                                       t.multiplier, t.shift, t.scratch, t.scratch_bytes, t.output);
-    case OpKernel::residual_add:
-      return reference ? kernels::residual_add_ref(add_params(op), t.input, t.input2, t.output)
-                       : kernels::residual_add_fast(add_params(op), t.input, t.input2, t.output);
-    case OpKernel::global_average_pool:
-      return reference ? kernels::global_average_pool_ref(pool_params(op), t.input, t.output)
-                       : kernels::global_average_pool_fast(pool_params(op), t.input, t.output);
-    case OpKernel::max_pool:
-      return reference ? kernels::max_pool_ref(max_pool_params(op), t.input, t.output)
-                       : kernels::max_pool_fast(max_pool_params(op), t.input, t.output);
-    case OpKernel::average_pool:
-      return reference ? kernels::average_pool_ref(average_pool_params(op), t.input, t.output)
-                       : kernels::average_pool_fast(average_pool_params(op), t.input, t.output);
+    case OpKernel::convolve: call.params.conv = conv_params(op); break;
+    case OpKernel::pointwise_convolve: call.params.pointwise = pointwise_params(op); break;
+    case OpKernel::depthwise_convolve: call.params.depthwise = depthwise_params(op); break;
+    case OpKernel::fully_connected: call.params.fully_connected = fully_connected_params(op); break;
+    case OpKernel::residual_add: call.params.add = add_params(op); break;
+    case OpKernel::global_average_pool: call.params.global_pool = pool_params(op); break;
+    case OpKernel::max_pool: call.params.max_pool = max_pool_params(op); break;
+    case OpKernel::average_pool: call.params.average_pool = average_pool_params(op); break;
   }
-  return kernels::Status::bad_shape;
+  return run_call(table, op_variant(op), call, reference);
 }
 
 }  // namespace mpq::rt::detail

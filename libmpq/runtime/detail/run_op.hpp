@@ -1,11 +1,13 @@
 // One op's kernel call with the parameters of its record (detail/kernel_params.hpp), as
-// run_model executes it after load_model checked the record with op_requirements.
+// run_model executes it after load_model checked the record with op_requirements and
+// found its variant in the kernel table.
 #pragma once
 
 #include <cstdint>
 
-#include "libmpq/kernels/status.hpp"
+#include "libmpq/runtime/kernel_table.hpp"
 #include "libmpq/runtime/op_record.hpp"
+#include "libmpq/runtime/status.hpp"
 
 namespace mpq::rt::detail {
 
@@ -23,6 +25,8 @@ struct OpTensors {
   uint8_t* output;
 };
 
-kernels::Status run_op(const OpRecord& op, const OpTensors& t, bool reference);
+// ok; kernel_not_linked when `kernels` lacks the op's variant (or, for a reference run, its
+// reference function); kernel_failed when the kernel refused the call.
+Status run_op(const KernelTable& kernels, const OpRecord& op, const OpTensors& t, bool reference);
 
 }  // namespace mpq::rt::detail

@@ -5,6 +5,7 @@
 #include "libmpq/kernels/packing.hpp"
 #include "libmpq/runtime/blob_format.hpp"
 #include "libmpq/runtime/buffer_record.hpp"
+#include "libmpq/runtime/detail/kernel_call.hpp"
 #include "libmpq/runtime/detail/run_op.hpp"
 #include "libmpq/runtime/detail/tile_params.hpp"
 #include "libmpq/runtime/op_requirements.hpp"
@@ -40,33 +41,22 @@ void paste_tile(const uint8_t* tile, int32_t rows, int32_t cols, int32_t pixel, 
                 tile + static_cast<size_t>(r) * cols * pixel, static_cast<size_t>(cols) * pixel);
 }
 
-kernels::Status run_tile_op(const OpRecord& op, const OpWindow& w, const OpTensors& t, bool reference) {
+Status run_tile_op(const KernelTable& table, const OpRecord& op, const OpWindow& w, const OpTensors& t,
+                   bool reference) {
+  mpq_fw_kernel_call call;
+  call.t = t;
   switch (op_kernel(op)) {
-    case OpKernel::pointwise_convolve: {
-      const kernels::PointwiseParams p = tile_pointwise_params(op, w);
-      return reference ? kernels::pointwise_convolve_ref(p, t.input, t.weights, t.bias, t.multiplier, t.shift, t.output)
-                       : kernels::pointwise_convolve_fast(p, t.input, t.weights, t.bias, t.multiplier, t.shift,
-                                                          t.scratch, t.scratch_bytes, t.output);
-    }
-    case OpKernel::depthwise_convolve: {
-      const kernels::DepthwiseParams p = tile_depthwise_params(op, w);
-      return reference ? kernels::depthwise_convolve_ref(p, t.input, t.weights, t.bias, t.multiplier, t.shift, t.output)
-                       : kernels::depthwise_convolve_fast(p, t.input, t.weights, t.bias, t.multiplier, t.shift,
-                                                          t.scratch, t.scratch_bytes, t.output);
-    }
-    case OpKernel::convolve: {
-      const kernels::ConvParams p = tile_conv_params(op, w);
-      return reference ? kernels::convolve_ref(p, t.input, t.weights, t.bias, t.multiplier, t.shift, t.output)
-                       : kernels::convolve_fast(p, t.input, t.weights, t.bias, t.multiplier, t.shift, t.scratch,
-                                                t.scratch_bytes, t.output);
-    }
-    default: return kernels::Status::bad_shape;  // load_model admits no other op in a stage
+    case OpKernel::pointwise_convolve: call.params.pointwise = tile_pointwise_params(op, w); break;
+    case OpKernel::depthwise_convolve: call.params.depthwise = tile_depthwise_params(op, w); break;
+    case OpKernel::convolve: call.params.conv = tile_conv_params(op, w); break;
+    default: return Status::kernel_failed;  // load_model admits no other op in a stage
   }
+  return run_call(table, op_variant(op), call, reference);
 }
 
 }  // namespace
 
-kernels::Status run_patch_stage(const ModelView& m, uint8_t* arena, bool reference) {
+Status run_patch_stage(const ModelView& m, uint8_t* arena, bool reference) {
   const PatchStage stage = m.patch;
   const OpRecord first = decode_op_record(m.ops + stage.first_op * blob::kOpRecordBytes);
   const OpRecord last = decode_op_record(m.ops + (stage.end_op() - 1u) * blob::kOpRecordBytes);
@@ -103,8 +93,8 @@ kernels::Status run_patch_stage(const ModelView& m, uint8_t* arena, bool referen
         // Inside the stage an op's output buffer is its tile; the last op's tile has a
         // buffer of its own, since its output buffer is the stage's whole output.
         t.output = k + 1u < stage.op_count ? buffer(m, arena, op.output_buffer).data : tile.data;
-        const kernels::Status s = run_tile_op(op, windows[k], t, reference);
-        if (s != kernels::Status::ok) return s;
+        const Status s = run_tile_op(*m.kernels, op, windows[k], t, reference);
+        if (s != Status::ok) return s;
         input = t.output;
       }
       const OpWindow& w = windows[stage.op_count - 1u];
@@ -112,7 +102,7 @@ kernels::Status run_patch_stage(const ModelView& m, uint8_t* arena, bool referen
                  w.out_x.begin);
     }
   }
-  return kernels::Status::ok;
+  return Status::ok;
 }
 
 }  // namespace mpq::rt::detail
