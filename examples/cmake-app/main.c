@@ -7,11 +7,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include MODEL_HEADER /* from `mpq export --c-source`: MODEL_BLOB[] and MODEL_BLOB_size */
+#include MODEL_HEADER /* from `mpq export --c-source`: MODEL_BLOB[], MODEL_BLOB_size and
+                       * MODEL_BLOB_kernels, the kernels its ops run on */
 #include "libmpq/runtime/mpq_fw.h"
 
 #define MPQ_CONCAT(a, b) a##b
 #define MPQ_SIZE_OF(symbol) MPQ_CONCAT(symbol, _size)
+#define MPQ_KERNELS_OF(symbol) MPQ_CONCAT(symbol, _kernels)
 #define MAX_CLASSES 1000u   /* the most classes this example prints */
 #define MAX_IMAGE_BYTES (64u * 64u * 3u)
 
@@ -41,7 +43,17 @@ int main(void) {
            (unsigned long)sizeof g_arena);
     return 1;
   }
-  s = mpq_fw_load(&g_model, blob, blob_bytes, g_arena, sizeof g_arena, &error); /* the arena doubles as scratch */
+  /* The arena doubles as scratch. With the blob's own kernel table, --gc-sections drops
+   * every kernel variant the model does not use (CMakeLists.txt defines
+   * MPQ_FW_WITH_REFERENCE_KERNELS: the table then links the reference twins too). */
+  s = mpq_fw_load_with_kernels(&g_model, &MPQ_KERNELS_OF(MODEL_BLOB), blob, blob_bytes, g_arena, sizeof g_arena,
+                               &error);
+  if (s == MPQ_FW_KERNEL_NOT_LINKED) {
+    printf("cmake-app: op %u needs kernel %s_i%u_w%u_o%u, which is not linked in\n", (unsigned)error.op,
+           mpq_fw_op_kernel_name(error.op_kernel), (unsigned)error.input_bits, (unsigned)error.weight_bits,
+           (unsigned)error.output_bits);
+    return 1;
+  }
   if (s != MPQ_FW_OK) {
     printf("cmake-app: mpq_fw_load: %s (op %u, buffer %u)\n", mpq_fw_status_name(s), (unsigned)error.op,
            (unsigned)error.buffer);

@@ -6,11 +6,13 @@
 #include <cstdint>
 #include <cstdio>
 
-#include MODEL_HEADER  // from `mpq export --c-source`: MODEL_BLOB[] and MODEL_BLOB_size
+#include MODEL_HEADER  // from `mpq export --c-source`: MODEL_BLOB[], MODEL_BLOB_size and
+                       // MODEL_BLOB_kernels, the kernels its ops run on
 #include "libmpq/runtime/runtime.hpp"
 
 #define MPQ_CONCAT(a, b) a##b
 #define MPQ_SIZE_OF(symbol) MPQ_CONCAT(symbol, _size)
+#define MPQ_KERNELS_OF(symbol) MPQ_CONCAT(symbol, _kernels)
 
 namespace {
 
@@ -32,7 +34,9 @@ int main() {
     return 1;
   }
   rt::ModelView model;
-  s = rt::load_model(blob, blob_bytes, g_arena, sizeof g_arena, &model);  // the arena doubles as scratch
+  // The arena doubles as scratch. With the blob's own kernel table, --gc-sections drops
+  // every kernel variant the model does not use.
+  s = rt::load_model(blob, blob_bytes, g_arena, sizeof g_arena, MPQ_KERNELS_OF(MODEL_BLOB), &model);
   const uint32_t image_bytes = static_cast<uint32_t>(model.input_h) * model.input_w * model.input_c;
   if (s != rt::Status::ok || image_bytes > sizeof g_image) {
     std::printf("cannot run this model: %s\n", rt::status_name(s));

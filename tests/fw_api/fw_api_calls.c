@@ -36,3 +36,13 @@ void fw_api_c_classify(const uint8_t* blob, uint32_t blob_bytes, const uint8_t* 
   if (failed(result, "mpq_fw_output_scores", mpq_fw_output_scores(&model, codes, scores, capacity))) return;
   result->top = mpq_fw_argmax(codes, result->output.classes);
 }
+
+static const mpq_fw_kernel max_pool_8[] = {
+    {MPQ_FW_OP_MAX_POOL, 8, 0, 8, mpq_fw_op_max_pool_i8_w0_o8, MPQ_FW_REFERENCE_KERNEL(mpq_fw_op_max_pool_i8_w0_o8_ref)}};
+const mpq_fw_kernel_table fw_api_c_max_pool_only = {max_pool_8, 1};
+
+mpq_fw_status fw_api_c_load_with(const mpq_fw_kernel_table* kernels, const uint8_t* blob, uint32_t blob_bytes,
+                                 void* arena, uint32_t arena_bytes, mpq_fw_load_error* error) {
+  mpq_fw_model model;
+  return mpq_fw_load_with_kernels(&model, kernels, blob, blob_bytes, arena, arena_bytes, error);
+}

@@ -34,6 +34,12 @@ void fw_api_c_classify(const uint8_t* blob, uint32_t blob_bytes, const uint8_t* 
                        uint32_t arena_bytes, mpq_fw_kernels kernels, int32_t* codes, float* scores, uint32_t capacity,
                        fw_api_c_result* result);
 
+/* A kernel table written in C with one variant (8-bit max pooling) that the default
+ * model does not use, and mpq_fw_load_with_kernels called from C. */
+extern const mpq_fw_kernel_table fw_api_c_max_pool_only;
+mpq_fw_status fw_api_c_load_with(const mpq_fw_kernel_table* kernels, const uint8_t* blob, uint32_t blob_bytes,
+                                 void* arena, uint32_t arena_bytes, mpq_fw_load_error* error);
+
 #ifdef __cplusplus
 }
 #endif

@@ -207,6 +207,31 @@ BOOST_FIXTURE_TEST_CASE(failures_come_back_as_the_runtimes_statuses, test::Defau
   BOOST_TEST(mpq_fw_query_memory(blob.data(), blob.size, nullptr) == MPQ_FW_BAD_ARGUMENT);
 }
 
+BOOST_FIXTURE_TEST_CASE(a_table_without_the_blobs_variant_is_refused_with_the_variant_named, test::DefaultModel) {
+  const std::vector<uint8_t> bytes = export_blob(uniform_policy(graph, 4, 4));
+  const AlignedBlob blob(bytes);
+  mpq_fw_memory need{};
+  BOOST_REQUIRE(mpq_fw_query_memory(blob.data(), blob.size, &need) == MPQ_FW_OK);
+  Arena arena(need.arena_bytes);
+  mpq_fw_load_error error{};
+  BOOST_TEST(fw_api_c_load_with(&fw_api_c_max_pool_only, blob.data(), blob.size, arena.data(), arena.size, &error) ==
+             MPQ_FW_KERNEL_NOT_LINKED);
+  BOOST_TEST(std::string(mpq_fw_status_name(MPQ_FW_KERNEL_NOT_LINKED)) == "kernel_not_linked");
+  // Op 0, the first layer: a 3x3 conv of the 8-bit input with 4-bit weights and outputs.
+  BOOST_TEST(error.op == 0);
+  BOOST_TEST(std::string(mpq_fw_op_kernel_name(error.op_kernel)) == "convolve");
+  BOOST_TEST((error.input_bits == 8 && error.weight_bits == 4 && error.output_bits == 4));
+  rt::ModelView view;
+  rt::LoadError where;
+  BOOST_TEST((rt::load_model(blob.data(), blob.size, arena.data(), arena.size, fw_api_c_max_pool_only, &view, &where) ==
+              rt::Status::kernel_not_linked));
+  BOOST_TEST(static_cast<int>(where.variant.kernel) == static_cast<int>(error.op_kernel));
+  BOOST_TEST(std::string(mpq_fw_op_kernel_name(200)) == "unknown");
+  mpq_fw_model model;
+  BOOST_TEST(mpq_fw_load_with_kernels(&model, nullptr, blob.data(), blob.size, arena.data(), arena.size, nullptr) ==
+             MPQ_FW_BAD_ARGUMENT);
+}
+
 BOOST_AUTO_TEST_CASE(status_names_are_the_runtimes) {
   for (int s = 0; s < MPQ_FW_STATUS_COUNT + 2; ++s)
     BOOST_TEST(std::string(mpq_fw_status_name(static_cast<mpq_fw_status>(s))) ==
