@@ -46,13 +46,4 @@ Status depthwise_convolve_fast(const DepthwiseParams& params, const uint8_t* inp
                                const int32_t* multiplier, const int32_t* shift, void* scratch,
                                int32_t scratch_bytes, uint8_t* output);
 
-// depthwise_convolve_fast for one input width (input.bits == XB, else bad_bits), instantiated for 8, 4
-// and 2: a caller that names its widths (libmpq/runtime's per-model kernel tables)
-// links only their code; depthwise_convolve_fast dispatches to these.
-template <int XB>
-Status depthwise_convolve_fast_bits(const DepthwiseParams& params, const uint8_t* input,
-                               const uint8_t* weights, const int32_t* bias,
-                               const int32_t* multiplier, const int32_t* shift, void* scratch,
-                               int32_t scratch_bytes, uint8_t* output);
-
 }  // namespace mpq::kernels

@@ -294,15 +294,13 @@ int32_t depthwise_convolve_fast_get_buffer_size(const DepthwiseParams& p) {
   return scratch_layout(p, nullptr, nullptr);
 }
 
-template <int XB>
-Status depthwise_convolve_fast_bits(const DepthwiseParams& p, const uint8_t* input,
+Status depthwise_convolve_fast(const DepthwiseParams& p, const uint8_t* input,
                                const uint8_t* weights, const int32_t* bias,
                                const int32_t* multiplier, const int32_t* shift, void* scratch,
                                int32_t scratch_bytes, uint8_t* output) {
   if (input == nullptr || weights == nullptr || output == nullptr) return Status::null_pointer;
   Status s = first_error(depthwise_convolve_check(p), check_requant(multiplier, shift, p.channels));
   if (s != Status::ok) return s;
-  if (p.input.bits != XB) return Status::bad_bits;  // only the generic entry dispatches
   s = check_scratch(scratch, scratch_bytes, depthwise_convolve_fast_get_buffer_size(p));
   if (s != Status::ok) return s;
 
@@ -319,32 +317,12 @@ Status depthwise_convolve_fast_bits(const DepthwiseParams& p, const uint8_t* inp
   for (int32_t c = 0; c < p.channels; ++c) {
     set_unsigned(g.zero_pixel, c, p.input.bits, static_cast<uint32_t>(p.input.zero_point));
   }
-  run<XB>(p, g, input, weights, bias, multiplier, shift, output);
-  return Status::ok;
-}
-
-template Status depthwise_convolve_fast_bits<8>(const DepthwiseParams& p, const uint8_t* input,
-                               const uint8_t* weights, const int32_t* bias,
-                               const int32_t* multiplier, const int32_t* shift, void* scratch,
-                               int32_t scratch_bytes, uint8_t* output);
-template Status depthwise_convolve_fast_bits<4>(const DepthwiseParams& p, const uint8_t* input,
-                               const uint8_t* weights, const int32_t* bias,
-                               const int32_t* multiplier, const int32_t* shift, void* scratch,
-                               int32_t scratch_bytes, uint8_t* output);
-template Status depthwise_convolve_fast_bits<2>(const DepthwiseParams& p, const uint8_t* input,
-                               const uint8_t* weights, const int32_t* bias,
-                               const int32_t* multiplier, const int32_t* shift, void* scratch,
-                               int32_t scratch_bytes, uint8_t* output);
-
-Status depthwise_convolve_fast(const DepthwiseParams& p, const uint8_t* input,
-                               const uint8_t* weights, const int32_t* bias,
-                               const int32_t* multiplier, const int32_t* shift, void* scratch,
-                               int32_t scratch_bytes, uint8_t* output) {
   switch (p.input.bits) {
-    case 8: return depthwise_convolve_fast_bits<8>(p, input, weights, bias, multiplier, shift, scratch, scratch_bytes, output);
-    case 4: return depthwise_convolve_fast_bits<4>(p, input, weights, bias, multiplier, shift, scratch, scratch_bytes, output);
-    default: return depthwise_convolve_fast_bits<2>(p, input, weights, bias, multiplier, shift, scratch, scratch_bytes, output);  // other widths: its check refuses them
+    case 8: run<8>(p, g, input, weights, bias, multiplier, shift, output); break;
+    case 4: run<4>(p, g, input, weights, bias, multiplier, shift, output); break;
+    default: run<2>(p, g, input, weights, bias, multiplier, shift, output); break;
   }
+  return Status::ok;
 }
 
 }  // namespace mpq::kernels
