@@ -71,6 +71,24 @@ long long kill_point(const std::string& path) {
   return ++writes == n ? bytes : -1;
 }
 
+// The rename is recorded in the folder, whose blocks the kernel flushes when it likes:
+// the fsync of the file above makes its bytes durable, not its name. Until the folder
+// reaches the disk, a power cut (unlike a kill, after which the kernel still has it) can
+// bring back the previous file or none at all, although the command reported success
+// and a resumed run would rely on it. A file system that cannot flush a folder (EINVAL)
+// or a folder this process cannot open (write and search permission only) leaves the
+// rename as durable as the system makes it; an I/O error is an Error.
+void flush_folder_of(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  const std::string folder = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  const int e = ::fsync(fd) == 0 ? 0 : errno;
+  ::close(fd);
+  if (e != 0 && e != EINVAL)
+    throw Error(path + ": replaced, but its folder cannot be flushed to disk (" + errno_text(e) + ")");
+}
+
 }  // namespace
 
 void write_file_atomically(const std::string& path, const std::string& bytes) {
@@ -106,6 +124,7 @@ void write_file_atomically(const std::string& path, const std::string& bytes) {
     ::unlink(tmp.c_str());
     throw Error(path + ": cannot replace (" + errno_text(e) + ")");
   }
+  flush_folder_of(path);
 }
 
 std::string read_file(const std::string& path, uint64_t max_bytes) {

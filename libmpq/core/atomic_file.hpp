@@ -9,7 +9,8 @@ namespace mpq {
 
 // Writes `bytes` to `path` so that a reader (or a run killed half-way) sees either the
 // old file or the complete new one, never a torn one: write to "<path>.tmp", flush and
-// fsync, then rename over the target. Never writes through a symbolic link nor replaces
+// fsync, then rename over the target and fsync the folder (so that a power cut cannot
+// undo the rename). Never writes through a symbolic link nor replaces
 // anything but a regular file (a link, device, FIFO or folder at `path` is an Error); a
 // "<path>.tmp" left by a killed run is removed first, and a link there is not followed.
 void write_file_atomically(const std::string& path, const std::string& bytes);
