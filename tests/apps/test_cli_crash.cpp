@@ -178,11 +178,19 @@ BOOST_AUTO_TEST_CASE(a_search_killed_at_random_moments_and_in_its_writes_resumes
   r = mpq_killed_in_write(spec, c + " --resume");
   BOOST_TEST(r.killed, spec << "\n" << r.out);
   BOOST_TEST(contains(r.out, "resuming after episode 3"), r.out);
+  // The second write of rescores.json (the re-scores, then the comparison's scores): the
+  // first one's file stays, whole, and the next run reads it (a torn file would be an
+  // error).
+  spec = "rescores.json:2:" + std::to_string(random_below(slurp(dir + "/a/rescores.json").size()));
+  r = mpq_killed_in_write(spec, c + " --resume");
+  BOOST_TEST(r.killed, spec << "\n" << r.out);
+  BOOST_TEST(contains(r.out, "resuming after episode 5"), r.out);
+  BOOST_TEST(exists(dir + "/c/rescores.json"));
   // The comparison's first checkpoint write (the searched policy's calibrated checkpoint).
   spec = "searched.mpqc:1:" + std::to_string(random_below(slurp(dir + "/a/final/searched.mpqc").size()));
   r = mpq_killed_in_write(spec, c + " --resume");
   BOOST_TEST(r.killed, spec << "\n" << r.out);
-  BOOST_TEST(contains(r.out, "resuming after episode 5"), r.out);
+  BOOST_TEST(contains(r.out, "resuming after episode 11"), r.out);
   BOOST_TEST(exists(dir + "/c/final/searched.mpqc.tmp"));
   r = run(c + " --resume");
   BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
