@@ -186,4 +186,18 @@ BOOST_AUTO_TEST_CASE(an_image_without_pixels_is_refused) {
   check_error_mentions([&] { mpq::decode_image_file(path, 3); }, {path, "7x0 pixels"});
 }
 
+BOOST_AUTO_TEST_CASE(an_image_above_the_pixel_limit_is_refused_from_its_header) {
+  fixtures::TempDir dir;
+  const std::string path = dir.file("tall.bmp");
+  fixtures::write_image(path, constant_rgb(1, 7, 10, 20, 30));
+  BOOST_TEST(mpq::decode_image_file(path, 3, 7).pixels.size() == 21);
+  check_error_mentions([&] { mpq::decode_image_file(path, 3, 6); }, {path, "7x1 pixels", "6-pixel limit"});
+  // A top-down BMP (negative height) promising 7 x 16,777,211 pixels in 63 bytes (found by
+  // fuzzing: stb_image reported the height negative, then decoded 350 MB).
+  std::string bytes = mpq::read_file(path);
+  bytes.replace(22, 4, std::string("\x05\x00\x00\xff", 4));  // BITMAPINFOHEADER height
+  fixtures::write_bytes(path, bytes);
+  check_error_mentions([&] { mpq::decode_image_file(path, 3); }, {path, "7x16777211 pixels", "-pixel limit"});
+}
+
 BOOST_AUTO_TEST_SUITE_END()
