@@ -250,7 +250,9 @@ std::string encode_npz(const std::vector<std::pair<std::string, NpyArray>>& arra
     put(directory, kCentralHeader, 4);
     put(directory, 20, 2);
     directory += fields;
-    put(directory, 0, 2 + 2 + 2 + 4);  // comment length, disk, internal and external attributes
+    // Comment length, disk, internal and external attributes: 10 zero bytes (put() takes
+    // at most 8: it shifts a uint64_t, and a shift by 64 or more is undefined).
+    directory.append(2 + 2 + 2 + 4, '\0');
     put(directory, offset, 4);
     directory += name;
   }
