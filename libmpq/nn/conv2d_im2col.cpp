@@ -15,13 +15,13 @@ void im2col(const Geometry& g, const float* x_img, int64_t grp, float* cols) {
   const float* base = x_img + grp * cg;
   for (int64_t oh = 0; oh < g.ho; ++oh) {
     int64_t ih0, kh_lo, kh_hi;
-    Geometry::taps(oh, g.stride, g.pad, g.k, g.h, ih0, kh_lo, kh_hi);
+    g.taps_h(oh, ih0, kh_lo, kh_hi);
     for (int64_t ow = 0; ow < g.wo; ++ow) {
       int64_t iw0, kw_lo, kw_hi;
-      Geometry::taps(ow, g.stride, g.pad, g.k, g.w, iw0, kw_lo, kw_hi);
+      g.taps_w(ow, iw0, kw_lo, kw_hi);
       float* dst = cols + (oh * g.wo + ow) * g.patch();
-      for (int64_t kh = 0; kh < g.k; ++kh) {
-        for (int64_t kw = 0; kw < g.k; ++kw, dst += cg) {
+      for (int64_t kh = 0; kh < g.win.kh; ++kh) {
+        for (int64_t kw = 0; kw < g.win.kw; ++kw, dst += cg) {
           if (kh < kh_lo || kh >= kh_hi || kw < kw_lo || kw >= kw_hi) {
             std::fill(dst, dst + cg, 0.f);
           } else {
@@ -40,14 +40,14 @@ void col2im_add(const Geometry& g, const float* cols, int64_t grp, float* gx_img
   float* base = gx_img + grp * cg;
   for (int64_t oh = 0; oh < g.ho; ++oh) {
     int64_t ih0, kh_lo, kh_hi;
-    Geometry::taps(oh, g.stride, g.pad, g.k, g.h, ih0, kh_lo, kh_hi);
+    g.taps_h(oh, ih0, kh_lo, kh_hi);
     for (int64_t ow = 0; ow < g.wo; ++ow) {
       int64_t iw0, kw_lo, kw_hi;
-      Geometry::taps(ow, g.stride, g.pad, g.k, g.w, iw0, kw_lo, kw_hi);
+      g.taps_w(ow, iw0, kw_lo, kw_hi);
       const float* row = cols + (oh * g.wo + ow) * g.patch();
       for (int64_t kh = kh_lo; kh < kh_hi; ++kh) {
         for (int64_t kw = kw_lo; kw < kw_hi; ++kw) {
-          const float* __restrict src = row + (kh * g.k + kw) * cg;
+          const float* __restrict src = row + (kh * g.win.kw + kw) * cg;
           float* __restrict dst = base + ((ih0 + kh) * g.w + iw0 + kw) * g.cin;
           for (int64_t ch = 0; ch < cg; ++ch) dst[ch] += src[ch];
         }

@@ -3,11 +3,13 @@
 // as one GEMM over the batch (conv2d_pointwise.cpp), depthwise as direct loops
 // (conv2d_depthwise.cpp), and im2col + GEMM for everything else (conv2d_im2col.cpp);
 // with the geometry and the batch-reduction helpers they share. Tensors are NHWC, weights
-// [out, k, k, in/groups] (conv2d.hpp).
+// [out, kh, kw, in/groups] (conv2d.hpp).
 
 #include <algorithm>
 #include <cstdint>
 #include <vector>
+
+#include "libmpq/nn/window2d.hpp"
 
 namespace mpq::conv2d_paths {
 
@@ -46,11 +48,18 @@ inline void add_bias_to_rows(float* m, int64_t rows, int64_t cols, const float* 
 
 // The sizes of one call; `ho`/`wo` from output_shape().
 struct Geometry {
-  int64_t n, h, w, cin, ho, wo, cout, k, stride, pad, groups;
+  int64_t n, h, w, cin, ho, wo, cout, groups;
+  Window2d win;
   int64_t cin_per_group() const { return cin / groups; }
   int64_t cout_per_group() const { return cout / groups; }
-  int64_t patch() const { return k * k * cin_per_group(); }  // one im2col row of one group
+  int64_t patch() const { return win.kh * win.kw * cin_per_group(); }  // one im2col row of one group
   // The kernel taps [lo, hi) that land inside an input extent for output position o.
+  void taps_h(int64_t o, int64_t& first, int64_t& lo, int64_t& hi) const {
+    taps(o, win.sh, win.top, win.kh, h, first, lo, hi);
+  }
+  void taps_w(int64_t o, int64_t& first, int64_t& lo, int64_t& hi) const {
+    taps(o, win.sw, win.left, win.kw, w, first, lo, hi);
+  }
   static void taps(int64_t o, int64_t stride, int64_t pad, int64_t k, int64_t extent, int64_t& first, int64_t& lo,
                    int64_t& hi) {
     first = o * stride - pad;

@@ -30,7 +30,39 @@ void check_range(const GraphNode& node, const char* field, int64_t v, int64_t lo
                 std::to_string(hi));
 }
 
+// Every window number in range; pools also need each side's padding below the kernel.
+void check_window(const GraphNode& n, bool pool) {
+  const Window2d w = graph_window(n);
+  check_range(n, "kernel", w.kh, 1, kMaxGraphWindow);
+  check_range(n, "kernel width", w.kw, 1, kMaxGraphWindow);
+  check_range(n, "stride", w.sh, 1, kMaxGraphWindow);
+  check_range(n, "stride width", w.sw, 1, kMaxGraphWindow);
+  const int64_t max_h = pool ? w.kh - 1 : kMaxGraphWindow;
+  const int64_t max_w = pool ? w.kw - 1 : kMaxGraphWindow;
+  check_range(n, "padding", w.top, 0, max_h);
+  check_range(n, "padding bottom", w.bottom, 0, max_h);
+  check_range(n, "padding left", w.left, 0, max_w);
+  check_range(n, "padding right", w.right, 0, max_w);
+}
+
 }  // namespace
+
+Window2d graph_window(const GraphNode& n) {
+  if (n.kernel_w == 0) return Window2d::square(n.kernel, n.stride, n.padding);
+  return {n.kernel, n.kernel_w, n.stride, n.stride_w, n.padding, n.pad_left, n.pad_bottom, n.pad_right};
+}
+
+void set_graph_window(GraphNode& n, const Window2d& w) {
+  n.kernel = w.kh;
+  n.stride = w.sh;
+  n.padding = w.top;
+  const bool square = w.is_square();
+  n.kernel_w = square ? 0 : w.kw;
+  n.stride_w = square ? 0 : w.sw;
+  n.pad_left = square ? 0 : w.left;
+  n.pad_bottom = square ? 0 : w.bottom;
+  n.pad_right = square ? 0 : w.right;
+}
 
 void check_graph_node(const GraphNode& n) {
   if (n.name.empty() || n.name.size() > kMaxGraphNameBytes)
@@ -43,9 +75,7 @@ void check_graph_node(const GraphNode& n) {
     case LayerKind::Conv2d:
       check_range(n, "in channels", n.in, 1, kMaxGraphChannels);
       check_range(n, "out channels", n.out, 1, kMaxGraphChannels);
-      check_range(n, "kernel", n.kernel, 1, kMaxGraphWindow);
-      check_range(n, "stride", n.stride, 1, kMaxGraphWindow);
-      check_range(n, "padding", n.padding, 0, kMaxGraphWindow);
+      check_window(n, false);
       check_range(n, "groups", n.groups, 1, n.in);
       if (n.in % n.groups != 0 || n.out % n.groups != 0)
         throw Error(node_text(n) + ": groups " + std::to_string(n.groups) + " do not divide channels " +
@@ -67,9 +97,7 @@ void check_graph_node(const GraphNode& n) {
       return;
     case LayerKind::AvgPool:
     case LayerKind::MaxPool:
-      check_range(n, "kernel", n.kernel, 1, kMaxGraphWindow);
-      check_range(n, "stride", n.stride, 1, kMaxGraphWindow);
-      check_range(n, "padding", n.padding, 0, n.kernel / 2);
+      check_window(n, true);
       return;
     case LayerKind::GlobalAvgPool:
     case LayerKind::Add:
@@ -83,7 +111,7 @@ std::unique_ptr<Layer> make_graph_layer(const GraphNode& n) {
   check_graph_node(n);
   switch (n.kind) {
     case LayerKind::Conv2d:
-      return std::make_unique<Conv2d>(n.in, n.out, n.kernel, n.stride, n.padding, n.groups, n.bias);
+      return std::make_unique<Conv2d>(n.in, n.out, graph_window(n), n.groups, n.bias);
     case LayerKind::Linear:
       return std::make_unique<Linear>(n.in, n.out, n.bias);
     case LayerKind::BatchNorm:
@@ -93,7 +121,7 @@ std::unique_ptr<Layer> make_graph_layer(const GraphNode& n) {
     case LayerKind::AvgPool:
     case LayerKind::MaxPool:
       return std::make_unique<Pool2d>(n.kind == LayerKind::MaxPool ? Pool2d::Mode::Max : Pool2d::Mode::Average,
-                                      n.kernel, n.stride, n.padding, n.count_include_pad);
+                                      graph_window(n), n.count_include_pad);
     case LayerKind::GlobalAvgPool:
       return std::make_unique<GlobalAvgPool>();
     default:
@@ -108,7 +136,7 @@ int64_t graph_parameter_count(const ModelGraph& graph, int64_t limit) {
     // node's count stays below 2^59; the sum stops once past the limit.
     int64_t count = 0;
     if (n.kind == LayerKind::Conv2d && n.groups > 0)
-      count = n.out * n.kernel * n.kernel * (n.in / n.groups) + (n.bias ? n.out : 0);
+      count = n.out * n.kernel * (n.kernel_w ? n.kernel_w : n.kernel) * (n.in / n.groups) + (n.bias ? n.out : 0);
     else if (n.kind == LayerKind::Linear)
       count = n.out * n.in + (n.bias ? n.out : 0);
     else if (n.kind == LayerKind::BatchNorm)
@@ -131,9 +159,7 @@ ModelGraph describe_graph(const Model& model) {
     if (const auto* c = dynamic_cast<const Conv2d*>(l)) {
       n.in = c->in_channels();
       n.out = c->out_channels();
-      n.kernel = c->kernel();
-      n.stride = c->stride();
-      n.padding = c->padding();
+      set_graph_window(n, c->window());
       n.groups = c->groups();
       n.bias = c->has_bias();
     } else if (const auto* f = dynamic_cast<const Linear*>(l)) {
@@ -147,9 +173,7 @@ ModelGraph describe_graph(const Model& model) {
     } else if (const auto* r = dynamic_cast<const ReLU*>(l)) {
       n.cap = r->cap();
     } else if (const auto* p = dynamic_cast<const Pool2d*>(l)) {
-      n.kernel = p->kernel();
-      n.stride = p->stride();
-      n.padding = p->padding();
+      set_graph_window(n, p->window());
       if (n.kind == LayerKind::AvgPool) n.count_include_pad = p->count_include_pad();
     } else if (!dynamic_cast<const GlobalAvgPool*>(l) && !dynamic_cast<const Add*>(l)) {
       throw Error("graph node '" + node.name + "' (" + layer_kind_name(n.kind) + "): a stored graph cannot hold it");
@@ -200,23 +224,45 @@ Model build_graph_model(const ModelSpec& spec, const std::string& what) {
     throw Error(what + ": " + e.what());
   }
   const Shape want{1, spec.classes};
-  if (shapes.back() != want)
+  if (spec.classes != 0 && shapes.back() != want)
     throw Error(what + ": the graph's last node '" + m.node(m.size() - 1).name + "' outputs " +
                 shape_to_string(shapes.back()) + ", expected " + shape_to_string(want) + " (the class scores)");
   return m;
 }
 
+namespace {
+
+constexpr uint8_t kWideWindow = 0x80;  // in a node's kind byte: a window that is not square follows
+
+void encode_wide_window(ByteWriter& w, const GraphNode& n) {
+  for (int64_t v : {n.kernel_w, n.stride_w, n.pad_left, n.pad_bottom, n.pad_right}) w.i64(v);
+}
+
+void decode_wide_window(ByteReader& r, GraphNode& n, const std::string& what) {
+  for (int64_t* v : {&n.kernel_w, &n.stride_w, &n.pad_left, &n.pad_bottom, &n.pad_right}) *v = r.i64("window size");
+  // One encoding per graph: a square window must use the short form (its fingerprint
+  // names the model).
+  if (n.kernel_w == 0 || graph_window(n).is_square())
+    throw Error(what + ": " + node_text(n) + ": a square window in the wide form");
+}
+
+}  // namespace
+
 void encode_graph(ByteWriter& w, const ModelGraph& graph) {
   w.u32(static_cast<uint32_t>(graph.nodes.size()));
   for (const GraphNode& n : graph.nodes) {
     w.str(n.name);
-    w.u8(static_cast<uint8_t>(n.kind));
+    // A window that is not square sets kWideWindow in the kind byte and stores its W
+    // fields after the square ones; square windows encode as before the flag existed.
+    const bool wide = n.kernel_w != 0;
+    w.u8(static_cast<uint8_t>(static_cast<uint8_t>(n.kind) | (wide ? kWideWindow : 0)));
     w.u32(static_cast<uint32_t>(n.inputs.size()));
     for (int i : n.inputs) w.u32(static_cast<uint32_t>(i + 1));  // 0: the image
     switch (n.kind) {
       case LayerKind::Conv2d:
         for (int64_t v : {n.in, n.out, n.kernel, n.stride, n.padding, n.groups}) w.i64(v);
         w.u8(n.bias ? 1 : 0);
+        if (wide) encode_wide_window(w, n);
         break;
       case LayerKind::Linear:
         w.i64(n.in);
@@ -235,6 +281,7 @@ void encode_graph(ByteWriter& w, const ModelGraph& graph) {
       case LayerKind::MaxPool:
         for (int64_t v : {n.kernel, n.stride, n.padding}) w.i64(v);
         if (n.kind == LayerKind::AvgPool) w.u8(n.count_include_pad ? 1 : 0);
+        if (wide) encode_wide_window(w, n);
         break;
       default:
         break;
@@ -254,7 +301,9 @@ ModelGraph decode_graph(ByteReader& r, const std::string& what, int64_t max_para
     if (n.name.empty() || n.name.size() > kMaxGraphNameBytes)
       throw Error(what + ": graph node " + std::to_string(i) + " has a name of " + std::to_string(n.name.size()) +
                   " bytes, expected 1.." + std::to_string(kMaxGraphNameBytes));
-    const uint8_t kind = r.u8("graph node kind");
+    uint8_t kind = r.u8("graph node kind");
+    const bool wide = (kind & kWideWindow) != 0;
+    kind = static_cast<uint8_t>(kind & ~kWideWindow);
     if (kind >= static_cast<uint8_t>(LayerKind::FakeQuant))
       throw Error(what + ": graph node '" + n.name.substr(0, 64) + "' has kind " + std::to_string(kind) +
                   ", expected 0.." + std::to_string(static_cast<int>(LayerKind::FakeQuant) - 1));
@@ -274,6 +323,7 @@ ModelGraph decode_graph(ByteReader& r, const std::string& what, int64_t max_para
       case LayerKind::Conv2d:
         for (int64_t* v : {&n.in, &n.out, &n.kernel, &n.stride, &n.padding, &n.groups}) *v = r.i64("conv size");
         n.bias = r.flag("conv bias flag");
+        if (wide) decode_wide_window(r, n, what);
         break;
       case LayerKind::Linear:
         n.in = r.i64("linear in features");
@@ -292,8 +342,10 @@ ModelGraph decode_graph(ByteReader& r, const std::string& what, int64_t max_para
       case LayerKind::MaxPool:
         for (int64_t* v : {&n.kernel, &n.stride, &n.padding}) *v = r.i64("pool size");
         if (n.kind == LayerKind::AvgPool) n.count_include_pad = r.flag("avgpool count_include_pad flag");
+        if (wide) decode_wide_window(r, n, what);
         break;
       default:
+        if (wide) throw Error(what + ": " + node_text(n) + " has a window flag, but no window");
         break;
     }
     try {

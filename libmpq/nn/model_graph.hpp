@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "libmpq/nn/model.hpp"
+#include "libmpq/nn/window2d.hpp"
 
 namespace mpq {
 
@@ -15,23 +16,32 @@ class ByteWriter;
 // One node of a stored graph: its name, its layer's kind and configuration, and the
 // nodes it reads. Fields a kind does not use keep their defaults (so that an encoding
 // is canonical):
-//   Conv2d     in, out, kernel, stride, padding, groups, bias
+//   Conv2d     in, out, kernel, stride, padding, groups, bias (+ the window's W fields)
 //   Linear     in, out, bias
 //   BatchNorm  in (channels), momentum, eps
 //   ReLU       cap (+inf: ReLU, 6: ReLU6)
-//   AvgPool    kernel, stride, padding, count_include_pad
-//   MaxPool    kernel, stride, padding
+//   AvgPool    kernel, stride, padding, count_include_pad (+ the window's W fields)
+//   MaxPool    kernel, stride, padding (+ the window's W fields)
+// kernel, stride and padding are a square window's; a window that is not square
+// (Window2d::is_square) also sets kernel_w, stride_w, pad_left, pad_bottom and
+// pad_right, which otherwise stay 0 (kernel, stride and padding are then its H axis and
+// top side). Use graph_window / set_graph_window.
 //   GlobalAvgPool, Add  nothing
 struct GraphNode {
   std::string name;
   LayerKind kind = LayerKind::Conv2d;
   std::vector<int> inputs;  // earlier node indices, or Model::kInput for the image
   int64_t in = 0, out = 0, kernel = 0, stride = 0, padding = 0, groups = 0;
+  int64_t kernel_w = 0, stride_w = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
   bool bias = false;
   bool count_include_pad = true;  // AvgPool: divide by the whole window, padding included
   float cap = std::numeric_limits<float>::infinity();
   float momentum = 0.f, eps = 0.f;
 };
+
+// A conv's or pool's window from the node's fields, and back (canonically).
+Window2d graph_window(const GraphNode& node);
+void set_graph_window(GraphNode& node, const Window2d& window);
 
 // A model's graph as data, for models that no builder knows by name (ONNX imports).
 // Parameters are not part of it: a checkpoint stores them beside it as usual.

@@ -19,7 +19,8 @@ struct Geometry {
 };
 
 // Window [lo, hi) of output positions along one axis whose windows contain input
-// position i: o * stride - padding <= i <= o * stride - padding + kernel - 1.
+// position i: o * stride - padding <= i <= o * stride - padding + kernel - 1 (padding:
+// the one before, top or left).
 void covering_outputs(int64_t i, int64_t kernel, int64_t stride, int64_t padding, int64_t out, int64_t& lo,
                       int64_t& hi) {
   const int64_t first = i + padding - kernel + 1;
@@ -30,19 +31,31 @@ void covering_outputs(int64_t i, int64_t kernel, int64_t stride, int64_t padding
 }  // namespace
 
 Pool2d::Pool2d(Mode mode, int64_t kernel, int64_t stride, int64_t padding, bool count_include_pad)
-    : mode_(mode), kernel_(kernel), stride_(stride), padding_(padding), count_include_pad_(count_include_pad) {
+    : Pool2d(mode, Window2d::square(kernel, stride, padding), count_include_pad) {
+  // As PyTorch for the square pools of the built-ins and the integer kernels.
+  require(padding <= kernel / 2, std::string(layer_kind_name(kind())) + ": padding must be in [0, kernel/2 = " +
+                                     std::to_string(kernel / 2) + "], got " + std::to_string(padding));
+}
+
+Pool2d::Pool2d(Mode mode, const Window2d& window, bool count_include_pad)
+    : mode_(mode), window_(window), count_include_pad_(count_include_pad) {
   const std::string name = layer_kind_name(kind());
-  require(kernel >= 1, name + ": kernel must be at least 1, got " + std::to_string(kernel));
-  require(stride >= 1, name + ": stride must be at least 1, got " + std::to_string(stride));
-  // As PyTorch: more padding would create windows with no input position in them.
-  require(padding >= 0 && padding <= kernel / 2, name + ": padding must be in [0, kernel/2 = " +
-                                                     std::to_string(kernel / 2) + "], got " + std::to_string(padding));
+  const Window2d& w = window;
+  require(w.kh >= 1 && w.kw >= 1, name + ": kernel must be at least 1, got " + w.text());
+  require(w.sh >= 1 && w.sw >= 1, name + ": stride must be at least 1, got " + w.text());
+  // More padding would make windows with no input position in them (ONNX allows it,
+  // but then a max or an average over nothing is undefined).
+  require(w.top >= 0 && w.bottom >= 0 && w.top < w.kh && w.bottom < w.kh && w.left >= 0 && w.right >= 0 &&
+              w.left < w.kw && w.right < w.kw,
+          name + " " + w.text() + ": padding on each side must be in [0, kernel - 1]");
 }
 
 std::string Pool2d::describe() const {
-  std::string s = std::to_string(kernel_) + "x" + std::to_string(kernel_) + "/" + std::to_string(stride_);
-  if (padding_ > 0) s += " p" + std::to_string(padding_);
-  if (padding_ > 0 && mode_ == Mode::Average && !count_include_pad_) s += " excl";
+  const Window2d& w = window_;
+  const bool padded = w.top || w.left || w.bottom || w.right;
+  std::string s = w.text();
+  if (w.is_square() && !padded) s = s.substr(0, s.rfind(" p"));  // "2x2/2" as before
+  if (padded && mode_ == Mode::Average && !count_include_pad_) s += " excl";
   return s;
 }
 
@@ -51,9 +64,10 @@ Shape Pool2d::output_shape(const std::vector<Shape>& inputs) const {
   require(inputs.size() == 1, name + ": expected 1 input, got " + std::to_string(inputs.size()));
   const Shape& s = inputs[0];
   require(s.size() == 4, name + ": expected input NxHxWxC, got " + shape_to_string(s));
-  require(s[1] + 2 * padding_ >= kernel_ && s[2] + 2 * padding_ >= kernel_,
+  const int64_t oh = window_.out_h(s[1]), ow = window_.out_w(s[2]);
+  require(oh >= 1 && ow >= 1,
           name + " " + describe() + ": input " + shape_to_string(s) + " is smaller than the window");
-  return {s[0], (s[1] + 2 * padding_ - kernel_) / stride_ + 1, (s[2] + 2 * padding_ - kernel_) / stride_ + 1, s[3]};
+  return {s[0], oh, ow, s[3]};
 }
 
 void Pool2d::forward(const std::vector<const Tensor*>& inputs, Tensor& output, bool /*training*/) {
@@ -61,7 +75,8 @@ void Pool2d::forward(const std::vector<const Tensor*>& inputs, Tensor& output, b
   const Shape out_shape = output_shape({in.shape()});
   output.resize(out_shape);
   const Geometry g{in.dim(0), in.dim(1), in.dim(2), in.dim(3), out_shape[1], out_shape[2]};
-  const int64_t k = kernel_, s = stride_, p = padding_;
+  const int64_t kh = window_.kh, kw = window_.kw, sh = window_.sh, sw = window_.sw, pt = window_.top,
+                pl = window_.left;
   const float* x = in.data();
   float* y = output.data();
 
@@ -70,9 +85,9 @@ void Pool2d::forward(const std::vector<const Tensor*>& inputs, Tensor& output, b
     parallel_for(g.N * g.OH, rows_per_chunk(g.OW * g.C), [=](int64_t begin, int64_t end) {
       for (int64_t row = begin; row < end; ++row) {
         const int64_t n = row / g.OH, oh = row % g.OH;
-        const int64_t h0 = std::max<int64_t>(0, oh * s - p), h1 = std::min(g.H, oh * s - p + k);
+        const int64_t h0 = std::max<int64_t>(0, oh * sh - pt), h1 = std::min(g.H, oh * sh - pt + kh);
         for (int64_t ow = 0; ow < g.OW; ++ow) {
-          const int64_t w0 = std::max<int64_t>(0, ow * s - p), w1 = std::min(g.W, ow * s - p + k);
+          const int64_t w0 = std::max<int64_t>(0, ow * sw - pl), w1 = std::min(g.W, ow * sw - pl + kw);
           float* __restrict acc = y + (row * g.OW + ow) * g.C;
           std::fill(acc, acc + g.C, 0.f);
           for (int64_t h = h0; h < h1; ++h)
@@ -80,7 +95,7 @@ void Pool2d::forward(const std::vector<const Tensor*>& inputs, Tensor& output, b
               const float* __restrict src = x + ((n * g.H + h) * g.W + w) * g.C;
               for (int64_t c = 0; c < g.C; ++c) acc[c] += src[c];
             }
-          const float inv = 1.f / static_cast<float>(full ? k * k : (h1 - h0) * (w1 - w0));
+          const float inv = 1.f / static_cast<float>(full ? kh * kw : (h1 - h0) * (w1 - w0));
           for (int64_t c = 0; c < g.C; ++c) acc[c] *= inv;
         }
       }
@@ -93,16 +108,16 @@ void Pool2d::forward(const std::vector<const Tensor*>& inputs, Tensor& output, b
   parallel_for(g.N * g.OH, rows_per_chunk(g.OW * g.C), [=](int64_t begin, int64_t end) {
     for (int64_t row = begin; row < end; ++row) {
       const int64_t n = row / g.OH, oh = row % g.OH;
-      const int64_t top = oh * s - p;
-      const int64_t h0 = std::max<int64_t>(0, top), h1 = std::min(g.H, top + k);
+      const int64_t top = oh * sh - pt;
+      const int64_t h0 = std::max<int64_t>(0, top), h1 = std::min(g.H, top + kh);
       for (int64_t ow = 0; ow < g.OW; ++ow) {
-        const int64_t left = ow * s - p;
-        const int64_t w0 = std::max<int64_t>(0, left), w1 = std::min(g.W, left + k);
+        const int64_t left = ow * sw - pl;
+        const int64_t w0 = std::max<int64_t>(0, left), w1 = std::min(g.W, left + kw);
         float* __restrict best = y + (row * g.OW + ow) * g.C;
         int32_t* __restrict best_at = arg + (row * g.OW + ow) * g.C;
         // The padding bound guarantees a non-empty window; its first element seeds the max.
         const float* first = x + ((n * g.H + h0) * g.W + w0) * g.C;
-        const auto first_pos = static_cast<int32_t>((h0 - top) * k + (w0 - left));
+        const auto first_pos = static_cast<int32_t>((h0 - top) * kw + (w0 - left));
         for (int64_t c = 0; c < g.C; ++c) {
           best[c] = first[c];
           best_at[c] = first_pos;
@@ -110,7 +125,7 @@ void Pool2d::forward(const std::vector<const Tensor*>& inputs, Tensor& output, b
         for (int64_t h = h0; h < h1; ++h)
           for (int64_t w = w0; w < w1; ++w) {
             const float* __restrict src = x + ((n * g.H + h) * g.W + w) * g.C;
-            const auto pos = static_cast<int32_t>((h - top) * k + (w - left));
+            const auto pos = static_cast<int32_t>((h - top) * kw + (w - left));
             for (int64_t c = 0; c < g.C; ++c) {
               // Strict '>': the first maximum wins. The select is written as a bit mask
               // because a float compare driving an int select does not vectorize otherwise.
@@ -138,20 +153,21 @@ void Pool2d::backward(const std::vector<const Tensor*>& inputs, const Tensor& /*
   if (!grad_in) return;
   grad_in->resize(in.shape());
   const Geometry g{in.dim(0), in.dim(1), in.dim(2), in.dim(3), out_shape[1], out_shape[2]};
-  const int64_t k = kernel_, s = stride_, p = padding_;
+  const int64_t kh = window_.kh, kw = window_.kw, sh = window_.sh, sw = window_.sw, pt = window_.top,
+                pl = window_.left;
   covering_.resize(static_cast<size_t>(2 * g.W));
-  for (int64_t w = 0; w < g.W; ++w) covering_outputs(w, k, s, p, g.OW, covering_[2 * w], covering_[2 * w + 1]);
+  for (int64_t w = 0; w < g.W; ++w) covering_outputs(w, kw, sw, pl, g.OW, covering_[2 * w], covering_[2 * w + 1]);
   const int64_t* cover = covering_.data();
   const float* dy = grad_output.data();
   float* dx = grad_in->data();
   const int32_t* arg = argmax_.data();
   const bool average = mode_ == Mode::Average, full = count_include_pad_;
-  const float inv_full = 1.f / static_cast<float>(k * k);
+  const float inv_full = 1.f / static_cast<float>(kh * kw);
   // Without count_include_pad, output (oh, ow) divides by its window's positions inside
   // the input.
   auto inv_count = [=](int64_t oh, int64_t ow) {
-    const int64_t rows = std::min(g.H, oh * s - p + k) - std::max<int64_t>(0, oh * s - p);
-    const int64_t cols = std::min(g.W, ow * s - p + k) - std::max<int64_t>(0, ow * s - p);
+    const int64_t rows = std::min(g.H, oh * sh - pt + kh) - std::max<int64_t>(0, oh * sh - pt);
+    const int64_t cols = std::min(g.W, ow * sw - pl + kw) - std::max<int64_t>(0, ow * sw - pl);
     return 1.f / static_cast<float>(rows * cols);
   };
 
@@ -161,7 +177,7 @@ void Pool2d::backward(const std::vector<const Tensor*>& inputs, const Tensor& /*
     for (int64_t row = begin; row < end; ++row) {
       const int64_t n = row / g.H, h = row % g.H;
       int64_t oh0, oh1;
-      covering_outputs(h, k, s, p, g.OH, oh0, oh1);
+      covering_outputs(h, kh, sh, pt, g.OH, oh0, oh1);
       for (int64_t w = 0; w < g.W; ++w) {
         const int64_t ow0 = cover[2 * w], ow1 = cover[2 * w + 1];
         float* __restrict acc = dx + (row * g.W + w) * g.C;
@@ -176,7 +192,7 @@ void Pool2d::backward(const std::vector<const Tensor*>& inputs, const Tensor& /*
               const float inv = inv_count(oh, ow);
               for (int64_t c = 0; c < g.C; ++c) acc[c] += src[c] * inv;
             } else {
-              const auto pos = static_cast<int32_t>((h - (oh * s - p)) * k + (w - (ow * s - p)));
+              const auto pos = static_cast<int32_t>((h - (oh * sh - pt)) * kw + (w - (ow * sw - pl)));
               const int32_t* __restrict chosen = arg + o;
               for (int64_t c = 0; c < g.C; ++c) {
                 const float d = src[c];

@@ -24,8 +24,8 @@ namespace {
 
 std::unique_ptr<Layer> copy_weighted(Layer& layer) {
   if (auto* c = dynamic_cast<Conv2d*>(&layer)) {
-    auto copy = std::make_unique<Conv2d>(c->in_channels(), c->out_channels(), c->kernel(), c->stride(), c->padding(),
-                                         c->groups(), /*bias=*/true);
+    auto copy = std::make_unique<Conv2d>(c->in_channels(), c->out_channels(), c->window(), c->groups(),
+                                         /*bias=*/true);
     copy->weight.value = c->weight.value;
     if (c->has_bias()) copy->bias.value = c->bias.value;
     return copy;

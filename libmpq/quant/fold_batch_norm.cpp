@@ -21,8 +21,7 @@ std::unique_ptr<Layer> clone_layer(Layer& layer) {
   switch (layer.kind()) {
     case LayerKind::Conv2d: {
       auto& c = static_cast<Conv2d&>(layer);
-      auto copy = std::make_unique<Conv2d>(c.in_channels(), c.out_channels(), c.kernel(), c.stride(), c.padding(),
-                                           c.groups(), c.has_bias());
+      auto copy = std::make_unique<Conv2d>(c.in_channels(), c.out_channels(), c.window(), c.groups(), c.has_bias());
       copy->weight.value = c.weight.value;
       if (c.has_bias()) copy->bias.value = c.bias.value;
       return copy;
@@ -40,7 +39,7 @@ std::unique_ptr<Layer> clone_layer(Layer& layer) {
     case LayerKind::AvgPool:
     case LayerKind::MaxPool: {
       auto& p = static_cast<Pool2d&>(layer);
-      return std::make_unique<Pool2d>(p.mode(), p.kernel(), p.stride(), p.padding(), p.count_include_pad());
+      return std::make_unique<Pool2d>(p.mode(), p.window(), p.count_include_pad());
     }
     case LayerKind::BatchNorm: {
       auto& b = static_cast<BatchNorm&>(layer);
@@ -56,8 +55,8 @@ std::unique_ptr<Layer> clone_layer(Layer& layer) {
 }
 
 std::unique_ptr<Conv2d> fold(const Conv2d& conv, const BatchNorm& bn) {
-  auto out = std::make_unique<Conv2d>(conv.in_channels(), conv.out_channels(), conv.kernel(), conv.stride(),
-                                      conv.padding(), conv.groups(), /*bias=*/true);
+  auto out = std::make_unique<Conv2d>(conv.in_channels(), conv.out_channels(), conv.window(), conv.groups(),
+                                      /*bias=*/true);
   const int64_t channels = conv.out_channels();
   const int64_t per_channel = conv.weight.value.size() / channels;
   for (int64_t o = 0; o < channels; ++o) {

@@ -10,6 +10,24 @@
 
 namespace mpq {
 
+namespace {
+
+// The integer kernels and the blob hold one kernel size, one stride and one padding per
+// op, and pools at most half the kernel's padding: other windows (imported from ONNX)
+// run in float only.
+void require_integer_window(const std::string& node, const Window2d& w, bool pool) {
+  if (!w.is_square())
+    throw Error("quantization: node '" + node + "' has window " + w.text() +
+                "; the integer kernels run only square kernels with one stride and the same padding on every side "
+                "(it runs in float only)");
+  if (pool && w.top > w.kh / 2)
+    throw Error("quantization: node '" + node + "' pads " + std::to_string(w.top) + " around a kernel of " +
+                std::to_string(w.kh) + "; the integer kernels pad pools by at most half the kernel (it runs in "
+                "float only)");
+}
+
+}  // namespace
+
 const char* qop_kind_name(QOpKind kind) {
   static const char* const names[] = {"conv", "depthwise", "fc", "add", "avgpool", "maxpool", "avgpool2d"};
   static_assert(sizeof(names) / sizeof(names[0]) == kQOpKindCount, "one name per QOpKind");
@@ -102,6 +120,7 @@ QuantGraph build_quant_graph(const Model& model) {
         throw Error("quantization: node '" + node.name + "' is a grouped convolution; the integer runtime supports "
                     "groups 1 or depthwise only");
       op.kind = conv.is_depthwise() ? QOpKind::depthwise : QOpKind::conv;
+      require_integer_window(node.name, conv.window(), false);
       op.kernel = conv.kernel();
       op.stride = conv.stride();
       op.padding = conv.padding();
@@ -115,6 +134,7 @@ QuantGraph build_quant_graph(const Model& model) {
       const auto* pool = dynamic_cast<const Pool2d*>(node.layer.get());
       if (!pool) throw Error("quantization: node '" + node.name + "' is not a float Pool2d");
       op.kind = kind == LayerKind::MaxPool ? QOpKind::maxpool : QOpKind::avgpool2d;
+      require_integer_window(node.name, pool->window(), true);
       op.kernel = pool->kernel();
       op.stride = pool->stride();
       op.padding = pool->padding();
