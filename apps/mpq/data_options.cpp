@@ -71,6 +71,7 @@ std::unique_ptr<Dataset> open_image_folder_split(const po::variables_map& vm, Sp
 
 std::unique_ptr<Dataset> open_dataset(const po::variables_map& vm, Split split, const ModelSpec& spec) {
   const std::string dir = vm["data"].as<std::string>();
+  require_class_output(spec, "--data " + dir);
   if (is_numpy_data(dir)) {
     NumpyDataOptions o;
     o.channels = spec.in_channels;

@@ -47,6 +47,18 @@ InputNormalization checkpoint_normalization(const Checkpoint& ckpt, const std::s
   return n;
 }
 
+// Row i of the last node's output as the framework of origin flattens it: class scores
+// as they are, a feature map (a graph without a class output) NHWC -> C x H x W.
+std::vector<float> row_in_onnx_order(const Tensor& out, int64_t i, int64_t per_row) {
+  const float* p = out.data() + i * per_row;
+  if (out.rank() != 4) return {p, p + per_row};
+  const int64_t h = out.dim(1), w = out.dim(2), c = out.dim(3);
+  std::vector<float> row(static_cast<size_t>(per_row));
+  for (int64_t ch = 0; ch < c; ++ch)
+    for (int64_t k = 0; k < h * w; ++k) row[static_cast<size_t>(ch * h * w + k)] = p[k * c + ch];
+  return row;
+}
+
 // Rows [begin, end) of x as the float network's input, HWC: float32 as is, uint8 through
 // the normalization.
 Tensor network_input(const NpyArray& x, int64_t begin, int64_t end, const InputNormalization& norm) {
@@ -76,7 +88,7 @@ std::vector<std::vector<float>> float_logits(const po::variables_map& vm, const 
     infer_in_chunks(model, network_input(x, begin, end, norm), logits);
     const int64_t per_row = logits.size() / (end - begin);
     for (int64_t i = 0; i < end - begin; ++i)
-      rows.emplace_back(logits.data() + i * per_row, logits.data() + (i + 1) * per_row);
+      rows.push_back(row_in_onnx_order(logits, i, per_row));
   }
   return rows;
 }

@@ -131,12 +131,19 @@ void OnnxGraphBuilder::map_node(int index) {
   unsupported("op type '" + op.substr(0, 60) + "' is not supported (see docs/import.md)");
 }
 
-int64_t OnnxGraphBuilder::window_padding(const Value& in, int64_t kernel, int64_t& stride, bool allow_same) {
+Window2d OnnxGraphBuilder::window(const Value& in, int64_t kh, int64_t kw, bool& own_padding) {
+  Window2d w;
+  w.kh = kh;
+  w.kw = kw;
+  if (kh < 1 || kw < 1 || kh > kMaxGraphWindow || kw > kMaxGraphWindow)
+    unsupported("kernel " + dims_text({kh, kw}) + " is out of range");
   const std::vector<int64_t> strides = attribute_ints(*node_, "strides");
-  if (!strides.empty() && (strides.size() != 2 || strides[0] != strides[1]))
-    unsupported("strides " + dims_text(strides) + " are not supported (only equal strides on H and W)");
-  stride = strides.empty() ? 1 : strides[0];
-  if (stride < 1 || stride > kMaxGraphWindow) unsupported("stride " + std::to_string(stride) + " is out of range");
+  if (!strides.empty() && strides.size() != 2)
+    unsupported("strides " + dims_text(strides) + ": expected 2 values for a 2-D window");
+  w.sh = strides.empty() ? 1 : strides[0];
+  w.sw = strides.empty() ? 1 : strides[1];
+  for (int64_t s : {w.sh, w.sw})
+    if (s < 1 || s > kMaxGraphWindow) unsupported("strides " + dims_text(strides) + " are out of range");
   const std::vector<int64_t> dilations = attribute_ints(*node_, "dilations");
   for (int64_t d : dilations)
     if (d != 1) unsupported("dilations " + dims_text(dilations) + " are not supported (only 1)");
@@ -147,19 +154,21 @@ int64_t OnnxGraphBuilder::window_padding(const Value& in, int64_t kernel, int64_
     if (p < 0 || p > kMaxGraphWindow) unsupported("pads " + dims_text(pads) + " are out of range");
   const std::string auto_pad = attribute_string(*node_, "auto_pad", "NOTSET");
   if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
-    if (!allow_same) unsupported("auto_pad " + auto_pad + " is not supported here");
-    // SAME: the output is ceil(in / stride); the padding needed is split, the odd one
-    // after (UPPER) or before (LOWER), which only a symmetric conv can represent if even.
+    // SAME: the output is ceil(in / stride); the padding needed is split, the odd zero
+    // after (UPPER) or before (LOWER).
     for (int axis = 0; axis < 2; ++axis) {
-      const int64_t size = axis == 0 ? in.h : in.w;
+      const int64_t size = axis == 0 ? in.h : in.w, stride = axis == 0 ? w.sh : w.sw, k = axis == 0 ? kh : kw;
       const int64_t out = (size + stride - 1) / stride;
-      const int64_t total = std::max<int64_t>((out - 1) * stride + kernel - size, 0);
+      const int64_t total = std::max<int64_t>((out - 1) * stride + k - size, 0);
       pads[static_cast<size_t>(axis)] = pads[static_cast<size_t>(axis + 2)] = total / 2;
       if (total % 2) pads[static_cast<size_t>(auto_pad == "SAME_UPPER" ? axis + 2 : axis)] += 1;
     }
-  } else if (auto_pad != "NOTSET" && auto_pad != "VALID") {
+  } else if (auto_pad == "VALID") {
+    pads.assign(4, 0);
+  } else if (auto_pad != "NOTSET") {
     unsupported("auto_pad '" + auto_pad.substr(0, 20) + "' is not supported");
   }
+  own_padding = pads[0] || pads[1] || pads[2] || pads[3];
   const Value& src = value(node_->input(0));
   if (src.kind == Value::Kind::padded) {
     pads[0] += src.pad_top;
@@ -167,11 +176,15 @@ int64_t OnnxGraphBuilder::window_padding(const Value& in, int64_t kernel, int64_
     pads[2] += src.pad_bottom;
     pads[3] += src.pad_right;
   }
-  if (!(pads[0] == pads[1] && pads[1] == pads[2] && pads[2] == pads[3]))
-    unsupported("pads (top, left, bottom, right) " + dims_text(pads) +
-                " are not supported (only the same padding on every side)");
-  if (pads[0] < 0 || pads[0] > kMaxGraphWindow) unsupported("padding " + std::to_string(pads[0]) + " is out of range");
-  return pads[0];
+  for (int64_t p : pads)
+    if (p > kMaxGraphWindow) unsupported("pads " + dims_text(pads) + " are out of range");
+  w.top = pads[0];
+  w.left = pads[1];
+  w.bottom = pads[2];
+  w.right = pads[3];
+  if (w.out_h(in.h) < 1 || w.out_w(in.w) < 1)
+    unsupported("kernel " + dims_text({kh, kw}) + " is larger than its padded input");
+  return w;
 }
 
 void OnnxGraphBuilder::map_conv() {
@@ -182,7 +195,6 @@ void OnnxGraphBuilder::map_conv() {
   const FloatTensor weight = read_float_tensor(constant_input(1), what_);
   const std::vector<int64_t>& wd = weight.dims;
   if (wd.size() != 4) unsupported("weight of shape " + dims_text(wd) + " is not supported (only 2-D convolutions)");
-  if (wd[2] != wd[3]) unsupported("kernel " + dims_text({wd[2], wd[3]}) + " is not supported (only square kernels)");
   const std::vector<int64_t> ks = attribute_ints(*node_, "kernel_shape");
   if (!ks.empty() && ks != std::vector<int64_t>{wd[2], wd[3]})
     unsupported("kernel_shape " + dims_text(ks) + " disagrees with the weight's " + dims_text(wd));
@@ -195,24 +207,22 @@ void OnnxGraphBuilder::map_conv() {
   g.inputs = {in.node};
   g.in = in.c;
   g.out = wd[0];
-  g.kernel = wd[2];
-  g.padding = window_padding(in, g.kernel, g.stride, true);
+  bool own_padding = false;
+  const Window2d win = window(in, wd[2], wd[3], own_padding);
+  set_graph_window(g, win);
   g.groups = groups;
   g.bias = has_input(2);
-  const int64_t oh = (in.h + 2 * g.padding - g.kernel) / g.stride + 1;
-  const int64_t ow = (in.w + 2 * g.padding - g.kernel) / g.stride + 1;
-  if (in.h + 2 * g.padding < g.kernel || in.w + 2 * g.padding < g.kernel)
-    unsupported("kernel " + std::to_string(g.kernel) + " is larger than its padded input");
+  const int64_t oh = win.out_h(in.h), ow = win.out_w(in.w);
   NodeWeights nw;
   // OIHW -> OHWI: the project's conv weights keep the input channel innermost.
-  const int64_t k = g.kernel, ipg = wd[1];
+  const int64_t kh = win.kh, kw = win.kw, ipg = wd[1];
   nw.weight.resize(weight.values.size());
   for (int64_t o = 0; o < wd[0]; ++o)
     for (int64_t i = 0; i < ipg; ++i)
-      for (int64_t y = 0; y < k; ++y)
-        for (int64_t x = 0; x < k; ++x)
-          nw.weight[static_cast<size_t>(((o * k + y) * k + x) * ipg + i)] =
-              weight.values[static_cast<size_t>(((o * ipg + i) * k + y) * k + x)];
+      for (int64_t y = 0; y < kh; ++y)
+        for (int64_t x = 0; x < kw; ++x)
+          nw.weight[static_cast<size_t>(((o * kh + y) * kw + x) * ipg + i)] =
+              weight.values[static_cast<size_t>(((o * ipg + i) * kh + y) * kw + x)];
   if (g.bias) {
     FloatTensor b = read_float_tensor(constant_input(2), what_);
     if (static_cast<int64_t>(b.values.size()) != g.out)

@@ -87,9 +87,10 @@ class OnnxGraphBuilder {
   void map_shape();
   void map_folded();
   Value flattened(const Value& v);
-  // Spatial attributes shared by Conv and the pools: square kernel, one stride, and
-  // symmetric pads once the zeros of a folded Pad are added; returns the padding.
-  int64_t window_padding(const Value& in, int64_t kernel, int64_t& stride, bool allow_same);
+  // Spatial attributes shared by Conv and the pools: strides, dilations 1, explicit or
+  // SAME pads, plus the zeros of a folded Pad. `own_padding`: whether the node's own
+  // attributes pad at all (before a folded Pad's zeros).
+  Window2d window(const Value& in, int64_t kh, int64_t kw, bool& own_padding);
 };
 
 }  // namespace mpq::onnx_io

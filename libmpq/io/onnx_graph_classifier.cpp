@@ -154,19 +154,26 @@ Checkpoint OnnxGraphBuilder::finish(const std::string& output, int64_t classes) 
   auto it = values_.find(output);
   if (it == values_.end()) throw Error(what_ + ": the graph's output '" + output + "' is not computed by any node");
   const Value& v = it->second;
-  if (v.kind != Value::Kind::activation || !v.flat)
-    throw Error(what_ + ": the graph's output '" + output + "' is not class scores [N, classes] (" +
-                std::to_string(v.c) + "x" + std::to_string(v.h) + "x" + std::to_string(v.w) + ")");
+  if (v.kind != Value::Kind::activation)
+    throw Error(what_ + ": the graph's output '" + output + "' is not computed from the input");
   if (v.node != static_cast<int>(out_.nodes.size()) - 1)
     throw Error(what_ + ": the graph's output '" + output +
                 "' is not its last node's (nodes whose results are unused are not supported)");
+  // Class scores are a flat [N, classes] of 2 or more; any other output (a feature map,
+  // an ONNX node test's) imports with classes 0, which import and run accept and
+  // training and evaluation refuse.
+  const bool scores = v.flat && v.c >= 2;
+  if (classes > 0 && !scores)
+    throw Error(what_ + ": the graph's output '" + output + "' is not class scores [N, classes] (" +
+                std::to_string(v.c) + "x" + std::to_string(v.h) + "x" + std::to_string(v.w) + "), --classes says " +
+                std::to_string(classes));
   if (classes > 0 && classes != v.c)
     throw Error(what_ + ": the graph outputs " + std::to_string(v.c) + " classes, --classes says " +
                 std::to_string(classes));
-  if (v.c < 2 || v.c > kMaxClasses)
+  if (v.c > kMaxClasses && scores)
     throw Error(what_ + ": the graph outputs " + std::to_string(v.c) + " scores, expected 2.." +
                 std::to_string(kMaxClasses) + " classes");
-  ModelSpec spec = graph_model_spec(out_, in_c_, in_h_, in_w_, v.c);
+  ModelSpec spec = graph_model_spec(out_, in_c_, in_h_, in_w_, scores ? v.c : 0);
   validate_model_spec(spec, what_);
   Model model = build_model(spec, 1);
   for (size_t i = 0; i < model.size(); ++i) {

@@ -33,34 +33,29 @@ void OnnxGraphBuilder::map_pool() {
   if (attribute_int(*node_, "ceil_mode", 0) != 0) unsupported("ceil_mode 1 is not supported");
   if (max && attribute_int(*node_, "storage_order", 0) != 0) unsupported("storage_order 1 is not supported");
   const std::vector<int64_t> ks = attribute_ints(*node_, "kernel_shape");
-  if (ks.size() != 2 || ks[0] != ks[1])
-    unsupported("kernel_shape " + dims_text(ks) + " is not supported (only square 2-D)");
+  if (ks.size() != 2) unsupported("kernel_shape " + dims_text(ks) + " is not supported (only 2-D)");
   GraphNode g;
   g.kind = max ? LayerKind::MaxPool : LayerKind::AvgPool;
   g.inputs = {in.node};
-  g.kernel = ks[0];
-  if (g.kernel < 1 || g.kernel > kMaxGraphWindow)
-    unsupported("kernel " + std::to_string(g.kernel) + " is out of range");
-  const std::vector<int64_t> own = attribute_ints(*node_, "pads");
-  bool own_pads = false;
-  for (int64_t p : own) own_pads = own_pads || p != 0;
-  g.padding = window_padding(in, g.kernel, g.stride, false);
+  bool own_padding = false;
+  const Window2d win = window(in, ks[0], ks[1], own_padding);
   // Zeros a Pad node added are real values, counted whatever the pool's own
   // count_include_pad says; only the pool's own padding may be left out of the divisor.
-  if (!max && attribute_int(*node_, "count_include_pad", 0) == 0 && own_pads) {
+  if (!max && attribute_int(*node_, "count_include_pad", 0) == 0 && own_padding) {
     if (in.kind == Value::Kind::padded)
       unsupported("count_include_pad 0 with both its own pads and a Pad before it is not supported");
     g.count_include_pad = false;
   }
-  if (g.padding > g.kernel / 2)
-    unsupported("padding " + std::to_string(g.padding) + " is more than half the kernel " + std::to_string(g.kernel));
-  if (in.h + 2 * g.padding < g.kernel || in.w + 2 * g.padding < g.kernel)
-    unsupported("kernel " + std::to_string(g.kernel) + " is larger than its padded input");
+  if (win.top >= win.kh || win.bottom >= win.kh || win.left >= win.kw || win.right >= win.kw)
+    unsupported("pads (top, left, bottom, right) " + dims_text({win.top, win.left, win.bottom, win.right}) +
+                " are not supported with kernel " + dims_text(ks) + " (each below the kernel)");
+  set_graph_window(g, win);
   Value out;
   out.c = in.c;
-  out.h = (in.h + 2 * g.padding - g.kernel) / g.stride + 1;
-  out.w = (in.w + 2 * g.padding - g.kernel) / g.stride + 1;
-  if (!max && g.padding == 0 && g.kernel == in.h && g.kernel == in.w) {
+  out.h = win.out_h(in.h);
+  out.w = win.out_w(in.w);
+  const bool padded = win.top || win.left || win.bottom || win.right;
+  if (!max && !padded && win.kh == in.h && win.kw == in.w) {
     // A window over the whole input is global average pooling, which the integer
     // pipeline knows; its [N, C] output is what a Flatten after it needs.
     g = GraphNode{};

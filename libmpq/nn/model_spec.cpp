@@ -65,9 +65,19 @@ void validate_model_spec(const ModelSpec& spec, const std::string& what) {
   if (!problem.empty())
     throw Error(what + ": model input " + std::to_string(spec.in_channels) + "x" + std::to_string(spec.in_height) +
                 "x" + std::to_string(spec.in_width) + ": " + problem);
+  // A stored graph need not end in class scores (classes 0: any output, e.g. an ONNX
+  // node test); training and evaluation refuse it (require_class_output).
+  if (spec.is_graph() && spec.classes == 0) return;
   if (spec.classes < 2 || spec.classes > kMaxClasses)
     throw Error(what + ": model classes " + std::to_string(spec.classes) + ", expected 2.." +
                 std::to_string(kMaxClasses));
+}
+
+void require_class_output(const ModelSpec& spec, const std::string& what) {
+  if (spec.classes == 0)
+    throw Error(what + ": model " + spec.to_string() +
+                " has no class output (its graph does not end in [N, classes] scores); training, evaluation and "
+                "quantization need one (import and run accept it)");
 }
 
 void set_default_stem(ModelSpec& spec) { spec.small_input = spec.in_height < 100 || spec.in_width < 100; }

@@ -22,7 +22,7 @@ struct ModelSpec {
   int64_t in_channels = 1;
   int64_t in_height = 32;
   int64_t in_width = 32;
-  int64_t classes = 10;
+  int64_t classes = 10;  // 0: a stored graph that does not end in class scores
   // Stem stride 1 instead of 2, so that small inputs (28x28, 32x32) end at 2x2 instead
   // of 1x1. Set by default when the input is smaller than 100 pixels.
   bool small_input = true;
@@ -55,9 +55,12 @@ void parse_input_shape(const std::string& text, ModelSpec& spec);
 
 // Throws Error naming `what` and the field when the spec's numbers are not ones a model
 // can be built from: a width outside (0, 4], sizes outside the bounds above, classes
-// outside 2..kMaxClasses. (The arch is checked by whoever builds the model: tests have
+// outside 2..kMaxClasses (0 allowed for a stored graph). (The arch is checked by whoever builds the model: tests have
 // their own.)
 void validate_model_spec(const ModelSpec& spec, const std::string& what);
+
+// Throws Error naming `what` when the model does not output class scores (classes 0).
+void require_class_output(const ModelSpec& spec, const std::string& what);
 
 // Chooses small_input from the input size (< 100 pixels on either side).
 void set_default_stem(ModelSpec& spec);
