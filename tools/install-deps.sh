@@ -11,6 +11,9 @@ packages=(
   libonnx-dev libprotobuf-dev
   # tests/io/make_onnx_fixtures.py: the ONNX import's fixtures, exported by PyTorch
   python3-torch python3-onnx
+  # tests/io/test_onnx_conformance.cpp: ONNX's own backend node tests, a suite nobody here
+  # wrote, that the float import and inference must match (docs/import.md)
+  libonnx-testdata
 )
 if [ "${MPQ_WITH_FUZZ:-1}" = 1 ]; then
   # tools/test.sh's sanitizer and fuzz tree (tools/fuzz.sh): clang with libFuzzer and the

@@ -110,6 +110,28 @@ class ZeroPadView(nn.Module):
         return self.fc(x.view(x.size(0), -1))
 
 
+class DsCnn(nn.Module):
+    """MLPerf Tiny's keyword-spotting DS-CNN (1x49x10 MFCC input, 12 classes): a 10x4 conv
+    with stride 2 and Keras' SAME padding (4 rows above, 5 below, 1 column each side, as
+    a ZeroPad2d), four depthwise-separable blocks, and a 25x5 average pool."""
+
+    def __init__(self):
+        super().__init__()
+        self.pad = nn.ZeroPad2d((1, 1, 4, 5))
+        self.stem = nn.Sequential(nn.Conv2d(1, 64, (10, 4), 2, bias=False), nn.BatchNorm2d(64), nn.ReLU())
+        blocks = []
+        for _ in range(4):
+            blocks += [nn.Conv2d(64, 64, 3, 1, 1, groups=64, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+                       nn.Conv2d(64, 64, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU()]
+        self.blocks = nn.Sequential(*blocks)
+        self.pool = nn.AvgPool2d((25, 5))
+        self.fc = nn.Linear(64, 12)
+
+    def forward(self, x):
+        x = self.blocks(self.stem(self.pad(x)))
+        return self.fc(torch.flatten(self.pool(x), 1))
+
+
 class Unsupported(nn.Module):
     def __init__(self, kind):
         super().__init__()
@@ -147,7 +169,8 @@ def main():
     for name, model, shape, opset in [("residual_depthwise", ResidualDepthwise(), (1, 32, 32), 13),
                                       ("padded_pools", PaddedPools(), (1, 32, 32), 11),
                                       ("matmul_head", MatMulHead(), (2, 12, 12), 17),
-                                      ("zero_pad_view", ZeroPadView(), (3, 10, 10), 13)]:
+                                      ("zero_pad_view", ZeroPadView(), (3, 10, 10), 13),
+                                      ("ds_cnn", DsCnn(), (1, 49, 10), 13)]:
         randomize_batch_norms(model)
         export(model, name, shape, opset, out_dir)
     for kind in ["sigmoid", "dilated"]:

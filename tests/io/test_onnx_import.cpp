@@ -92,6 +92,10 @@ BOOST_AUTO_TEST_CASE(zero_pad2d_and_view_with_computed_shapes_equal_torch) {
   check_logits_match_torch("zero_pad_view");
 }
 
+BOOST_AUTO_TEST_CASE(mlperf_tiny_ds_cnn_with_a_10x4_stride_2_same_padded_stem_equals_torch) {
+  check_logits_match_torch("ds_cnn");
+}
+
 BOOST_AUTO_TEST_CASE(the_imported_graph_keeps_trainable_batch_norms) {
   const mpq::Checkpoint c = mpq::import_onnx(mpq::read_file(path_of("residual_depthwise.onnx")), "r", {});
   mpq::Model m = mpq::build_model(c.spec, 1);
