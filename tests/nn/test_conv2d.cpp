@@ -157,6 +157,22 @@ BOOST_AUTO_TEST_CASE(gradients_of_input_weight_and_bias_match_finite_differences
   }
 }
 
+// Windows of ONNX imports (a 10x4 stride-2 stem with SAME padding, in small): dense and
+// depthwise, kernel and stride per axis, padding per side.
+BOOST_AUTO_TEST_CASE(non_square_windows_gradients_match_finite_differences) {
+  mpq::Rng rng(13);
+  const mpq::Window2d w{3, 2, 2, 1, 1, 0, 2, 1};
+  for (int64_t groups : {1, 3}) {
+    Conv2d conv(3, 3, w, groups, true);
+    for (int64_t i = 0; i < conv.weight.value.size(); ++i) conv.weight.value[i] = rng.normal() * 0.5f;
+    for (int64_t i = 0; i < conv.bias.value.size(); ++i) conv.bias.value[i] = rng.normal() * 0.1f;
+    Tensor x = mpq::test::random_tensor({2, 6, 5, 3}, rng);
+    BOOST_TEST((conv.output_shape({x.shape()}) == Shape{2, 4, 5, 3}));  // (6+3-3)/2+1, (5+1-2)/1+1
+    mpq::test::GradientError err = mpq::test::check_gradients(conv, {x}, true, 3, 1e-2, 150);
+    BOOST_TEST(err.worst < 1e-2, conv.describe() << " " << err.where);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(gradient_check_tolerance_catches_a_weight_gradient_off_by_five_percent) {
   mpq::Rng rng(5);
   Conv2d conv = make_conv({2, 5, 5, 3, 4, 3, 1, 1, 1, false}, rng);

@@ -140,6 +140,28 @@ BOOST_AUTO_TEST_CASE(max_gradient_matches_finite_differences) {
   }
 }
 
+// Windows of ONNX imports: kernel and stride per axis, padding per side (up to the
+// kernel - 1, beyond PyTorch's half).
+BOOST_AUTO_TEST_CASE(non_square_windows_gradients_match_finite_differences) {
+  const std::vector<Window2d> windows = {{3, 2, 2, 1, 1, 0, 2, 1}, {2, 3, 1, 2, 0, 1, 1, 0}, {3, 3, 1, 1, 2, 2, 2, 2}};
+  Rng rng(21);
+  for (const Window2d& w : windows)
+    for (auto [mode, full] : {std::pair{Pool2d::Mode::Average, true}, std::pair{Pool2d::Mode::Average, false},
+                              std::pair{Pool2d::Mode::Max, true}}) {
+      Pool2d pool(mode, w, full);
+      const Tensor x = mode == Pool2d::Mode::Max ? without_ties({2, 5, 6, 2}, rng) : test::random_tensor({2, 5, 6, 2}, rng);
+      const auto err = test::check_gradients(pool, {x}, true);
+      BOOST_TEST(err.worst < 1e-3, pool.describe() << " " << err.where);
+    }
+  // The divisor without count_include_pad counts only the positions inside: a 2x3 window
+  // padded by 1 below and 1 right over a 1x1 map of 6 averages 6.
+  Pool2d corner(Pool2d::Mode::Average, Window2d{2, 3, 1, 1, 0, 0, 1, 2}, false);
+  const Tensor y = run_forward(corner, make_tensor({1, 1, 1, 1}, {6}));
+  BOOST_TEST((y.shape() == Shape{1, 1, 1, 1}));
+  BOOST_TEST(y[0] == 6.f);
+  BOOST_CHECK_THROW(Pool2d(Pool2d::Mode::Max, Window2d{2, 3, 1, 1, 2, 0, 0, 0}, true), Error);  // top >= kh
+}
+
 BOOST_AUTO_TEST_CASE(global_average_forward_and_gradient) {
   GlobalAvgPool gap;
   const Tensor x = make_tensor({2, 1, 2, 2}, {1, 10, 3, 20, -4, 0, 4, 2});
