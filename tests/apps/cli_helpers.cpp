@@ -12,6 +12,8 @@
 #include <iterator>
 #include <utility>
 
+#include "temp_dir.hpp"
+
 namespace mpq_cli_test {
 
 namespace {
@@ -71,10 +73,7 @@ std::string slurp(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-std::string temp_dir() {
-  char tmpl[] = "/tmp/mpq_cli_XXXXXX";
-  return mkdtemp(tmpl);
-}
+std::string temp_dir() { return mpq::test::temp_folder_of_this_run("cli"); }
 
 namespace {
 void put_u32(std::string& s, uint32_t v) {

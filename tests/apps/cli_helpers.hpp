@@ -27,7 +27,7 @@ Run expect_exit(const std::string& args, int code, const std::string& message = 
 bool contains(const std::string& s, const std::string& part);
 bool exists(const std::string& path);
 std::string slurp(const std::string& path);  // whole file, "" if unreadable
-std::string temp_dir();                      // a fresh folder under /tmp
+std::string temp_dir();                      // a fresh folder, removed when the program ends
 
 // Writes a tiny gzip'd IDX data set: class k has a bright vertical band at k.
 void write_tiny_idx(const std::string& dir, const std::string& prefix, int count);

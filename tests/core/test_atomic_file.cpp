@@ -11,13 +11,11 @@
 
 #include "libmpq/core/atomic_file.hpp"
 #include "libmpq/core/error.hpp"
+#include "temp_dir.hpp"
 
 namespace {
 
-std::string temp_dir() {
-  char dir_template[] = "/tmp/mpq_test_XXXXXX";
-  return mkdtemp(dir_template);
-}
+std::string temp_dir() { return mpq::test::temp_folder_of_this_run("atomic_file"); }
 
 // The Error's message, or "" when `f` does not throw one.
 template <typename F>

@@ -18,18 +18,6 @@
 
 namespace fixtures {
 
-TempDir::TempDir() {
-  char templ[] = "/tmp/mpq_data_test_XXXXXX";
-  const char* made = mkdtemp(templ);
-  if (!made) throw std::runtime_error("mkdtemp failed");
-  path_ = made;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 void write_bytes(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));

@@ -8,22 +8,11 @@
 #include <vector>
 
 #include "libmpq/data/image_u8.hpp"
+#include "temp_dir.hpp"
 
 namespace fixtures {
 
-// A fresh directory under /tmp, removed with its contents on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using TempDir = mpq::test::TempDir;  // tests/temp_dir.hpp
 
 void write_bytes(const std::string& path, const std::string& bytes);
 std::string gzip(const std::string& bytes);

@@ -10,6 +10,7 @@
 #include "libmpq/nn/checkpoint.hpp"
 #include "libmpq/nn/model_builders.hpp"
 #include "nn/tiny_model.hpp"
+#include "temp_dir.hpp"
 
 namespace {
 
@@ -81,8 +82,8 @@ BOOST_AUTO_TEST_CASE(restoring_into_a_different_model_names_the_tensor) {
 }
 
 BOOST_AUTO_TEST_CASE(saving_is_atomic_and_loads_back) {
-  char tmpl[] = "/tmp/mpq_ckpt_XXXXXX";
-  std::string dir = mkdtemp(tmpl);
+  const mpq::test::TempDir tmp("ckpt");
+  const std::string dir = tmp.path();
   mpq::Checkpoint c = sample_checkpoint();
   mpq::save_checkpoint(dir + "/a.mpqc", c);
   BOOST_TEST(!mpq::file_exists(dir + "/a.mpqc.tmp"));

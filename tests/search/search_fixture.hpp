@@ -4,11 +4,11 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include <cstdlib>
 #include <string>
 
 #include "libmpq/nn/model_builders.hpp"
 #include "libmpq/search/policy_search.hpp"
+#include "temp_dir.hpp"
 #include "train/synthetic_data.hpp"
 
 namespace mpq_search_test {
@@ -27,12 +27,11 @@ struct Setup {
   mpq::MemoryBudget budget{120 * 1024, 14 * 1024, "test budget"};
   mpq::test::SyntheticData train{64, 1, 32, 3}, val{48, 2, 32, 3};
   mpq::Checkpoint ckpt;
-  std::string dir;
+  mpq::test::TempDir tmp{"search"};  // removed after each test case
+  std::string dir = tmp.path();
   Setup() {
     mpq::capture_model(model, ckpt);
     ckpt.meta["kind"] = "float";
-    char tmpl[] = "/tmp/mpq_search_XXXXXX";
-    dir = mkdtemp(tmpl);
   }
   mpq::EvalOptions quick_eval() const {
     mpq::EvalOptions e;

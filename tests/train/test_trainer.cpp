@@ -11,6 +11,7 @@
 #include "libmpq/train/finetune.hpp"
 #include "libmpq/train/trainer.hpp"
 #include "nn/tiny_model.hpp"
+#include "temp_dir.hpp"
 #include "train/synthetic_data.hpp"
 
 namespace {
@@ -19,11 +20,8 @@ using SyntheticData = mpq::test::SyntheticData;
 
 struct Fixture {
   SyntheticData train{192, 1}, val{64, 2};
-  std::string dir;
-  Fixture() {
-    char tmpl[] = "/tmp/mpq_trainer_XXXXXX";
-    dir = mkdtemp(tmpl);
-  }
+  mpq::test::TempDir tmp{"trainer"};  // removed after each test case
+  std::string dir = tmp.path();
   mpq::TrainOptions options(const std::string& ckpt) {
     mpq::TrainOptions o;
     o.epochs = 4;
