@@ -18,19 +18,24 @@ struct Fidelity : mpq_search_test::Setup {
   mpq::test::SyntheticData big_val{700, 5, 32, 3};
 
   // A float model that has learnt something: the untrained one predicts one class for
-  // every image, under every policy, and no candidate would ever fall behind.
+  // every image, under every policy, and no candidate would ever fall behind. Trained
+  // once for the suite (the same model and data in every case).
   Fidelity() {
-    mpq::TrainOptions t;
-    t.epochs = 4;
-    t.batch_size = 16;
-    t.lr = 0.05f;
-    t.warmup_epochs = 0;
-    t.quiet = true;
-    mpq::Trainer trainer(model, train, nullptr, t);
-    trainer.run();
-    ckpt = {};
-    mpq::capture_model(model, ckpt);
-    ckpt.meta["kind"] = "float";
+    static const mpq::Checkpoint trained = [this] {
+      mpq::TrainOptions t;
+      t.epochs = 4;
+      t.batch_size = 16;
+      t.lr = 0.05f;
+      t.warmup_epochs = 0;
+      t.quiet = true;
+      mpq::Trainer trainer(model, train, nullptr, t);
+      trainer.run();
+      mpq::Checkpoint c;
+      mpq::capture_model(model, c);
+      c.meta["kind"] = "float";
+      return c;
+    }();
+    ckpt = trained;
   }
 
   mpq::EvalOptions early(double margin) const {
@@ -43,8 +48,8 @@ struct Fidelity : mpq_search_test::Setup {
   }
   mpq::SearchOptions warmup_only(const std::string& state) const {
     mpq::SearchOptions o = quick_search(state);
-    o.episodes = 12;
-    o.warmup = 12;  // random actions: the same candidates whatever the rewards
+    o.episodes = 6;
+    o.warmup = 6;  // random actions: the same candidates whatever the rewards
     o.random_search = 0;
     return o;
   }
@@ -63,14 +68,16 @@ BOOST_AUTO_TEST_CASE(a_rejected_candidate_scores_below_the_bar_and_a_complete_on
   mpq::Rng rng(9);
   double best = -1;
   int complete = 0;
-  for (int k = 0; k < 8; ++k) {
+  for (int k = 0; k < 4; ++k) {
     mpq::Policy p = mpq::uniform_policy(graph, 8, 8);
     for (auto& l : p.layers) {
       const int choices[3] = {2, 4, 8};
       if (l.w_bits) l.w_bits = choices[rng.below(3)];
       l.a_bits = choices[rng.below(3)];
     }
-    const double bar = best;
+    // Every other policy against a bar out of its reach (its accuracy is near 1/3): at
+    // margin 1 the bar of the best so far rejected none of 8 policies here.
+    const double bar = k % 2 ? 0.9 : best;
     const double score = ev.accuracy(p, bar);
     const double truth = reference.accuracy(p);
     if (ev.rejected().count(p.key())) {
@@ -80,9 +87,10 @@ BOOST_AUTO_TEST_CASE(a_rejected_candidate_scores_below_the_bar_and_a_complete_on
       BOOST_TEST(score == truth, "policy " << k);  // chunks of whole batches: the same score
       ++complete;
     }
-    best = std::max(best, score);
+    if (!ev.rejected().count(p.key())) best = std::max(best, score);
   }
   BOOST_TEST(complete >= 1);
+  BOOST_TEST(complete < 4);  // both branches ran
   BOOST_TEST(ev.work().val_images <= reference.work().val_images);
   // Without a bar a rejected policy is scored completely (the comparison asks so).
   for (const auto& [key, bound] : std::map<std::string, double>(ev.rejected())) {
@@ -94,7 +102,8 @@ BOOST_AUTO_TEST_CASE(a_rejected_candidate_scores_below_the_bar_and_a_complete_on
 
 // At the search's default margin: at margin 0 nothing guarantees it, and after the
 // calibration changes of issue 13 a margin-0 search of this fixture dropped its best
-// (0.343 against 0.340).
+// (0.343 against 0.340). Six episodes hold that loss (episode 5) and the one rejection
+// at the default margin that twelve had: a margin-0 run still fails the case.
 BOOST_AUTO_TEST_CASE(early_rejection_keeps_the_best_of_a_tiny_search_and_validates_fewer_images) {
   mpq::EvalOptions full = early(mpq::EvalOptions{}.reject_margin);
   full.fidelity = mpq::Fidelity::full;
