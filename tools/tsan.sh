@@ -22,8 +22,13 @@ if [ ! -f build-tsan/build.ninja ]; then
     -Dcpp_args=-gline-tables-only >/dev/null
 fi
 targets=(tests/tensor/tsan_planted_race)
-for s in "${suites[@]}"; do targets+=("tests/$s/test_$s"); done
+tests=()
+for s in "${suites[@]}"; do
+  targets+=("tests/$s/test_$s")
+  tests+=("$s")
+  [ "$s" = search ] && tests+=(search_compare)  # tests/search/meson.build: two tests
+done
 nice ninja -C build-tsan "${targets[@]}"
 # -t 10: under TSan the suites run 5 to 15 times slower than in the release build.
 TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp halt_on_error=0 exitcode=66 ${TSAN_OPTIONS:-}" \
-  nice meson test -C build-tsan --no-rebuild --print-errorlogs --num-processes 1 -t 10 tsan_planted_race "${suites[@]}" "$@"
+  nice meson test -C build-tsan --no-rebuild --print-errorlogs --num-processes 1 -t 10 tsan_planted_race "${tests[@]}" "$@"
