@@ -75,9 +75,10 @@ int run_export(const std::vector<std::string>& args) {
       ("out", po::value<std::string>()->default_value("runs/default/model.mpqm"), "model blob to write")
       ("c-source", po::value<std::string>(), "also write this C source FILE.c (and FILE.h beside it) holding the blob")
       ("force", "replace existing output files that are not mpq export's own output")
-      ("patch", po::value<std::string>()->default_value("none"),
+      ("patch", po::value<std::string>(),
        "run the first ops tile by tile (docs/memory-model.md, \"Patch stage\"): none, LAST_OP:GRID (LAST_OP "
-       "an op index or name), or auto (the stage and grid of least RAM within --patch-max-overhead)")
+       "an op index or name), or auto (the stage and grid of least RAM within --patch-max-overhead); default: "
+       "the stage the checkpoint records (meta patch_stage, written by mpq search's final fine-tunes), else none")
       ("patch-max-overhead", po::value<double>()->default_value(0.2),
        "with --patch auto: extra MACs allowed for the halo, as a fraction of the layer-by-layer MACs")
       ("json", "print the result as JSON");
@@ -112,8 +113,9 @@ int run_export(const std::vector<std::string>& args) {
   const std::vector<rt::OpRecord> records = op_records(graph, op_bits(graph, policy));
   std::vector<std::string> names;
   for (const QOp& op : graph.ops) names.push_back(op.name);
-  const rt::PatchStage patch =
-      resolve_patch(records, names, vm["patch"].as<std::string>(), vm["patch-max-overhead"].as<double>());
+  // A searched policy's checkpoint records the stage its RAM was checked with.
+  const std::string patch_text = vm.count("patch") ? vm["patch"].as<std::string>() : ckpt.meta_or("patch_stage", "none");
+  const rt::PatchStage patch = resolve_patch(records, names, patch_text, vm["patch-max-overhead"].as<double>());
   const std::vector<uint8_t> blob = convert_to_blob(fq.model, graph, policy, normalization_of(ckpt, path), patch);
   const IntegerModel model(blob, "exported blob");  // validates with the device's loader
   make_parent_directories(out);

@@ -100,13 +100,14 @@ void on_comparison_progress(const ComparisonProgress& e, const ComparisonSetting
 }
 
 void print_final_table(const SearchSummary& summary, const std::vector<FinalResult>& results, const std::string& out) {
-  std::printf("\n%-30s %10s %10s %10s %9s %9s %7s\n", "policy", "FLASH B", "RAM B", "search val", "val", "test",
-              "std");
+  std::printf("\n%-30s %10s %10s %8s %7s %10s %9s %9s %7s\n", "policy", "FLASH B", "RAM B", "patch", "MACs",
+              "search val", "val", "test", "std");
   for (const auto& r : results) {
     char search_val[16] = "         -";
     if (r.search_accuracy >= 0) std::snprintf(search_val, sizeof search_val, "%9.2f%%", 100 * r.search_accuracy);
-    std::printf("%-30s %10u %10u %s %8.2f%% %8.2f%% %7.2f\n", r.name.c_str(), r.flash, r.ram, search_val,
-                100 * r.val_mean(), 100 * r.test_mean(), 100 * r.test_std());
+    std::printf("%-30s %10u %10u %8s %+6.1f%% %s %8.2f%% %8.2f%% %7.2f\n", r.name.c_str(), r.flash, r.ram,
+                r.patch.c_str(), 100 * r.mac_overhead(), search_val, 100 * r.val_mean(), 100 * r.test_mean(),
+                100 * r.test_std());
   }
   if (summary.final_seeds > 1)
     std::printf("val and test: means of %lld final fine-tunes with different seeds; std: of the test accuracies\n",
@@ -128,6 +129,11 @@ po::options_description search_settings_options() {
       ("weights-only", "the seed paper's experiment 1: activations stay 8-bit, the agent chooses weight bits only, "
                        "under FLASH; the comparison adds HAQ's k-means weights (not integer-deployable)")
       ("no-kmeans", "with --weights-only: leave out the k-means policies")
+      ("patch", po::value<std::string>()->default_value("none"),
+       "RAM with a patch stage (docs/search.md): none; auto (per policy, the stage and grid of least RAM within "
+       "--patch-max-overhead), so that activation bits are cut only when patching is not enough; or LAST_OP:GRID")
+      ("patch-max-overhead", po::value<double>()->default_value(0.2),
+       "with --patch auto: extra MACs allowed for the halo, as a fraction of the layer-by-layer MACs")
       ("episodes", po::value<int64_t>()->default_value(sd.episodes), "DDPG episodes, warm-up included")
       ("warmup", po::value<int64_t>()->default_value(sd.warmup), "warm-up episodes of random actions")
       ("random-search", po::value<int64_t>()->default_value(-1), "random-search evaluations (-1: as many as episodes)")
@@ -175,7 +181,8 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
       ("json", "print the final table as JSON");
   po::variables_map vm;
   if (!parse(args, opts, vm,
-             "mpq search [--checkpoint C] [--board B | --flash X --ram Y] [--weights-only] [--episodes N] [--out DIR]",
+             "mpq search [--checkpoint C] [--board B | --flash X --ram Y] [--weights-only] [--patch none|auto] [--episodes N] "
+             "[--out DIR]",
              "Searches 2/4/8 bits for every weight and activation tensor with a DDPG agent (HAQ,\n"
              "adapted to MCUs) so that the model fits the FLASH and RAM budgets, rewarded by\n"
              "validation accuracy after a short fake-quant fine-tune. Then compares the best policy\n"
@@ -190,7 +197,10 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
   const Checkpoint float_ckpt = load_checkpoint(float_path);
   if (float_ckpt.meta_or("kind", "float") != "float")
     throw Error(float_path + ": is a '" + float_ckpt.meta_or("kind", "") + "' checkpoint; the search starts from a float one");
-  const MemoryBudget budget = read_search_budget(vm);
+  MemoryBudget budget = read_search_budget(vm);
+  budget.patch.request = vm["patch"].as<std::string>();
+  budget.patch.max_overhead = vm["patch-max-overhead"].as<double>();
+  if (!(budget.patch.max_overhead >= 0)) throw UsageError("--patch-max-overhead: expected a fraction >= 0");
   const std::string out = vm["out"].as<std::string>();
   const bool json = vm.count("json") > 0;
 
@@ -253,6 +263,8 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
   summary.final_epochs = final_epochs;
   summary.random_evaluations = so.random_search < 0 ? so.episodes : so.random_search;
   summary.fidelity = fidelity_name(eo.fidelity);
+  summary.patch = budget.patch.request;
+  summary.patch_max_overhead = budget.patch.max_overhead;
   Timer stage_timer;
   summary.float_val_accuracy = evaluate(float_model, *val).accuracy;
   summary.float_test_accuracy = evaluate(float_model, *test).accuracy;
@@ -264,9 +276,10 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
     summary.stages.push_back(t);
   }
   if (!json)
-    std::printf("search%s: %s under %s (FLASH %s, RAM %s), %zu steps per episode, %lld + %lld episodes, %d threads%s\n",
+    std::printf("search%s: %s under %s (FLASH %s, RAM %s%s), %zu steps per episode, %lld + %lld episodes, %d threads%s\n",
                 budget.weights_only ? " (weight-only, activations 8-bit)" : "", summary.model.c_str(),
                 budget.source.c_str(), format_bytes(budget.flash).c_str(), ram_budget_text(budget).c_str(),
+                budget.patch.enabled() ? (" with --patch " + budget.patch.request).c_str() : "",
                 space.steps.size(), static_cast<long long>(so.episodes),
                 static_cast<long long>(summary.random_evaluations), thread_count(),
                 state_exists ? (", resuming after episode " + std::to_string(search.records().size())).c_str() : "");

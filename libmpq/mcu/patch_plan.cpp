@@ -102,34 +102,52 @@ PatchRequest parse_patch_request(const std::string& text, const std::vector<std:
   return r;
 }
 
-rt::PatchStage choose_patch_stage(const std::vector<rt::OpRecord>& records, double max_overhead) {
-  const MemoryReport plain = memory_report(records);
-  const double mac_cap = static_cast<double>(plain.macs) * (1.0 + max_overhead);
+std::vector<PatchCandidate> patch_candidates(const std::vector<rt::OpRecord>& records, double max_overhead) {
+  const int64_t macs = model_macs(records);
+  const double mac_cap = static_cast<double>(macs) * (1.0 + max_overhead);
   const std::vector<uint8_t> bytes = encoded_records(records);
-  rt::PatchStage best;
-  uint32_t best_ram = plain.ram_bytes;
-  int64_t best_macs = plain.macs;
+  std::vector<PatchCandidate> out;
   for (size_t last = 0; last < records.size() && last < rt::kMaxPatchOps; ++last) {
     for (int grid = 2; grid <= kMaxAutoGrid; ++grid) {
       const rt::PatchStage patch{0, static_cast<uint8_t>(last + 1), static_cast<uint8_t>(grid)};
       if (rt::check_patch_stage(bytes.data(), static_cast<uint16_t>(records.size()), patch, nullptr) != rt::Status::ok)
         continue;
-      const int64_t macs = patched_macs(records, patch);
-      if (static_cast<double>(macs) > mac_cap) continue;
-      uint32_t ram = 0;
-      try {
-        ram = memory_report(records, patch).ram_bytes;
-      } catch (const Error&) {
-        continue;  // a tile some kernel refuses: not a candidate
-      }
-      if (ram < best_ram || (ram == best_ram && best.present() && macs < best_macs)) {
-        best = patch;
-        best_ram = ram;
-        best_macs = macs;
-      }
+      const int64_t patched = patched_macs(records, patch);
+      if (static_cast<double>(patched) <= mac_cap) out.push_back({patch, patched});
+    }
+  }
+  return out;
+}
+
+rt::PatchStage best_patch_stage(const std::vector<rt::OpRecord>& records, const std::vector<PatchCandidate>& candidates) {
+  rt::PatchStage best;
+  uint32_t best_ram = memory_report(records).ram_bytes;
+  int64_t best_macs = 0;
+  for (const PatchCandidate& c : candidates) {
+    uint32_t ram = 0;
+    try {
+      ram = memory_report(records, c.stage).ram_bytes;
+    } catch (const Error&) {
+      continue;  // a tile some kernel refuses at these bits: not a candidate
+    }
+    if (ram < best_ram || (ram == best_ram && best.present() && c.macs < best_macs)) {
+      best = c.stage;
+      best_ram = ram;
+      best_macs = c.macs;
     }
   }
   return best;
+}
+
+std::string patch_request_text(rt::PatchStage stage) {
+  if (!stage.present()) return "none";
+  require(stage.first_op == 0, "patch stage: a stage from op " + std::to_string(stage.first_op) +
+                                   " has no --patch text (stages start at op 0)");
+  return std::to_string(stage.end_op() - 1u) + ":" + std::to_string(stage.grid);
+}
+
+rt::PatchStage choose_patch_stage(const std::vector<rt::OpRecord>& records, double max_overhead) {
+  return best_patch_stage(records, patch_candidates(records, max_overhead));
 }
 
 rt::PatchStage resolve_patch(const std::vector<rt::OpRecord>& records, const std::vector<std::string>& names,

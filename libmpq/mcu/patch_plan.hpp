@@ -33,12 +33,27 @@ struct PatchRequest {
   int grid = 0;
 };
 PatchRequest parse_patch_request(const std::string& text, const std::vector<std::string>& names);
+// Its inverse for a stage from op 0, by op index: "none" or "LAST_OP:GRID" (what the
+// search records in its final checkpoints for mpq export).
+std::string patch_request_text(rt::PatchStage stage);
 
 // Among the stages [0, last] (every last op a stage can end at) and grids 2..8 (no larger
 // than the stage output), the one whose arena is smallest with patched MACs at most
 // (1 + max_overhead) x the layer-by-layer MACs; ties: fewer MACs, then the shorter stage.
 // Absent (op_count 0) when no candidate beats the arena without a stage.
 rt::PatchStage choose_patch_stage(const std::vector<rt::OpRecord>& records, double max_overhead);
+
+// choose_patch_stage in two halves, for callers that choose for many policies of one
+// graph (the search's budget check): which stages pass the structural check and the MAC
+// cap depends on the ops' shapes only, not on their bits, so it is computed once.
+struct PatchCandidate {
+  rt::PatchStage stage;
+  int64_t macs = 0;  // patched_macs with it
+};
+// The stages choose_patch_stage tries that are valid and within the MAC cap, in its order.
+std::vector<PatchCandidate> patch_candidates(const std::vector<rt::OpRecord>& records, double max_overhead);
+// choose_patch_stage's pick among `candidates` (of records with these shapes, any bits).
+rt::PatchStage best_patch_stage(const std::vector<rt::OpRecord>& records, const std::vector<PatchCandidate>& candidates);
 
 // The stage `--patch TEXT` asks for (parse_patch_request): none, the automatic choice under
 // `max_overhead`, or the stage by hand, which is refused (Error naming its last op) when

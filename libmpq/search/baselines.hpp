@@ -25,14 +25,15 @@ Policy rule_based_policy(const QuantGraph& graph, const MemoryBudget& budget);
 // The paper's other comparison: an 8-bit network that fits by shrinking the model instead
 // of its bits. Its candidates: every width multiplier up to the original's (down to 0.05)
 // at every input size of `input_sizes`, with the FLASH, RAM and multiply-accumulates of
-// uniform 8 bits.
+// uniform 8 bits (RAM with the stage `patch` picks, as the budget's RAM check does).
 struct Shrunk8bitCandidate {
   ModelSpec spec;
   uint32_t flash = 0, ram = 0;
   int64_t macs = 0;
 };
 std::vector<Shrunk8bitCandidate> shrunk_8bit_candidates(const ModelSpec& original,
-                                                        const std::vector<int64_t>& input_sizes);
+                                                        const std::vector<int64_t>& input_sizes,
+                                                        const PatchSetting& patch = {});
 
 // The input sizes a shrunk model may take: the original, and 28 for single-channel images
 // larger than that (IDX data, Fashion-MNIST, exists at 28x28). An imported graph keeps its

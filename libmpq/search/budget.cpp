@@ -2,6 +2,7 @@
 
 #include "libmpq/core/error.hpp"
 #include "libmpq/mcu/byte_size.hpp"
+#include "libmpq/mcu/patch_plan.hpp"
 #include "libmpq/quant/op_records.hpp"
 
 namespace mpq {
@@ -24,6 +25,25 @@ int activation_decision(const QuantGraph& g, int op_index) {
   return -1;
 }
 
+// The stages `setting` lets a policy of `graph` use: they depend on the graph's shapes,
+// not on bits, so they are found once (on uniform 8-bit records) and tried per policy.
+std::vector<PatchCandidate> stage_candidates(const QuantGraph& graph, const PatchSetting& setting) {
+  if (!setting.enabled()) return {};
+  require(setting.max_overhead >= 0.0, "--patch-max-overhead: " + std::to_string(setting.max_overhead) + " is negative");
+  const std::vector<rt::OpRecord> records = op_records(graph, op_bits(graph, uniform_policy(graph, 8, 8)));
+  std::vector<std::string> names;
+  for (const QOp& op : graph.ops) names.push_back(op.name);
+  const PatchRequest request = parse_patch_request(setting.request, names);
+  if (request.automatic) return patch_candidates(records, setting.max_overhead);
+  const rt::PatchStage stage = patch_stage_through(records, request.last_op, request.grid);
+  return {{stage, patched_macs(records, stage)}};
+}
+
+MemoryReport memory_among(const QuantGraph& graph, const Policy& policy, const std::vector<PatchCandidate>& stages) {
+  const std::vector<rt::OpRecord> records = op_records(graph, op_bits(graph, policy));
+  return memory_report(records, stages.empty() ? rt::PatchStage{} : best_patch_stage(records, stages));
+}
+
 }  // namespace
 
 bool fits(const MemoryReport& r, const MemoryBudget& b) { return r.flash_bytes <= b.flash && r.ram_bytes <= b.ram; }
@@ -32,11 +52,17 @@ MemoryReport policy_memory(const QuantGraph& graph, const Policy& policy) {
   return memory_report(op_records(graph, op_bits(graph, policy)));
 }
 
+MemoryReport policy_memory(const QuantGraph& graph, const Policy& policy, const PatchSetting& patch) {
+  return memory_among(graph, policy, stage_candidates(graph, patch));
+}
+
 std::string ram_budget_text(const MemoryBudget& b) {
   return b.ram == kNoRamBudget ? "not enforced" : format_bytes(b.ram);
 }
 
 void check_budget_feasible(const QuantGraph& graph, const MemoryBudget& budget) {
+  const std::vector<PatchCandidate> stages = stage_candidates(graph, budget.patch);
+  auto policy_memory = [&](const QuantGraph& g, const Policy& p) { return memory_among(g, p, stages); };
   if (budget.weights_only) {
     const MemoryReport least = policy_memory(graph, uniform_policy(graph, 2, 8));
     if (least.flash_bytes > budget.flash)
@@ -57,7 +83,8 @@ void check_budget_feasible(const QuantGraph& graph, const MemoryBudget& budget) 
     throw Error("no policy fits " + budget.source + " (FLASH " + format_bytes(budget.flash) + ", RAM " +
                 format_bytes(budget.ram) + "): the smallest achievable is FLASH " + format_bytes(least.flash_bytes) +
                 " (" + std::to_string(least.flash_bytes) + " B) and RAM " + format_bytes(least.ram_bytes) + " (" +
-                std::to_string(least.ram_bytes) + " B), with 2-bit weights and activations");
+                std::to_string(least.ram_bytes) + " B), with 2-bit weights and activations" +
+                (budget.patch.enabled() ? " and --patch " + budget.patch.request : std::string()));
 }
 
 bool lower_largest_weights(const QuantGraph& graph, Policy& policy, const MemoryReport& report) {
@@ -78,6 +105,8 @@ bool lower_largest_weights(const QuantGraph& graph, Policy& policy, const Memory
 }
 
 MemoryReport enforce_budget(const QuantGraph& graph, Policy& policy, const MemoryBudget& budget) {
+  const std::vector<PatchCandidate> stages = stage_candidates(graph, budget.patch);
+  auto policy_memory = [&](const QuantGraph& g, const Policy& p) { return memory_among(g, p, stages); };
   MemoryReport r = policy_memory(graph, policy);
   while (!budget.weights_only && r.ram_bytes > budget.ram) {
     const int peak = r.peak_op;

@@ -15,11 +15,23 @@ namespace mpq {
 // (kNoRamBudget: none) is checked, never met by cutting bits; check_budget_feasible refuses
 // one that the 8-bit arena exceeds.
 constexpr uint64_t kNoRamBudget = UINT64_MAX;
+
+// How the RAM check plans a policy's arena (docs/search.md, "Patch stage"): `request` is
+// `--patch` as mpq memory takes it: "none" (layer by layer), "auto" (per policy, the
+// stage of least RAM within max_overhead extra MACs: choose_patch_stage) or "LAST_OP:GRID"
+// (that stage for every policy whose arena it lowers, none for the others).
+struct PatchSetting {
+  std::string request = "none";
+  double max_overhead = 0.2;
+  bool enabled() const { return request != "none"; }
+};
+
 struct MemoryBudget {
   uint64_t flash = 0;
   uint64_t ram = 0;
   std::string source;  // "stm32h743", "--flash 2MiB --ram 512KiB", ...
   bool weights_only = false;
+  PatchSetting patch = {};  // RAM: a patch stage where it lowers the arena
 };
 
 bool fits(const MemoryReport& report, const MemoryBudget& budget);
@@ -27,9 +39,13 @@ bool fits(const MemoryReport& report, const MemoryBudget& budget);
 // memory_report of a policy of `graph`. Requires: the policy belongs to the graph (checked
 // once where it entered; the budget loop calls this at every step, so it does not check).
 MemoryReport policy_memory(const QuantGraph& graph, const Policy& policy);
+// The same with the patch stage `patch` picks for this policy (report.patch; absent when
+// none lowers its arena). Error naming the op when a stage by hand cannot run on `graph`.
+MemoryReport policy_memory(const QuantGraph& graph, const Policy& policy, const PatchSetting& patch);
 
 // Lowers bits until the policy fits (Rusci et al.'s memory-driven rule, also the
-// search's enforcement after every episode):
+// search's enforcement after every episode). RAM is policy_memory's with budget.patch, so
+// with a patch stage enabled activation bits are cut only when the patched arena is over:
 //   while RAM > budget: at the RAM peak step, the largest activation tensor live there
 //     (the peak op's output or an input produced by an earlier op, never the network
 //     input or the logits) that is above 2 bits loses one step (8 -> 4 -> 2);

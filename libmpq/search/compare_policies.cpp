@@ -116,7 +116,8 @@ ComparisonResult compare_policies(const ComparisonInputs& in, const ComparisonSe
       }
       stage.work += final_finetune(in.float_ckpt, in.float_path, in.graph, c.policy, in.train, in.val, in.test,
                                    settings.final_epochs, static_cast<uint64_t>(seed),
-                                   final_checkpoint_path(settings.out_dir, c.stem, seed), c.result, c.kmeans);
+                                   final_checkpoint_path(settings.out_dir, c.stem, seed), c.result, c.kmeans,
+                                   in.budget.patch);
     }
     stage.seconds = timer.seconds();
     // Complete checkpoints of an earlier run are evaluated again, not trained.

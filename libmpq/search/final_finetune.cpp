@@ -7,6 +7,7 @@
 
 #include "libmpq/core/atomic_file.hpp"
 #include "libmpq/mcu/kmeans_flash.hpp"
+#include "libmpq/mcu/patch_plan.hpp"
 #include "libmpq/nn/model_builders.hpp"
 #include "libmpq/search/budget.hpp"
 #include "libmpq/train/finetune.hpp"
@@ -18,6 +19,7 @@ namespace {
 constexpr const char* kValMeta = "final_val_accuracy";
 constexpr const char* kTestMeta = "final_test_accuracy";
 constexpr const char* kTestImagesMeta = "final_test_images";
+constexpr const char* kPatchMeta = "patch_stage";
 
 // A double as text that std::stod reads back to the same value.
 std::string exact(double v) {
@@ -40,31 +42,41 @@ bool finished_with_accuracies(const Checkpoint& done, const std::string& path, c
   }
 }
 
-// The policy's memory is the same for every seed: filled on the first run.
+// The policy's memory is the same for every seed.
 void fill_memory(FinalResult& row, const Checkpoint& float_ckpt, const QuantGraph& graph, const Policy& policy,
-                 bool kmeans_weights) {
-  if (row.test_runs.size() > 1) return;
+                 const MemoryReport& memory, bool kmeans_weights) {
   row.bits = policy.key();
   row.model = float_ckpt.spec.to_string();
-  const MemoryReport memory = policy_memory(graph, policy);
   row.flash = kmeans_weights ? kmeans_flash_bytes(memory) : memory.flash_bytes;
   row.ram = memory.ram_bytes;
+  row.unpatched_ram = memory.patch.present() ? policy_memory(graph, policy).ram_bytes : memory.ram_bytes;
+  row.patch = patch_request_text(memory.patch);
+  row.patch_op = memory.patch.present() ? graph.ops[memory.patch.end_op() - 1u].name : "";
+  row.macs = memory.macs;
+  row.patched_macs = memory.patched_macs;
 }
 
 }  // namespace
 
 WorkUnits final_finetune(const Checkpoint& float_ckpt, const std::string& float_path, const QuantGraph& graph,
                     const Policy& policy, const Dataset& train, const Dataset& val, const Dataset& test,
-                    int64_t epochs, uint64_t seed, const std::string& path, FinalResult& row, bool kmeans_weights) {
+                    int64_t epochs, uint64_t seed, const std::string& path, FinalResult& row, bool kmeans_weights,
+                    const PatchSetting& patch) {
   make_parent_directories(path);
+  const MemoryReport memory = policy_memory(graph, policy, patch);
+  fill_memory(row, float_ckpt, graph, policy, memory, kmeans_weights);
   WorkUnits work;
   std::optional<Checkpoint> done;
   if (epochs > 0 && file_exists(path)) done = load_checkpoint(path);
   if (done && finished_with_accuracies(*done, path, policy, epochs, test.size(), kmeans_weights)) {
-    // A finished fine-tune of this policy whose accuracies were recorded: nothing to redo.
+    // A finished fine-tune of this policy whose accuracies were recorded: nothing to redo
+    // but the stage it records, which a search with another --patch may change.
     row.val_runs.push_back(std::stod(done->meta.at(kValMeta)));
     row.test_runs.push_back(std::stod(done->meta.at(kTestMeta)));
-    fill_memory(row, float_ckpt, graph, policy, kmeans_weights);
+    if (done->meta_or(kPatchMeta, "none") != row.patch) {
+      done->meta[kPatchMeta] = row.patch;
+      save_checkpoint(path, *done);
+    }
     return work;
   }
   Model model = prepare_fake_quant_model(float_ckpt, float_path, policy, train, 512, false, QuantizerKind::pact,
@@ -79,6 +91,7 @@ WorkUnits final_finetune(const Checkpoint& float_ckpt, const std::string& float_
   trainer.extra_meta["source"] = float_path;
   trainer.extra_meta["per_tensor_weights"] = "0";
   trainer.extra_meta["weight_quantizer"] = kmeans_weights ? "kmeans" : "uniform";
+  trainer.extra_meta[kPatchMeta] = row.patch;
   add_input_normalization(train, trainer.extra_meta);
   if (epochs > 0) {
     // Resume a killed final fine-tune, but not from the calibrated-only checkpoint that
@@ -117,7 +130,6 @@ WorkUnits final_finetune(const Checkpoint& float_ckpt, const std::string& float_
     finished.meta[kTestImagesMeta] = std::to_string(test.size());
     save_checkpoint(path, finished);
   }
-  fill_memory(row, float_ckpt, graph, policy, kmeans_weights);
   return work;
 }
 

@@ -6,6 +6,7 @@
 #include "libmpq/data/dataset.hpp"
 #include "libmpq/core/stage_times.hpp"
 #include "libmpq/nn/checkpoint.hpp"
+#include "libmpq/search/budget.hpp"
 #include "libmpq/search/search_report.hpp"
 
 namespace mpq {
@@ -22,10 +23,12 @@ namespace mpq {
 // call did: training batches of the epochs it ran (none when a complete checkpoint was
 // found) and images through evaluation. kmeans_weights: the weights are per-layer k-means
 // codebooks (meta "weight_quantizer" "kmeans"; row.flash is then kmeans_flash_bytes).
+// row.ram is the RAM with the patch stage `patch` picks for the policy; the checkpoint
+// records that stage (meta "patch_stage", mpq export's default --patch).
 WorkUnits final_finetune(const Checkpoint& float_ckpt, const std::string& float_path, const QuantGraph& graph,
                     const Policy& policy, const Dataset& train, const Dataset& val, const Dataset& test,
                     int64_t epochs, uint64_t seed, const std::string& path, FinalResult& row,
-                    bool kmeans_weights = false);
+                    bool kmeans_weights = false, const PatchSetting& patch = {});
 
 // Where the final fine-tune of seed `seed` (1-based) of a compared policy goes: seed 1
 // writes <out_dir>/final/<stem>.mpqc (what `mpq export` takes), seed k

@@ -150,6 +150,9 @@ std::string PolicySearch::fingerprint() const {
   if (e.fidelity != Fidelity::full)
     f += std::string("|fidelity ") + fidelity_name(e.fidelity) + "," + std::to_string(e.reject_chunk) + "," +
          std::to_string(e.reject_margin);
+  // Likewise a patch stage: it changes every policy's RAM, hence enforcement and scores.
+  if (budget_.patch.enabled())
+    f += "|patch " + budget_.patch.request + "," + std::to_string(budget_.patch.max_overhead);
   return f;
 }
 

@@ -34,6 +34,9 @@ std::string pct_runs(const FinalResult& r, const std::vector<double>& runs, doub
 }
 }  // namespace
 
+double FinalResult::mac_overhead() const {
+  return macs > 0 ? static_cast<double>(patched_macs) / static_cast<double>(macs) - 1.0 : 0.0;
+}
 double FinalResult::val_mean() const { return mean(val_runs); }
 double FinalResult::test_mean() const { return mean(test_runs); }
 double FinalResult::test_std() const {
@@ -64,6 +67,11 @@ std::string report_markdown(const SearchSummary& s, const std::vector<FinalResul
   if (s.weights_only)
     out += "- weight-only search: every activation stays 8-bit, the agent chooses weight bits under FLASH; RAM is "
            "the 8-bit arena\n";
+  if (s.patch != "none")
+    out += "- RAM with a patch stage (--patch " + s.patch +
+           (s.patch == "auto" ? ", at most " + fmt("%.0f%%", 100 * s.patch_max_overhead) + " more MACs" : std::string()) +
+           "): every policy's RAM is the arena with its stage; `mpq export` of a final checkpoint uses the stage "
+           "it records\n";
   out += "- float model: validation " + pct(s.float_val_accuracy) + ", test " + pct(s.float_test_accuracy) + "\n";
   out += "- search: " + std::to_string(s.episodes) + " DDPG episodes (" + std::to_string(s.warmup) +
          " warm-up), random search " + std::to_string(s.random_evaluations) + " evaluations, " +
@@ -79,10 +87,12 @@ std::string report_markdown(const SearchSummary& s, const std::vector<FinalResul
            "run in brackets";
   out += "; \"search val\" is the validation accuracy after the search's short fine-tune (the reward). Test "
          "accuracy is measured only here.\n\n";
-  out += "| policy | model | FLASH | RAM | search val | val | test |\n|---|---|---:|---:|---:|---:|---:|\n";
+  out += "| policy | model | FLASH | RAM | RAM layer by layer | patch stage | MACs | search val | val | test "
+         "|\n|---|---|---:|---:|---:|---|---:|---:|---:|---:|\n";
   for (const auto& r : results)
     out += "| " + r.name + " | " + r.model + " | " + std::to_string(r.flash) + " B | " + std::to_string(r.ram) + " B | " +
-           pct(r.search_accuracy) + " | " + pct_runs(r, r.val_runs, r.val_mean()) + " | " +
+           std::to_string(r.unpatched_ram) + " B | " + (r.patch == "none" ? r.patch : r.patch + " (" + r.patch_op + ")") +
+           " | " + fmt("%+.1f%%", 100 * r.mac_overhead()) + " | " + pct(r.search_accuracy) + " | " + pct_runs(r, r.val_runs, r.val_mean()) + " | " +
            pct_runs(r, r.test_runs, r.test_mean()) + " |\n";
   out += "\nBits per layer (w,a in execution order):\n\n";
   for (const auto& r : results) out += "- " + r.name + ": `" + r.bits + "`\n";
@@ -95,7 +105,11 @@ std::string report_json(const SearchSummary& s, const std::vector<FinalResult>& 
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& r : results)
     rows.push_back({{"name", r.name}, {"model", r.model}, {"bits", r.bits}, {"flash_bytes", r.flash},
-                    {"ram_bytes", r.ram}, {"search_accuracy", r.search_accuracy}, {"val_accuracy", r.val_mean()},
+                    {"ram_bytes", r.ram}, {"unpatched_ram_bytes", r.unpatched_ram},
+                    {"patch", r.patch == "none" ? nlohmann::json(nullptr) : nlohmann::json(r.patch)},
+                    {"patch_last_op", r.patch == "none" ? nlohmann::json(nullptr) : nlohmann::json(r.patch_op)},
+                    {"macs", r.macs}, {"patched_macs", r.patched_macs}, {"mac_overhead", r.mac_overhead()},
+                    {"search_accuracy", r.search_accuracy}, {"val_accuracy", r.val_mean()},
                     {"test_accuracy", r.test_mean()}, {"test_std", r.test_std()}, {"val_runs", r.val_runs},
                     {"test_runs", r.test_runs}});
   nlohmann::json stages = nlohmann::json::array();
@@ -124,6 +138,8 @@ std::string report_json(const SearchSummary& s, const std::vector<FinalResult>& 
                       {"final_seeds", s.final_seeds},
                       {"notes", s.notes},
                       {"fidelity", s.fidelity},
+                      {"patch", s.patch},
+                      {"patch_max_overhead", s.patch_max_overhead},
                       {"stages", stages},
                       {"results", rows}};
   return j.dump(2) + "\n";

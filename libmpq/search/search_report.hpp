@@ -14,7 +14,14 @@ struct FinalResult {
   std::string name;   // "searched (DDPG)", "uniform w4a8", "rule-based", "random search", "shrunk 8-bit ..."
   std::string model;  // ModelSpec::to_string()
   std::string bits;   // Policy::key()
-  uint32_t flash = 0, ram = 0;
+  uint32_t flash = 0, ram = 0;  // ram: with `patch` (the budget's RAM check)
+  // The patch stage the budget's RAM check planned `ram` with ("none", or "LAST_OP:GRID"
+  // as mpq export --patch takes it; patch_op names the last op), the RAM layer by layer,
+  // and the MACs of one inference layer by layer and as run with the stage.
+  std::string patch = "none", patch_op;
+  uint32_t unpatched_ram = 0;
+  int64_t macs = 0, patched_macs = 0;
+  double mac_overhead() const;  // patched_macs / macs - 1 (0 without MACs)
   double search_accuracy = -1;  // validation accuracy after the search's short fine-tune (-1: not scored)
   // One entry per final fine-tune seed: one fine-tune of a policy moves test accuracy by a
   // few tenths of a point from seed to seed, as much as policies differ, so the comparison
@@ -35,6 +42,8 @@ struct SearchSummary {
   int64_t final_epochs = 1, final_seeds = 1;
   std::vector<std::string> notes;  // e.g. a baseline that does not exist under this budget
   std::string fidelity = "full";   // how candidates were scored (Fidelity)
+  std::string patch = "none";      // the budget's PatchSetting: request and MAC cap
+  double patch_max_overhead = 0.2;
   std::vector<StageTime> stages;   // where this run's time went (search phases, comparison)
 };
 

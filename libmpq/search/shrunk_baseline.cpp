@@ -95,7 +95,7 @@ std::optional<FinalResult> shrunk_baseline(const ComparisonInputs& in, const Com
   for (int64_t seed = 1; seed <= runs; ++seed) {
     report(progress, ComparisonStage::shrunk_finetune, row.name, seed, runs);
     final_finetune(ckpt, path, graph, w8a8, *train, *val, *test, settings.final_epochs, static_cast<uint64_t>(seed),
-                   final_checkpoint_path(settings.out_dir, "shrunk-w8a8", seed), row);
+                   final_checkpoint_path(settings.out_dir, "shrunk-w8a8", seed), row, false, in.budget.patch);
   }
   return row;
 }
