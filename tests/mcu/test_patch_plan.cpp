@@ -133,4 +133,32 @@ BOOST_AUTO_TEST_CASE(patch_requests_parse_and_bad_ones_name_the_op) {
   BOOST_TEST(patch_stage_through(records, 0, 2).op_count == 1u);
 }
 
+// A stage by hand whose tiles need more RAM than layer by layer (a first op alone whose step
+// is the peak: its whole input and output stay, plus a window and a tile) is refused naming
+// its op; the automatic choice never picks such a stage.
+BOOST_AUTO_TEST_CASE(a_stage_needing_more_ram_than_layer_by_layer_is_refused_naming_its_op) {
+  int refused = 0;
+  for (const auto& model_of : {test::chain_model, test::odd_channel_model, test::residual_model}) {
+    const QuantGraph g = test::graph_of(model_of());
+    const std::vector<OpRecord> records = op_records(g, uniform_policy(g, 8, 8));
+    std::vector<std::string> names;
+    for (const QOp& op : g.ops) names.push_back(op.name);
+    const uint32_t without = memory_report(records).ram_bytes;
+    for (int grid = 1; grid <= records[0].out_h; ++grid) {
+      const std::string request = "0:" + std::to_string(grid);
+      const uint32_t with = memory_report(records, patch_stage_through(records, 0, grid)).ram_bytes;
+      if (with <= without) {
+        BOOST_TEST(resolve_patch(records, names, request, 0.2).grid == grid);
+        continue;
+      }
+      ++refused;
+      check_error_mentions([&] { resolve_patch(records, names, request, 0.2); },
+                           {"--patch", "op 0 (" + names[0] + ")", std::to_string(with) + " B", "more than the " +
+                                                                                                   std::to_string(without) + " B"});
+    }
+    BOOST_TEST(memory_report(records, choose_patch_stage(records, 1.0)).ram_bytes <= without);
+  }
+  BOOST_TEST(refused > 0);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
