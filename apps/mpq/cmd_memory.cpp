@@ -88,15 +88,23 @@ nlohmann::json budget_json(const Budget& b, uint64_t flash, uint64_t ram) {
           {"ram_margin", static_cast<int64_t>(b.ram) - static_cast<int64_t>(ram)}};
 }
 
-int print_fit_table(const QuantGraph& graph, const Budget& budget, bool json) {
+// With --patch, each policy's RAM with the stage the request resolves to for it.
+int print_fit_table(const QuantGraph& graph, const Budget& budget, bool json, const std::string& patch_request,
+                    double max_overhead) {
+  std::vector<std::string> names;
+  for (const QOp& op : graph.ops) names.push_back(op.name);
   nlohmann::json rows = nlohmann::json::array();
   for (int w : {8, 4, 2})
     for (int a : {8, 4, 2}) {
-      const MemoryReport r = memory_report(op_records(graph, op_bits(graph, uniform_policy(graph, w, a))));
+      const std::vector<rt::OpRecord> records = op_records(graph, op_bits(graph, uniform_policy(graph, w, a)));
+      const MemoryReport r = memory_report(records, resolve_patch(records, names, patch_request, max_overhead));
       rows.push_back({{"w_bits", w},
                       {"a_bits", a},
                       {"flash_bytes", r.flash_bytes},
                       {"ram_bytes", r.ram_bytes},
+                      {"unpatched_ram_bytes", r.patch.present() ? memory_report(records).ram_bytes : r.ram_bytes},
+                      {"patch", r.patch.present() ? nlohmann::json(patch_request_text(r.patch)) : nlohmann::json(nullptr)},
+                      {"mac_overhead", static_cast<double>(r.patched_macs) / static_cast<double>(r.macs) - 1.0},
                       {"flash_fits", r.flash_bytes <= budget.flash},
                       {"ram_fits", r.ram_bytes <= budget.ram},
                       {"fits", r.flash_bytes <= budget.flash && r.ram_bytes <= budget.ram}});
@@ -112,15 +120,19 @@ int print_fit_table(const QuantGraph& graph, const Budget& budget, bool json) {
   std::printf("%s on %s: FLASH budget %s (%s B), RAM budget %s (%s B)\n", graph.spec.to_string().c_str(),
               budget.source.c_str(), format_bytes(budget.flash).c_str(), grouped(budget.flash).c_str(),
               format_bytes(budget.ram).c_str(), grouped(budget.ram).c_str());
-  std::printf("%-8s %14s %12s %14s %12s  %s\n", "policy", "FLASH B", "FLASH", "RAM B", "RAM", "fits");
+  std::printf("%-8s %14s %12s %14s %12s %14s %7s %7s  %s\n", "policy", "FLASH B", "FLASH", "RAM B", "RAM",
+              "unpatched B", "stage", "MACs", "fits");
   for (const auto& row : rows) {
     const std::string name = "w" + std::to_string(row["w_bits"].get<int>()) + "a" + std::to_string(row["a_bits"].get<int>());
     const uint64_t f = row["flash_bytes"], m = row["ram_bytes"];
     std::string fits = row["fits"].get<bool>() ? "yes" : "no";
     if (!row["flash_fits"].get<bool>()) fits += " (FLASH)";
     if (!row["ram_fits"].get<bool>()) fits += " (RAM)";
-    std::printf("%-8s %14s %12s %14s %12s  %s\n", name.c_str(), grouped(f).c_str(), format_bytes(f).c_str(),
-                grouped(m).c_str(), format_bytes(m).c_str(), fits.c_str());
+    const uint64_t u = row["unpatched_ram_bytes"];
+    const std::string stage = row["patch"].is_null() ? "none" : row["patch"].get<std::string>();
+    std::printf("%-8s %14s %12s %14s %12s %14s %7s %+6.1f%%  %s\n", name.c_str(), grouped(f).c_str(),
+                format_bytes(f).c_str(), grouped(m).c_str(), format_bytes(m).c_str(), grouped(u).c_str(), stage.c_str(),
+                100 * row["mac_overhead"].get<double>(), fits.c_str());
   }
   return 0;
 }
@@ -184,7 +196,8 @@ int run_memory(const std::vector<std::string>& args) {
   } else {
     const ModelSpec spec = read_model_options(vm);
     graph = build_quant_graph(build_model(spec));
-    if (vm.count("fit")) return print_fit_table(graph, budget, json);
+    if (vm.count("fit"))
+      return print_fit_table(graph, budget, json, vm["patch"].as<std::string>(), vm["patch-max-overhead"].as<double>());
     policy = has_policy_option(vm) ? read_policy_options(vm, spec) : uniform_policy(graph, 8, 8);
     const int w = graph.ops.front().has_weights() ? policy.layers.front().w_bits : 8;
     policy_name = "uniform w" + std::to_string(w) + " a" + std::to_string(policy.layers.front().a_bits);
