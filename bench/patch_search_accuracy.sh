@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Issue 17's accuracy comparison: the default model searched with --patch auto against
+# without, at the default budget (FLASH 112 KiB, RAM 12 KiB) and at a tighter RAM budget
+# (10 KiB). Long (a float training, then four whole searches): meant to run niced in the
+# background; every step resumes or skips what an earlier run finished. Results: the
+# report.md of each search under $OUT (default runs/patch17). docs/results.md, "Patch
+# stage in the search", reads them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MPQ=${MPQ:-build/apps/mpq/mpq}
+OUT=${OUT:-runs/patch17}
+THREADS=${THREADS:-1}
+mkdir -p "$OUT"
+if [ ! -f "$OUT/float.done" ]; then
+  if [ -f "$OUT/float.mpqc" ]; then resume=--resume; else resume=; fi
+  "$MPQ" train --threads "$THREADS" --out "$OUT/float.mpqc" $resume
+  touch "$OUT/float.done"
+fi
+for ram in 12KiB 10KiB; do
+  for patch in none auto; do
+    dir=$OUT/search-ram$ram-patch-$patch
+    [ -f "$dir/report.md" ] && continue
+    if [ -f "$dir/search.state" ]; then resume=--resume; else resume=; fi
+    "$MPQ" search --checkpoint "$OUT/float.mpqc" --threads "$THREADS" --flash 112KiB --ram "$ram" \
+      --patch "$patch" --out "$dir" $resume
+  done
+done
