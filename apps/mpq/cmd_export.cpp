@@ -114,7 +114,8 @@ int run_export(const std::vector<std::string>& args) {
   std::vector<std::string> names;
   for (const QOp& op : graph.ops) names.push_back(op.name);
   // A searched policy's checkpoint records the stage its RAM was checked with.
-  const std::string patch_text = vm.count("patch") ? vm["patch"].as<std::string>() : ckpt.meta_or("patch_stage", "none");
+  const std::string patch_text =
+      vm.count("patch") ? vm["patch"].as<std::string>() : ckpt.meta_or("patch_stage", "none");
   const rt::PatchStage patch = resolve_patch(records, names, patch_text, vm["patch-max-overhead"].as<double>());
   const std::vector<uint8_t> blob = convert_to_blob(fq.model, graph, policy, normalization_of(ckpt, path), patch);
   const IntegerModel model(blob, "exported blob");  // validates with the device's loader

@@ -103,7 +103,8 @@ int print_fit_table(const QuantGraph& graph, const Budget& budget, bool json, co
                       {"flash_bytes", r.flash_bytes},
                       {"ram_bytes", r.ram_bytes},
                       {"unpatched_ram_bytes", r.patch.present() ? memory_report(records).ram_bytes : r.ram_bytes},
-                      {"patch", r.patch.present() ? nlohmann::json(patch_request_text(r.patch)) : nlohmann::json(nullptr)},
+                      {"patch", r.patch.present() ? nlohmann::json(patch_request_text(r.patch))
+                                                  : nlohmann::json(nullptr)},
                       {"mac_overhead", static_cast<double>(r.patched_macs) / static_cast<double>(r.macs) - 1.0},
                       {"flash_fits", r.flash_bytes <= budget.flash},
                       {"ram_fits", r.ram_bytes <= budget.ram},

@@ -181,8 +181,8 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
       ("json", "print the final table as JSON");
   po::variables_map vm;
   if (!parse(args, opts, vm,
-             "mpq search [--checkpoint C] [--board B | --flash X --ram Y] [--weights-only] [--patch none|auto] [--episodes N] "
-             "[--out DIR]",
+             "mpq search [--checkpoint C] [--board B | --flash X --ram Y] [--weights-only] [--patch none|auto] "
+             "[--episodes N] [--out DIR]",
              "Searches 2/4/8 bits for every weight and activation tensor with a DDPG agent (HAQ,\n"
              "adapted to MCUs) so that the model fits the FLASH and RAM budgets, rewarded by\n"
              "validation accuracy after a short fake-quant fine-tune. Then compares the best policy\n"
@@ -276,7 +276,8 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
     summary.stages.push_back(t);
   }
   if (!json)
-    std::printf("search%s: %s under %s (FLASH %s, RAM %s%s), %zu steps per episode, %lld + %lld episodes, %d threads%s\n",
+    std::printf("search%s: %s under %s (FLASH %s, RAM %s%s), %zu steps per episode, %lld + %lld episodes, "
+                "%d threads%s\n",
                 budget.weights_only ? " (weight-only, activations 8-bit)" : "", summary.model.c_str(),
                 budget.source.c_str(), format_bytes(budget.flash).c_str(), ram_budget_text(budget).c_str(),
                 budget.patch.enabled() ? (" with --patch " + budget.patch.request).c_str() : "",

@@ -119,7 +119,8 @@ std::vector<PatchCandidate> patch_candidates(const std::vector<rt::OpRecord>& re
   return out;
 }
 
-rt::PatchStage best_patch_stage(const std::vector<rt::OpRecord>& records, const std::vector<PatchCandidate>& candidates) {
+rt::PatchStage best_patch_stage(const std::vector<rt::OpRecord>& records,
+                                const std::vector<PatchCandidate>& candidates) {
   rt::PatchStage best;
   uint32_t best_ram = memory_report(records).ram_bytes;
   int64_t best_macs = 0;

@@ -53,7 +53,8 @@ struct PatchCandidate {
 // The stages choose_patch_stage tries that are valid and within the MAC cap, in its order.
 std::vector<PatchCandidate> patch_candidates(const std::vector<rt::OpRecord>& records, double max_overhead);
 // choose_patch_stage's pick among `candidates` (of records with these shapes, any bits).
-rt::PatchStage best_patch_stage(const std::vector<rt::OpRecord>& records, const std::vector<PatchCandidate>& candidates);
+rt::PatchStage best_patch_stage(const std::vector<rt::OpRecord>& records,
+                                const std::vector<PatchCandidate>& candidates);
 
 // The stage `--patch TEXT` asks for (parse_patch_request): none, the automatic choice under
 // `max_overhead`, or the stage by hand, which is refused (Error naming its last op) when

@@ -29,7 +29,8 @@ int activation_decision(const QuantGraph& g, int op_index) {
 // not on bits, so they are found once (on uniform 8-bit records) and tried per policy.
 std::vector<PatchCandidate> stage_candidates(const QuantGraph& graph, const PatchSetting& setting) {
   if (!setting.enabled()) return {};
-  require(setting.max_overhead >= 0.0, "--patch-max-overhead: " + std::to_string(setting.max_overhead) + " is negative");
+  require(setting.max_overhead >= 0.0,
+          "--patch-max-overhead: " + std::to_string(setting.max_overhead) + " is negative");
   const std::vector<rt::OpRecord> records = op_records(graph, op_bits(graph, uniform_policy(graph, 8, 8)));
   std::vector<std::string> names;
   for (const QOp& op : graph.ops) names.push_back(op.name);

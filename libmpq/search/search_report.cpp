@@ -69,7 +69,8 @@ std::string report_markdown(const SearchSummary& s, const std::vector<FinalResul
            "the 8-bit arena\n";
   if (s.patch != "none")
     out += "- RAM with a patch stage (--patch " + s.patch +
-           (s.patch == "auto" ? ", at most " + fmt("%.0f%%", 100 * s.patch_max_overhead) + " more MACs" : std::string()) +
+           (s.patch == "auto" ? ", at most " + fmt("%.0f%%", 100 * s.patch_max_overhead) + " more MACs"
+                              : std::string()) +
            "): every policy's RAM is the arena with its stage; `mpq export` of a final checkpoint uses the stage "
            "it records\n";
   out += "- float model: validation " + pct(s.float_val_accuracy) + ", test " + pct(s.float_test_accuracy) + "\n";
@@ -91,8 +92,10 @@ std::string report_markdown(const SearchSummary& s, const std::vector<FinalResul
          "|\n|---|---|---:|---:|---:|---|---:|---:|---:|---:|\n";
   for (const auto& r : results)
     out += "| " + r.name + " | " + r.model + " | " + std::to_string(r.flash) + " B | " + std::to_string(r.ram) + " B | " +
-           std::to_string(r.unpatched_ram) + " B | " + (r.patch == "none" ? r.patch : r.patch + " (" + r.patch_op + ")") +
-           " | " + fmt("%+.1f%%", 100 * r.mac_overhead()) + " | " + pct(r.search_accuracy) + " | " + pct_runs(r, r.val_runs, r.val_mean()) + " | " +
+           std::to_string(r.unpatched_ram) + " B | " +
+           (r.patch == "none" ? r.patch : r.patch + " (" + r.patch_op + ")") +
+           " | " + fmt("%+.1f%%", 100 * r.mac_overhead()) + " | " + pct(r.search_accuracy) + " | " +
+           pct_runs(r, r.val_runs, r.val_mean()) + " | " +
            pct_runs(r, r.test_runs, r.test_mean()) + " |\n";
   out += "\nBits per layer (w,a in execution order):\n\n";
   for (const auto& r : results) out += "- " + r.name + ": `" + r.bits + "`\n";

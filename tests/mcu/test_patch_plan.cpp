@@ -152,9 +152,10 @@ BOOST_AUTO_TEST_CASE(a_stage_needing_more_ram_than_layer_by_layer_is_refused_nam
         continue;
       }
       ++refused;
-      check_error_mentions([&] { resolve_patch(records, names, request, 0.2); },
-                           {"--patch", "op 0 (" + names[0] + ")", std::to_string(with) + " B", "more than the " +
-                                                                                                   std::to_string(without) + " B"});
+      check_error_mentions(
+          [&] { resolve_patch(records, names, request, 0.2); },
+          {"--patch", "op 0 (" + names[0] + ")", std::to_string(with) + " B",
+           "more than the " + std::to_string(without) + " B"});
     }
     BOOST_TEST(memory_report(records, choose_patch_stage(records, 1.0)).ram_bytes <= without);
   }
