@@ -56,7 +56,7 @@ struct Setup {
 
   // A search of `space` under `budget` (quick settings) killed after its episode 3 and
   // resumed from `state` (a fresh file of dir) ends with `full`'s episodes and best agent
-  // policy; `full` ran the same settings uninterrupted.
+  // policy (bits, FLASH, RAM, accuracy); `full` ran the same settings uninterrupted.
   void check_killed_and_resumed(const mpq::SearchSpace& s, const mpq::MemoryBudget& b, const mpq::PolicySearch& full,
                                 const std::string& state) {
     struct Killed {};
@@ -76,6 +76,8 @@ struct Setup {
     BOOST_REQUIRE(resumed.records().size() == full.records().size());
     for (size_t i = 0; i < full.records().size(); ++i) {
       BOOST_TEST(resumed.records()[i].bits == full.records()[i].bits, "episode " << i);
+      BOOST_TEST(resumed.records()[i].flash == full.records()[i].flash, "episode " << i);
+      BOOST_TEST(resumed.records()[i].ram == full.records()[i].ram, "episode " << i);
       BOOST_TEST(resumed.records()[i].accuracy == full.records()[i].accuracy, "episode " << i);
     }
     BOOST_TEST((resumed.best_policy("agent") == full.best_policy("agent")));

@@ -17,8 +17,6 @@ using mpq_search_test::Setup;
 
 namespace {
 
-struct Killed {};
-
 int activation_bits(const mpq::Policy& p) {
   int sum = 0;
   for (const auto& l : p.layers) sum += l.a_bits;
@@ -119,24 +117,8 @@ BOOST_AUTO_TEST_CASE(a_patched_search_fits_resumes_identically_and_its_state_nam
   mpq::PolicySearch full(space, with, ev_full, quick_search(dir + "/full.state"));
   full.run();
   for (const auto& r : full.records()) BOOST_TEST(r.ram <= budget.ram);
-  {
-    mpq::PolicyEvaluator ev(ckpt, "mem", train, val, quick_eval());
-    mpq::PolicySearch killed(space, with, ev, quick_search(dir + "/killed.state"));
-    BOOST_CHECK_THROW(killed.run([](const mpq::EpisodeRecord& r) {
-      if (r.episode == 2) throw Killed{};
-    }),
-                      Killed);
-  }
+  check_killed_and_resumed(space, with, full, dir + "/killed.state");
   mpq::PolicyEvaluator ev(ckpt, "mem", train, val, quick_eval());
-  mpq::PolicySearch resumed(space, with, ev, quick_search(dir + "/killed.state"));
-  resumed.resume();
-  resumed.run();
-  BOOST_REQUIRE(resumed.records().size() == full.records().size());
-  for (size_t i = 0; i < full.records().size(); ++i) {
-    BOOST_TEST(resumed.records()[i].bits == full.records()[i].bits, "episode " << i);
-    BOOST_TEST(resumed.records()[i].ram == full.records()[i].ram, "episode " << i);
-    BOOST_TEST(resumed.records()[i].accuracy == full.records()[i].accuracy, "episode " << i);
-  }
   // Without the stage, or with another cap, the same state is another search.
   mpq::PolicySearch plain(space, budget, ev, quick_search(dir + "/full.state"));
   BOOST_CHECK_THROW(plain.resume(), mpq::SearchSettingsMismatch);
