@@ -129,11 +129,6 @@ po::options_description search_settings_options() {
       ("weights-only", "the seed paper's experiment 1: activations stay 8-bit, the agent chooses weight bits only, "
                        "under FLASH; the comparison adds HAQ's k-means weights (not integer-deployable)")
       ("no-kmeans", "with --weights-only: leave out the k-means policies")
-      ("patch", po::value<std::string>()->default_value("none"),
-       "RAM with a patch stage (docs/search.md): none; auto (per policy, the stage and grid of least RAM within "
-       "--patch-max-overhead), so that activation bits are cut only when patching is not enough; or LAST_OP:GRID")
-      ("patch-max-overhead", po::value<double>()->default_value(0.2),
-       "with --patch auto: extra MACs allowed for the halo, as a fraction of the layer-by-layer MACs")
       ("episodes", po::value<int64_t>()->default_value(sd.episodes), "DDPG episodes, warm-up included")
       ("warmup", po::value<int64_t>()->default_value(sd.warmup), "warm-up episodes of random actions")
       ("random-search", po::value<int64_t>()->default_value(-1), "random-search evaluations (-1: as many as episodes)")
@@ -171,6 +166,11 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
   opts.add_options()
       ("checkpoint", po::value<std::string>()->default_value("runs/default/float.mpqc"), "float checkpoint")
       ("board", po::value<std::string>(), "board profile (data/boards): its FLASH and RAM budgets")
+      ("patch", po::value<std::string>()->default_value("none"),
+       "RAM with a patch stage (docs/search.md): none; auto (per policy, the stage and grid of least RAM within "
+       "--patch-max-overhead), so that activation bits are cut only when patching is not enough; or LAST_OP:GRID")
+      ("patch-max-overhead", po::value<double>()->default_value(0.2),
+       "with --patch auto: extra MACs allowed for the halo, as a fraction of the layer-by-layer MACs")
       ("flash", po::value<std::string>(), "FLASH budget, e.g. 2MB (default 112KiB without --board)")
       ("ram", po::value<std::string>(),
        "RAM budget, e.g. 512kB (default 12KiB without --board; none with --weights-only)")
