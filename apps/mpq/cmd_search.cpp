@@ -11,6 +11,7 @@
 #include "libmpq/core/atomic_file.hpp"
 #include "libmpq/core/timer.hpp"
 #include "libmpq/data/dataset_subset.hpp"
+#include "libmpq/dist/ranks.hpp"
 #include "libmpq/mcu/board.hpp"
 #include "libmpq/mcu/byte_size.hpp"
 #include "libmpq/nn/model_builders.hpp"
@@ -77,7 +78,7 @@ void on_comparison_progress(const ComparisonProgress& e, const ComparisonSetting
                     100 * e.long_accuracy);
       break;
     case ComparisonStage::searched_chosen:
-      save_policy(cs.out_dir + "/policy.json", *e.policy);
+      if (dist::is_root()) save_policy(cs.out_dir + "/policy.json", *e.policy);
       break;
     case ComparisonStage::final_finetune:
       if (!json)
@@ -246,11 +247,14 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
   PolicyEvaluator evaluator(float_ckpt, float_path, *train, *val, eo);
   PolicySearch search(space, budget, evaluator, so);  // throws when the budget is impossible
 
-  const bool state_exists = file_exists(so.state_path);
+  // Rank 0's view: it alone writes the state, and another rank that looks later could
+  // already see the first episode's.
+  const bool state_exists = dist::broadcast(file_exists(so.state_path) ? "1" : "0") == "1";
   if (state_exists && !vm.count("resume"))
     throw UsageError(so.state_path + " exists: pass --resume to continue that search or choose another --out");
   make_parent_directories(so.state_path);
   if (state_exists) search.resume();
+  dist::barrier();  // every rank has read the state before rank 0 writes the next one
 
   SearchSummary summary;
   summary.model = float_ckpt.spec.to_string();
@@ -277,12 +281,14 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
   }
   if (!json)
     std::printf("search%s: %s under %s (FLASH %s, RAM %s%s), %zu steps per episode, %lld + %lld episodes, "
-                "%d threads%s\n",
+                "%d threads%s%s
+",
                 budget.weights_only ? " (weight-only, activations 8-bit)" : "", summary.model.c_str(),
                 budget.source.c_str(), format_bytes(budget.flash).c_str(), ram_budget_text(budget).c_str(),
                 budget.patch.enabled() ? (" with --patch " + budget.patch.request).c_str() : "",
                 space.steps.size(), static_cast<long long>(so.episodes),
                 static_cast<long long>(summary.random_evaluations), thread_count(),
+                dist::size() > 1 ? (" on each of " + std::to_string(dist::size()) + " MPI ranks").c_str() : "",
                 state_exists ? (", resuming after episode " + std::to_string(search.records().size())).c_str() : "");
 
   // Phase 1 and 2: the agent, then random search.
@@ -304,9 +310,9 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
                   format_duration(per * static_cast<double>(search.total_episodes() - done)).c_str());
       std::fflush(stdout);
     }
-    if (done % 25 == 0) write_file_atomically(out + "/episodes.csv", episodes_csv(search.records()));
+    if (done % 25 == 0 && dist::is_root()) write_file_atomically(out + "/episodes.csv", episodes_csv(search.records()));
   });
-  write_file_atomically(out + "/episodes.csv", episodes_csv(search.records()));
+  if (dist::is_root()) write_file_atomically(out + "/episodes.csv", episodes_csv(search.records()));
   if (!json && evaluator.evaluations() > 0)
     std::printf("time in evaluations this run: %.1f s preparing + calibrating, %.1f s fine-tuning, %.1f s validating "
                 "(%lld evaluations); the rest is the agent and budget enforcement\n",
@@ -341,9 +347,11 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
   for (const auto& t : comparison.stages) summary.stages.push_back(t);
   const std::vector<FinalResult>& results = comparison.results;
 
-  write_file_atomically(out + "/report.md", report_markdown(summary, results));
-  write_file_atomically(out + "/report.json", report_json(summary, results));
-  write_file_atomically(out + "/search.svg", search_svg(summary, search.records(), results));
+  if (dist::is_root()) {
+    write_file_atomically(out + "/report.md", report_markdown(summary, results));
+    write_file_atomically(out + "/report.json", report_json(summary, results));
+    write_file_atomically(out + "/search.svg", search_svg(summary, search.records(), results));
+  }
   if (json) {
     std::cout << report_json(summary, results);
   } else {

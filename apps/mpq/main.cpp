@@ -1,11 +1,13 @@
 // mpq: find, train and deploy mixed-precision quantized CNNs for microcontrollers.
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "cli.hpp"
+#include "libmpq/dist/ranks.hpp"
 
 namespace {
 
@@ -39,9 +41,24 @@ void print_usage(std::ostream& out) {
     out << "  " << e.name << std::string(width + 2 - std::strlen(e.name), ' ') << e.summary << "\n";
 }
 
-}  // namespace
+// Commands that run on the ranks of an MPI job (docs/scale-out.md); every other one would
+// only repeat its work and race for its files on every rank.
+bool runs_on_ranks(const std::string& name) { return name == "search"; }
 
-int main(int argc, char** argv) {
+// An error on one rank: the others cannot know of it and would wait for it in their next
+// collective, so the whole job ends (MPI_Abort) once it is printed. Each rank prints its
+// own line, named by rank, since only it knows its error.
+int fail(const std::string& message, int code) {
+  if (mpq::dist::size() > 1) {
+    std::cerr << "mpq: error: rank " << mpq::dist::rank() << " of " << mpq::dist::size() << ": " << message
+              << std::endl;
+    mpq::dist::abort(code);
+  }
+  std::cerr << "mpq: error: " << message << "\n";
+  return code;
+}
+
+int run(int argc, char** argv) {
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
     print_usage(argc < 2 ? std::cerr : std::cout);
     return argc < 2 ? 2 : 0;
@@ -50,25 +67,33 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 2, argv + argc);
   for (const Entry& e : kCommands) {
     if (name != e.name) continue;
+    if (mpq::dist::size() > 1 && !runs_on_ranks(name))
+      return fail("'" + name + "' runs as one process; of the commands only 'search' runs on several MPI ranks", 2);
     try {
       return e.run(args);
     } catch (const mpq::cli::UsageError& err) {
-      std::cerr << "mpq: error: " << err.what() << "\n";
-      return 2;
+      return fail(err.what(), 2);
     } catch (const mpq::Error& err) {
-      std::cerr << "mpq: error: " << err.what() << "\n";
-      return 1;
+      return fail(err.what(), 1);
     } catch (const std::bad_alloc&) {
-      std::cerr << "mpq: error: out of memory\n";
-      return 1;
+      return fail("out of memory", 1);
     } catch (const std::exception& err) {
       // A backstop: every known failure throws mpq::Error naming its file and field; this
       // keeps an unforeseen one from ending in std::terminate and a core dump.
-      std::cerr << "mpq: error: " << err.what() << "\n";
-      return 1;
+      return fail(err.what(), 1);
     }
   }
-  std::cerr << "mpq: error: unknown command '" << name << "'\n";
   print_usage(std::cerr);
-  return 2;
+  return fail("unknown command '" + name + "'", 2);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  mpq::dist::init(argc, argv);
+  // Rank 0 alone prints progress and results; the others' errors still reach stderr.
+  if (mpq::dist::rank() != 0 && !std::freopen("/dev/null", "w", stdout)) mpq::dist::abort(1);
+  const int code = run(argc, argv);
+  mpq::dist::finalize();
+  return code;
 }

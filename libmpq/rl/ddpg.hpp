@@ -78,6 +78,10 @@ class Ddpg {
   // sigma *= noise_decay; call once per exploring episode.
   void decay_noise();
 
+  // The generator alone, so that a caller can draw actions ahead and rewind (the search
+  // proposes warm-up episodes ahead to score them on several ranks at once).
+  Rng::State rng_state() const { return rng_.state(); }
+  void set_rng_state(const Rng::State& state) { rng_.set_state(state); }
   float noise_sigma() const { return sigma_; }
   int64_t update_count() const { return updates_; }
   const DdpgOptions& options() const { return options_; }

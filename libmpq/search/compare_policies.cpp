@@ -6,9 +6,11 @@
 
 #include "libmpq/search/baselines.hpp"
 #include "libmpq/search/final_finetune.hpp"
+#include "libmpq/search/final_finetunes_on_ranks.hpp"
 #include "libmpq/search/kmeans_baseline.hpp"
 #include "libmpq/search/rescore_agent_policies.hpp"
 #include "libmpq/search/rescore_store.hpp"
+#include "libmpq/search/score_on_ranks.hpp"
 #include "libmpq/search/shrunk_baseline.hpp"
 
 namespace mpq {
@@ -62,11 +64,6 @@ ComparisonResult compare_policies(const ComparisonInputs& in, const ComparisonSe
   auto add = [&](const std::string& name, const std::string& stem, const Policy& p) {
     FinalResult r;
     r.name = name;
-    r.search_accuracy = stored.find(p.key());
-    if (r.search_accuracy < 0) {
-      r.search_accuracy = in.evaluator.accuracy(p);
-      stored.add(p.key(), r.search_accuracy);
-    }
     compared.push_back({r, p, stem});
   };
   add("searched (DDPG)", "searched", out.searched);
@@ -92,6 +89,21 @@ ComparisonResult compare_policies(const ComparisonInputs& in, const ComparisonSe
                           "integer-deployable");
   }
 
+  // Scored on every rank of the job at once, then read back in report order.
+  std::vector<Candidate> unscored;
+  for (const auto& c : compared)
+    if (!c.kmeans && stored.find(c.policy.key()) < 0) unscored.push_back({c.policy, -1});
+  score_on_ranks(in.evaluator, unscored);
+  for (auto& c : compared) {
+    if (c.kmeans) continue;  // not search candidates (the search scores uniform weights)
+    const std::string key = c.policy.key();
+    c.result.search_accuracy = stored.find(key);
+    if (c.result.search_accuracy < 0) {
+      c.result.search_accuracy = in.evaluator.accuracy(c.policy);
+      stored.add(key, c.result.search_accuracy);
+    }
+  }
+
   StageTime scoring;
   scoring.name = "scoring the compared policies";
   scoring.seconds = timer.seconds();
@@ -101,30 +113,47 @@ ComparisonResult compare_policies(const ComparisonInputs& in, const ComparisonSe
                  " scored this run";
   out.stages.push_back(scoring);
 
-  for (auto& c : compared) {
-    timer.reset();
-    StageTime stage;
-    stage.name = "final fine-tune: " + c.result.name;
+  // Every final fine-tune of every policy at once on the ranks of the job.
+  std::vector<StageTime> final_stages(compared.size());
+  std::vector<FinalFinetuneJob> jobs;
+  for (size_t i = 0; i < compared.size(); ++i) {
+    ComparedPolicy& c = compared[i];
+    final_stages[i].name = "final fine-tune: " + c.result.name;
     for (int64_t seed = 1; seed <= out.final_runs; ++seed) {
-      if (progress) {
-        ComparisonProgress e;
-        e.stage = ComparisonStage::final_finetune;
-        e.name = c.result.name;
-        e.index = seed;
-        e.count = out.final_runs;
-        progress(e);
-      }
-      stage.work += final_finetune(in.float_ckpt, in.float_path, in.graph, c.policy, in.train, in.val, in.test,
-                                   settings.final_epochs, static_cast<uint64_t>(seed),
-                                   final_checkpoint_path(settings.out_dir, c.stem, seed), c.result, c.kmeans,
-                                   in.budget.patch);
+      FinalFinetuneJob j;
+      j.float_ckpt = &in.float_ckpt;
+      j.float_path = in.float_path;
+      j.graph = &in.graph;
+      j.policy = &c.policy;
+      j.train = &in.train;
+      j.val = &in.val;
+      j.test = &in.test;
+      j.epochs = settings.final_epochs;
+      j.seed = static_cast<uint64_t>(seed);
+      j.path = final_checkpoint_path(settings.out_dir, c.stem, seed);
+      j.kmeans_weights = c.kmeans;
+      j.patch = in.budget.patch;
+      j.row = &c.result;
+      j.stage = &final_stages[i];
+      jobs.push_back(j);
     }
-    stage.seconds = timer.seconds();
+  }
+  final_finetunes_on_ranks(jobs, [&](size_t job) {
+    if (!progress) return;
+    ComparisonProgress e;
+    e.stage = ComparisonStage::final_finetune;
+    e.name = jobs[job].row->name;
+    e.index = static_cast<int64_t>(jobs[job].seed);
+    e.count = out.final_runs;
+    progress(e);
+  });
+  for (size_t i = 0; i < compared.size(); ++i) {
+    StageTime& stage = final_stages[i];
     // Complete checkpoints of an earlier run are evaluated again, not trained.
     if (settings.final_epochs > 0 && stage.work.train_batches == 0) stage.status = StageStatus::skipped;
     stage.note = std::to_string(out.final_runs) + " seed" + (out.final_runs == 1 ? "" : "s");
     out.stages.push_back(stage);
-    out.results.push_back(c.result);
+    out.results.push_back(compared[i].result);
   }
   if (settings.shrunk) {
     timer.reset();

@@ -33,14 +33,30 @@ PolicyEvaluator::PolicyEvaluator(const Checkpoint& float_ckpt, std::string float
 
 PolicyEvaluator::~PolicyEvaluator() = default;
 
+bool PolicyEvaluator::has_score(const Policy& policy, double bar) const {
+  if (options_.fidelity == Fidelity::full) bar = -1;
+  const std::string key = policy.key();
+  if (cache_.count(key) == 0) return false;
+  auto r = rejected_.find(key);
+  return r == rejected_.end() || (bar >= 0 && r->second < bar);
+}
+
+void PolicyEvaluator::adopt_score(const std::string& key, double accuracy, double bound, const WorkUnits& work) {
+  cache_[key] = accuracy;
+  if (bound >= 0) {
+    rejected_[key] = bound;
+    ++rejections_;
+  } else {
+    rejected_.erase(key);
+  }
+  ++evaluations_;
+  work_ += work;
+}
+
 double PolicyEvaluator::accuracy(const Policy& policy, double bar) {
   if (options_.fidelity == Fidelity::full) bar = -1;
   const std::string key = policy.key();
-  auto it = cache_.find(key);
-  if (it != cache_.end()) {
-    auto r = rejected_.find(key);
-    if (r == rejected_.end() || (bar >= 0 && r->second < bar)) return it->second;
-  }
+  if (has_score(policy, bar)) return cache_.at(key);
   Timer timer;
   if (!base_)
     base_ = std::make_unique<FakeQuantBase>(

@@ -57,6 +57,11 @@ class PolicyEvaluator {
   // early (see Fidelity); without a bar, or under full fidelity, the score is complete. A
   // cached rejected score is returned only while it is still rejected at `bar`.
   double accuracy(const Policy& policy, double bar = -1);
+  // Whether accuracy(policy, bar) would return a cached score without evaluating.
+  bool has_score(const Policy& policy, double bar = -1) const;
+  // Takes the score of an evaluation another rank ran (score_on_ranks) as if this object
+  // had run it: cached (rejected with `bound` when bound >= 0) and counted with its work.
+  void adopt_score(const std::string& key, double accuracy, double bound, const WorkUnits& work);
   // Accuracy of the float model on the same validation images.
   double float_accuracy();
   int64_t evaluations() const { return evaluations_; }

@@ -1,10 +1,14 @@
 #include "libmpq/search/policy_search.hpp"
 
+#include <set>
+
 #include "libmpq/core/atomic_file.hpp"
 #include "libmpq/core/byte_io.hpp"
 #include "libmpq/core/error.hpp"
 #include "libmpq/core/frame.hpp"
 #include "libmpq/core/timer.hpp"
+#include "libmpq/dist/ranks.hpp"
+#include "libmpq/search/score_on_ranks.hpp"
 
 namespace mpq {
 
@@ -62,18 +66,17 @@ double PolicySearch::best_accuracy(const std::string& phase) const {
 void PolicySearch::run(const std::function<void(const EpisodeRecord&)>& on_episode) {
   while (!finished()) {
     run_episode(static_cast<int64_t>(records_.size()));
-    if (!options_.state_path.empty()) save();
+    if (!options_.state_path.empty() && dist::is_root()) save();
     if (on_episode) on_episode(records_.back());
   }
 }
 
-void PolicySearch::run_episode(int64_t episode) {
-  Timer timer;
+Policy PolicySearch::propose(int64_t episode, std::vector<std::vector<float>>& states, std::vector<float>& actions) {
   const bool random_phase = episode >= options_.episodes;
   const bool warmup = !random_phase && episode < options_.warmup;
   Policy policy = uniform_policy(space_.graph, 8, 8);
-  std::vector<std::vector<float>> states;
-  std::vector<float> actions;
+  states.clear();
+  actions.clear();
   float previous = 0.f;
   for (size_t t = 0; t < space_.steps.size(); ++t) {
     std::vector<float> s = state_features(space_, t, policy, previous, budget_.flash, budget_.ram);
@@ -86,6 +89,43 @@ void PolicySearch::run_episode(int64_t episode) {
     actions.push_back(a);
     previous = a;
   }
+  return policy;
+}
+
+void PolicySearch::score_ahead(int64_t episode) {
+  const bool random_phase = episode >= options_.episodes;
+  const double bar = random_phase ? best_random_acc_ : best_agent_acc_;
+  // Warm-up actions and random-search actions come from generators that no score
+  // influences (observe() draws nothing); agent episodes learn from the previous score,
+  // and early rejection needs the best score so far as the bar.
+  const bool independent =
+      evaluator_.options().fidelity == Fidelity::full && (random_phase || episode < options_.warmup);
+  const int64_t phase_end = random_phase ? total_episodes() : (independent ? options_.warmup : episode + 1);
+  const Rng::State agent_rng = agent_.rng_state(), random_rng = random_rng_.state();
+  std::vector<Candidate> candidates;
+  std::set<std::string> fresh;
+  std::vector<std::vector<float>> states;
+  std::vector<float> actions;
+  for (int64_t e = episode; e < phase_end && static_cast<int64_t>(fresh.size()) < dist::size(); ++e) {
+    Policy policy = propose(e, states, actions);
+    enforce_budget(space_.graph, policy, budget_);
+    if (!evaluator_.has_score(policy, bar)) fresh.insert(policy.key());
+    candidates.push_back({std::move(policy), bar});
+    if (!independent) break;
+  }
+  agent_.set_rng_state(agent_rng);
+  random_rng_.set_state(random_rng);
+  score_on_ranks(evaluator_, candidates);
+}
+
+void PolicySearch::run_episode(int64_t episode) {
+  Timer timer;
+  if (dist::size() > 1) score_ahead(episode);
+  const bool random_phase = episode >= options_.episodes;
+  const bool warmup = !random_phase && episode < options_.warmup;
+  std::vector<std::vector<float>> states;
+  std::vector<float> actions;
+  Policy policy = propose(episode, states, actions);
   const Policy chosen = policy;
   const MemoryReport memory = enforce_budget(space_.graph, policy, budget_);
   // The bar early rejection measures against: the best complete score of this phase.
@@ -93,7 +133,7 @@ void PolicySearch::run_episode(int64_t episode) {
   if (options_.learn_enforced && !random_phase && !(policy == chosen)) {
     // Replay the episode along the enforced policy (see SearchOptions::learn_enforced).
     Policy replay = uniform_policy(space_.graph, 8, 8);
-    previous = 0.f;
+    float previous = 0.f;
     for (size_t t = 0; t < space_.steps.size(); ++t) {
       const int bits = step_bits(policy, space_.steps[t]);
       states[t] = state_features(space_, t, replay, previous, budget_.flash, budget_.ram);

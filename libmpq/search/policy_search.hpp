@@ -77,6 +77,14 @@ class PolicySearch {
 
  private:
   void run_episode(int64_t episode);
+  // The policy episode `episode` would choose, before budget enforcement, with the states
+  // and actions of its steps. Uses the agent's or the random search's generator.
+  Policy propose(int64_t episode, std::vector<std::vector<float>>& states, std::vector<float>& actions);
+  // On several ranks: scores the next episodes whose choices do not depend on scores
+  // still to come (warm-up and random search, under full fidelity) at once, up to one new
+  // policy per rank, or else this episode's policy alone; the generators are rewound, so
+  // run_episode then proposes the same policies and finds their scores cached.
+  void score_ahead(int64_t episode);
   void save() const;
   std::string fingerprint() const;
 

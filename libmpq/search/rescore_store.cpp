@@ -4,6 +4,7 @@
 
 #include "libmpq/core/atomic_file.hpp"
 #include "libmpq/core/error.hpp"
+#include "libmpq/dist/ranks.hpp"
 
 namespace mpq {
 
@@ -50,7 +51,8 @@ size_t RescoreStore::size() const {
 
 void RescoreStore::add(const std::string& key, double accuracy) {
   by_settings_[settings_][key] = accuracy;
-  if (path_.empty()) return;
+  // On several MPI ranks every rank holds the same scores; rank 0 keeps them.
+  if (path_.empty() || !dist::is_root()) return;
   make_parent_directories(path_);
   nlohmann::json entries = nlohmann::json::array();
   for (const auto& [settings, scores] : by_settings_) entries.push_back({{"settings", settings}, {"scores", scores}});

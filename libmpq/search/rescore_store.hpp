@@ -9,7 +9,7 @@ namespace mpq {
 // of a finished or killed search skips the longer fine-tunes it already did. One JSON
 // file holds the scores of every settings string it has seen ("settings" names the
 // evaluation options and the float model's weights): scores made under other settings are
-// never returned. Written atomically after each new score. A file that is not a re-score
+// never returned. Written atomically after each new score (by rank 0 of an MPI job). A file that is not a re-score
 // file (corrupted, or edited) is an Error naming it: it is never overwritten silently.
 class RescoreStore {
  public:

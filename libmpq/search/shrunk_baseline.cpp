@@ -3,9 +3,11 @@
 #include <cctype>
 
 #include "libmpq/core/atomic_file.hpp"
+#include "libmpq/dist/ranks.hpp"
 #include "libmpq/nn/model_builders.hpp"
 #include "libmpq/search/baselines.hpp"
 #include "libmpq/search/final_finetune.hpp"
+#include "libmpq/search/final_finetunes_on_ranks.hpp"
 #include "libmpq/train/trainer.hpp"
 #include "libmpq/train/training_recipe.hpp"
 
@@ -15,7 +17,7 @@ namespace {
 
 // Float training of the shrunk model, resumable at `path`. A checkpoint there trained with
 // another recipe (an older run's) is not resumed: its schedule would not be this one.
-Checkpoint train_float(const ModelSpec& spec, const Dataset& train, const Dataset& val, TrainOptions options,
+void train_float(const ModelSpec& spec, const Dataset& train, const Dataset& val, TrainOptions options,
                        const std::string& path) {
   Model model = build_model(spec, options.seed);
   options.checkpoint_path = path;
@@ -30,7 +32,6 @@ Checkpoint train_float(const ModelSpec& spec, const Dataset& train, const Datase
       trainer.resume(done, path);
   }
   trainer.run();
-  return load_checkpoint(path);
 }
 
 std::string file_stem(const std::string& name) {
@@ -86,17 +87,36 @@ std::optional<FinalResult> shrunk_baseline(const ComparisonInputs& in, const Com
                                ? settings.out_dir + "/shrunk/float.mpqc"
                                : settings.shrunk_dir + "/" + file_stem(shrunk.to_string()) + ".mpqc";
   make_parent_directories(path);
-  const Checkpoint ckpt = train_float(shrunk, *train, *val, to, path);
+  // One float training, not split over ranks: rank 0 trains (and checkpoints), and the
+  // others read its checkpoint once it is complete.
+  if (dist::is_root()) train_float(shrunk, *train, *val, to, path);
+  dist::barrier();
+  const Checkpoint ckpt = load_checkpoint(path);
   Model model = build_model(shrunk, 1);
   const QuantGraph graph = build_quant_graph(model);
   const Policy w8a8 = uniform_policy(graph, 8, 8);
   FinalResult row;
   row.name = "shrunk model, uniform 8-bit";
+  std::vector<FinalFinetuneJob> jobs;
   for (int64_t seed = 1; seed <= runs; ++seed) {
-    report(progress, ComparisonStage::shrunk_finetune, row.name, seed, runs);
-    final_finetune(ckpt, path, graph, w8a8, *train, *val, *test, settings.final_epochs, static_cast<uint64_t>(seed),
-                   final_checkpoint_path(settings.out_dir, "shrunk-w8a8", seed), row, false, in.budget.patch);
+    FinalFinetuneJob j;
+    j.float_ckpt = &ckpt;
+    j.float_path = path;
+    j.graph = &graph;
+    j.policy = &w8a8;
+    j.train = train.get();
+    j.val = val.get();
+    j.test = test.get();
+    j.epochs = settings.final_epochs;
+    j.seed = static_cast<uint64_t>(seed);
+    j.path = final_checkpoint_path(settings.out_dir, "shrunk-w8a8", seed);
+    j.row = &row;
+    j.patch = in.budget.patch;
+    jobs.push_back(j);
   }
+  final_finetunes_on_ranks(jobs, [&](size_t job) {
+    report(progress, ComparisonStage::shrunk_finetune, row.name, static_cast<int64_t>(jobs[job].seed), runs);
+  });
   return row;
 }
 
