@@ -14,6 +14,9 @@ packages=(
   # tests/io/test_onnx_conformance.cpp: ONNX's own backend node tests, a suite nobody here
   # wrote, that the float import and inference must match (docs/import.md)
   libonnx-testdata
+  # mpirun -np N mpq search: the search's evaluations on the ranks of an MPI job
+  # (-Dmpi, docs/scale-out.md); mpirun runs the cli_mpi test
+  libopenmpi-dev openmpi-bin
 )
 if [ "${MPQ_WITH_FUZZ:-1}" = 1 ]; then
   # tools/test.sh's sanitizer and fuzz tree (tools/fuzz.sh): clang with libFuzzer and the

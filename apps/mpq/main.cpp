@@ -50,8 +50,11 @@ bool runs_on_ranks(const std::string& name) { return name == "search"; }
 // own line, named by rank, since only it knows its error.
 int fail(const std::string& message, int code) {
   if (mpq::dist::size() > 1) {
-    std::cerr << "mpq: error: rank " << mpq::dist::rank() << " of " << mpq::dist::size() << ": " << message
-              << std::endl;
+    // One write, so that the lines of two failing ranks do not interleave.
+    const std::string line = "mpq: error: rank " + std::to_string(mpq::dist::rank()) + " of " +
+                             std::to_string(mpq::dist::size()) + ": " + message + "\n";
+    std::fwrite(line.data(), 1, line.size(), stderr);
+    std::fflush(stderr);
     mpq::dist::abort(code);
   }
   std::cerr << "mpq: error: " << message << "\n";

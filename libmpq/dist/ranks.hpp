@@ -10,8 +10,8 @@
 
 namespace mpq::dist {
 
-// Starts the job's communication (MPI_Init) when this process was started by mpirun;
-// without MPI, or for a process started alone, there is one rank. Call once, first in
+// Starts the job's communication (MPI_Init) when a process manager (mpirun, srun)
+// started this process; without MPI, or for a process started alone, there is one rank. Call once, first in
 // main, before any thread exists; finalize() at a normal exit.
 void init(int& argc, char**& argv);
 void finalize();

@@ -62,7 +62,18 @@ void ordered_sum(T* values, size_t count, MPI_Datatype type) {
 
 }  // namespace
 
+// Whether a process manager started this process as a rank: Open MPI's mpirun, Slurm's
+// srun (PMIx or PMI-2) and MPICH's Hydra set these. A process started alone stays one
+// rank without initializing MPI at all: the same cost and behaviour as a build without
+// MPI, and no MPI in the sanitizer runs of the test suites.
+bool launched_as_rank() {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"})
+    if (std::getenv(v)) return true;
+  return false;
+}
+
 void init(int& argc, char**& argv) {
+  if (!launched_as_rank()) return;
   int provided = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   started = true;

@@ -10,8 +10,11 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <regex>
+#include <sstream>
 #include <utility>
 
+#include "libmpq/nn/checkpoint.hpp"
 #include "temp_dir.hpp"
 
 namespace mpq_cli_test {
@@ -53,6 +56,16 @@ Run mpq_killed_after(double seconds, const std::string& args) {
     r.code = -1;
     r.killed = true;
   }
+  return r;
+}
+
+Run mpq_on_ranks(int ranks, const std::string& args, const std::string& mpirun_flags) {
+  // SIGTERM first: mpirun passes it on to the ranks; timeout then exits 124 (137 is what
+  // mpirun itself returns when a rank was killed).
+  Run r = run_mpq("timeout -k 10 240 mpirun --allow-run-as-root --oversubscribe " + mpirun_flags + " -np " +
+                      std::to_string(ranks) + " " + mpq_bin(),
+                  args);
+  if (r.code == 124) r.code = -1;
   return r;
 }
 
@@ -125,6 +138,45 @@ const Workspace& workspace() {
     return k;
   }();
   return w;
+}
+
+std::string checkpoint_without_timing(const std::string& path, const std::vector<std::string>& drop_meta) {
+  mpq::Checkpoint c = mpq::load_checkpoint(path);
+  for (const std::string& key : drop_meta) c.meta.erase(key);
+  if (c.meta.count("history")) {
+    std::istringstream rows(c.meta["history"]);
+    std::string row, history;
+    while (std::getline(rows, row, ';')) history += row.substr(0, row.rfind(',', row.rfind(',') - 1)) + ";";
+    c.meta["history"] = history;
+  }
+  return mpq::encode_checkpoint(c);
+}
+
+std::string episodes_without_seconds(const std::string& path) {
+  std::ifstream in(path);
+  std::string line, out;
+  while (std::getline(in, line)) out += line.substr(0, line.rfind(',')) + "\n";
+  return out;
+}
+
+// A resumed run's table of where its time went differs: it skips what the killed one did.
+std::string report_without_time(const std::string& path) {
+  static const std::regex minutes(", [0-9.]+ min\n"), seconds("\n *\"search_seconds\": [^\n]*"),
+      stages_md("Where this run's time went[^`]*```[^`]*```"), stages_json("\n  \"stages\": \\[[^\\]]*\n  \\],?");
+  std::string text = std::regex_replace(slurp(path), minutes, "\n");
+  for (const std::regex* r : {&seconds, &stages_md, &stages_json}) text = std::regex_replace(text, *r, "");
+  return text;
+}
+
+void expect_same_search_results(const std::string& expected, const std::string& dir) {
+  BOOST_TEST(slurp(dir + "/policy.json") == slurp(expected + "/policy.json"), dir);
+  BOOST_TEST(episodes_without_seconds(dir + "/episodes.csv") == episodes_without_seconds(expected + "/episodes.csv"),
+             dir);
+  for (const char* report : {"/report.md", "/report.json"})
+    BOOST_TEST(report_without_time(dir + report) == report_without_time(expected + report), dir + report);
+  BOOST_TEST(slurp(dir + "/search.svg") == slurp(expected + "/search.svg"), dir);
+  for (const char* final : {"/final/searched.mpqc", "/final/random.mpqc", "/final/rule-based.mpqc"})
+    BOOST_TEST(checkpoint_without_timing(dir + final) == checkpoint_without_timing(expected + final), dir + final);
 }
 
 }  // namespace mpq_cli_test

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace mpq_cli_test {
 
@@ -18,6 +19,10 @@ Run mpq(const std::string& args);
 Run mpq_killed_in_write(const std::string& kill_spec, const std::string& args);
 // Runs `mpq args` and kills it with SIGKILL after `seconds`, unless it ended before.
 Run mpq_killed_after(double seconds, const std::string& args);
+
+// Runs `mpq args` on `ranks` MPI ranks (mpirun --oversubscribe `mpirun_flags`, as root
+// too); a job still running after 240 s is ended (code -1).
+Run mpq_on_ranks(int ranks, const std::string& args, const std::string& mpirun_flags = "");
 
 // Runs `mpq args` and checks its exit code and, when `message` is not empty, that its
 // output holds `message` (the one-line error); a failed check names the command and shows
@@ -42,5 +47,18 @@ struct Workspace {
   std::string float_checkpoint, q4, q8;
 };
 const Workspace& workspace();
+
+// A checkpoint (which must load: a torn file throws) as bytes, with the timing columns
+// of its training history (seconds, images/s) cleared, and without the meta keys
+// `drop_meta`.
+std::string checkpoint_without_timing(const std::string& path, const std::vector<std::string>& drop_meta = {});
+// Everything but the timing column of episodes.csv.
+std::string episodes_without_seconds(const std::string& path);
+// The reports without the search's duration and the table of where this run's time went.
+std::string report_without_time(const std::string& path);
+// Checks that two `mpq search --out` folders hold the same results: policy.json,
+// episodes.csv, the reports and the plot, the final checkpoints of the searched, random
+// and rule-based policies (all apart from timings).
+void expect_same_search_results(const std::string& expected, const std::string& dir);
 
 }  // namespace mpq_cli_test

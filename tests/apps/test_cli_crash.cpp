@@ -10,10 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <random>
-#include <regex>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -44,49 +41,6 @@ double timed_run(const std::string& args) {
   const Run r = run(args);
   BOOST_REQUIRE_MESSAGE(r.code == 0, "mpq " << args << "\n" << r.out);
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// A checkpoint (which must load: a torn file throws) as bytes, with the timing columns
-// of its training history (seconds, images/s) cleared: all the rest must be identical
-// between a resumed and an uninterrupted run.
-std::string checkpoint_without_timing(const std::string& path) {
-  mpq::Checkpoint c = mpq::load_checkpoint(path);
-  if (c.meta.count("history")) {
-    std::istringstream rows(c.meta["history"]);
-    std::string row, history;
-    while (std::getline(rows, row, ';')) history += row.substr(0, row.rfind(',', row.rfind(',') - 1)) + ";";
-    c.meta["history"] = history;
-  }
-  return mpq::encode_checkpoint(c);
-}
-
-// Everything but the timing column of episodes.csv.
-std::string episodes_without_seconds(const std::string& path) {
-  std::ifstream in(path);
-  std::string line, out;
-  while (std::getline(in, line)) out += line.substr(0, line.rfind(',')) + "\n";
-  return out;
-}
-
-// The reports without the search's duration and the table of where this run's time went
-// (a resumed run skips what the killed one did).
-std::string report_without_time(const std::string& path) {
-  static const std::regex minutes(", [0-9.]+ min\n"), seconds("\n *\"search_seconds\": [^\n]*"),
-      stages_md("Where this run's time went[^`]*```[^`]*```"), stages_json("\n  \"stages\": \\[[^\\]]*\n  \\],?");
-  std::string text = std::regex_replace(slurp(path), minutes, "\n");
-  for (const std::regex* r : {&seconds, &stages_md, &stages_json}) text = std::regex_replace(text, *r, "");
-  return text;
-}
-
-void expect_same_search_results(const std::string& expected, const std::string& dir) {
-  BOOST_TEST(slurp(dir + "/policy.json") == slurp(expected + "/policy.json"), dir);
-  BOOST_TEST(episodes_without_seconds(dir + "/episodes.csv") == episodes_without_seconds(expected + "/episodes.csv"),
-             dir);
-  for (const char* report : {"/report.md", "/report.json"})
-    BOOST_TEST(report_without_time(dir + report) == report_without_time(expected + report), dir + report);
-  BOOST_TEST(slurp(dir + "/search.svg") == slurp(expected + "/search.svg"), dir);
-  for (const char* final : {"/final/searched.mpqc", "/final/random.mpqc", "/final/rule-based.mpqc"})
-    BOOST_TEST(slurp(dir + final) == slurp(expected + final), dir + final);
 }
 
 }  // namespace
