@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "libmpq/core/timer.hpp"
+#include "libmpq/dist/ranks.hpp"
 
 #include "libmpq/search/baselines.hpp"
 #include "libmpq/search/final_finetune.hpp"
@@ -89,11 +90,13 @@ ComparisonResult compare_policies(const ComparisonInputs& in, const ComparisonSe
                           "integer-deployable");
   }
 
-  // Scored on every rank of the job at once, then read back in report order.
+  // On several ranks, scored at once and kept as each round ends, then read back in
+  // report order; one rank scores them one by one below, as before.
   std::vector<Candidate> unscored;
   for (const auto& c : compared)
     if (!c.kmeans && stored.find(c.policy.key()) < 0) unscored.push_back({c.policy, -1});
-  score_on_ranks(in.evaluator, unscored);
+  if (dist::size() > 1)
+    score_on_ranks(in.evaluator, unscored, [&](const Policy& p, double acc) { stored.add(p.key(), acc); });
   for (auto& c : compared) {
     if (c.kmeans) continue;  // not search candidates (the search scores uniform weights)
     const std::string key = c.policy.key();

@@ -7,6 +7,7 @@
 
 #include "libmpq/core/crc32.hpp"
 #include "libmpq/core/timer.hpp"
+#include "libmpq/dist/ranks.hpp"
 #include "libmpq/search/rescore_store.hpp"
 #include "libmpq/search/score_on_ranks.hpp"
 
@@ -65,22 +66,23 @@ Policy rescore_agent_policies(const ComparisonInputs& in, const ComparisonSettin
   RescoreStore store(settings.out_dir.empty() ? "" : settings.out_dir + "/rescores.json",
                      rescore_settings(in.float_ckpt, longer, in.train, in.val));
   const int64_t count = std::min<int64_t>(settings.rerank, static_cast<int64_t>(agent.size()));
-  // Scored on every rank of the job at once; the loop then finds the scores cached.
+  // On several ranks, scored at once and kept as each round ends; the loop then finds
+  // them. One rank scores in the loop, one by one, as before.
   std::vector<Candidate> unscored;
+  int64_t found = 0;
   for (int64_t k = 0; k < count; ++k) {
     const std::string& key = agent[static_cast<size_t>(k)].second;
-    if (store.find(key) < 0) unscored.push_back({policy_from_key(in.graph, key), -1});
+    if (store.find(key) >= 0) ++found;
+    else unscored.push_back({policy_from_key(in.graph, key), -1});
   }
-  score_on_ranks(long_evaluator, unscored);
+  if (dist::size() > 1)
+    score_on_ranks(long_evaluator, unscored, [&](const Policy& p, double acc) { store.add(p.key(), acc); });
   double best_long = -1;
-  int64_t found = 0;
   for (int64_t k = 0; k < count; ++k) {
     const std::string& key = agent[static_cast<size_t>(k)].second;
     const Policy p = policy_from_key(in.graph, key);
     double acc = store.find(key);
-    if (acc >= 0) {
-      ++found;
-    } else {
+    if (acc < 0) {
       acc = long_evaluator.accuracy(p);
       store.add(key, acc);
     }

@@ -8,7 +8,8 @@
 
 namespace mpq {
 
-void score_on_ranks(PolicyEvaluator& evaluator, const std::vector<Candidate>& candidates) {
+void score_on_ranks(PolicyEvaluator& evaluator, const std::vector<Candidate>& candidates,
+                    const std::function<void(const Policy&, double)>& scored) {
   std::vector<const Candidate*> todo;
   std::set<std::string> keys;
   for (const Candidate& c : candidates)
@@ -30,7 +31,7 @@ void score_on_ranks(PolicyEvaluator& evaluator, const std::vector<Candidate>& ca
         return w.bytes();
       },
       [&](int64_t job, const std::string& bytes) {
-        if (job % dist::size() == dist::rank()) return;  // this rank ran it: already counted
+        const Policy& policy = todo[static_cast<size_t>(job)]->policy;
         ByteReader r(bytes, "a score from another rank");
         const double accuracy = r.f64("accuracy");
         const double bound = r.f64("rejection bound");
@@ -38,7 +39,9 @@ void score_on_ranks(PolicyEvaluator& evaluator, const std::vector<Candidate>& ca
         work.evaluations = r.i64("evaluations");
         work.train_batches = r.i64("training batches");
         work.val_images = r.i64("validation images");
-        evaluator.adopt_score(todo[static_cast<size_t>(job)]->policy.key(), accuracy, bound, work);
+        // The rank that ran the job has counted it already.
+        if (job % dist::size() != dist::rank()) evaluator.adopt_score(policy.key(), accuracy, bound, work);
+        if (scored) scored(policy, accuracy);
       });
 }
 
