@@ -281,8 +281,7 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
   }
   if (!json)
     std::printf("search%s: %s under %s (FLASH %s, RAM %s%s), %zu steps per episode, %lld + %lld episodes, "
-                "%d threads%s%s
-",
+                "%d threads%s%s\n",
                 budget.weights_only ? " (weight-only, activations 8-bit)" : "", summary.model.c_str(),
                 budget.source.c_str(), format_bytes(budget.flash).c_str(), ram_budget_text(budget).c_str(),
                 budget.patch.enabled() ? (" with --patch " + budget.patch.request).c_str() : "",
