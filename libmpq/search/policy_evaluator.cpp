@@ -41,7 +41,7 @@ bool PolicyEvaluator::has_score(const Policy& policy, double bar) const {
   return r == rejected_.end() || (bar >= 0 && r->second < bar);
 }
 
-void PolicyEvaluator::adopt_score(const std::string& key, double accuracy, double bound, const WorkUnits& work) {
+void PolicyEvaluator::record_score(const std::string& key, double accuracy, double bound) {
   cache_[key] = accuracy;
   if (bound >= 0) {
     rejected_[key] = bound;
@@ -50,6 +50,10 @@ void PolicyEvaluator::adopt_score(const std::string& key, double accuracy, doubl
     rejected_.erase(key);
   }
   ++evaluations_;
+}
+
+void PolicyEvaluator::adopt_score(const std::string& key, double accuracy, double bound, const WorkUnits& work) {
+  record_score(key, accuracy, bound);
   work_ += work;
 }
 
@@ -82,14 +86,7 @@ double PolicyEvaluator::accuracy(const Policy& policy, double bar) {
   double bound = -1;
   const double acc = validate(model, bar, bound);
   validate_seconds_ += timer.seconds();
-  cache_[key] = acc;
-  if (bound >= 0) {
-    rejected_[key] = bound;
-    ++rejections_;
-  } else {
-    rejected_.erase(key);
-  }
-  ++evaluations_;
+  record_score(key, acc, bound);
   ++work_.evaluations;
   return acc;
 }

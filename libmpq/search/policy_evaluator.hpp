@@ -82,6 +82,8 @@ class PolicyEvaluator {
 
  private:
   double validate(Model& model, double bar, double& bound);
+  // Caches a score (rejected with `bound` when bound >= 0) and counts the evaluation.
+  void record_score(const std::string& key, double accuracy, double bound);
 
   const Checkpoint& float_ckpt_;
   std::string float_path_;
