@@ -9,6 +9,7 @@
 #include "libmpq/kernels/detail/conv_im2col.hpp"
 #include "libmpq/kernels/detail/convolve_stem.hpp"
 #include "libmpq/kernels/detail/gemm.hpp"
+#include "libmpq/kernels/detail/stream_column_x4_w2.hpp"
 #include "libmpq/kernels/packing.hpp"
 
 namespace mpq::kernels {
@@ -136,47 +137,6 @@ __attribute__((noinline)) void scatter_natural_column(const uint8_t* natural, in
   scatter_column<WB, L>(natural, words, stream, q, kGemmColumns);
 }
 
-// 4-bit input, 2-bit weights, input_c a multiple of 16: column q of the stream straight
-// from the packed input pixels of the window at (y0, x0), no natural bytes. A weight word
-// holds channels c..c+15 of a tap; its lane pair k is ({k, k+8}, {k+4, k+12}), and with the
-// 16 channels as two input words a (channels 0-7, one per nibble) and b (8-15),
-// lo = (a.lo, b.lo) holds channels 0-3 and 8-11 and hi = (a.hi, b.hi) 4-7 and 12-15 at the
-// same nibble of each half: the pair is ((lo >> 4k) & m, (hi >> 4k) & m), m = 0x000F000F.
-// Padding taps are the zero point in every lane.
-__attribute__((noinline)) void stream_column_x4_w2(const ConvParams& p, const Geometry& g,
-                                                   const uint8_t* input, int32_t y0, int32_t x0,
-                                                   uint32_t* stream, int32_t q) {
-  constexpr int32_t np = kGemmColumns;
-  constexpr uint32_t m = 0x000F000Fu;
-  const uint32_t zp = static_cast<uint32_t>(p.input.zero_point) * 0x00010001u;
-  const int32_t groups = p.input_c / 16;  // weight words per tap
-  uint32_t* out = stream + 2 * q;
-  for (int32_t ky = 0; ky < p.kernel_h; ++ky) {
-    const int32_t iy = y0 + ky;
-    for (int32_t kx = 0; kx < p.kernel_w; ++kx) {
-      const int32_t ix = x0 + kx;
-      if (iy >= 0 && iy < p.input_h && ix >= 0 && ix < p.input_w) {
-        const uint8_t* src = input + (iy * p.input_w + ix) * g.in_pixel;
-        for (int32_t i = 0; i < groups; ++i, src += 8, out += 8 * np) {
-          const uint32_t a = dsp::load32(src), b = dsp::load32(src + 4);
-          const uint32_t lo = dsp::pkhbt(a, b), hi = dsp::pkhtb(b, a);
-          for (int32_t k = 0; k < 4; ++k) {
-            out[2 * k * np] = (lo >> (4 * k)) & m;
-            out[2 * k * np + 1] = (hi >> (4 * k)) & m;
-          }
-        }
-      } else {
-        for (int32_t i = 0; i < groups; ++i, out += 8 * np) {
-          for (int32_t k = 0; k < 4; ++k) {
-            out[2 * k * np] = zp;
-            out[2 * k * np + 1] = zp;
-          }
-        }
-      }
-    }
-  }
-}
-
 // The outputs' parameters, and the stem records when the stem path applies.
 struct ConvOutput : GemmOutputRecords {
   const StemRecord* stem;
@@ -232,7 +192,7 @@ void convolve_groups(const ConvParams& p, const Geometry& g, const uint8_t* inpu
       }
       if (fused) {
       } else if (X4W2) {
-        stream_column_x4_w2(p, g, input, y0, x0, stream, q);
+        stream_column_x4_w2(p, g.in_pixel, input, y0, x0, stream, q);
         last_y0 = y0;
         last_x0 = x0;
       } else if (Packed) {
@@ -254,7 +214,7 @@ void convolve_groups(const ConvParams& p, const Geometry& g, const uint8_t* inpu
     for (int32_t q = 0; q < kGemmColumns; ++q) {
       if (q >= np) {
         if (X4W2) {
-          stream_column_x4_w2(p, g, input, last_y0, last_x0, stream, q);
+          stream_column_x4_w2(p, g.in_pixel, input, last_y0, last_x0, stream, q);
         } else if (Packed) {
           scatter_packed_column<WB, L>(natural, mask, g.words, stream, q);
         } else {
