@@ -4,12 +4,15 @@
 # (10 KiB). Long (a float training, then four whole searches): meant to run niced in the
 # background; every step resumes or skips what an earlier run finished. Results: the
 # report.md of each search under $OUT (default runs/patch17). docs/results.md, "Patch
-# stage in the search", reads them.
+# stage in the search", reads them. SEARCH_ARGS adds the same options to all four searches
+# (e.g. a shorter search: "--episodes 120 --warmup 40 --random-search 0 --no-shrunk"), so
+# that the comparison stays one of equals.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MPQ=${MPQ:-build/apps/mpq/mpq}
 OUT=${OUT:-runs/patch17}
 THREADS=${THREADS:-1}
+SEARCH_ARGS=${SEARCH_ARGS:-}
 mkdir -p "$OUT"
 if [ ! -f "$OUT/float.done" ]; then
   if [ -f "$OUT/float.mpqc" ]; then resume=--resume; else resume=; fi
@@ -22,6 +25,6 @@ for ram in 12KiB 10KiB; do
     [ -f "$dir/report.md" ] && continue
     if [ -f "$dir/search.state" ]; then resume=--resume; else resume=; fi
     "$MPQ" search --checkpoint "$OUT/float.mpqc" --threads "$THREADS" --flash 112KiB --ram "$ram" \
-      --patch "$patch" --out "$dir" $resume
+      --patch "$patch" --out "$dir" $resume $SEARCH_ARGS
   done
 done

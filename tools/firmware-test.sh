@@ -2,15 +2,16 @@
 # The Cortex-M firmware stage of the tests (tools/test.sh runs it after the host tests):
 #  1. builds the host tree (tools/build.sh) and writes the model fixtures with it
 #     (tests/firmware/host: the default model at uniform 8/4/2 bits and a mixed policy,
-#     w8a8 and mixed also with a patch stage, a
-#     model with every window pool, real Fashion-MNIST test images, the host runtime's
-#     outputs) into build-fw-fixtures/;
+#     w8a8 and mixed also with a patch stage, MobileNetV2 with a residual block inside
+#     its stage (residual_patch), a model with every window pool, real Fashion-MNIST test
+#     images, the host runtime's outputs) into build-fw-fixtures/;
 #  2. per core, configures (once) a bare-metal build with those fixtures, builds it and
 #     runs its tests under QEMU: the kernel firmware tests and one firmware per model that
 #     must print exactly the host's lines (build-m4: Cortex-M4F on mps2-an386, build-m7:
 #     Cortex-M7 on mps2-an500);
 #  3. builds examples/mcu-app (libmpq as a subproject, linking libmpq_fw) into
-#     build-example-m4 and runs it under QEMU;
+#     build-example-m4, runs it under QEMU and compares `mpq memory`'s code prediction
+#     with its linked image (within 2%);
 #  4. installs build-m4's libmpq_fw (meson install into build-m4/install), builds
 #     examples/cmake-app (CMake, the installed libmpq_fw found through pkg-config, the C
 #     API) into build-cmake-app-m4, runs it under QEMU (ctest) and requires the codes
@@ -79,6 +80,23 @@ done
 arena=$(sed -n 's/^#define MPQ_MODEL_ARENA_BYTES \([0-9]*\)u$/\1/p' "$fixtures/w4a4/firmware_model.h")
 test_build_dir build-example-m4 examples/mcu-app cross/cortex-m4f.ini \
   -Dmodel="$fixtures/w4a4/model_w4a4.c" -Darena_bytes="${arena:-65536}"
+
+# The code prediction: `mpq memory`'s blob + libmpq_fw code for the board's core
+# (mps2-an386: Cortex-M4, -O3 as build-example-m4) against that firmware's linker map, within
+# 2% of the image (tools/check_code_prediction.py; docs/porting.md, "Whole image").
+check_prediction() {
+  build/apps/mpq/mpq memory --policy "$fixtures/w4a4/policy.json" --board mps2-an386 --json \
+    >build-example-m4/memory.json &&
+    python3 tools/check_code_prediction.py build-example-m4/memory.json build-example-m4/mcu_app.elf \
+      build-example-m4/mcu_app.map model_w4a4
+}
+echo "firmware-test: code prediction against build-example-m4"
+# Counted by tools/test.sh with the example's own test results.
+if step "code prediction against build-example-m4 (tools/check_code_prediction.py)" check_prediction; then
+  echo '{"name": "code prediction within 2% of mcu_app.elf", "result": "OK"}' >>build-example-m4/meson-logs/testlog.json
+else
+  echo '{"name": "code prediction within 2% of mcu_app.elf", "result": "FAIL"}' >>build-example-m4/meson-logs/testlog.json
+fi
 
 # The CMake project, as a CMake user builds it: libmpq_fw installed for the core, found
 # through its .pc, the same model and arena as examples/mcu-app, whose printed codes it

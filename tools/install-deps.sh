@@ -11,6 +11,8 @@ packages=(
   libonnx-dev libprotobuf-dev
   # tests/io/make_onnx_fixtures.py: the ONNX import's fixtures, exported by PyTorch
   python3-torch python3-onnx
+  # ... and torchvision's mobilenet_v2 among them, as torchvision defines it
+  python3-torchvision
   # tests/io/test_onnx_conformance.cpp: ONNX's own backend node tests, a suite nobody here
   # wrote, that the float import and inference must match (docs/import.md)
   libonnx-testdata

@@ -25,7 +25,7 @@ int run_demo(const std::vector<std::string>& args) {
       ("epochs", po::value<int64_t>()->default_value(TrainOptions{}.epochs), "float training epochs")
       ("episodes", po::value<int64_t>()->default_value(300), "search episodes (and random-search evaluations)")
       ("fidelity", po::value<std::string>()->default_value("full"),
-       "how search candidates are scored: full or early-reject (mpq search --help)")
+       "how search candidates are scored: full, early-reject or halving (mpq search --help)")
       ("quick", "a fast smoke run: 2 training epochs, 30 episodes, no shrunk-model baseline");
   po::variables_map vm;
   if (!parse(args, opts, vm, "mpq demo [--dir DIR] [--threads T] [--quick]",

@@ -9,6 +9,7 @@
 #include "policy_options.hpp"
 #include "libmpq/mcu/board.hpp"
 #include "libmpq/mcu/byte_size.hpp"
+#include "libmpq/mcu/code_size.hpp"
 #include "libmpq/mcu/memory_model.hpp"
 #include "libmpq/mcu/patch_plan.hpp"
 #include "libmpq/nn/model_builders.hpp"
@@ -21,11 +22,13 @@ namespace {
 // The default board: the default model's uniform 8-bit policy does not fit it, 4-bit does.
 constexpr const char* kDefaultBoard = "stm32l432";
 
-// What the model may use, and where the numbers come from.
+// What libmpq (blob, and code when counted) may use, and where the numbers come from.
 struct Budget {
   std::string source;  // "stm32h743 (cortex-m7)", "--flash/--ram", ...
   uint64_t flash = 0, ram = 0;
-  uint64_t reserved_flash = 0, reserved_ram = 0;
+  uint64_t application_flash = 0, application_ram = 0;
+  CodeTarget code;       // whose code FLASH counts; none: the blob alone
+  std::string code_note;  // why code is not counted, when it is not
 };
 
 Budget read_budget(const po::variables_map& vm) {
@@ -44,17 +47,44 @@ Budget read_budget(const po::variables_map& vm) {
   b.source = board.name + " (" + board.core + ")";
   b.flash = board.flash_budget();
   b.ram = board.ram_budget();
-  b.reserved_flash = board.reserved_flash;
-  b.reserved_ram = board.reserved_ram;
+  b.application_flash = board.application_flash;
+  b.application_ram = board.application_ram;
   if (vm.count("flash")) {
     b.flash = size_option(vm, "flash");
-    b.reserved_flash = 0;
+    b.application_flash = 0;
     b.source += ", --flash " + vm["flash"].as<std::string>();
   }
   if (vm.count("ram")) {
     b.ram = size_option(vm, "ram");
-    b.reserved_ram = 0;
+    b.application_ram = 0;
     b.source += ", --ram " + vm["ram"].as<std::string>();
+  }
+  // Code: with a board's budget (or --cpu, or a level given to --code, or --board named
+  // beside --flash, as mpq search --board B --flash F counts it), libmpq_fw's measured
+  // code for the board's core (or --cpu) at --code's level (auto: -O3, the default
+  // build's). --flash alone budgets the blob, as hosts and tests need.
+  const std::string code = vm["code"].as<std::string>();
+  if (code == "none") {
+    b.code_note = "--code none";
+    return b;
+  }
+  // A level or a core given asks for code: an unmeasured one is an error. A board alone
+  // counts code where this mpq measured it, as mpq search does.
+  const bool asked = code != "auto" || vm.count("cpu") > 0;
+  if (!asked && vm["board"].defaulted() && vm.count("flash")) {
+    b.code_note = "--flash without --cpu or --code";
+    return b;
+  }
+  if (!asked && !code_sizes_measured()) {
+    b.code_note = "this mpq was built without arm-none-eabi-g++ (meson option code_size)";
+    return b;
+  }
+  try {
+    b.code.cpu = vm.count("cpu") ? vm["cpu"].as<std::string>() : board.core;
+    b.code.optimization = code == "auto" ? "3" : parse_optimization_level(code, "--code");
+    code_bytes(b.code, std::vector<std::string>{});  // a target that was measured
+  } catch (const Error& e) {
+    throw UsageError(std::string(vm.count("cpu") || code != "auto" ? "" : "board " + board.name + ": ") + e.what());
   }
   return b;
 }
@@ -79,8 +109,9 @@ nlohmann::json budget_json(const Budget& b, uint64_t flash, uint64_t ram) {
   return {{"board", b.source},
           {"flash_budget", b.flash},
           {"ram_budget", b.ram},
-          {"reserved_flash", b.reserved_flash},
-          {"reserved_ram", b.reserved_ram},
+          {"application_flash", b.application_flash},
+          {"application_ram", b.application_ram},
+          {"code_target", b.code.counted() ? nlohmann::json(b.code.text()) : nlohmann::json(nullptr)},
           {"flash_fits", flash <= b.flash},
           {"ram_fits", ram <= b.ram},
           {"fits", flash <= b.flash && ram <= b.ram},
@@ -88,7 +119,9 @@ nlohmann::json budget_json(const Budget& b, uint64_t flash, uint64_t ram) {
           {"ram_margin", static_cast<int64_t>(b.ram) - static_cast<int64_t>(ram)}};
 }
 
-// With --patch, each policy's RAM with the stage the request resolves to for it.
+// With --patch, each policy's RAM with the stage the request resolves to for it where its
+// arena is over the RAM budget layer by layer, as mpq search checks it: elsewhere a stage
+// would only add its records' FLASH.
 int print_fit_table(const QuantGraph& graph, const Budget& budget, bool json, const std::string& patch_request,
                     double max_overhead) {
   std::vector<std::string> names;
@@ -97,10 +130,15 @@ int print_fit_table(const QuantGraph& graph, const Budget& budget, bool json, co
   for (int w : {8, 4, 2})
     for (int a : {8, 4, 2}) {
       const std::vector<rt::OpRecord> records = op_records(graph, op_bits(graph, uniform_policy(graph, w, a)));
-      const MemoryReport r = memory_report(records, resolve_patch(records, names, patch_request, max_overhead));
+      MemoryReport r = memory_report(records);
+      if (r.ram_bytes > budget.ram)
+        r = memory_report(records, resolve_patch(records, names, patch_request, max_overhead));
+      count_code(r, records, budget.code);
       rows.push_back({{"w_bits", w},
                       {"a_bits", a},
                       {"flash_bytes", r.flash_bytes},
+                      {"model_flash_bytes", r.model_flash_bytes},
+                      {"code_flash_bytes", r.code_flash_bytes},
                       {"ram_bytes", r.ram_bytes},
                       {"unpatched_ram_bytes", r.patch.present() ? memory_report(records).ram_bytes : r.ram_bytes},
                       {"patch", r.patch.present() ? nlohmann::json(patch_request_text(r.patch))
@@ -118,9 +156,10 @@ int print_fit_table(const QuantGraph& graph, const Budget& budget, bool json, co
     std::cout << out.dump(2) << "\n";
     return 0;
   }
-  std::printf("%s on %s: FLASH budget %s (%s B), RAM budget %s (%s B)\n", graph.spec.to_string().c_str(),
-              budget.source.c_str(), format_bytes(budget.flash).c_str(), grouped(budget.flash).c_str(),
-              format_bytes(budget.ram).c_str(), grouped(budget.ram).c_str());
+  std::printf("%s on %s: FLASH budget %s (%s B), RAM budget %s (%s B); FLASH counts %s\n",
+              graph.spec.to_string().c_str(), budget.source.c_str(), format_bytes(budget.flash).c_str(),
+              grouped(budget.flash).c_str(), format_bytes(budget.ram).c_str(), grouped(budget.ram).c_str(),
+              (budget.code.counted() ? "blob + code (" + budget.code.text() + ")" : "the blob alone (" + budget.code_note + ")").c_str());
   std::printf("%-8s %14s %12s %14s %12s %14s %7s %7s  %s\n", "policy", "FLASH B", "FLASH", "RAM B", "RAM",
               "unpatched B", "stage", "MACs", "fits");
   for (const auto& row : rows) {
@@ -150,6 +189,11 @@ int run_memory(const std::vector<std::string>& args) {
        "board profile: a name in data/boards (or $MPQ_BOARDS_DIR) or a .json path")
       ("flash", po::value<std::string>(), "FLASH the model may use, overriding the board's (e.g. 2MB, 1.5MiB; k/M = 1024)")
       ("ram", po::value<std::string>(), "RAM the model may use, overriding the board's (e.g. 512kB)")
+      ("code", po::value<std::string>()->default_value("auto"),
+       "FLASH counts libmpq_fw's code too, measured at build time (runtime + the kernel variants the policy uses): "
+       "3, 2 or s (its -Dfw_optimization level), none (the blob alone), or auto (-O3 with a board's budget or "
+       "--board given, none with --flash alone unless --cpu is given)")
+      ("cpu", po::value<std::string>(), "the core whose code counts (-mcpu, e.g. cortex-m7); default: the board's")
       ("fit", "instead of one policy: all 9 uniform (w, a) policies with FLASH, RAM and whether they fit")
       ("patch", po::value<std::string>()->default_value("none"),
        "run the first ops tile by tile (docs/memory-model.md, \"Patch stage\"): none, LAST_OP:GRID (LAST_OP "
@@ -161,13 +205,16 @@ int run_memory(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse(args, opts, vm,
              "mpq memory [--model NAME ...] [--policy P | --uniform N | --uniform-w W --uniform-a A | --fit] "
-             "[--board NAME] [--flash X] [--ram Y] [--patch none|auto|LAST_OP:GRID] [--json]",
+             "[--board NAME] [--flash X] [--ram Y] [--code auto|3|2|s|none] [--cpu CPU] [--patch none|auto|LAST_OP:GRID] "
+             "[--json]",
              "Prints what a policy costs on a microcontroller, per op: weight bytes, parameter bytes\n"
              "(per-channel bias/multiplier/shift + op and buffer records), input and output activation\n"
              "bytes, kernel scratch, and the bytes live in the arena at that op's step (* = RAM peak).\n"
-             "FLASH is the exact size of the exported model blob; RAM is the activation arena the\n"
-             "device runtime allocates (docs/memory-model.md). Totals are compared with the board's\n"
-             "budget (its size minus what it reserves for code and stack). Without a policy option:\n"
+             "FLASH is the exact size of the exported model blob plus, with a board, libmpq_fw's code\n"
+             "for its core (runtime + the kernel variants the policy uses, measured at build time);\n"
+             "RAM is the activation arena the device runtime allocates (docs/memory-model.md). Totals\n"
+             "are compared with the board's budget (its size minus what the application keeps).\n"
+             "Without a policy option:\n"
              "uniform 8-bit. A --policy file carries its model; the Model options are then ignored,\n"
              "except for an imported model, whose checkpoint --model C.mpqc gives its graph."))
     return 0;
@@ -209,7 +256,9 @@ int run_memory(const std::vector<std::string>& args) {
   for (const QOp& op : graph.ops) names.push_back(op.name);
   const rt::PatchStage patch =
       resolve_patch(records, names, vm["patch"].as<std::string>(), vm["patch-max-overhead"].as<double>());
-  const MemoryReport r = memory_report(records, patch);
+  MemoryReport r = memory_report(records, patch);
+  const CodeBytes code = budget.code.counted() ? code_bytes(budget.code, records) : CodeBytes{};
+  count_code(r, records, budget.code);
   const uint32_t unpatched_ram = patch.present() ? memory_report(records).ram_bytes : r.ram_bytes;
 
   if (json) {
@@ -234,6 +283,15 @@ int run_memory(const std::vector<std::string>& args) {
     out["model"] = graph.spec.to_string();
     out["policy"] = policy_name;
     out["flash_bytes"] = r.flash_bytes;
+    out["model_flash_bytes"] = r.model_flash_bytes;
+    out["code_flash_bytes"] = r.code_flash_bytes;
+    out["code"] = budget.code.counted() ? nlohmann::json{{"runtime_bytes", code.runtime_bytes},
+                                                         {"variant_bytes", code.variant_bytes},
+                                                         {"table_bytes", code.table_bytes},
+                                                         {"library_bytes", code.library_bytes},
+                                                         {"variants", code.variant_count},
+                                                         {"unshared_variant_bytes", code.unshared_variant_bytes}}
+                                        : nlohmann::json(nullptr);
     out["ram_bytes"] = r.ram_bytes;
     out["fixed_flash_bytes"] = r.fixed_flash_bytes;
     out["input_bytes"] = r.input_bytes;
@@ -265,13 +323,26 @@ int run_memory(const std::vector<std::string>& args) {
   }
   std::printf("(header + input table + input buffer record: %u B; * = step at the top of the arena)\n",
               r.fixed_flash_bytes);
-  const uint64_t flash_total = r.flash_bytes + budget.reserved_flash, ram_total = r.ram_bytes + budget.reserved_ram;
+  const uint64_t flash_total = r.flash_bytes + budget.application_flash;
+  const uint64_t ram_total = r.ram_bytes + budget.application_ram;
+  if (budget.code.counted())
+    std::printf("code (%s): runtime %s B + %u kernel variants %s B (%s B unshared) + kernel table %s B = %s B; of "
+                "it libgcc and C library %s B\n",
+                budget.code.text().c_str(), grouped(code.runtime_bytes).c_str(), code.variant_count,
+                grouped(code.variant_bytes).c_str(), grouped(code.unshared_variant_bytes).c_str(),
+                grouped(code.table_bytes).c_str(), grouped(code.total()).c_str(), grouped(code.library_bytes).c_str());
+  else
+    std::printf("code not counted (%s): FLASH is the blob alone\n", budget.code_note.c_str());
   std::printf("FLASH %s B (%s)", grouped(r.flash_bytes).c_str(), format_bytes(r.flash_bytes).c_str());
-  if (budget.reserved_flash) std::printf(" + reserved %s = %s", format_bytes(budget.reserved_flash).c_str(), format_bytes(flash_total).c_str());
-  std::printf("; model budget %s: %s\n", format_bytes(budget.flash).c_str(), verdict(r.flash_bytes, budget.flash).c_str());
+  if (budget.code.counted())
+    std::printf(" = blob %s B + code %s B", grouped(r.model_flash_bytes).c_str(), grouped(r.code_flash_bytes).c_str());
+  if (budget.application_flash)
+    std::printf(" + application %s = %s", format_bytes(budget.application_flash).c_str(), format_bytes(flash_total).c_str());
+  std::printf("; budget %s: %s\n", format_bytes(budget.flash).c_str(), verdict(r.flash_bytes, budget.flash).c_str());
   std::printf("RAM   %s B (%s)", grouped(r.ram_bytes).c_str(), format_bytes(r.ram_bytes).c_str());
-  if (budget.reserved_ram) std::printf(" + reserved %s = %s", format_bytes(budget.reserved_ram).c_str(), format_bytes(ram_total).c_str());
-  std::printf("; model budget %s: %s\n", format_bytes(budget.ram).c_str(), verdict(r.ram_bytes, budget.ram).c_str());
+  if (budget.application_ram)
+    std::printf(" + application %s = %s", format_bytes(budget.application_ram).c_str(), format_bytes(ram_total).c_str());
+  std::printf("; budget %s: %s\n", format_bytes(budget.ram).c_str(), verdict(r.ram_bytes, budget.ram).c_str());
   std::printf("RAM peak at %s; naive max(input + output) %s B, lower bound of any placement %s B\n",
               r.peak_op >= 0 ? graph.ops[static_cast<size_t>(r.peak_op)].name.c_str() : "-", grouped(r.naive_ram_bytes).c_str(),
               grouped(r.ram_lower_bound).c_str());

@@ -8,6 +8,7 @@
 
 #include "cli.hpp"
 #include "data_options.hpp"
+#include "search_budget_options.hpp"
 #include "libmpq/core/atomic_file.hpp"
 #include "libmpq/core/timer.hpp"
 #include "libmpq/data/dataset_subset.hpp"
@@ -26,46 +27,6 @@ namespace mpq::cli {
 
 namespace {
 
-// The built-in default budget: for the default model, uniform 8-bit fits neither FLASH
-// (241 KiB) nor RAM (24 KiB), of the uniform policies only w2a2 fits, and no shrunk 8-bit
-// model fits (docs/search.md, "The default budget").
-constexpr const char* kDefaultFlash = "112KiB";
-constexpr const char* kDefaultRam = "12KiB";
-
-MemoryBudget read_search_budget(const po::variables_map& vm) {
-  MemoryBudget b;
-  b.weights_only = vm.count("weights-only") > 0;
-  if (b.weights_only && !vm.count("board")) {
-    // FLASH only; a RAM budget only when asked for (check_budget_feasible refuses one the
-    // 8-bit arena exceeds).
-    b.flash = size_option(vm, "flash", kDefaultFlash);
-    b.ram = vm.count("ram") ? size_option(vm, "ram", "") : kNoRamBudget;
-    b.source = "--flash " + (vm.count("flash") ? vm["flash"].as<std::string>() : kDefaultFlash) +
-               (vm.count("ram") ? " --ram " + vm["ram"].as<std::string>() : std::string());
-    return b;
-  }
-  if (vm.count("board")) {
-    const Board board = find_board(vm["board"].as<std::string>());
-    b.flash = board.flash_budget();
-    b.ram = board.ram_budget();
-    b.source = board.name;
-  } else {
-    b.flash = size_option(vm, "flash", kDefaultFlash);
-    b.ram = size_option(vm, "ram", kDefaultRam);
-    b.source = "--flash " + (vm.count("flash") ? vm["flash"].as<std::string>() : kDefaultFlash) + " --ram " +
-               (vm.count("ram") ? vm["ram"].as<std::string>() : kDefaultRam);
-    return b;
-  }
-  if (vm.count("flash")) {
-    b.flash = size_option(vm, "flash", "");
-    b.source += " --flash " + vm["flash"].as<std::string>();
-  }
-  if (vm.count("ram")) {
-    b.ram = size_option(vm, "ram", "");
-    b.source += " --ram " + vm["ram"].as<std::string>();
-  }
-  return b;
-}
 
 // Prints the comparison's progress lines; writes policy.json as soon as the search's
 // answer is known, before its final fine-tunes.
@@ -110,6 +71,9 @@ void print_final_table(const SearchSummary& summary, const std::vector<FinalResu
                 r.patch.c_str(), 100 * r.mac_overhead(), search_val, 100 * r.val_mean(), 100 * r.test_mean(),
                 100 * r.test_std());
   }
+  const std::string flash = summary.code == "none" ? "the model blob"
+                                                    : "the model blob + libmpq_fw's code (" + summary.code + ")";
+  std::printf("FLASH B: %s, the quantity the FLASH budget was checked against\n", flash.c_str());
   if (summary.final_seeds > 1)
     std::printf("val and test: means of %lld final fine-tunes with different seeds; std: of the test accuracies\n",
                 static_cast<long long>(summary.final_seeds));
@@ -134,20 +98,34 @@ po::options_description search_settings_options() {
       ("warmup", po::value<int64_t>()->default_value(sd.warmup), "warm-up episodes of random actions")
       ("random-search", po::value<int64_t>()->default_value(-1), "random-search evaluations (-1: as many as episodes)")
       ("seed", po::value<uint64_t>()->default_value(sd.seed), "seed of the agent and the random search")
+      ("actors", po::value<int64_t>()->default_value(sd.actors),
+       "agent episodes in rounds of K actors: K policies with their own exploration noise, scored at once (on "
+       "the ranks of an MPI job), then the agent learns from all K (1: one episode at a time, HAQ's loop)")
       ("learn-taken-actions", "train the agent on the actions it took rather than on the enforced policy's bits")
       ("noise-decay", po::value<float>()->default_value(sd.agent.noise_decay),
        "exploration noise sigma (0.5 at the first agent episode) is multiplied by this after each agent episode")
       ("finetune-batches", po::value<int64_t>()->default_value(ed.finetune_batches), "short fine-tune per candidate: batches")
       ("finetune-batch", po::value<int64_t>()->default_value(ed.batch_size), "short fine-tune batch size")
       ("val-images", po::value<int64_t>()->default_value(ed.val_images), "validation images scoring each candidate")
+      ("quantizer", po::value<std::string>()->default_value(quantizer_choice_name(ed.quantizer)),
+       "fine-tune recipe of every policy (short, re-scoring and final fine-tunes): auto (LSQ with distillation, "
+       "bias correction and the fine bias grid when any tensor has 2 bits, PACT otherwise; docs/quantization.md), "
+       "pact or lsq")
       ("fidelity", po::value<std::string>()->default_value(fidelity_name(ed.fidelity)),
        "full: every candidate is validated on all --val-images; early-reject: validation in chunks stops when the "
-       "candidate can no longer reach the best score so far (docs/search.md)")
+       "candidate can no longer reach the best score so far; halving: every candidate gets the short proxy "
+       "(--short-batches, --short-images), only those near the best short score the full one (docs/search.md)")
       ("reject-margin", po::value<double>()->default_value(ed.reject_margin),
        "early-reject: how far above its running accuracy a candidate may still score on the images not yet seen "
        "(1: never rejects one that could reach the best)")
       ("reject-chunk", po::value<int64_t>()->default_value(ed.reject_chunk),
        "early-reject: validation images per chunk (a multiple of 256 keeps complete scores equal to full fidelity)")
+      ("short-batches", po::value<int64_t>()->default_value(ed.short_batches),
+       "halving: fine-tune batches of the short proxy every candidate gets")
+      ("short-images", po::value<int64_t>()->default_value(ed.short_images),
+       "halving: class-balanced validation images of the short proxy")
+      ("promote-margin", po::value<double>()->default_value(ed.promote_margin),
+       "halving: a candidate whose short score is within this of the best short score so far gets the full proxy")
       ("rerank", po::value<int64_t>()->default_value(cd.rerank), "re-score the best N agent policies with a longer fine-tune (0: off)")
       ("rerank-batches", po::value<int64_t>()->default_value(cd.rerank_batches), "fine-tune batches of the re-scoring")
       ("final-epochs", po::value<int64_t>()->default_value(cd.final_epochs), "final fine-tune epochs of every compared policy (0: none)")
@@ -167,6 +145,9 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
   opts.add_options()
       ("checkpoint", po::value<std::string>()->default_value("runs/default/float.mpqc"), "float checkpoint")
       ("board", po::value<std::string>(), "board profile (data/boards): its FLASH and RAM budgets")
+      ("code", po::value<std::string>()->default_value("3"),
+       "with --board: FLASH counts libmpq_fw's code at this -Dfw_optimization level (3, 2, s) beside the blob, "
+       "or none")
       ("patch", po::value<std::string>()->default_value("none"),
        "RAM with a patch stage (docs/search.md): none; auto (per policy, the stage and grid of least RAM within "
        "--patch-max-overhead), so that activation bits are cut only when patching is not enough; or LAST_OP:GRID")
@@ -212,6 +193,8 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
   so.seed = vm["seed"].as<uint64_t>();
   so.agent.noise_decay = vm["noise-decay"].as<float>();
   so.learn_enforced = !vm.count("learn-taken-actions");
+  so.actors = vm["actors"].as<int64_t>();
+  if (so.actors < 1) throw UsageError("--actors: expected at least 1");
   if (!(so.agent.noise_decay > 0.f && so.agent.noise_decay <= 1.f)) throw UsageError("--noise-decay: expected (0, 1]");
   so.state_path = out + "/search.state";
   if (so.episodes < 1) throw UsageError("--episodes: expected at least 1");
@@ -227,10 +210,20 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
   } catch (const Error& e) {
     throw UsageError(std::string("--") + e.what());
   }
+  try {
+    eo.quantizer = parse_quantizer_choice(vm["quantizer"].as<std::string>());
+  } catch (const Error& e) {
+    throw UsageError(std::string("--") + e.what());
+  }
   eo.reject_margin = vm["reject-margin"].as<double>();
   eo.reject_chunk = vm["reject-chunk"].as<int64_t>();
   if (!(eo.reject_margin >= 0) || eo.reject_chunk < 1)
     throw UsageError("--reject-margin >= 0 and --reject-chunk >= 1 expected");
+  eo.short_batches = vm["short-batches"].as<int64_t>();
+  eo.short_images = vm["short-images"].as<int64_t>();
+  eo.promote_margin = vm["promote-margin"].as<double>();
+  if (eo.short_batches < 0 || eo.short_images < 1 || !(eo.promote_margin >= 0))
+    throw UsageError("--short-batches >= 0, --short-images >= 1 and --promote-margin >= 0 expected");
   const int64_t final_epochs = vm["final-epochs"].as<int64_t>();
   const int64_t final_seeds = vm["final-seeds"].as<int64_t>();
   if (final_epochs < 0 || final_seeds < 1) throw UsageError("--final-epochs >= 0 and --final-seeds >= 1 expected");
@@ -267,8 +260,19 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
   summary.final_epochs = final_epochs;
   summary.random_evaluations = so.random_search < 0 ? so.episodes : so.random_search;
   summary.fidelity = fidelity_name(eo.fidelity);
+  if (eo.fidelity == Fidelity::halving) {
+    char margin[32];
+    std::snprintf(margin, sizeof margin, "%.1f", 100 * eo.promote_margin);
+    summary.fidelity_detail = "short proxy: " + std::to_string(eo.short_batches) + " fine-tune batches, " +
+                              std::to_string(eo.short_images) + " class-balanced validation images; the full proxy within " +
+                              margin + " points of the best short score";
+  } else if (eo.fidelity == Fidelity::early_reject) {
+    summary.fidelity_detail = "validation in chunks of " + std::to_string(eo.reject_chunk) + " images";
+  }
+  summary.quantizer = quantizer_choice_name(eo.quantizer);
   summary.patch = budget.patch.request;
   summary.patch_max_overhead = budget.patch.max_overhead;
+  summary.code = budget.code.text();
   Timer stage_timer;
   summary.float_val_accuracy = evaluate(float_model, *val).accuracy;
   summary.float_test_accuracy = evaluate(float_model, *test).accuracy;
@@ -280,13 +284,16 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
     summary.stages.push_back(t);
   }
   if (!json)
-    std::printf("search%s: %s under %s (FLASH %s, RAM %s%s), %zu steps per episode, %lld + %lld episodes, "
+    std::printf("search%s: %s under %s (FLASH %s, RAM %s%s), %zu steps per episode, %lld + %lld episodes%s, "
                 "%d threads%s%s\n",
                 budget.weights_only ? " (weight-only, activations 8-bit)" : "", summary.model.c_str(),
                 budget.source.c_str(), format_bytes(budget.flash).c_str(), ram_budget_text(budget).c_str(),
                 budget.patch.enabled() ? (" with --patch " + budget.patch.request).c_str() : "",
                 space.steps.size(), static_cast<long long>(so.episodes),
-                static_cast<long long>(summary.random_evaluations), thread_count(),
+                static_cast<long long>(summary.random_evaluations),
+                so.actors > 1 ? (" (agent episodes in rounds of " + std::to_string(so.actors) + " actors)").c_str()
+                              : "",
+                thread_count(),
                 dist::size() > 1 ? (" on each of " + std::to_string(dist::size()) + " MPI ranks").c_str() : "",
                 state_exists ? (", resuming after episode " + std::to_string(search.records().size())).c_str() : "");
 
@@ -317,7 +324,13 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
                 "(%lld evaluations); the rest is the agent and budget enforcement\n",
                 evaluator.prepare_seconds(), evaluator.finetune_seconds(), evaluator.validate_seconds(),
                 static_cast<long long>(evaluator.evaluations()));
-  if (!json && evaluator.rejections() > 0)
+  if (!json && eo.fidelity == Fidelity::halving && evaluator.evaluations() > 0)
+    std::printf("halving: %lld candidates got the full proxy this run, %lld policies have a short score (this "
+                "run's evaluations: %lld fine-tune batches, %lld validation images)\n",
+                static_cast<long long>(evaluator.promotions()), static_cast<long long>(evaluator.short_scores().size()),
+                static_cast<long long>(evaluator.work().train_batches),
+                static_cast<long long>(evaluator.work().val_images));
+  else if (!json && evaluator.rejections() > 0)
     std::printf("early rejection: %lld of %lld evaluations stopped before their last validation chunk\n",
                 static_cast<long long>(evaluator.rejections()), static_cast<long long>(evaluator.evaluations()));
   for (auto& t : phase_times.stages(search.total_episodes(), so.episodes, so.warmup)) summary.stages.push_back(t);
@@ -343,6 +356,10 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
       inputs, cs, [&](const ComparisonProgress& e) { on_comparison_progress(e, cs, json); });
   summary.final_seeds = comparison.final_runs;
   summary.notes = comparison.notes;
+  if (so.actors > 1)
+    summary.notes.insert(summary.notes.begin(), "agent episodes in rounds of " + std::to_string(so.actors) +
+                                                    " actors (--actors): each round's policies proposed by the "
+                                                    "same agent with their own noise, then learnt from together");
   for (const auto& t : comparison.stages) summary.stages.push_back(t);
   const std::vector<FinalResult>& results = comparison.results;
 

@@ -1,7 +1,8 @@
 // mpq sweep: the search with every baseline at each budget of a list (or of a default grid
 // made from the model's memory), one `mpq search` per budget in <out>/<budget>/, resumed
 // where a killed sweep stopped; then the accuracy-memory curves of every method
-// (sweep.md, sweep.json, sweep.svg).
+// (sweep.md, sweep.json, sweep.svg). On the ranks of an MPI job every search runs on all
+// of them and rank 0 alone writes the sweep's files (docs/scale-out.md).
 #include <cstdio>
 
 #include <boost/any.hpp>
@@ -10,7 +11,10 @@
 #include "data_options.hpp"
 #include "libmpq/core/atomic_file.hpp"
 #include "libmpq/core/timer.hpp"
+#include "libmpq/dist/ranks.hpp"
+#include "libmpq/mcu/board.hpp"
 #include "libmpq/mcu/byte_size.hpp"
+#include "libmpq/mcu/code_size.hpp"
 #include "libmpq/nn/model_builders.hpp"
 #include "libmpq/search/baselines.hpp"
 #include "libmpq/search/policy_search.hpp"
@@ -63,12 +67,57 @@ std::string what_fits(const QuantGraph& graph, const ModelSpec& spec, const Memo
   return "uniform: " + (uniform.empty() ? std::string("none") : uniform) + "; shrunk 8-bit: " + shrunk;
 }
 
+// --board: whose code every budget's FLASH counts, and the RAM a budget without one takes.
+struct SweepBoard {
+  std::string name;  // empty: no board, FLASH is the blob alone
+  CodeTarget code;
+  uint64_t ram = kNoRamBudget;
+};
+
+SweepBoard read_sweep_board(const po::variables_map& vm) {
+  SweepBoard b;
+  if (!vm.count("board")) {
+    if (!vm["code"].defaulted()) throw UsageError("--code counts a board's code: give --board too");
+    return b;
+  }
+  const Board board = find_board(vm["board"].as<std::string>());
+  // A path: mpq search finds it again by that path.
+  b.name = vm["board"].as<std::string>();
+  b.ram = board.ram_budget();
+  const std::string code = vm["code"].as<std::string>();
+  // As mpq search --board: the default counts code where this mpq measured it.
+  if (code == "none" || (vm["code"].defaulted() && !code_sizes_measured())) return b;
+  try {
+    b.code = {board.core, parse_optimization_level(code, "--code")};
+    code_bytes(b.code, std::vector<std::string>{});  // a target that was measured
+  } catch (const Error& e) {
+    throw UsageError("--board " + board.name + ": " + e.what());
+  }
+  return b;
+}
+
 }  // namespace
 
 int run_sweep(const std::vector<std::string>& args) {
   const po::options_description data = data_options(), threads = thread_options(), search = search_settings_options();
+  po::options_description patch;
+  patch.add_options()
+      ("patch", po::value<std::string>()->default_value("none"),
+       "RAM with a patch stage, passed on to every search (docs/search.md, \"Patch stage\"): none; auto (per policy, "
+       "the stage and grid of least RAM within --patch-max-overhead); or LAST_OP:GRID. The default grid, the "
+       "feasibility checks and what fits are planned with it too")
+      ("patch-max-overhead", po::value<double>()->default_value(0.2),
+       "with --patch auto: extra MACs allowed for the halo, as a fraction of the layer-by-layer MACs");
+  po::options_description board;
+  board.add_options()
+      ("board", po::value<std::string>(),
+       "board profile (data/boards): every budget's FLASH counts libmpq_fw's code for its core beside the blob, "
+       "as mpq search --board B --flash F --ram R does (the default grid too); a budget without RAM "
+       "(--weights-only) takes the board's")
+      ("code", po::value<std::string>()->default_value("3"),
+       "with --board: the code's -Dfw_optimization level (3, 2, s), or none (the blob alone)");
   po::options_description opts;
-  opts.add(data).add(threads).add(search);
+  opts.add(data).add(threads).add(search).add(patch).add(board);
   opts.add_options()
       ("checkpoint", po::value<std::string>()->default_value("runs/default/float.mpqc"), "float checkpoint")
       ("budgets", po::value<std::string>(),
@@ -77,7 +126,9 @@ int run_sweep(const std::vector<std::string>& args) {
       ("out", po::value<std::string>()->default_value("runs/default/sweep"), "output folder: one search per budget in it")
       ("dry-run", "print the budgets and what fits at each, run nothing");
   po::variables_map vm;
-  if (!parse(args, opts, vm, "mpq sweep [--checkpoint C] [--budgets 'F1/R1,F2/R2,...'] [--weights-only] [--out DIR]",
+  if (!parse(args, opts, vm,
+             "mpq sweep [--checkpoint C] [--budgets 'F1/R1,F2/R2,...'] [--weights-only] [--patch none|auto] "
+             "[--board B [--code 3|2|s|none]] [--out DIR]",
              "Runs mpq search with every baseline at each budget (into DIR/<budget>/; the search options\n"
              "below are passed on), then writes sweep.md, sweep.json and sweep.svg: test accuracy of the\n"
              "searched, rule-based, random, best fitting uniform, shrunk 8-bit and (weight-only) k-means\n"
@@ -93,6 +144,13 @@ int run_sweep(const std::vector<std::string>& args) {
   const std::string out = vm["out"].as<std::string>();
   Model model = build_model(float_ckpt.spec, 1);
   const QuantGraph graph = build_quant_graph(model);
+  PatchSetting patch_setting;
+  patch_setting.request = vm["patch"].as<std::string>();
+  patch_setting.max_overhead = vm["patch-max-overhead"].as<double>();
+  if (!(patch_setting.max_overhead >= 0)) throw UsageError("--patch-max-overhead: expected a fraction >= 0");
+  // A stage the model cannot run is refused before any budget, like mpq search does.
+  (void)policy_memory(graph, uniform_policy(graph, 8, 8), patch_setting);
+  const SweepBoard on_board = read_sweep_board(vm);
 
   std::vector<MemoryBudget> budgets;
   std::string grid_note;
@@ -102,11 +160,21 @@ int run_sweep(const std::vector<std::string>& args) {
     } catch (const Error& e) {
       throw UsageError(e.what());
     }
+    for (MemoryBudget& b : budgets) {
+      b.patch = patch_setting;
+      b.code = on_board.code;
+    }
   } else {
-    const SweepGrid grid = default_sweep_grid(float_ckpt.spec, weights_only);
+    const SweepGrid grid = default_sweep_grid(float_ckpt.spec, weights_only, 6, patch_setting, on_board.code);
     budgets = grid.budgets;
     grid_note = "default grid: " + grid.note;
   }
+  if (!on_board.name.empty())
+    for (MemoryBudget& b : budgets) {
+      if (b.ram == kNoRamBudget) b.ram = on_board.ram;  // what mpq search --board enforces
+      b.source = budget_text(b);
+      if (b.code.counted()) b.source += " (code " + b.code.text() + ")";
+    }
   // Every budget is checked before hours go into the first ones.
   for (const auto& b : budgets) {
     try {
@@ -116,8 +184,13 @@ int run_sweep(const std::vector<std::string>& args) {
     }
   }
   const size_t n = budgets.size();
-  std::printf("sweep%s of %s over %zu budgets into %s%s\n", weights_only ? " (weight-only)" : "",
-              float_ckpt.spec.to_string().c_str(), n, out.c_str(), grid_note.empty() ? "" : ("; " + grid_note).c_str());
+  const std::string board_counts =
+      on_board.code.counted() ? "the blob and code (" + on_board.code.text() + ")" : "the blob alone (--code none)";
+  std::printf("sweep%s of %s over %zu budgets into %s%s%s%s\n", weights_only ? " (weight-only)" : "",
+              float_ckpt.spec.to_string().c_str(), n, out.c_str(),
+              on_board.name.empty() ? "" : (", on " + on_board.name + ": FLASH counts " + board_counts).c_str(),
+              patch_setting.enabled() ? (", RAM with --patch " + patch_setting.request).c_str() : "",
+              grid_note.empty() ? "" : ("; " + grid_note).c_str());
   for (size_t i = 0; i < n; ++i)
     std::printf("  budget %zu/%zu: FLASH %s, RAM %s -> %s/  (%s)\n", i + 1, n, format_bytes(budgets[i].flash).c_str(),
                 ram_budget_text(budgets[i]).c_str(), budget_folder_name(budgets[i]).c_str(),
@@ -125,7 +198,7 @@ int run_sweep(const std::vector<std::string>& args) {
   std::fflush(stdout);
   if (vm.count("dry-run")) return 0;
 
-  const std::vector<std::string> settings = passed_on(vm, {data, threads, search});
+  const std::vector<std::string> settings = passed_on(vm, {data, threads, search, patch});
   Timer sweep_timer;
   double ran_seconds = 0;
   size_t ran = 0;
@@ -142,6 +215,9 @@ int run_sweep(const std::vector<std::string>& args) {
     search_args.insert(search_args.end(), {"--checkpoint", float_path, "--flash", text.substr(0, text.find('/')),
                                            "--out", dir, "--resume", "--shrunk-dir", out + "/shrunk"});
     if (b.ram != kNoRamBudget) search_args.insert(search_args.end(), {"--ram", text.substr(text.find('/') + 1)});
+    if (!on_board.name.empty())
+      search_args.insert(search_args.end(),
+                         {"--board", on_board.name, "--code", on_board.code.counted() ? on_board.code.optimization : "none"});
     Timer timer;
     try {
       run_search(search_args);
@@ -164,6 +240,7 @@ int run_sweep(const std::vector<std::string>& args) {
     std::fflush(stdout);
   }
 
+  if (!dist::is_root()) return 0;  // rank 0 alone writes, after its last search's report
   std::vector<SweepEntry> entries;
   for (const auto& b : budgets) {
     const std::string folder = budget_folder_name(b), path = out + "/" + folder + "/report.json";

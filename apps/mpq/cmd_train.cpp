@@ -9,6 +9,7 @@
 #include "data_options.hpp"
 #include "libmpq/core/atomic_file.hpp"
 #include "libmpq/core/timer.hpp"
+#include "libmpq/dist/ranks.hpp"
 #include "libmpq/nn/model_builders.hpp"
 #include "libmpq/tensor/parallel.hpp"
 #include "libmpq/train/trainer.hpp"
@@ -25,8 +26,24 @@ po::options_description training_options(const TrainOptions& d) {
       ("warmup", po::value<double>()->default_value(d.warmup_epochs), "warm-up epochs")
       ("seed", po::value<uint64_t>()->default_value(d.seed), "seed of the initial weights, data order and augmentation")
       ("no-augment", "train without random shifts and flips")
-      ("max-batches", po::value<int64_t>()->default_value(0), "stop each epoch after this many batches (0 = all)");
+      ("max-batches", po::value<int64_t>()->default_value(0), "stop each epoch after this many batches (0 = all)")
+      ("shards", po::value<int64_t>(),
+       "passes per batch, each with its own BN statistics, gradients added in a fixed order; under mpirun the "
+       "ranks share them, and the model depends on --shards, not on the ranks (default: a resumed checkpoint's, "
+       "else the number of ranks)");
   return o;
+}
+
+int64_t choose_shards(const po::variables_map& vm, const Checkpoint* resumed, int64_t batch) {
+  int64_t shards = dist::size();
+  if (vm.count("shards"))
+    shards = vm["shards"].as<int64_t>();
+  else if (resumed && resumed->meta.count("train.shards"))
+    shards = resumed->meta_count("train.shards", kMaxBatchSize, "the resumed checkpoint");
+  if (shards < 1 || shards > batch)
+    throw UsageError("--shards " + std::to_string(shards) + ": expected 1..--batch (" + std::to_string(batch) + ")" +
+                     (vm.count("shards") ? "" : ", one per rank by default"));
+  return shards;
 }
 
 TrainOptions read_training_options(const po::variables_map& vm, TrainOptions o) {
@@ -50,6 +67,13 @@ TrainOptions read_training_options(const po::variables_map& vm, TrainOptions o) 
   return o;
 }
 
+// "in S shards on N ranks" for the banners of train and finetune; "" for one shard alone.
+std::string describe_data_parallel(int64_t shards) {
+  if (shards == 1 && dist::size() == 1) return "";
+  return "in " + std::to_string(shards) + " shard" + (shards == 1 ? "" : "s") + " on " +
+         std::to_string(dist::size()) + " rank" + (dist::size() == 1 ? "" : "s");
+}
+
 int run_train(const std::vector<std::string>& args) {
   po::options_description opts;
   opts.add(model_options(ModelSpec{}));
@@ -70,6 +94,11 @@ int run_train(const std::vector<std::string>& args) {
   TrainOptions options = read_training_options(vm, TrainOptions{});
   options.checkpoint_path = vm["out"].as<std::string>();
   options.quiet = vm.count("json") > 0;
+  const bool resuming = vm.count("resume") && file_exists(options.checkpoint_path);
+  // Every rank reads it: rank 0 writes the next one only after every rank's first step.
+  const Checkpoint resumed = resuming ? load_checkpoint(options.checkpoint_path) : Checkpoint{};
+  options.shards = choose_shards(vm, resuming ? &resumed : nullptr, options.batch_size);
+  options.over_ranks = true;
 
   auto train = open_dataset(vm, Split::train, spec);
   auto val = open_dataset(vm, Split::validation, spec);
@@ -77,8 +106,8 @@ int run_train(const std::vector<std::string>& args) {
 
   Model model = build_model(spec, options.seed);
   Trainer trainer(model, *train, val.get(), options);
-  if (vm.count("resume") && file_exists(options.checkpoint_path)) {
-    trainer.resume(load_checkpoint(options.checkpoint_path), options.checkpoint_path);
+  if (resuming) {
+    trainer.resume(resumed, options.checkpoint_path);
     if (!options.quiet)
       std::printf("resuming %s after epoch %lld\n", options.checkpoint_path.c_str(),
                   static_cast<long long>(trainer.completed_epochs()));
@@ -88,13 +117,17 @@ int run_train(const std::vector<std::string>& args) {
       throw UsageError(options.checkpoint_path + " exists: pass --resume to continue it or choose another --out");
     make_parent_directories(options.checkpoint_path);
   }
+  const std::string parallel = describe_data_parallel(options.shards);
   if (!options.quiet)
-    std::printf("training %s on %lld images (%lld validation), %lld epochs, batch %lld, %d threads\n",
+    std::printf("training %s on %lld images (%lld validation), %lld epochs, batch %lld%s, %d threads\n",
                 spec.to_string().c_str(), static_cast<long long>(train->size()), static_cast<long long>(val->size()),
-                static_cast<long long>(options.epochs), static_cast<long long>(options.batch_size), thread_count());
+                static_cast<long long>(options.epochs), static_cast<long long>(options.batch_size),
+                parallel.empty() ? "" : (" " + parallel).c_str(),
+                thread_count());
   Timer timer;
   auto history = trainer.run();
   const double seconds = timer.seconds();
+  if (!dist::is_root()) return 0;  // rank 0 alone tests and reports
   EvalResult t = evaluate(model, *test);
   double total_seconds = 0;
   for (const auto& e : history) total_seconds += e.seconds;

@@ -43,10 +43,12 @@ void print_usage(std::ostream& out) {
 
 // Commands that run on the ranks of an MPI job (docs/scale-out.md); every other one would
 // only repeat its work and race for its files on every rank.
-bool runs_on_ranks(const std::string& name) { return name == "search"; }
+bool runs_on_ranks(const std::string& name) {
+  return name == "search" || name == "sweep" || name == "train" || name == "finetune";
+}
 
 // An error on one rank: the others cannot know of it and would wait for it in their next
-// collective, so the whole job ends (MPI_Abort) once it is printed. Each rank prints its
+// collective, so the whole job ends (dist::abort) once it is printed. Each rank prints its
 // own line, named by rank, since only it knows its error.
 int fail(const std::string& message, int code) {
   if (mpq::dist::size() > 1) {
@@ -61,6 +63,14 @@ int fail(const std::string& message, int code) {
   return code;
 }
 
+// An error every rank meets alike before any collective (a command that does not run on
+// ranks, an unknown one): rank 0 prints it once and every rank exits normally with `code`,
+// which mpirun passes on; no rank needs to abort the others.
+int fail_on_every_rank(const std::string& message, int code) {
+  if (mpq::dist::is_root()) std::cerr << "mpq: error: " << message << "\n";
+  return code;
+}
+
 int run(int argc, char** argv) {
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
     print_usage(argc < 2 ? std::cerr : std::cout);
@@ -71,7 +81,9 @@ int run(int argc, char** argv) {
   for (const Entry& e : kCommands) {
     if (name != e.name) continue;
     if (mpq::dist::size() > 1 && !runs_on_ranks(name))
-      return fail("'" + name + "' runs as one process; of the commands only 'search' runs on several MPI ranks", 2);
+      return fail_on_every_rank("'" + name + "' runs as one process; of the commands only 'search', 'sweep', 'train' and " +
+                      "'finetune' run on several MPI ranks",
+                  2);
     try {
       return e.run(args);
     } catch (const mpq::cli::UsageError& err) {
@@ -86,8 +98,8 @@ int run(int argc, char** argv) {
       return fail(err.what(), 1);
     }
   }
-  print_usage(std::cerr);
-  return fail("unknown command '" + name + "'", 2);
+  if (mpq::dist::is_root()) print_usage(std::cerr);
+  return fail_on_every_rank("unknown command '" + name + "'", 2);
 }
 
 }  // namespace

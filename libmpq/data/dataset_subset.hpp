@@ -32,4 +32,11 @@ class DatasetSubset final : public Dataset {
 // The first min(count, base.size()) samples of base.
 DatasetSubset first_samples(const Dataset& base, int64_t count);
 
+// min(count, base.size()) samples of base with as many of every class as it allows: the
+// first count / classes of each class (one more for the first count % classes classes),
+// topped up with the earliest samples left when a class has too few; in base order. A
+// small validation subset of the first images alone can be several points off balance,
+// which a score on it carries as a bias shared by every candidate.
+DatasetSubset class_balanced_samples(const Dataset& base, int64_t count);
+
 }  // namespace mpq

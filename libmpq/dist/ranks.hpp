@@ -33,7 +33,8 @@ std::vector<std::string> gather(const std::string& bytes, int root = 0);
 void allreduce_sum(double* values, size_t count);
 void allreduce_sum(float* values, size_t count);
 void barrier();
-// Ends every rank of the job with `code` (MPI_Abort): what a rank calls on an error that
+// Ends every rank of the job with `code` (this rank exits unfinalized, and mpirun ends
+// the others and exits with `code`): what a rank calls on an error that
 // the others cannot know of, so that they do not wait forever in their next collective.
 // Without MPI, or with one rank, it exits this process.
 [[noreturn]] void abort(int code);

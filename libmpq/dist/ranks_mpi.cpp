@@ -6,6 +6,7 @@
 #include <mpi.h>
 
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 
 #include "libmpq/core/error.hpp"
@@ -134,7 +135,15 @@ void barrier() {
 }
 
 void abort(int code) {
-  if (started && my_size > 1) MPI_Abort(MPI_COMM_WORLD, code);
+  if (started && my_size > 1) {
+    // Not MPI_Abort: Open MPI 4.1 routes MPI_Abort's notice through PMIx's log to mpirun,
+    // and mpirun has crashed in that handler (exit status a segfault's, not `code`), even
+    // with one rank aborting. A rank that exits without MPI_Finalize and with a non-zero
+    // status makes mpirun end the others and exit with that status, a path with no log
+    // message to forward.
+    std::fflush(nullptr);
+    std::_Exit(code);
+  }
   std::exit(code);
 }
 

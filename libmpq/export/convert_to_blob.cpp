@@ -103,7 +103,8 @@ void fill_weighted_op(WeightQuantized& wq, const QOp& op, const rt::OpRecord& re
                                                      std::to_string(scale) + ", expected a positive finite number");
   const bool depthwise = op.kind == QOpKind::depthwise;
   const int32_t out_c = record.out_c, in_c = record.in_c;
-  const int32_t taps = static_cast<int32_t>(record.kernel) * record.kernel;
+  const rt::RecordWindow window = rt::record_window(record);
+  const int32_t taps = window.kernel_h * window.kernel_w;
   const std::vector<int8_t> codes = weight_codes(op, w, wq.scales(), bits);
   const int32_t count = depthwise ? out_c : in_c;  // values per packed row
   const int32_t rows = static_cast<int32_t>(static_cast<int64_t>(codes.size()) / count);

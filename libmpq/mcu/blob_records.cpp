@@ -20,9 +20,10 @@ BlobHeader decode_blob_header(const uint8_t* in, const std::string& what) {
 
 BlobHeader blob_header(const BlobLayout& layout) {
   BlobHeader h;
-  // The oldest version that holds every op: blobs without version 3's kinds keep their bytes.
+  // The oldest version that holds every op: blobs without version 3's kinds or version 4's
+  // long-form windows keep their bytes.
   for (const OpRecord& r : layout.records)
-    if (blob::version_needed(r.kind) > h.version) h.version = blob::version_needed(r.kind);
+    if (rt::record_version_needed(r) > h.version) h.version = rt::record_version_needed(r);
   h.op_count = static_cast<uint16_t>(layout.records.size());
   h.total_bytes = layout.total_bytes;
   h.arena_bytes = layout.arena.arena_bytes;

@@ -56,11 +56,17 @@ Board board_from_json(const std::string& text, const std::string& what) {
     throw Error(what + ": not valid JSON (" + std::string(e.what()) + ")");
   }
   if (!j.is_object()) throw Error(what + ": expected a JSON object with name, core, flash_bytes and ram_bytes");
-  static const char* const known[] = {"name", "core", "flash_bytes", "ram_bytes", "reserved_flash", "reserved_ram", "notes"};
-  for (const auto& item : j.items())
+  static const char* const known[] = {"name", "core", "flash_bytes", "ram_bytes", "application_flash", "application_ram",
+                                      "notes"};
+  for (const auto& item : j.items()) {
+    if (item.key() == "reserved_flash" || item.key() == "reserved_ram")
+      throw Error(what + ": field '" + item.key() + "' is no longer read: it reserved a guess of the code size; give " +
+                  (item.key() == "reserved_flash" ? "application_flash" : "application_ram") +
+                  ", what the application keeps besides libmpq (libmpq_fw's code is counted from measurements)");
     if (std::find_if(std::begin(known), std::end(known), [&](const char* k) { return item.key() == k; }) == std::end(known))
       throw Error(what + ": unknown field '" + item.key() +
-                  "' (expected name, core, flash_bytes, ram_bytes, reserved_flash, reserved_ram, notes)");
+                  "' (expected name, core, flash_bytes, ram_bytes, application_flash, application_ram, notes)");
+  }
   Board b;
   b.name = string_field(j, "name", true, what);
   if (b.name.empty()) throw Error(what + ": field 'name' is empty");
@@ -68,15 +74,15 @@ Board board_from_json(const std::string& text, const std::string& what) {
   b.notes = string_field(j, "notes", false, what);
   b.flash_bytes = size_field(j, "flash_bytes", true, what);
   b.ram_bytes = size_field(j, "ram_bytes", true, what);
-  b.reserved_flash = size_field(j, "reserved_flash", false, what);
-  b.reserved_ram = size_field(j, "reserved_ram", false, what);
+  b.application_flash = size_field(j, "application_flash", false, what);
+  b.application_ram = size_field(j, "application_ram", false, what);
   if (b.flash_bytes == 0) throw Error(what + ": field 'flash_bytes' is 0, expected the device's FLASH size");
   if (b.ram_bytes == 0) throw Error(what + ": field 'ram_bytes' is 0, expected the device's RAM size");
-  if (b.reserved_flash > b.flash_bytes)
-    throw Error(what + ": field 'reserved_flash' (" + std::to_string(b.reserved_flash) + " B) exceeds flash_bytes (" +
-                std::to_string(b.flash_bytes) + " B)");
-  if (b.reserved_ram > b.ram_bytes)
-    throw Error(what + ": field 'reserved_ram' (" + std::to_string(b.reserved_ram) + " B) exceeds ram_bytes (" +
+  if (b.application_flash > b.flash_bytes)
+    throw Error(what + ": field 'application_flash' (" + std::to_string(b.application_flash) +
+                " B) exceeds flash_bytes (" + std::to_string(b.flash_bytes) + " B)");
+  if (b.application_ram > b.ram_bytes)
+    throw Error(what + ": field 'application_ram' (" + std::to_string(b.application_ram) + " B) exceeds ram_bytes (" +
                 std::to_string(b.ram_bytes) + " B)");
   return b;
 }

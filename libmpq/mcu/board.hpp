@@ -1,5 +1,5 @@
-// Microcontroller board profiles (data/boards/*.json, docs/memory-model.md): how much
-// FLASH and RAM a model may use.
+// Microcontroller board profiles (data/boards/*.json, docs/memory-model.md): the part's
+// FLASH and RAM and what the application keeps of them; the rest is libmpq's.
 #pragma once
 
 #include <cstdint>
@@ -10,23 +10,26 @@ namespace mpq {
 
 struct Board {
   std::string name;  // the file's stem, e.g. "stm32h743"
-  std::string core;  // e.g. "cortex-m7"
-  uint64_t flash_bytes = 0;     // FLASH (or read-only memory) of the device
-  uint64_t ram_bytes = 0;
-  uint64_t reserved_flash = 0;  // kept for code, constants and anything not the model blob
-  uint64_t reserved_ram = 0;    // kept for stack, heap, .data/.bss and I/O buffers
-  std::string notes;            // where the numbers come from
+  std::string core;  // -mcpu, e.g. "cortex-m7": whose measured code sizes count (code_size.hpp)
+  uint64_t flash_bytes = 0;        // FLASH (or read-only memory) of the part
+  uint64_t ram_bytes = 0;          // RAM of the part
+  uint64_t application_flash = 0;  // what the application keeps besides libmpq: its code, start-up,
+                                   // C library, RTOS, radio stack, constants
+  uint64_t application_ram = 0;    // stack, heap, .data/.bss and I/O buffers
+  std::string notes;               // where the numbers come from
 
-  // What the model may use: the blob must fit flash_budget(), the arena ram_budget().
-  uint64_t flash_budget() const { return flash_bytes - reserved_flash; }
-  uint64_t ram_budget() const { return ram_bytes - reserved_ram; }
+  // What libmpq may use: the blob and libmpq_fw's code must fit flash_budget(), the arena
+  // ram_budget().
+  uint64_t flash_budget() const { return flash_bytes - application_flash; }
+  uint64_t ram_budget() const { return ram_bytes - application_ram; }
 };
 
 // Parses a profile. Sizes are JSON integers (bytes) or strings with units (parse_byte_size).
-// Fields: name, core, flash_bytes, ram_bytes (required), reserved_flash, reserved_ram
-// (default 0), notes (optional); anything else is an error. Throws Error naming `what`
-// and the field when a field is missing, of the wrong type, malformed, or a reservation
-// exceeds its memory.
+// Fields: name, core, flash_bytes, ram_bytes (required), application_flash,
+// application_ram (default 0), notes (optional); anything else is an error (the former
+// reserved_flash / reserved_ram, which held a guess of the code size, with a message saying
+// so). Throws Error naming `what` and the field when a field is missing, of the wrong type,
+// malformed, or the application's share exceeds its memory.
 Board board_from_json(const std::string& text, const std::string& what);
 // Reads a board file; its "name" must equal the file's stem (data/boards/<name>.json).
 Board load_board(const std::string& path);

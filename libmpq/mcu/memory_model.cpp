@@ -20,7 +20,7 @@ MemoryReport memory_report(const BlobLayout& layout) {
   const ModelArena& arena = layout.arena;
   const auto& buffers = arena.buffers;
   MemoryReport r;
-  r.flash_bytes = layout.total_bytes;
+  r.flash_bytes = r.model_flash_bytes = layout.total_bytes;
   r.ram_bytes = arena.arena_bytes;
   r.ram_lower_bound = arena.lower_bound;
   r.input_bytes = buffers[0].size;

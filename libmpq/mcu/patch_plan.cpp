@@ -1,6 +1,7 @@
 #include "libmpq/mcu/patch_plan.hpp"
 
 #include <cstdlib>
+#include <memory>
 
 #include "libmpq/core/error.hpp"
 #include "libmpq/mcu/memory_model.hpp"
@@ -12,7 +13,8 @@ namespace {
 
 // MACs of one output pixel of a conv or depthwise op.
 int64_t macs_per_pixel(const rt::OpRecord& op) {
-  const int64_t taps = static_cast<int64_t>(op.kernel) * op.kernel;
+  const rt::RecordWindow window = rt::record_window(op);
+  const int64_t taps = static_cast<int64_t>(window.kernel_h) * window.kernel_w;
   return op.kind == blob::op_kind::depthwise ? taps * op.out_c : taps * op.in_c * op.out_c;
 }
 
@@ -41,12 +43,15 @@ int64_t patched_macs(const std::vector<rt::OpRecord>& records, rt::PatchStage pa
   for (size_t i = 0; i < records.size(); ++i)
     if (i < patch.first_op || i >= patch.end_op()) total += op_macs(records[i]);
   const std::vector<uint8_t> bytes = encoded_records(records);
-  std::vector<rt::OpWindow> windows(rt::kMaxPatchOps);
+  const auto windows = std::make_unique<rt::TileWindows>();
   for (int32_t ty = 0; ty < patch.grid; ++ty) {
     for (int32_t tx = 0; tx < patch.grid; ++tx) {
-      rt::patch_tile_windows(bytes.data(), patch, ty, tx, windows.data());
-      for (uint32_t k = 0; k < patch.op_count; ++k)
-        total += macs_per_pixel(records[patch.first_op + k]) * windows[k].out_y.size() * windows[k].out_x.size();
+      rt::patch_tile_windows(bytes.data(), patch, ty, tx, windows.get());
+      for (uint32_t k = 0; k < patch.op_count; ++k) {
+        const rt::OpRecord& op = records[patch.first_op + k];
+        if (op.kind == blob::op_kind::add) continue;  // no MACs, as op_macs counts it
+        total += macs_per_pixel(op) * windows->op[k].out_y.size() * windows->op[k].out_x.size();
+      }
     }
   }
   return total;
@@ -67,8 +72,9 @@ rt::PatchStage patch_stage_through(const std::vector<rt::OpRecord>& records, siz
             "--patch: grid " + std::to_string(grid) + " is larger than op " + std::to_string(last_op) + "'s " +
                 std::to_string(last.out_h) + "x" + std::to_string(last.out_w) + " output");
     throw Error("--patch: op " + std::to_string(bad_op) +
-                " breaks the stage: a stage is a chain of conv and depthwise ops, and no op after it may read an "
-                "output from inside it (a residual branch)");
+                " breaks the stage: a stage holds conv, depthwise and add ops reading the stage input or earlier "
+                "stage ops, and no op after it may read an output from inside it (a residual add's two branches "
+                "are both inside or both outside)");
   }
   return patch;
 }

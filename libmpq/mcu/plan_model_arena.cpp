@@ -34,12 +34,15 @@ rt::PatchBuffers stage_buffers(const std::vector<rt::OpRecord>& records, rt::Pat
   const rt::Status checked = rt::check_patch_stage(bytes.data(), static_cast<uint16_t>(records.size()), patch, &bad_op);
   require(checked == rt::Status::ok,
           where + std::to_string(bad_op) +
-              " cannot be in it (only a chain of conv and depthwise ops whose inner outputs nothing after the "
-              "stage reads, with a grid no larger than the stage output)");
+              " cannot be in it (only conv, depthwise and add ops reading the stage input or earlier stage ops, "
+              "whose inner outputs nothing after the stage reads: both branches of an add inside it, with a grid "
+              "no larger than the stage output)");
   rt::PatchBuffers sizes;
   const rt::Status sized = rt::patch_stage_buffers(bytes.data(), patch, &sizes, &bad_op);
-  require(sized == rt::Status::ok,
-          where + std::to_string(bad_op) + " has a tile its kernel refuses");
+  require(sized != rt::Status::bad_patch_stage,
+          where + std::to_string(bad_op) +
+              " reads a smaller window of its input than another reader in the stage (a residual add) needs");
+  require(sized == rt::Status::ok, where + std::to_string(bad_op) + " has a tile its kernel refuses");
   return sizes;
 }
 
@@ -109,7 +112,10 @@ ModelArena plan_model_arena(const std::vector<rt::OpRecord>& records, rt::PatchS
     const uint16_t end_step = static_cast<uint16_t>(patch.end_op());
     if (input.last_step < end_step) input.last_step = end_step;
     const uint16_t first_step = static_cast<uint16_t>(patch.first_op + 1);
-    arena.buffers.push_back({tiles.window_bytes, first_step, first_step, 0});
+    // The window lives until the stage's last reader of the stage input (an add's skip).
+    const std::vector<uint8_t> bytes = encoded_records(records);
+    const uint16_t window_last = static_cast<uint16_t>(rt::patch_input_last_reader(bytes.data(), patch) + 1u);
+    arena.buffers.push_back({tiles.window_bytes, first_step, window_last, 0});
     arena.buffers.push_back({tiles.tile_bytes[patch.op_count - 1], end_step, end_step, 0});
   }
   const uint16_t count = static_cast<uint16_t>(arena.buffers.size());

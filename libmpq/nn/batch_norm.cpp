@@ -81,6 +81,19 @@ void sum_per_channel(const Tiling& t, std::vector<float>& partials, std::vector<
 // Chunks are merged in chunk order (Chan et al.'s pairwise update, in double), so the
 // result does not depend on the thread count. Returns mean[C] followed by M2[C], stored in
 // `stats` after the per-chunk results.
+// Chan et al.'s pairwise merge: folds a part's per-channel mean and M2 over `rows` rows into
+// the running (mean, m2) over `rows_so_far` rows, which then counts both.
+void merge_moments(double* mean, double* m2, double& rows_so_far, const double* part_mean, const double* part_m2,
+                   double rows, int64_t C) {
+  const double total = rows_so_far + rows;
+  for (int64_t c = 0; c < C; ++c) {
+    const double delta = part_mean[c] - mean[c];
+    mean[c] += delta * rows / total;
+    m2[c] += part_m2[c] + delta * delta * rows_so_far * rows / total;
+  }
+  rows_so_far = total;
+}
+
 const double* mean_and_m2(const Tiling& t, const float* x, std::vector<float>& scratch, std::vector<double>& stats) {
   const int64_t C = t.channels, w = t.width;
   scratch.resize(static_cast<size_t>(t.chunks * 2 * w));
@@ -133,14 +146,7 @@ const double* mean_and_m2(const Tiling& t, const float* x, std::vector<float>& s
   for (int64_t chunk = 0; chunk < t.chunks; ++chunk) {
     const double* chunk_mean = stats.data() + chunk * 2 * C;
     const double* chunk_m2 = chunk_mean + C;
-    const double rows = static_cast<double>(chunk_rows(chunk));
-    const double merged = rows_so_far + rows;
-    for (int64_t c = 0; c < C; ++c) {
-      const double delta = chunk_mean[c] - mean[c];
-      mean[c] += delta * rows / merged;
-      m2[c] += chunk_m2[c] + delta * delta * rows_so_far * rows / merged;
-    }
-    rows_so_far = merged;
+    merge_moments(mean, m2, rows_so_far, chunk_mean, chunk_m2, static_cast<double>(chunk_rows(chunk)), C);
   }
   return mean;
 }
@@ -209,13 +215,14 @@ void BatchNorm::forward(const std::vector<const Tensor*>& inputs, Tensor& output
                           shape_to_string(in.shape()));
     const double* mean = mean_and_m2(t, x, partials_, sums_);
     const double* m2 = mean + C;
-    const float m = momentum_;
     for (int64_t c = 0; c < C; ++c) {
       saved_mean_[c] = static_cast<float>(mean[c]);
       saved_inv_std_[c] = static_cast<float>(1.0 / std::sqrt(m2[c] / rows + eps_));
-      running_mean[c] = static_cast<float>((1.0 - m) * running_mean[c] + m * mean[c]);
-      running_var[c] = static_cast<float>((1.0 - m) * running_var[c] + m * m2[c] / (rows - 1));
     }
+    update_running(mean, m2, static_cast<double>(rows));
+    last_statistics_.resize(static_cast<size_t>(1 + 2 * C));
+    last_statistics_[0] = static_cast<double>(rows);
+    std::copy(mean, mean + 2 * C, last_statistics_.begin() + 1);
     repeat_over_tile(t, saved_mean_.data(), mean_p);
   } else {
     for (int64_t c = 0; c < C; ++c) {
@@ -238,6 +245,32 @@ void BatchNorm::forward(const std::vector<const Tensor*>& inputs, Tensor& output
     float* __restrict ys = y + begin;
     for (int64_t j = 0; j < n; ++j) ys[j] = (xs[j] - mean_p[j]) * scale_p[j] + beta_p[j];
   });
+}
+
+void BatchNorm::update_running(const double* mean, const double* m2, double rows) {
+  const float m = momentum_;
+  for (int64_t c = 0; c < channels_; ++c) {
+    running_mean[c] = static_cast<float>((1.0 - m) * running_mean[c] + m * mean[c]);
+    running_var[c] = static_cast<float>((1.0 - m) * running_var[c] + m * m2[c] / (rows - 1));
+  }
+}
+
+std::vector<double> BatchNorm::batch_statistics() const {
+  return last_forward_training_ ? last_statistics_ : std::vector<double>{};
+}
+
+void BatchNorm::update_running_state(const std::vector<const double*>& shards) {
+  const int64_t C = channels_;
+  require(!shards.empty(), "batchnorm(" + std::to_string(C) + "): no shard statistics");
+  // Chan's pairwise merge, as mean_and_m2 merges its chunks: shard 0 as it is (one shard
+  // updates exactly as its own forward did), then each next shard folded in.
+  std::vector<double> merged(shards[0] + 1, shards[0] + 1 + 2 * C);
+  double* mean = merged.data();
+  double* m2 = mean + C;
+  double rows_so_far = shards[0][0];
+  for (size_t k = 1; k < shards.size(); ++k)
+    merge_moments(mean, m2, rows_so_far, shards[k] + 1, shards[k] + 1 + C, shards[k][0], C);
+  update_running(mean, m2, rows_so_far);
 }
 
 void BatchNorm::backward(const std::vector<const Tensor*>& inputs, const Tensor& /*output*/, const Tensor& grad_output,

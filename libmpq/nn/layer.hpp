@@ -67,6 +67,13 @@ class Layer {
   virtual std::vector<Parameter*> parameters() { return {}; }
   // Non-trainable state saved in checkpoints (BN running statistics).
   virtual std::vector<std::pair<std::string, Tensor*>> buffers() { return {}; }
+  // Data-parallel training (train/sharded_step) cuts a batch into shards, one pass each,
+  // and moves the running state once per batch from the statistics of the whole batch:
+  // batch_statistics() is what the last training forward drew from its input to move the
+  // buffers with (empty: nothing), and update_running_state() moves them once from every
+  // shard's batch_statistics(), combined in shard order, the same on every rank.
+  virtual std::vector<double> batch_statistics() const { return {}; }
+  virtual void update_running_state(const std::vector<const double*>& /*shards*/) {}
   // Multiply-accumulates for ONE image (batch dimension ignored).
   virtual int64_t macs(const std::vector<Shape>& /*inputs*/) const { return 0; }
   // Fresh initial values for the parameters (and buffers), drawn from rng.

@@ -59,12 +59,7 @@ const Tensor& Model::infer(const Tensor& images) {
     last_input_ = nullptr;
   }
   outputs_.resize(n);
-  if (last_reader_.size() != n) {
-    last_reader_.assign(n, -1);
-    for (size_t i = 0; i < n; ++i)
-      for (int k : nodes_[i].inputs)
-        if (k != kInput) last_reader_[static_cast<size_t>(k)] = static_cast<int>(i);
-  }
+  if (last_reader_.size() != n) last_reader_ = last_readers();
   // Storage of earlier outputs that nobody reads any more (all but the last node's).
   for (size_t i = 0; i + 1 < n; ++i)
     if (!outputs_[i].empty()) spare_.push_back(std::move(outputs_[i]));
@@ -89,6 +84,33 @@ const Tensor& Model::infer(const Tensor& images) {
     }
   }
   return outputs_.back();
+}
+
+void Model::forward_nodes(size_t first, size_t last, const Tensor& images, std::vector<Tensor>& outputs) {
+  require(first <= last && last < nodes_.size() && outputs.size() == nodes_.size(),
+          "model: forward_nodes needs first <= last < " + std::to_string(nodes_.size()) +
+              " and one output slot per node");
+  check_input(images);
+  std::vector<const Tensor*> in;
+  for (size_t i = first; i <= last; ++i) {
+    in.clear();
+    for (int k : nodes_[i].inputs) {
+      const auto ku = static_cast<size_t>(k);
+      require(k == kInput || ku >= first || !outputs[ku].empty(),
+              "model: forward_nodes from node " + std::to_string(first) + " without the output of node " +
+                  std::to_string(k) + " that node " + std::to_string(i) + " reads");
+      in.push_back(k == kInput ? &images : &outputs[ku]);
+    }
+    nodes_[i].layer->forward(in, outputs[i], false);
+  }
+}
+
+std::vector<int> Model::last_readers() const {
+  std::vector<int> last(nodes_.size(), -1);
+  for (size_t i = 0; i < nodes_.size(); ++i)
+    for (int k : nodes_[i].inputs)
+      if (k != kInput) last[static_cast<size_t>(k)] = static_cast<int>(i);
+  return last;
 }
 
 void Model::release_buffers() {

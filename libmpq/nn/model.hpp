@@ -43,6 +43,15 @@ class Model {
   // forward(images, false); backward() after it is refused and output_of() is empty for
   // released nodes.
   const Tensor& infer(const Tensor& images);
+  // Runs nodes [first, last] in evaluation mode, each writing its output to
+  // outputs[node] and reading its inputs from `outputs` (or `images`): the outputs of
+  // earlier nodes that they read must be there, the rest of `outputs` may be empty. The
+  // same float operations as forward(images, false) for these nodes, so that a caller who
+  // changed only nodes from `first` on re-evaluates them from kept activations
+  // (correct_channel_statistics). Leaves this model's own buffers alone.
+  void forward_nodes(size_t first, size_t last, const Tensor& images, std::vector<Tensor>& outputs);
+  // The last node reading each node's output (-1: none, e.g. the model's output).
+  std::vector<int> last_readers() const;
   // Frees the activations and gradients kept from the last forward(), infer() or
   // backward() (backward() needs a new forward() afterwards).
   void release_buffers();

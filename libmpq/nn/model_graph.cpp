@@ -308,6 +308,12 @@ ModelGraph decode_graph(ByteReader& r, const std::string& what, int64_t max_para
       throw Error(what + ": graph node '" + n.name.substr(0, 64) + "' has kind " + std::to_string(kind) +
                   ", expected 0.." + std::to_string(static_cast<int>(LayerKind::FakeQuant) - 1));
     n.kind = static_cast<LayerKind>(kind);
+    // Only a windowed node writes the flag; accepted elsewhere, the node would load and
+    // save back to other bytes (found by the fuzz target decode_checkpoint).
+    const bool windowed = n.kind == LayerKind::Conv2d || n.kind == LayerKind::AvgPool || n.kind == LayerKind::MaxPool;
+    if (wide && !windowed)
+      throw Error(what + ": graph node '" + n.name.substr(0, 64) + "' of kind " + std::to_string(kind) +
+                  " has the wide-window flag, which only a convolution or pooling node carries");
     if (!names.insert(n.name).second) throw Error(what + ": graph node name '" + n.name.substr(0, 64) + "' repeated");
     const uint32_t inputs = r.u32("graph node input count");
     if (inputs != input_count(n.kind))

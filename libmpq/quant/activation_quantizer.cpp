@@ -18,6 +18,23 @@ int32_t QuantGrid::code(float x) const {
 
 float QuantGrid::quantize(float x) const { return static_cast<float>(code(x) - zero_point) * scale; }
 
+const char* activation_init_name(ActivationInit init) {
+  switch (init) {
+    case ActivationInit::mse_wide: return "mse-wide";
+    case ActivationInit::percentile: return "p99.9";
+    case ActivationInit::lsq: return "lsq";
+    default: return "mse";
+  }
+}
+
+ActivationInit parse_activation_init(const std::string& name) {
+  if (name == "mse") return ActivationInit::mse;
+  if (name == "mse-wide") return ActivationInit::mse_wide;
+  if (name == "p99.9") return ActivationInit::percentile;
+  if (name == "lsq") return ActivationInit::lsq;
+  throw Error("activation init: '" + name + "' is not one of mse, mse-wide, p99.9, lsq");
+}
+
 ActivationQuantizer::ActivationQuantizer(int bits) : bits_(bits) {
   require(bits == 2 || bits == 4 || bits == 8, "activation quantizer: bits must be 2, 4 or 8");
 }
@@ -48,7 +65,26 @@ void ActivationQuantizer::start_observing() {
 void ActivationQuantizer::finish_observing() {
   require(observing_, "activation quantizer: finish_observing without start_observing");
   observing_ = false;
-  if (observed_lo_ <= observed_hi_) set_from_observed(observed_lo_, observed_hi_);
+  float lo = observed_lo_, hi = observed_hi_;
+  if (bits_ == 2 && !samples_.empty() && init_ == ActivationInit::percentile) {
+    std::vector<float> v = samples_;
+    const auto at = [&](double q) {
+      auto k = v.begin() + static_cast<std::ptrdiff_t>(q * static_cast<double>(v.size() - 1));
+      std::nth_element(v.begin(), k, v.end());
+      return *k;
+    };
+    hi = std::min(hi, std::max(at(0.999), 0.f));
+    lo = std::max(lo, std::min(at(0.001), 0.f));
+  } else if (bits_ == 2 && !samples_.empty() && init_ == ActivationInit::lsq) {
+    double sum = 0;
+    for (float x : samples_) sum += std::abs(x);
+    const float qp = static_cast<float>((1 << bits_) - 1);
+    // The grid [0, Qp * s] (or as wide about the tensor's zero) for s = 2 mean|x| / sqrt(Qp).
+    const float r = static_cast<float>(2.0 * sum / static_cast<double>(samples_.size())) * std::sqrt(qp);
+    hi = std::min(hi, r);
+    lo = std::max(lo, -r);
+  }
+  if (lo <= hi) set_from_observed(lo, hi);
   samples_.clear();
   samples_.shrink_to_fit();
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "libmpq/nn/layer.hpp"
@@ -22,6 +23,15 @@ struct QuantGrid {
   float highest() const { return static_cast<float>(qmax - zero_point) * scale; }
 };
 
+// How calibration sets a 2-bit activation grid from the observed values (4 and 8 bits always
+// take the observed range): mse, the clip of least squared rounding error among {1.00, 0.95,
+// ..., 0.30} of the observed range; mse_wide, the same down to 0.05 (a ReLU output's range
+// is set by a few large values, its bulk lies far below); percentile, the range of the
+// values' 0.1st..99.9th percentiles; lsq, the LSQ paper's step 2 * mean|x| / sqrt(Qp).
+enum class ActivationInit : int { mse, mse_wide, percentile, lsq };
+const char* activation_init_name(ActivationInit init);  // "mse", "mse-wide", "p99.9", "lsq"
+ActivationInit parse_activation_init(const std::string& name);  // throws Error naming the choices
+
 // A fake-quantization node for an activation tensor: forward rounds every value to its
 // grid, backward passes the gradient straight through where the value lies inside the
 // grid's range (zero where it was clipped). While observing (calibration), forward
@@ -38,6 +48,8 @@ class ActivationQuantizer : public Layer {
   virtual QuantGrid grid() const = 0;
   int bits() const { return bits_; }
 
+  // How the next calibrations set a 2-bit grid (default mse).
+  void set_init(ActivationInit init) { init_ = init; }
   void start_observing();
   void finish_observing();
   bool observing() const { return observing_; }
@@ -59,10 +71,10 @@ class ActivationQuantizer : public Layer {
   // points with it (86.2% vs 91.3% validation, float 91.4%), at w8a4 4.1 (issue 13).
   template <class MakeGrid>
   float best_clip_fraction(MakeGrid make_grid) const {
-    if (bits_ >= 4) return 1.f;
+    if (bits_ >= 4 || init_ == ActivationInit::percentile || init_ == ActivationInit::lsq) return 1.f;
     float best_f = 1.f;
     double best_e = -1;
-    for (int k = 0; k <= 14; ++k) {
+    for (int k = 0; k <= (init_ == ActivationInit::mse_wide ? 19 : 14); ++k) {
       const float f = 1.f - 0.05f * static_cast<float>(k);
       const double e = sample_error(make_grid(f));
       if (best_e < 0 || e < best_e) {
@@ -75,6 +87,7 @@ class ActivationQuantizer : public Layer {
   std::vector<float> samples_;
 
   int bits_;
+  ActivationInit init_ = ActivationInit::mse;
   bool observing_ = false;
   float observed_lo_ = 0.f, observed_hi_ = 0.f;
   std::vector<uint8_t> mask_;

@@ -8,42 +8,26 @@
 
 namespace mpq {
 
-namespace {
-
-struct ChannelMoments {
-  std::vector<double> sum, sum_sq;
-  int64_t count = 0;
-
-  void add(const Tensor& t) {
-    const int64_t c = t.dim(-1), rows = t.size() / c;
-    if (sum.empty()) {
-      sum.assign(static_cast<size_t>(c), 0.0);
-      sum_sq.assign(static_cast<size_t>(c), 0.0);
+void ChannelMoments::add(const Tensor& t) {
+  const int64_t c = t.dim(-1), rows = t.size() / c;
+  if (sum.empty()) {
+    sum.assign(static_cast<size_t>(c), 0.0);
+    sum_sq.assign(static_cast<size_t>(c), 0.0);
+  }
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t k = 0; k < c; ++k) {
+      const double v = t[r * c + k];
+      sum[static_cast<size_t>(k)] += v;
+      sum_sq[static_cast<size_t>(k)] += v * v;
     }
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t k = 0; k < c; ++k) {
-        const double v = t[r * c + k];
-        sum[static_cast<size_t>(k)] += v;
-        sum_sq[static_cast<size_t>(k)] += v * v;
-      }
-    count += rows;
-  }
-  double mean(size_t k) const { return sum[k] / static_cast<double>(count); }
-  double std_dev(size_t k) const {
-    return std::sqrt(std::max(0.0, sum_sq[k] / static_cast<double>(count) - mean(k) * mean(k)));
-  }
-};
-
-ChannelMoments moments_of(Model& model, int node, const std::vector<Tensor>& batches) {
-  ChannelMoments m;
-  for (const Tensor& b : batches) {
-    model.forward(b, false);
-    m.add(model.output_of(static_cast<size_t>(node)));
-  }
-  return m;
+  count += rows;
 }
 
-}  // namespace
+double ChannelMoments::mean(size_t k) const { return sum[k] / static_cast<double>(count); }
+
+double ChannelMoments::std_dev(size_t k) const {
+  return std::sqrt(std::max(0.0, sum_sq[k] / static_cast<double>(count) - mean(k) * mean(k)));
+}
 
 StatisticsCorrection parse_statistics_correction(const std::string& name) {
   if (name == "none") return StatisticsCorrection::none;
@@ -52,25 +36,53 @@ StatisticsCorrection parse_statistics_correction(const std::string& name) {
   throw Error("statistics correction: '" + name + "' is not one of none, mean, std");
 }
 
-void correct_channel_statistics(Model& fake_quant, Model& folded, const std::vector<Tensor>& batches, bool match_std) {
-  // The float model's moments of every weighted op's output, in one pass per batch.
-  std::vector<int> float_node(fake_quant.size(), -1);
+std::map<std::string, ChannelMoments> float_channel_moments(Model& folded, const Model& fake_quant,
+                                                            const std::vector<Tensor>& batches) {
+  std::vector<std::pair<std::string, int>> nodes;  // (name, index in folded)
   for (size_t i = 0; i < fake_quant.size(); ++i) {
-    if (!dynamic_cast<WeightQuantized*>(fake_quant.node(i).layer.get())) continue;
-    float_node[i] = folded.find(fake_quant.node(i).name);
-    require(float_node[i] >= 0, "statistics correction: the float model has no node '" + fake_quant.node(i).name + "'");
+    if (!dynamic_cast<const WeightQuantized*>(fake_quant.node(i).layer.get())) continue;
+    const std::string& name = fake_quant.node(i).name;
+    nodes.emplace_back(name, folded.find(name));
+    require(nodes.back().second >= 0, "statistics correction: the float model has no node '" + name + "'");
   }
-  std::vector<ChannelMoments> float_moments(fake_quant.size());
+  std::map<std::string, ChannelMoments> moments;
   for (const Tensor& batch : batches) {
     folded.forward(batch, false);
-    for (size_t i = 0; i < fake_quant.size(); ++i)
-      if (float_node[i] >= 0) float_moments[i].add(folded.output_of(static_cast<size_t>(float_node[i])));
+    for (const auto& [name, node] : nodes) moments[name].add(folded.output_of(static_cast<size_t>(node)));
   }
+  folded.release_buffers();
+  return moments;
+}
+
+void correct_channel_statistics(Model& fake_quant, Model& folded, const std::vector<Tensor>& batches, bool match_std) {
+  correct_channel_statistics(fake_quant, float_channel_moments(folded, fake_quant, batches), batches, match_std);
+}
+
+void correct_channel_statistics(Model& fake_quant, const std::map<std::string, ChannelMoments>& float_moments,
+                                const std::vector<Tensor>& batches, bool match_std) {
+  // Correcting op i changes nothing before it, so each batch keeps the outputs that nodes
+  // from i on read (i's input, a residual branch's) and the next op is measured by running
+  // only the nodes in between: every node once per batch in all, instead of the whole model
+  // once per op. The same float operations on the same values as whole forwards.
+  const std::vector<int> last_reader = fake_quant.last_readers();
+  std::vector<std::vector<Tensor>> kept(batches.size(), std::vector<Tensor>(fake_quant.size()));
+  size_t start = 0;
   for (size_t i = 0; i < fake_quant.size(); ++i) {
     auto* wq = dynamic_cast<WeightQuantized*>(fake_quant.node(i).layer.get());
     if (!wq) continue;
-    const ChannelMoments& f = float_moments[i];
-    const ChannelMoments q = moments_of(fake_quant, static_cast<int>(i), batches);
+    const auto found = float_moments.find(fake_quant.node(i).name);
+    require(found != float_moments.end(),
+            "statistics correction: no float moments of node '" + fake_quant.node(i).name + "'");
+    const ChannelMoments& f = found->second;
+    ChannelMoments q;
+    for (size_t b = 0; b < batches.size(); ++b) {
+      std::vector<Tensor>& outputs = kept[b];
+      fake_quant.forward_nodes(start, i, batches[b], outputs);
+      q.add(outputs[i]);
+      for (size_t k = 0; k <= i; ++k)
+        if (k == i || last_reader[k] < static_cast<int>(i)) outputs[k] = Tensor();
+    }
+    start = i;
     Tensor& w = wq->master_weight().value;
     Tensor& b = wq->master_bias().value;
     const int64_t channels = w.dim(0), per = w.size() / channels;
@@ -88,7 +100,6 @@ void correct_channel_statistics(Model& fake_quant, Model& folded, const std::vec
     wq->refresh();
   }
   fake_quant.release_buffers();
-  folded.release_buffers();
 }
 
 }  // namespace mpq

@@ -41,12 +41,15 @@ std::unique_ptr<Layer> copy_weighted(Layer& layer) {
 
 }  // namespace
 
-const char* quantizer_kind_name(QuantizerKind kind) { return kind == QuantizerKind::lsq ? "lsq" : "pact"; }
+const char* quantizer_kind_name(QuantizerKind kind) {
+  return kind == QuantizerKind::lsq ? "lsq" : kind == QuantizerKind::lsq_pact ? "lsq-pact" : "pact";
+}
 
 QuantizerKind parse_quantizer_kind(const std::string& name) {
   if (name == "pact") return QuantizerKind::pact;
   if (name == "lsq") return QuantizerKind::lsq;
-  throw Error("quantizer: '" + name + "' is not one of pact, lsq");
+  if (name == "lsq-pact") return QuantizerKind::lsq_pact;
+  throw Error("quantizer: '" + name + "' is not one of pact, lsq, lsq-pact");
 }
 
 namespace {
@@ -68,6 +71,7 @@ Model build_fake_quant_model(Model& folded, const QuantGraph& graph, const Polic
   validate_policy(policy, graph, "policy");
 
   const bool lsq = options.quantizer == QuantizerKind::lsq;
+  const bool learned_weight_steps = lsq || options.quantizer == QuantizerKind::lsq_pact;
   Model out(folded.spec());
   auto input_q = std::make_unique<RangeQuantizer>(8, options.input_lo, options.input_hi, true);
   const ActivationQuantizer* input_quantizer = input_q.get();
@@ -89,10 +93,10 @@ Model build_fake_quant_model(Model& folded, const QuantGraph& graph, const Polic
       if (op.kind == QOpKind::avgpool)
         node = out.add(op.name, std::make_unique<GridGlobalAveragePool>(source), inputs);
       else if (op.kind == QOpKind::maxpool)  // the largest grid value is on the grid
-        node = out.add(op.name, std::make_unique<Pool2d>(Pool2d::Mode::Max, op.kernel, op.stride, op.padding), inputs);
+        node = out.add(op.name, std::make_unique<Pool2d>(Pool2d::Mode::Max, op.window, true), inputs);
       else
         node = out.add(op.name,
-                       std::make_unique<GridAveragePool>(op.kernel, op.stride, op.padding, op.count_include_pad, source),
+                       std::make_unique<GridAveragePool>(op.window, op.count_include_pad, source),
                        inputs);
       q = std::make_unique<FollowQuantizer>(source);
     } else {
@@ -102,8 +106,12 @@ Model build_fake_quant_model(Model& folded, const QuantGraph& graph, const Polic
       } else if (options.kmeans_weights) {
         node = out.add(op.name, std::make_unique<KmeansWeightQuantized>(copy_weighted(src), bits.w_bits), inputs);
       } else {
-        auto layer = std::make_unique<WeightQuantized>(copy_weighted(src), bits.w_bits, options.per_tensor_weights, lsq,
-                                                       options.fine_bias);
+        WeightStepInit step_init = options.weight_step_init;
+        if (step_init == WeightStepInit::mse_depthwise)
+          step_init =
+              op.kind == QOpKind::depthwise && bits.w_bits == 2 ? WeightStepInit::mse : WeightStepInit::lsq;
+        auto layer = std::make_unique<WeightQuantized>(copy_weighted(src), bits.w_bits, options.per_tensor_weights,
+                                                       learned_weight_steps, options.fine_bias, step_init);
         const int producer = op.inputs[0];
         layer->set_input_quantizer(producer == QOp::kInput ? input_quantizer : op_quantizer[static_cast<size_t>(producer)]);
         node = out.add(op.name, std::move(layer), inputs);
@@ -111,6 +119,7 @@ Model build_fake_quant_model(Model& folded, const QuantGraph& graph, const Polic
       if (lsq) q = std::make_unique<LsqQuantizer>(bits.a_bits, /*with_offset=*/!op.relu_output, op.relu_cap);
       else if (op.relu_output) q = std::make_unique<PactQuantizer>(bits.a_bits, std::min(op.relu_cap, 6.f), op.relu_cap);
       else q = std::make_unique<RangeQuantizer>(bits.a_bits, -1.f, 1.f);
+      q->set_init(options.activation_init);
     }
     op_quantizer[i] = q.get();
     op_output[i] = out.add(op.name + ".q", std::move(q), {node});

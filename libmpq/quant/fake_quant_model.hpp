@@ -4,7 +4,9 @@
 #include <vector>
 
 #include "libmpq/nn/model.hpp"
+#include "libmpq/quant/activation_quantizer.hpp"
 #include "libmpq/quant/policy.hpp"
+#include "libmpq/quant/weight_quantizer.hpp"
 
 namespace mpq {
 
@@ -25,8 +27,9 @@ namespace mpq {
 // quantizer: pact = weight scales searched at every forward, PACT after ReLU, EMA-tracked
 // asymmetric ranges elsewhere; lsq = learned step sizes everywhere (LSQ; weights
 // "<op>.step", activations "<op>.q.step" and, where the tensor can be negative, the LSQ+
-// offset "<op>.q.offset"). The network input stays frozen either way.
-enum class QuantizerKind : int { pact, lsq };
+// offset "<op>.q.offset"); lsq_pact = LSQ's learned weight steps with PACT's activations
+// (one quantizer per tensor kind). The network input stays frozen either way.
+enum class QuantizerKind : int { pact, lsq, lsq_pact };
 const char* quantizer_kind_name(QuantizerKind kind);
 QuantizerKind parse_quantizer_kind(const std::string& name);  // throws Error naming the choices
 
@@ -41,6 +44,11 @@ struct FakeQuantOptions {
   // centroids) instead of the uniform grid; activations as `quantizer` says. Fake-quant
   // only: not integer-deployable.
   bool kmeans_weights = false;
+  // How learned weight steps start and how calibration sets 2-bit activation grids (the
+  // starting point only: a checkpoint keeps the trained values, so eval and export need
+  // neither).
+  WeightStepInit weight_step_init = WeightStepInit::lsq;
+  ActivationInit activation_init = ActivationInit::mse;
 };
 Model build_fake_quant_model(Model& folded, const Policy& policy, const FakeQuantOptions& options);
 // The same with the quantization graph of `folded` already built (build_quant_graph), so

@@ -7,9 +7,8 @@
 
 namespace mpq {
 
-GridAveragePool::GridAveragePool(int64_t kernel, int64_t stride, int64_t padding, bool count_include_pad,
-                                 const ActivationQuantizer* source)
-    : pool_(Pool2d::Mode::Average, kernel, stride, padding, count_include_pad), source_(source) {}
+GridAveragePool::GridAveragePool(const Window2d& window, bool count_include_pad, const ActivationQuantizer* source)
+    : pool_(Pool2d::Mode::Average, window, count_include_pad), source_(source) {}
 
 void GridAveragePool::forward(const std::vector<const Tensor*>& inputs, Tensor& output, bool training) {
   if (source_->observing()) {
@@ -21,7 +20,7 @@ void GridAveragePool::forward(const std::vector<const Tensor*>& inputs, Tensor& 
   output.resize(out_shape);
   const QuantGrid grid = source_->grid();
   const int64_t N = in.dim(0), H = in.dim(1), W = in.dim(2), C = in.dim(3), OH = out_shape[1], OW = out_shape[2];
-  const int64_t k = pool_.kernel(), s = pool_.stride(), p = pool_.padding();
+  const Window2d& win = pool_.window();
   const bool full = pool_.count_include_pad();
   const float* x = in.data();
   float* y = output.data();
@@ -29,9 +28,11 @@ void GridAveragePool::forward(const std::vector<const Tensor*>& inputs, Tensor& 
     std::vector<int64_t> acc(static_cast<size_t>(C));
     for (int64_t row = begin; row < end; ++row) {
       const int64_t n = row / OH, oh = row % OH;
-      const int64_t h0 = std::max<int64_t>(0, oh * s - p), h1 = std::min(H, oh * s - p + k);
+      const int64_t h0 = std::max<int64_t>(0, oh * win.sh - win.top);
+      const int64_t h1 = std::min(H, oh * win.sh - win.top + win.kh);
       for (int64_t ow = 0; ow < OW; ++ow) {
-        const int64_t w0 = std::max<int64_t>(0, ow * s - p), w1 = std::min(W, ow * s - p + k);
+        const int64_t w0 = std::max<int64_t>(0, ow * win.sw - win.left);
+        const int64_t w1 = std::min(W, ow * win.sw - win.left + win.kw);
         std::fill(acc.begin(), acc.end(), 0);
         // The input is on the grid already: its codes relative to the zero point, summed.
         for (int64_t h = h0; h < h1; ++h)
@@ -39,7 +40,7 @@ void GridAveragePool::forward(const std::vector<const Tensor*>& inputs, Tensor& 
             const float* src = x + ((n * H + h) * W + w) * C;
             for (int64_t c = 0; c < C; ++c) acc[static_cast<size_t>(c)] += grid.code(src[c]) - grid.zero_point;
           }
-        const int64_t count = full ? k * k : (h1 - h0) * (w1 - w0);
+        const int64_t count = full ? win.kh * win.kw : (h1 - h0) * (w1 - w0);
         float* dst = y + (row * OW + ow) * C;
         for (int64_t c = 0; c < C; ++c) {
           // floor((2 acc + count) / (2 count)): the mean rounded to nearest, ties up.

@@ -14,8 +14,7 @@ namespace mpq {
 // `source` (its input's quantizer) must outlive this layer.
 class GridAveragePool : public Layer {
  public:
-  GridAveragePool(int64_t kernel, int64_t stride, int64_t padding, bool count_include_pad,
-                  const ActivationQuantizer* source);
+  GridAveragePool(const Window2d& window, bool count_include_pad, const ActivationQuantizer* source);
 
   LayerKind kind() const override { return LayerKind::AvgPool; }
   std::string describe() const override { return pool_.describe() + " on its input's grid"; }

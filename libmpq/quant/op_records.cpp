@@ -38,7 +38,9 @@ rt::OpRecord structural_record(const QOp& op, const OpBits& bits) {
                 std::to_string(op.in_w) + " input; the runtime takes 1x1xC");
   rt::OpRecord r;
   r.kind = static_cast<uint8_t>(op.kind);
-  r.flags = op.relu_output ? rt::OpRecord::kReluOutput : 0;
+  // The flag is informational and the blob defines it for weighted ops only; an add's
+  // ReLU (a residual block's, ResNet's) is carried by its output clamp alone.
+  r.flags = op.relu_output && op.has_weights() ? rt::OpRecord::kReluOutput : 0;
   if (op.kind == QOpKind::avgpool2d && op.count_include_pad) r.flags = blob::kOpFlagCountIncludePad;
   r.input_bits = static_cast<uint8_t>(bits.input_bits[0]);
   r.input2_bits = static_cast<uint8_t>(bits.input_bits[1]);
@@ -50,9 +52,11 @@ rt::OpRecord structural_record(const QOp& op, const OpBits& bits) {
   r.out_h = field<uint16_t>(op, op.out_h, "out_h");
   r.out_w = field<uint16_t>(op, op.out_w, "out_w");
   r.out_c = field<uint16_t>(op, op.out_c, "out_c");
-  r.kernel = field<uint8_t>(op, op.kernel, "kernel");
-  r.stride = field<uint8_t>(op, op.stride, "stride");
-  r.padding = field<uint8_t>(op, op.padding, "padding");
+  const Window2d& w = op.window;
+  rt::set_record_window(r, {field<uint8_t>(op, w.kh, "kernel height"), field<uint8_t>(op, w.kw, "kernel width"),
+                            field<uint8_t>(op, w.sh, "stride along H"), field<uint8_t>(op, w.sw, "stride along W"),
+                            field<uint8_t>(op, w.top, "top padding"), field<uint8_t>(op, w.bottom, "bottom padding"),
+                            field<uint8_t>(op, w.left, "left padding"), field<uint8_t>(op, w.right, "right padding")});
   return r;
 }
 

@@ -10,6 +10,7 @@
 
 #include "libmpq/core/atomic_file.hpp"
 #include "libmpq/core/error.hpp"
+#include "libmpq/core/json_number.hpp"
 
 namespace mpq {
 
@@ -101,22 +102,21 @@ Policy policy_from_json(const std::string& text, const std::string& what) {
     if (!obj.is_object() || !obj.contains(key)) throw Error(what + ": missing field '" + where + key + "'");
     return obj.at(key);
   };
-  // get<int>() would truncate 2.9 to 2 and wrap 4294967298 to 2: only whole numbers in
-  // range are taken.
-  auto whole_number = [&](const nlohmann::json& v, const std::string& name, int64_t lo, int64_t hi) -> int64_t {
-    const bool whole = v.is_number_integer() && !(v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(hi));
-    if (!whole || v.get<int64_t>() < lo || v.get<int64_t>() > hi)
-      throw Error(what + ": field '" + name + "' is " + (v.is_primitive() ? v.dump() : std::string("an ") + v.type_name()) +
-                  ", expected a whole number " + std::to_string(lo) + ".." + std::to_string(hi));
-    return v.get<int64_t>();
+  auto whole_number = [&](const nlohmann::json& v, const std::string& name, int64_t lo, int64_t hi) {
+    return json_whole_number(v, name, lo, hi, what);
   };
   try {
     if (j.value("format", "") != "mpq-policy") throw Error(what + ": field 'format' must be \"mpq-policy\"");
-    if (j.value("version", 0) != 1) throw Error(what + ": field 'version' must be 1");
+    // Not j.value("version", 0): that converts 1e34 to an int, undefined behaviour.
+    if (!j.contains("version") || !j["version"].is_number_integer() || j["version"] != 1)
+      throw Error(what + ": field 'version' must be 1");
     Policy p;
     const auto& m = field(j, "model", "");
     p.spec.arch = field(m, "arch", "model.").get<std::string>();
-    p.spec.width = field(m, "width", "model.").get<float>();
+    // Range-checked as a double: a float cannot hold 1e300 (validate_model_spec checks it).
+    const double width = field(m, "width", "model.").get<double>();
+    if (!(width > 0 && width <= 4)) throw Error(what + ": field 'model.width' is " + std::to_string(width) + ", expected (0, 4]");
+    p.spec.width = static_cast<float>(width);
     parse_input_shape(field(m, "input", "model.").get<std::string>(), p.spec);
     p.spec.classes = whole_number(field(m, "classes", "model."), "model.classes", 2, kMaxClasses);
     p.spec.small_input = field(m, "small_input", "model.").get<bool>();

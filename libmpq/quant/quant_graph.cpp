@@ -10,24 +10,6 @@
 
 namespace mpq {
 
-namespace {
-
-// The integer kernels and the blob hold one kernel size, one stride and one padding per
-// op, and pools at most half the kernel's padding: other windows (imported from ONNX)
-// run in float only.
-void require_integer_window(const std::string& node, const Window2d& w, bool pool) {
-  if (!w.is_square())
-    throw Error("quantization: node '" + node + "' has window " + w.text() +
-                "; the integer kernels run only square kernels with one stride and the same padding on every side "
-                "(it runs in float only)");
-  if (pool && w.top > w.kh / 2)
-    throw Error("quantization: node '" + node + "' pads " + std::to_string(w.top) + " around a kernel of " +
-                std::to_string(w.kh) + "; the integer kernels pad pools by at most half the kernel (it runs in "
-                "float only)");
-}
-
-}  // namespace
-
 const char* qop_kind_name(QOpKind kind) {
   static const char* const names[] = {"conv", "depthwise", "fc", "add", "avgpool", "maxpool", "avgpool2d"};
   static_assert(sizeof(names) / sizeof(names[0]) == kQOpKindCount, "one name per QOpKind");
@@ -36,8 +18,8 @@ const char* qop_kind_name(QOpKind kind) {
 
 int64_t QOp::weight_count() const {
   switch (kind) {
-    case QOpKind::conv: return out_c * kernel * kernel * in_c;
-    case QOpKind::depthwise: return out_c * kernel * kernel;
+    case QOpKind::conv: return out_c * window.kh * window.kw * in_c;
+    case QOpKind::depthwise: return out_c * window.kh * window.kw;
     case QOpKind::fc: return out_c * in_c;
     default: return 0;
   }
@@ -45,8 +27,8 @@ int64_t QOp::weight_count() const {
 
 int64_t QOp::macs() const {
   switch (kind) {
-    case QOpKind::conv: return out_h * out_w * out_c * kernel * kernel * in_c;
-    case QOpKind::depthwise: return out_h * out_w * out_c * kernel * kernel;
+    case QOpKind::conv: return out_h * out_w * out_c * window.kh * window.kw * in_c;
+    case QOpKind::depthwise: return out_h * out_w * out_c * window.kh * window.kw;
     case QOpKind::fc: return out_c * in_c;
     default: return 0;
   }
@@ -120,10 +102,7 @@ QuantGraph build_quant_graph(const Model& model) {
         throw Error("quantization: node '" + node.name + "' is a grouped convolution; the integer runtime supports "
                     "groups 1 or depthwise only");
       op.kind = conv.is_depthwise() ? QOpKind::depthwise : QOpKind::conv;
-      require_integer_window(node.name, conv.window(), false);
-      op.kernel = conv.kernel();
-      op.stride = conv.stride();
-      op.padding = conv.padding();
+      op.window = conv.window();
     } else if (kind == LayerKind::Linear) {
       op.kind = QOpKind::fc;
     } else if (kind == LayerKind::Add) {
@@ -134,10 +113,7 @@ QuantGraph build_quant_graph(const Model& model) {
       const auto* pool = dynamic_cast<const Pool2d*>(node.layer.get());
       if (!pool) throw Error("quantization: node '" + node.name + "' is not a float Pool2d");
       op.kind = kind == LayerKind::MaxPool ? QOpKind::maxpool : QOpKind::avgpool2d;
-      require_integer_window(node.name, pool->window(), true);
-      op.kernel = pool->kernel();
-      op.stride = pool->stride();
-      op.padding = pool->padding();
+      op.window = pool->window();
       op.count_include_pad = pool->count_include_pad();
     } else {
       throw Error("quantization: node '" + node.name + "' (" + layer_kind_name(kind) +

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "libmpq/nn/model.hpp"
+#include "libmpq/nn/window2d.hpp"
 
 namespace mpq {
 
@@ -29,7 +30,7 @@ struct QOp {
   std::vector<int> inputs;  // indices of earlier ops, or kInput
   int64_t in_h = 1, in_w = 1, in_c = 1;
   int64_t out_h = 1, out_w = 1, out_c = 1;
-  int64_t kernel = 1, stride = 1, padding = 0;
+  Window2d window;  // conv, depthwise, maxpool, avgpool2d: kernel and stride per axis, padding per side
   bool count_include_pad = true;  // avgpool2d: padding counts in the divisor
   // Float nodes covered: the conv/linear node, its BN (-1 if none), its activation (-1).
   int main_node = -1, bn_node = -1, act_node = -1;

@@ -50,6 +50,7 @@ void RangeQuantizer::set_from_observed(float lo, float hi) {
 
 void RangeQuantizer::forward(const std::vector<const Tensor*>& inputs, Tensor& output, bool training) {
   const Tensor& x = *inputs[0];
+  moved_ = false;
   if (observing_) {
     record_range(x);
     output = x;
@@ -57,11 +58,33 @@ void RangeQuantizer::forward(const std::vector<const Tensor*>& inputs, Tensor& o
     return;
   }
   if (training && !frozen_ && x.size() > 0) {
+    moved_ = true;
     auto [lo, hi] = std::minmax_element(x.data(), x.data() + x.size());
-    set_range((1 - momentum_) * range_[0] + momentum_ * std::min(*lo, 0.f),
-              (1 - momentum_) * range_[1] + momentum_ * std::max(*hi, 0.f));
+    batch_lo_ = std::min(*lo, 0.f);
+    batch_hi_ = std::max(*hi, 0.f);
+    move_towards(batch_lo_, batch_hi_);
   }
   fake_quantize(x, output);
+}
+
+void RangeQuantizer::move_towards(float lo, float hi) {
+  set_range((1 - momentum_) * range_[0] + momentum_ * lo, (1 - momentum_) * range_[1] + momentum_ * hi);
+}
+
+std::vector<double> RangeQuantizer::batch_statistics() const {
+  if (!moved_) return {};
+  return {static_cast<double>(batch_lo_), static_cast<double>(batch_hi_)};
+}
+
+void RangeQuantizer::update_running_state(const std::vector<const double*>& shards) {
+  require(!shards.empty(), "range quantizer: no shard statistics");
+  // Minima and maxima combine exactly in any order; the values are floats, held in double.
+  float lo = static_cast<float>(shards[0][0]), hi = static_cast<float>(shards[0][1]);
+  for (const double* s : shards) {
+    lo = std::min(lo, static_cast<float>(s[0]));
+    hi = std::max(hi, static_cast<float>(s[1]));
+  }
+  move_towards(lo, hi);
 }
 
 }  // namespace mpq

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "libmpq/nn/layer.hpp"
@@ -19,6 +20,17 @@ int32_t weight_code(float w, float scale, int bits);
 // instead put the largest weight on the clip, where d/ds = Qp: at 8 bits the steps then
 // collapsed within 40 batches.)
 float lsq_initial_weight_step(const float* w, int64_t n, int bits);
+// How a learned weight step starts: the LSQ paper's 2 * mean|w| / sqrt(Qp), or the step of
+// least squared rounding error (mse_initial_weight_step); mse_depthwise: mse for 2-bit
+// depthwise convs (9 weights a channel), lsq for the rest (resolved per layer by
+// build_fake_quant_model).
+enum class WeightStepInit : int { lsq, mse, mse_depthwise };
+const char* weight_step_init_name(WeightStepInit init);  // "lsq", "mse", "mse-depthwise"
+WeightStepInit parse_weight_step_init(const std::string& name);  // throws Error naming the choices
+// The step f * max|w| / Qp, f in {1.00, 0.98, ..., 0.10}, with the least squared rounding
+// error of w: a ternary depthwise channel has only 9 weights, and the paper's initial step
+// (made for thousands) can leave most of them at 0 or clip the ones that carry it.
+float mse_initial_weight_step(const float* w, int64_t n, int bits);
 
 // Fake-quantizes `w` whose first dimension is the output channel: out = code * scale.
 // `scales` gets one entry per channel (per_tensor: all equal).
@@ -57,7 +69,7 @@ class ActivationQuantizer;
 class WeightQuantized : public Layer {
  public:
   WeightQuantized(std::unique_ptr<Layer> inner, int bits, bool per_tensor = false, bool learned_step = false,
-                  bool fine_bias = false);
+                  bool fine_bias = false, WeightStepInit step_init = WeightStepInit::lsq);
 
   LayerKind kind() const override { return inner_->kind(); }
   std::string describe() const override;
@@ -84,7 +96,7 @@ class WeightQuantized : public Layer {
   // Skipped when the master weights, bias and input scale are those of the last refresh:
   // at inference the scale search was 40% of a fake-quant forward.
   void refresh();
-  // Initializes the learned step again (lsq_initial_weight_step) from the current master
+  // Initializes the learned step again (as step_init says) from the current master
   // weights, as the constructor did from the first ones; nothing without learned_step.
   void restart_learned_step();
 
@@ -100,6 +112,7 @@ class WeightQuantized : public Layer {
   bool per_tensor_;
   bool learned_step_;
   bool fine_bias_;
+  WeightStepInit step_init_;
   std::vector<float> scales_;
   // What the inner layer's quantized copy was made from (see refresh()).
   bool refreshed_ = false;

@@ -14,7 +14,11 @@ constexpr uint8_t kMagic[4] = {'M', 'P', 'Q', 'M'};
 // 3: adds the op kinds maxpool and avgpool2d, nothing else. A writer stamps the oldest
 // version that holds its ops (version_needed), so that blobs without them keep their
 // version 2 bytes; readers read both.
-constexpr uint16_t kVersion = 3;        // the newest version, the one this build reads up to
+// 4: a window per axis and side (non-square kernels, a stride per axis, a padding per
+// side) in the long form of the op record's window fields, nothing else. A square window
+// keeps the short form (kernel, stride, padding; the long form's fields 0), so blobs of
+// square windows keep their version 2 or 3 bytes.
+constexpr uint16_t kVersion = 4;        // the newest version, the one this build reads up to
 constexpr uint16_t kOldestVersion = 2;  // the oldest version this build reads
 constexpr uint32_t kSectionAlignment = 4;  // every section starts on a multiple of 4
 constexpr uint32_t kHeaderBytes = 64;
@@ -38,7 +42,10 @@ constexpr uint8_t count = 7;
 
 // The oldest blob version with op kind `kind` (< op_kind::count).
 constexpr uint16_t version_needed(uint8_t kind) { return kind >= op_kind::maxpool ? 3 : 2; }
-static_assert(version_needed(op_kind::count - 1) == kVersion, "the newest kind needs the newest version");
+static_assert(version_needed(op_kind::count - 1) <= kVersion, "every kind is readable");
+// The oldest blob version with a long-form window (op::kernel_w != 0).
+constexpr uint16_t kLongWindowVersion = 4;
+static_assert(kLongWindowVersion <= kVersion, "the long form is readable");
 
 // Op record `flags` bits; every other bit is 0.
 constexpr uint8_t kOpFlagReluOutput = 1;       // conv, depthwise, fc
@@ -85,10 +92,17 @@ constexpr uint32_t input_bits = 2;          // u8
 constexpr uint32_t input2_bits = 3;         // u8 (add; else 0)
 constexpr uint32_t weight_bits = 4;         // u8 (0 without weights)
 constexpr uint32_t output_bits = 5;         // u8
-constexpr uint32_t kernel = 6;              // u8, square kernel (1 for fc/add/avgpool)
-constexpr uint32_t stride = 7;              // u8
-constexpr uint32_t padding = 8;             // u8, same on all four sides
-constexpr uint32_t reserved0 = 9;           // 3 x u8, 0
+// The window: short form (kernel_w 0) a square kernel, one stride and one padding on all
+// four sides (kernel 1, stride 1, padding 0 for fc/add/avgpool); long form (version 4,
+// conv/depthwise/maxpool/avgpool2d whose window is not square) kernel, stride and
+// padding are the H axis's and the top's, the other axis and sides in kernel_w ...
+// pad_right. A square window is always in the short form.
+constexpr uint32_t kernel = 6;              // u8, kernel height (short form: both axes)
+constexpr uint32_t stride = 7;              // u8, stride along H (short form: both axes)
+constexpr uint32_t padding = 8;             // u8, top padding (short form: all four sides)
+constexpr uint32_t kernel_w = 9;            // u8, long form: kernel width; short form: 0
+constexpr uint32_t stride_w = 10;           // u8, long form: stride along W; short form: 0
+constexpr uint32_t pad_bottom = 11;         // u8, long form; short form: 0
 constexpr uint32_t in_h = 12;               // u16 (fc: 1)
 constexpr uint32_t in_w = 14;               // u16 (fc: 1)
 constexpr uint32_t in_c = 16;               // u16
@@ -114,8 +128,10 @@ constexpr uint32_t left_shift = 76;         // i32 (add)
 constexpr uint32_t weights_offset = 80;     // u32 from the blob's start (0: none)
 constexpr uint32_t weights_bytes = 84;      // u32 packed bytes, before padding
 constexpr uint32_t channel_params_offset = 88;  // u32: bias[C], multiplier[C], shift[C] (0: none)
-constexpr uint32_t reserved1 = 92;          // 4 x u8, 0
-static_assert(reserved1 + 4 == kOpRecordBytes, "op fields fill the record");
+constexpr uint32_t pad_left = 92;           // u8, long form; short form: 0
+constexpr uint32_t pad_right = 93;          // u8, long form; short form: 0
+constexpr uint32_t reserved1 = 94;          // 2 x u8, 0
+static_assert(reserved1 + 2 == kOpRecordBytes, "op fields fill the record");
 }  // namespace op
 
 // Buffer record fields (the planned arena): byte offsets.

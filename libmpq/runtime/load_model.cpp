@@ -97,8 +97,9 @@ uint32_t buffer_offset(const detail::BlobContext& ctx, uint16_t id) { return dec
 
 }  // namespace
 
-uint32_t load_scratch_bytes(uint16_t buffer_count) {
-  const uint32_t bytes = buffer_count * static_cast<uint32_t>(sizeof(ArenaBuffer) + sizeof(uint16_t));
+uint32_t load_scratch_bytes(uint16_t buffer_count, uint8_t patch_op_count) {
+  const uint32_t buffers = static_cast<uint32_t>(buffer_count) + patch_op_count;
+  const uint32_t bytes = buffers * static_cast<uint32_t>(sizeof(ArenaBuffer) + sizeof(uint16_t));
   return (bytes + 3u) & ~3u;
 }
 
@@ -109,12 +110,17 @@ Status query_blob_memory(const uint8_t* blob, uint32_t blob_bytes, BlobMemory* m
   if (s != Status::ok) return s;
   memory->arena_bytes = h.arena_bytes;
   memory->arena_alignment = h.arena_alignment;
-  memory->load_scratch_bytes = load_scratch_bytes(h.buffer_count);
+  memory->load_scratch_bytes = load_scratch_bytes(h.buffer_count, h.patch_op_count);
   return Status::ok;
 }
 
 Status load_model(const uint8_t* blob, uint32_t blob_bytes, void* scratch, uint32_t scratch_bytes,
                   const KernelTable& kernels, ModelView* model, LoadError* error) {
+  return detail::load_model(blob, blob_bytes, scratch, scratch_bytes, kernels, model, error, true);
+}
+
+Status detail::load_model(const uint8_t* blob, uint32_t blob_bytes, void* scratch, uint32_t scratch_bytes,
+                          const KernelTable& kernels, ModelView* model, LoadError* error, bool refuse_costly_stage) {
   if (error != nullptr) *error = LoadError{};
   if (blob == nullptr || model == nullptr) return Status::bad_argument;
   if ((reinterpret_cast<uintptr_t>(blob) & 3u) != 0) return Status::misaligned_blob;
@@ -130,7 +136,7 @@ Status load_model(const uint8_t* blob, uint32_t blob_bytes, void* scratch, uint3
                                 h.buffers_offset, h.data_offset, h.input_h,  h.input_w,    h.input_c,
                                 PatchStage{h.patch_first_op, h.patch_op_count, h.patch_grid}};
   if (scratch == nullptr || (reinterpret_cast<uintptr_t>(scratch) & 3u) != 0 ||
-      scratch_bytes < load_scratch_bytes(ctx.buffer_count))
+      scratch_bytes < load_scratch_bytes(ctx.buffer_count, ctx.patch.op_count))
     return Status::load_scratch_too_small;
 
   for (uint16_t i = 0; i < ctx.op_count; ++i) {
@@ -146,6 +152,8 @@ Status load_model(const uint8_t* blob, uint32_t blob_bytes, void* scratch, uint3
   }
   if (s != Status::ok) return s;
   s = detail::validate_buffer_table(ctx, h.arena_bytes, h.arena_alignment, scratch, error);
+  if (s == Status::ok && refuse_costly_stage)
+    s = detail::check_patch_stage_saves_ram(ctx, h.arena_bytes, h.arena_alignment, scratch, error);
   if (s != Status::ok) return s;
 
   ModelView m;

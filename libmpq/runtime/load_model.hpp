@@ -28,8 +28,10 @@ struct BlobMemory {
 Status query_blob_memory(const uint8_t* blob, uint32_t blob_bytes, BlobMemory* memory);
 
 // Scratch load_model needs to re-run the arena planner on a table of `buffer_count`
-// buffers: a copy of the table (rt::ArenaBuffer each) and the planner's order array.
-uint32_t load_scratch_bytes(uint16_t buffer_count);
+// buffers: a copy of the table (rt::ArenaBuffer each) and the planner's order array; with
+// a patch stage of `patch_op_count` ops, room for the layer-by-layer table it is compared
+// with (each stage op may have a whole scratch buffer that no tile needs).
+uint32_t load_scratch_bytes(uint16_t buffer_count, uint8_t patch_op_count = 0);
 
 // Where load_model failed, when the failure belongs to an op or a buffer.
 struct LoadError {
@@ -41,8 +43,8 @@ struct LoadError {
 
 // Requires: `blob` 4-byte aligned (misaligned_blob; per-channel int32 parameters are
 // read in place) and little-endian like the blob. `scratch`: 4-byte aligned caller memory
-// of at least load_scratch_bytes(buffer_count) bytes (load_scratch_too_small), used only
-// during the call; the arena that will be passed to run_model can serve, when it is that
+// of at least load_scratch_bytes(buffer_count, patch_op_count) bytes (load_scratch_too_small),
+// used only during the call; the arena that will be passed to run_model can serve, when it is that
 // large (query_blob_memory gives both sizes; for real models the arena is far larger).
 // Checks, in order (the first failure is returned; `error`, if non-null, names the op or
 // buffer): the header (magic, version, size, CRC-32, every field), the sections (in
@@ -51,7 +53,8 @@ struct LoadError {
 // multipliers and shifts, inputs produced by earlier ops with the same shape, bits and
 // zero point, and its variant in `kernels`: kernel_not_linked), the buffer table (ids, sizes equal to the packed tensors and the fast
 // kernels' scratch, lifetimes), and finally that plan_arena on the table's sizes and
-// lifetimes gives exactly the stored offsets and arena_bytes.
+// lifetimes gives exactly the stored offsets and arena_bytes; with a patch stage, that this
+// arena is no larger than the same ops' arena layer by layer (patch_stage_costs_ram).
 // `kernels`: the variants run_model may call (a firmware's generated table, or
 // all_kernels()); it must outlive the model.
 // Ensures on ok: *model describes the blob and run_model can run it unchecked.

@@ -50,6 +50,7 @@ static_assert(MPQ_FW_ARENA_TOO_SMALL == static_cast<int>(rt::Status::arena_too_s
 static_assert(MPQ_FW_KERNEL_FAILED == static_cast<int>(rt::Status::kernel_failed), "status values");
 static_assert(MPQ_FW_BAD_PATCH_STAGE == static_cast<int>(rt::Status::bad_patch_stage), "status values");
 static_assert(MPQ_FW_KERNEL_NOT_LINKED == static_cast<int>(rt::Status::kernel_not_linked), "status values");
+static_assert(MPQ_FW_PATCH_STAGE_COSTS_RAM == static_cast<int>(rt::Status::patch_stage_costs_ram), "status values");
 static_assert(sizeof(mpq_fw_status) == 4 && sizeof(mpq_fw_kernels) == 4, "32-bit enums whatever -fshort-enums says");
 static_assert(MPQ_FW_KERNELS_FAST == static_cast<int>(rt::KernelVariant::fast) &&
                   MPQ_FW_KERNELS_REFERENCE == static_cast<int>(rt::KernelVariant::reference),

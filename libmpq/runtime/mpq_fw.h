@@ -54,6 +54,7 @@ typedef enum mpq_fw_status {
   MPQ_FW_KERNEL_FAILED,
   MPQ_FW_BAD_PATCH_STAGE,
   MPQ_FW_KERNEL_NOT_LINKED, /* the blob needs a variant its kernel table lacks */
+  MPQ_FW_PATCH_STAGE_COSTS_RAM, /* its patch stage needs more RAM than layer by layer */
   MPQ_FW_STATUS_COUNT,
   /* Keeps the enum 32 bits wide under -fshort-enums (arm-none-eabi-gcc's default), so
    * that code built with and without it agrees on the return type. */

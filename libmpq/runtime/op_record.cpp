@@ -6,7 +6,7 @@ namespace mpq::rt {
 
 namespace f = blob::op;
 
-static_assert(f::in_h - f::reserved0 == sizeof(OpRecord::reserved0), "reserved0 spans up to in_h");
+static_assert(f::pad_bottom + 1 == f::in_h, "the window's bytes run up to in_h");
 static_assert(blob::kOpRecordBytes - f::reserved1 == sizeof(OpRecord::reserved1), "reserved1 ends the record");
 
 void encode_op_record(const OpRecord& r, uint8_t* out) {
@@ -19,7 +19,9 @@ void encode_op_record(const OpRecord& r, uint8_t* out) {
   out[f::kernel] = r.kernel;
   out[f::stride] = r.stride;
   out[f::padding] = r.padding;
-  for (uint32_t k = 0; k < sizeof(r.reserved0); ++k) out[f::reserved0 + k] = r.reserved0[k];
+  out[f::kernel_w] = r.kernel_w;
+  out[f::stride_w] = r.stride_w;
+  out[f::pad_bottom] = r.pad_bottom;
   write_u16(out + f::in_h, r.in_h);
   write_u16(out + f::in_w, r.in_w);
   write_u16(out + f::in_c, r.in_c);
@@ -45,6 +47,8 @@ void encode_op_record(const OpRecord& r, uint8_t* out) {
   write_u32(out + f::weights_offset, r.weights_offset);
   write_u32(out + f::weights_bytes, r.weights_bytes);
   write_u32(out + f::channel_params_offset, r.channel_params_offset);
+  out[f::pad_left] = r.pad_left;
+  out[f::pad_right] = r.pad_right;
   for (uint32_t k = 0; k < sizeof(r.reserved1); ++k) out[f::reserved1 + k] = r.reserved1[k];
 }
 
@@ -59,7 +63,9 @@ OpRecord decode_op_record(const uint8_t* in) {
   r.kernel = in[f::kernel];
   r.stride = in[f::stride];
   r.padding = in[f::padding];
-  for (uint32_t k = 0; k < sizeof(r.reserved0); ++k) r.reserved0[k] = in[f::reserved0 + k];
+  r.kernel_w = in[f::kernel_w];
+  r.stride_w = in[f::stride_w];
+  r.pad_bottom = in[f::pad_bottom];
   r.in_h = read_u16(in + f::in_h);
   r.in_w = read_u16(in + f::in_w);
   r.in_c = read_u16(in + f::in_c);
@@ -85,6 +91,8 @@ OpRecord decode_op_record(const uint8_t* in) {
   r.weights_offset = read_u32(in + f::weights_offset);
   r.weights_bytes = read_u32(in + f::weights_bytes);
   r.channel_params_offset = read_u32(in + f::channel_params_offset);
+  r.pad_left = in[f::pad_left];
+  r.pad_right = in[f::pad_right];
   for (uint32_t k = 0; k < sizeof(r.reserved1); ++k) r.reserved1[k] = in[f::reserved1 + k];
   return r;
 }
@@ -95,9 +103,37 @@ bool op_has_weights(uint8_t kind) {
 
 bool reserved_bytes_zero(const OpRecord& r) {
   uint8_t any = 0;
-  for (uint8_t b : r.reserved0) any |= b;
   for (uint8_t b : r.reserved1) any |= b;
   return any == 0;
+}
+
+bool has_long_window(const OpRecord& r) { return r.kernel_w != 0; }
+
+RecordWindow record_window(const OpRecord& r) {
+  if (!has_long_window(r)) return {r.kernel, r.kernel, r.stride, r.stride, r.padding, r.padding, r.padding, r.padding};
+  return {r.kernel, r.kernel_w, r.stride, r.stride_w, r.padding, r.pad_bottom, r.pad_left, r.pad_right};
+}
+
+void set_record_window(OpRecord& r, const RecordWindow& w) {
+  const bool square = w.is_square();
+  r.kernel = static_cast<uint8_t>(w.kernel_h);
+  r.stride = static_cast<uint8_t>(w.stride_h);
+  r.padding = static_cast<uint8_t>(w.pad_top);
+  r.kernel_w = square ? 0 : static_cast<uint8_t>(w.kernel_w);
+  r.stride_w = square ? 0 : static_cast<uint8_t>(w.stride_w);
+  r.pad_bottom = square ? 0 : static_cast<uint8_t>(w.pad_bottom);
+  r.pad_left = square ? 0 : static_cast<uint8_t>(w.pad_left);
+  r.pad_right = square ? 0 : static_cast<uint8_t>(w.pad_right);
+}
+
+uint16_t record_version_needed(const OpRecord& r) {
+  const uint16_t kind = blob::version_needed(r.kind);
+  return has_long_window(r) && kind < blob::kLongWindowVersion ? blob::kLongWindowVersion : kind;
+}
+
+bool window_form_valid(const OpRecord& r) {
+  if (!has_long_window(r)) return (r.stride_w | r.pad_bottom | r.pad_left | r.pad_right) == 0;
+  return !record_window(r).is_square();
 }
 
 }  // namespace mpq::rt

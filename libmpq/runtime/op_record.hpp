@@ -14,8 +14,10 @@ struct OpRecord {
   uint8_t kind = 0;   // blob::op_kind
   uint8_t flags = 0;  // kReluOutput or 0
   uint8_t input_bits = 0, input2_bits = 0, weight_bits = 0, output_bits = 0;
+  // The window as stored (blob::op): read it through record_window, write it through
+  // set_record_window. kernel_w == 0: the short form, a square window.
   uint8_t kernel = 1, stride = 1, padding = 0;
-  uint8_t reserved0[3] = {0, 0, 0};  // kept as read, so that load_model can require zeros
+  uint8_t kernel_w = 0, stride_w = 0, pad_bottom = 0;
   // Fully connected ops take in_c values: the format stores their input as 1 x 1 x in_c.
   uint16_t in_h = 1, in_w = 1, in_c = 1, out_h = 1, out_w = 1, out_c = 1;
   uint16_t input_buffer = blob::kNoBuffer, input2_buffer = blob::kNoBuffer;
@@ -27,7 +29,8 @@ struct OpRecord {
   int32_t output_multiplier = 0, output_shift = 0;
   int32_t left_shift = 0;
   uint32_t weights_offset = 0, weights_bytes = 0, channel_params_offset = 0;
-  uint8_t reserved1[4] = {0, 0, 0, 0};
+  uint8_t pad_left = 0, pad_right = 0;
+  uint8_t reserved1[2] = {0, 0};  // kept as read, so that load_model can require zeros
 
   static constexpr uint8_t kReluOutput = blob::kOpFlagReluOutput;
 };
@@ -39,7 +42,28 @@ OpRecord decode_op_record(const uint8_t* in);
 
 // conv, depthwise and fc carry weights and per-channel parameters.
 bool op_has_weights(uint8_t kind);
-// Both reserved byte ranges are zero, as versions 1 and 2 require.
+// The reserved bytes are zero, as every version requires.
 bool reserved_bytes_zero(const OpRecord& record);
+
+// A record's window, per axis and side, from either form.
+struct RecordWindow {
+  int32_t kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1;
+  int32_t pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
+
+  bool is_square() const {
+    return kernel_h == kernel_w && stride_h == stride_w && pad_top == pad_bottom && pad_top == pad_left &&
+           pad_top == pad_right;
+  }
+};
+bool has_long_window(const OpRecord& record);  // kernel_w != 0
+RecordWindow record_window(const OpRecord& record);
+// Stores `window` (every field in 0..255) in the short form when it is square, else in the
+// long form (version 4: blob::kLongWindowVersion).
+void set_record_window(OpRecord& record, const RecordWindow& window);
+// The oldest blob version that holds the record: its kind's, or the long form's.
+uint16_t record_version_needed(const OpRecord& record);
+// Short form: the long form's fields are 0. Long form: the window is not square (a square
+// one has the short form only, so a window has one encoding).
+bool window_form_valid(const OpRecord& record);
 
 }  // namespace mpq::rt

@@ -8,9 +8,12 @@ namespace mpq::rt {
 namespace {
 
 int32_t weight_bytes(const OpRecord& op) {
+  const RecordWindow w = record_window(op);
   switch (op.kind) {
-    case blob::op_kind::conv: return kernels::conv_weight_bytes(op.out_c, op.kernel, op.kernel, op.in_c, op.weight_bits);
-    case blob::op_kind::depthwise: return kernels::depthwise_weight_bytes(op.kernel, op.kernel, op.out_c, op.weight_bits);
+    case blob::op_kind::conv:
+      return kernels::conv_weight_bytes(op.out_c, w.kernel_h, w.kernel_w, op.in_c, op.weight_bits);
+    case blob::op_kind::depthwise:
+      return kernels::depthwise_weight_bytes(w.kernel_h, w.kernel_w, op.out_c, op.weight_bits);
     case blob::op_kind::fc: return kernels::fully_connected_weight_bytes(op.out_c, op.in_c, op.weight_bits);
     default: return 0;
   }
@@ -40,7 +43,9 @@ const char* op_kernel_name(OpKernel kernel) {
 OpKernel op_kernel(const OpRecord& op) {
   switch (op.kind) {
     case blob::op_kind::conv:
-      return op.kernel == 1 && op.stride == 1 && op.padding == 0 ? OpKernel::pointwise_convolve : OpKernel::convolve;
+      // A long-form window is never 1x1/1 p0 (that one is square).
+      return op.kernel == 1 && op.stride == 1 && op.padding == 0 && !has_long_window(op) ? OpKernel::pointwise_convolve
+                                                                                          : OpKernel::convolve;
     case blob::op_kind::depthwise: return OpKernel::depthwise_convolve;
     case blob::op_kind::fc: return OpKernel::fully_connected;
     case blob::op_kind::add: return OpKernel::residual_add;

@@ -2,6 +2,7 @@
 
 #include "libmpq/kernels/packing.hpp"
 #include "libmpq/runtime/blob_format.hpp"
+#include "libmpq/runtime/little_endian.hpp"
 #include "libmpq/runtime/detail/tile_params.hpp"
 #include "libmpq/runtime/op_record.hpp"
 #include "libmpq/runtime/op_requirements.hpp"
@@ -29,6 +30,12 @@ void input_window(Span out, int32_t in_size, int32_t kernel, int32_t stride, int
 
 bool reads(const OpRecord& op, uint16_t buffer) { return op.input_buffer == buffer || op.input2_buffer == buffer; }
 
+// One u16 field of op i's record: patch_source reads buffer ids for every op of every tile
+// (load_model sizes all tiles), where decoding whole records would dominate.
+uint16_t record_u16(const uint8_t* records, uint32_t i, uint32_t field) {
+  return read_u16(records + i * blob::kOpRecordBytes + field);
+}
+
 uint32_t max_u32(uint32_t a, int32_t b) { return b > 0 && static_cast<uint32_t>(b) > a ? static_cast<uint32_t>(b) : a; }
 
 }  // namespace
@@ -38,19 +45,53 @@ Span patch_tile_span(int32_t size, int32_t grid, int32_t t) {
           static_cast<int32_t>(static_cast<int64_t>(size) * (t + 1) / grid)};
 }
 
-void patch_tile_windows(const uint8_t* records, PatchStage stage, int32_t ty, int32_t tx, OpWindow* windows) {
+int32_t patch_source(const uint8_t* records, PatchStage stage, uint16_t buffer) {
+  for (uint32_t k = 0; k < stage.op_count; ++k)
+    if (record_u16(records, stage.first_op + k, blob::op::output_buffer) == buffer) return static_cast<int32_t>(k);
+  return record_u16(records, stage.first_op, blob::op::input_buffer) == buffer ? kStageInput : kOutsideStage;
+}
+
+uint32_t patch_input_last_reader(const uint8_t* records, PatchStage stage) {
+  const uint16_t input = record_at(records, stage.first_op).input_buffer;
+  uint32_t last = stage.first_op;
+  for (uint32_t i = stage.first_op; i < stage.end_op(); ++i)
+    if (reads(record_at(records, i), input)) last = i;
+  return last;
+}
+
+void patch_tile_windows(const uint8_t* records, PatchStage stage, int32_t ty, int32_t tx, TileWindows* windows) {
+  // needed[k]: some reader of op k's output has widened its window (the stage input: input_seen).
+  bool needed[kMaxPatchOps] = {};
+  bool input_seen = false;
+  const uint32_t n = stage.op_count;
   const OpRecord last = record_at(records, stage.end_op() - 1u);
-  Span out_y = patch_tile_span(last.out_h, stage.grid, ty);
-  Span out_x = patch_tile_span(last.out_w, stage.grid, tx);
-  for (int32_t k = stage.op_count - 1; k >= 0; --k) {
+  windows->op[n - 1].out_y = patch_tile_span(last.out_h, stage.grid, ty);
+  windows->op[n - 1].out_x = patch_tile_span(last.out_w, stage.grid, tx);
+  needed[n - 1] = true;
+  for (int32_t k = static_cast<int32_t>(n) - 1; k >= 0; --k) {
     const OpRecord op = record_at(records, stage.first_op + static_cast<uint32_t>(k));
-    OpWindow& w = windows[k];
-    w.out_y = out_y;
-    w.out_x = out_x;
-    input_window(out_y, op.in_h, op.kernel, op.stride, op.padding, &w.in_y, &w.pad_top, &w.pad_bottom);
-    input_window(out_x, op.in_w, op.kernel, op.stride, op.padding, &w.in_x, &w.pad_left, &w.pad_right);
-    out_y = w.in_y;
-    out_x = w.in_x;
+    OpWindow& w = windows->op[k];
+    if (op.kind == blob::op_kind::add) {
+      w.in_y = w.out_y;
+      w.in_x = w.out_x;
+      w.pad_top = w.pad_bottom = w.pad_left = w.pad_right = 0;
+    } else {
+      const RecordWindow win = record_window(op);
+      input_window(w.out_y, op.in_h, win.kernel_h, win.stride_h, win.pad_top, &w.in_y, &w.pad_top, &w.pad_bottom);
+      input_window(w.out_x, op.in_w, win.kernel_w, win.stride_w, win.pad_left, &w.in_x, &w.pad_left, &w.pad_right);
+    }
+    const uint16_t inputs[2] = {op.input_buffer, op.kind == blob::op_kind::add ? op.input2_buffer : blob::kNoBuffer};
+    for (uint16_t buffer : inputs) {
+      if (buffer == blob::kNoBuffer) continue;
+      const int32_t src = patch_source(records, stage, buffer);
+      if (src == kOutsideStage) continue;  // check_patch_stage refuses such a stage
+      Span& y = src == kStageInput ? windows->input_y : windows->op[src].out_y;
+      Span& x = src == kStageInput ? windows->input_x : windows->op[src].out_x;
+      bool& seen = src == kStageInput ? input_seen : needed[src];
+      y = seen ? Span{min_i32(y.begin, w.in_y.begin), max_i32(y.end, w.in_y.end)} : w.in_y;
+      x = seen ? Span{min_i32(x.begin, w.in_x.begin), max_i32(x.end, w.in_x.end)} : w.in_x;
+      seen = true;
+    }
   }
 }
 
@@ -60,11 +101,23 @@ Status check_patch_stage(const uint8_t* records, uint16_t op_count, PatchStage s
     return Status::bad_patch_stage;
   Status s = Status::ok;
   uint16_t at = stage.first_op;
+  bool read_inside[kMaxPatchOps] = {};
   for (uint32_t i = stage.first_op; i < stage.end_op() && s == Status::ok; ++i) {
     at = static_cast<uint16_t>(i);
     const OpRecord op = record_at(records, i);
-    if (op.kind != blob::op_kind::conv && op.kind != blob::op_kind::depthwise) s = Status::bad_patch_stage;
-    if (i > stage.first_op && op.input_buffer != record_at(records, i - 1u).output_buffer) s = Status::bad_patch_stage;
+    const bool add = op.kind == blob::op_kind::add;
+    if (op.kind != blob::op_kind::conv && op.kind != blob::op_kind::depthwise && !add) s = Status::bad_patch_stage;
+    // An input is the stage input or an earlier stage op's output: an add whose other
+    // branch starts before the stage is refused here.
+    const uint16_t inputs[2] = {op.input_buffer, add ? op.input2_buffer : blob::kNoBuffer};
+    for (uint16_t buffer : inputs) {
+      if (buffer == blob::kNoBuffer || s != Status::ok) continue;
+      const int32_t src = patch_source(records, stage, buffer);
+      if (src == kOutsideStage || (src >= 0 && static_cast<uint32_t>(src) + stage.first_op >= i))
+        s = Status::bad_patch_stage;
+      else if (src >= 0)
+        read_inside[src] = true;
+    }
   }
   // Outputs inside the stage exist only tile by tile: nothing after the stage may read them.
   for (uint32_t i = stage.end_op(); i < op_count && s == Status::ok; ++i) {
@@ -74,6 +127,13 @@ Status check_patch_stage(const uint8_t* records, uint16_t op_count, PatchStage s
         s = Status::bad_patch_stage;
         at = static_cast<uint16_t>(i);
       }
+    }
+  }
+  // An inner output nothing in the stage reads would have no window.
+  for (uint32_t k = 0; k + 1 < stage.op_count && s == Status::ok; ++k) {
+    if (!read_inside[k]) {
+      s = Status::bad_patch_stage;
+      at = static_cast<uint16_t>(stage.first_op + k);
     }
   }
   if (s == Status::ok) {
@@ -87,18 +147,28 @@ Status check_patch_stage(const uint8_t* records, uint16_t op_count, PatchStage s
 
 Status patch_stage_buffers(const uint8_t* records, PatchStage stage, PatchBuffers* buffers, uint16_t* bad_op) {
   PatchBuffers b;
-  OpWindow windows[kMaxPatchOps];
+  TileWindows windows;
   const OpRecord first = record_at(records, stage.first_op);
   for (int32_t ty = 0; ty < stage.grid; ++ty) {
     for (int32_t tx = 0; tx < stage.grid; ++tx) {
-      patch_tile_windows(records, stage, ty, tx, windows);
-      b.window_bytes = max_u32(b.window_bytes, kernels::activation_bytes(windows[0].in_y.size(), windows[0].in_x.size(),
+      patch_tile_windows(records, stage, ty, tx, &windows);
+      b.window_bytes = max_u32(b.window_bytes, kernels::activation_bytes(windows.input_y.size(), windows.input_x.size(),
                                                                          first.in_c, first.input_bits));
       for (uint32_t k = 0; k < stage.op_count; ++k) {
         const OpRecord op = record_at(records, stage.first_op + k);
-        const OpWindow& w = windows[k];
+        const OpWindow& w = windows.op[k];
         kernels::Status check = kernels::Status::ok;
         int32_t scratch = 0;
+        if (op.kind != blob::op_kind::add) {
+          // A conv reads its input buffer from its first byte on: that buffer must hold exactly its window.
+          const int32_t src = patch_source(records, stage, op.input_buffer);
+          const Span& y = src == kStageInput ? windows.input_y : windows.op[src].out_y;
+          const Span& x = src == kStageInput ? windows.input_x : windows.op[src].out_x;
+          if (y.begin != w.in_y.begin || y.end != w.in_y.end || x.begin != w.in_x.begin || x.end != w.in_x.end) {
+            if (bad_op != nullptr) *bad_op = static_cast<uint16_t>(stage.first_op + k);
+            return Status::bad_patch_stage;
+          }
+        }
         switch (op_kernel(op)) {
           case OpKernel::pointwise_convolve: {
             const kernels::PointwiseParams p = detail::tile_pointwise_params(op, w);
@@ -112,6 +182,7 @@ Status patch_stage_buffers(const uint8_t* records, PatchStage stage, PatchBuffer
             if (check == kernels::Status::ok) scratch = kernels::depthwise_convolve_fast_get_buffer_size(p);
             break;
           }
+          case OpKernel::residual_add: check = kernels::residual_add_check(detail::add_params(op)); break;
           default: {
             const kernels::ConvParams p = detail::tile_conv_params(op, w);
             check = kernels::convolve_check(p);

@@ -32,6 +32,7 @@ const char* status_name(Status status) {
       "kernel_failed",
       "bad_patch_stage",
       "kernel_not_linked",
+      "patch_stage_costs_ram",
   };
   static_assert(sizeof(names) / sizeof(names[0]) == kStatusCount, "one name per Status");
   const uint8_t index = static_cast<uint8_t>(status);

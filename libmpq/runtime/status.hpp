@@ -45,8 +45,11 @@ enum class Status : uint8_t {
   kernel_not_linked,       // an op's variant (kernel family and bits) is not in the kernel
                            // table the blob was loaded with (LoadError names it), or a
                            // reference run needs a reference kernel the table lacks
+  patch_stage_costs_ram,   // the stored arena with the patch stage is larger than the
+                           // same ops' arena layer by layer (LoadError names the stage's
+                           // last op): a stage is there to lower RAM
 };
-constexpr uint8_t kStatusCount = 28;
+constexpr uint8_t kStatusCount = 29;
 
 // A short constant English name, e.g. "checksum_mismatch"; "unknown" out of range.
 const char* status_name(Status status);

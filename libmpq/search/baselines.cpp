@@ -2,6 +2,7 @@
 
 #include "libmpq/core/error.hpp"
 #include "libmpq/nn/model_builders.hpp"
+#include "libmpq/quant/op_records.hpp"
 
 namespace mpq {
 
@@ -11,7 +12,7 @@ std::vector<NamedPolicy> fitting_uniform_policies(const QuantGraph& graph, const
     for (int a : {8, 4, 2}) {
       if (budget.weights_only && a != 8) continue;
       Policy p = uniform_policy(graph, w, a);
-      if (fits(policy_memory(graph, p, budget.patch), budget))
+      if (fits(budget_memory(graph, p, budget), budget))
         out.push_back({"uniform w" + std::to_string(w) + "a" + std::to_string(a), p});
     }
   return out;
@@ -23,9 +24,14 @@ Policy rule_based_policy(const QuantGraph& graph, const MemoryBudget& budget) {
   return p;
 }
 
+bool Shrunk8bitCandidate::fits(uint64_t flash_budget, uint64_t ram_budget) const {
+  if (ram <= ram_budget) return flash <= flash_budget;
+  return patched_ram <= ram_budget && patched_flash <= flash_budget;
+}
+
 std::vector<Shrunk8bitCandidate> shrunk_8bit_candidates(const ModelSpec& original,
                                                         const std::vector<int64_t>& input_sizes,
-                                                        const PatchSetting& patch) {
+                                                        const PatchSetting& patch, const CodeTarget& code) {
   const float widths[] = {1.0f, 0.75f, 0.5f, 0.35f, 0.25f, 0.2f, 0.15f, 0.125f, 0.1f, 0.075f, 0.05f};
   std::vector<Shrunk8bitCandidate> out;
   for (float w : widths) {
@@ -37,9 +43,16 @@ std::vector<Shrunk8bitCandidate> shrunk_8bit_candidates(const ModelSpec& origina
       c.spec.in_height = c.spec.in_width = size;
       Model m = build_model(c.spec, 1);
       const QuantGraph g = build_quant_graph(m);
-      const MemoryReport r = policy_memory(g, uniform_policy(g, 8, 8), patch);
+      const Policy w8a8 = uniform_policy(g, 8, 8);
+      const std::vector<rt::OpRecord> records = op_records(g, op_bits(g, w8a8));
+      MemoryReport r = policy_memory(g, w8a8);
+      MemoryReport patched = policy_memory(g, w8a8, patch);
+      count_code(r, records, code);
+      count_code(patched, records, code);
       c.flash = r.flash_bytes;
       c.ram = r.ram_bytes;
+      c.patched_flash = patched.flash_bytes;
+      c.patched_ram = patched.ram_bytes;
       for (const QOp& op : g.ops) c.macs += op.macs();
       out.push_back(c);
     }
@@ -57,8 +70,8 @@ ModelSpec largest_fitting_8bit_model(const ModelSpec& original, const std::vecto
                                      const MemoryBudget& budget) {
   ModelSpec best;
   int64_t best_macs = -1;
-  for (const Shrunk8bitCandidate& c : shrunk_8bit_candidates(original, input_sizes, budget.patch)) {
-    if (c.flash > budget.flash || c.ram > budget.ram || c.macs <= best_macs) continue;
+  for (const Shrunk8bitCandidate& c : shrunk_8bit_candidates(original, input_sizes, budget.patch, budget.code)) {
+    if (!c.fits(budget.flash, budget.ram) || c.macs <= best_macs) continue;
     best_macs = c.macs;
     best = c.spec;
   }

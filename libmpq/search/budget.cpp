@@ -40,9 +40,57 @@ std::vector<PatchCandidate> stage_candidates(const QuantGraph& graph, const Patc
   return {{stage, patched_macs(records, stage)}};
 }
 
-MemoryReport memory_among(const QuantGraph& graph, const Policy& policy, const std::vector<PatchCandidate>& stages) {
+// The memory of `policy` with no stage when its layer-by-layer arena fits `ram`, else with
+// the stage of least RAM among `stages` (policy_memory's overload with a RAM budget).
+MemoryReport memory_among(const QuantGraph& graph, const Policy& policy, const std::vector<PatchCandidate>& stages,
+                          const CodeTarget& code, uint64_t ram) {
   const std::vector<rt::OpRecord> records = op_records(graph, op_bits(graph, policy));
-  return memory_report(records, stages.empty() ? rt::PatchStage{} : best_patch_stage(records, stages));
+  MemoryReport r = memory_report(records);
+  if (!stages.empty() && r.ram_bytes > ram) {
+    const rt::PatchStage stage = best_patch_stage(records, stages);
+    if (stage.present()) r = memory_report(records, stage);
+  }
+  count_code(r, records, code);
+  return r;
+}
+
+// enforce_budget's two loops with the patch stages `stages` (none: layer by layer).
+MemoryReport lower_until_fits(const QuantGraph& graph, Policy& policy, const MemoryBudget& budget,
+                              const std::vector<PatchCandidate>& stages) {
+  auto policy_memory = [&](const QuantGraph& g, const Policy& p) {
+    return memory_among(g, p, stages, budget.code, budget.ram);
+  };
+  MemoryReport r = policy_memory(graph, policy);
+  while (!budget.weights_only && r.ram_bytes > budget.ram) {
+    const int peak = r.peak_op;
+    int best = -1;
+    uint32_t best_bytes = 0;
+    auto consider = [&](int op_index) {
+      const int d = activation_decision(graph, op_index);
+      if (d < 0 || policy.layers[static_cast<size_t>(d)].a_bits <= 2) return;
+      const QOp& op = graph.ops[static_cast<size_t>(op_index)];
+      const uint32_t bytes = static_cast<uint32_t>(op.out_h * op.out_w * op.out_c);
+      if (best < 0 || bytes > best_bytes) {
+        best = d;
+        best_bytes = bytes;
+      }
+    };
+    if (peak >= 0) {
+      consider(peak);
+      for (int in : graph.ops[static_cast<size_t>(peak)].inputs) consider(in);
+    }
+    if (best < 0) {
+      // Nothing at the peak can shrink (e.g. only the 8-bit input and scratch): cut the
+      // largest activation anywhere that still can.
+      for (size_t i = 0; i < graph.ops.size(); ++i) consider(static_cast<int>(i));
+    }
+    if (best < 0) break;
+    auto& a = policy.layers[static_cast<size_t>(best)].a_bits;
+    a = lower(a);
+    r = policy_memory(graph, policy);
+  }
+  while (r.flash_bytes > budget.flash && lower_largest_weights(graph, policy, r)) r = policy_memory(graph, policy);
+  return r;
 }
 
 }  // namespace
@@ -54,7 +102,15 @@ MemoryReport policy_memory(const QuantGraph& graph, const Policy& policy) {
 }
 
 MemoryReport policy_memory(const QuantGraph& graph, const Policy& policy, const PatchSetting& patch) {
-  return memory_among(graph, policy, stage_candidates(graph, patch));
+  return memory_among(graph, policy, stage_candidates(graph, patch), CodeTarget{}, 0);
+}
+
+MemoryReport policy_memory(const QuantGraph& graph, const Policy& policy, const PatchSetting& patch, uint64_t ram) {
+  return memory_among(graph, policy, stage_candidates(graph, patch), CodeTarget{}, ram);
+}
+
+MemoryReport budget_memory(const QuantGraph& graph, const Policy& policy, const MemoryBudget& budget) {
+  return memory_among(graph, policy, stage_candidates(graph, budget.patch), budget.code, budget.ram);
 }
 
 std::string ram_budget_text(const MemoryBudget& b) {
@@ -63,7 +119,9 @@ std::string ram_budget_text(const MemoryBudget& b) {
 
 void check_budget_feasible(const QuantGraph& graph, const MemoryBudget& budget) {
   const std::vector<PatchCandidate> stages = stage_candidates(graph, budget.patch);
-  auto policy_memory = [&](const QuantGraph& g, const Policy& p) { return memory_among(g, p, stages); };
+  auto policy_memory = [&](const QuantGraph& g, const Policy& p) {
+    return memory_among(g, p, stages, budget.code, budget.ram);
+  };
   if (budget.weights_only) {
     const MemoryReport least = policy_memory(graph, uniform_policy(graph, 2, 8));
     if (least.flash_bytes > budget.flash)
@@ -106,38 +164,18 @@ bool lower_largest_weights(const QuantGraph& graph, Policy& policy, const Memory
 }
 
 MemoryReport enforce_budget(const QuantGraph& graph, Policy& policy, const MemoryBudget& budget) {
-  const std::vector<PatchCandidate> stages = stage_candidates(graph, budget.patch);
-  auto policy_memory = [&](const QuantGraph& g, const Policy& p) { return memory_among(g, p, stages); };
-  MemoryReport r = policy_memory(graph, policy);
-  while (!budget.weights_only && r.ram_bytes > budget.ram) {
-    const int peak = r.peak_op;
-    int best = -1;
-    uint32_t best_bytes = 0;
-    auto consider = [&](int op_index) {
-      const int d = activation_decision(graph, op_index);
-      if (d < 0 || policy.layers[static_cast<size_t>(d)].a_bits <= 2) return;
-      const QOp& op = graph.ops[static_cast<size_t>(op_index)];
-      const uint32_t bytes = static_cast<uint32_t>(op.out_h * op.out_w * op.out_c);
-      if (best < 0 || bytes > best_bytes) {
-        best = d;
-        best_bytes = bytes;
-      }
-    };
-    if (peak >= 0) {
-      consider(peak);
-      for (int in : graph.ops[static_cast<size_t>(peak)].inputs) consider(in);
+  const Policy given = policy;
+  MemoryReport r = lower_until_fits(graph, policy, budget, stage_candidates(graph, budget.patch));
+  if (!fits(r, budget) && r.patch.present()) {
+    // The stage met the RAM budget, but its record does not fit in FLASH even with 2-bit
+    // weights: cut activation bits instead until the arena fits layer by layer.
+    Policy plain = given;
+    const MemoryReport without = lower_until_fits(graph, plain, budget, {});
+    if (fits(without, budget)) {
+      policy = plain;
+      r = without;
     }
-    if (best < 0) {
-      // Nothing at the peak can shrink (e.g. only the 8-bit input and scratch): cut the
-      // largest activation anywhere that still can.
-      for (size_t i = 0; i < graph.ops.size(); ++i) consider(static_cast<int>(i));
-    }
-    if (best < 0) break;
-    auto& a = policy.layers[static_cast<size_t>(best)].a_bits;
-    a = lower(a);
-    r = policy_memory(graph, policy);
   }
-  while (r.flash_bytes > budget.flash && lower_largest_weights(graph, policy, r)) r = policy_memory(graph, policy);
   if (!fits(r, budget)) {
     check_budget_feasible(graph, budget);  // throws with the minimum when impossible
     throw Error("budget enforcement could not fit " + budget.source + ": FLASH " + std::to_string(r.flash_bytes) +

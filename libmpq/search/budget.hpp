@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 
+#include "libmpq/mcu/code_size.hpp"
 #include "libmpq/mcu/memory_model.hpp"
 #include "libmpq/quant/policy.hpp"
 
@@ -32,6 +33,9 @@ struct MemoryBudget {
   std::string source;  // "stm32h743", "--flash 2MiB --ram 512KiB", ...
   bool weights_only = false;
   PatchSetting patch = {};  // RAM: a patch stage where it lowers the arena
+  // FLASH: the blob, plus libmpq_fw's code for this target when counted (a board's budget:
+  // runtime + the policy's kernel variants, count_code). Every check below uses it.
+  CodeTarget code = {};
 };
 
 bool fits(const MemoryReport& report, const MemoryBudget& budget);
@@ -42,15 +46,26 @@ MemoryReport policy_memory(const QuantGraph& graph, const Policy& policy);
 // The same with the patch stage `patch` picks for this policy (report.patch; absent when
 // none lowers its arena). Error naming the op when a stage by hand cannot run on `graph`.
 MemoryReport policy_memory(const QuantGraph& graph, const Policy& policy, const PatchSetting& patch);
+// The stage a RAM budget `ram` takes: none while the layer-by-layer arena fits it (the
+// stage's record would only add FLASH), else the one `patch` picks. A stage costs the same
+// FLASH whichever it is, so a policy fits the budget with some stage or none iff it fits
+// with this one. What the search checks, and its final fine-tunes and baselines record.
+MemoryReport policy_memory(const QuantGraph& graph, const Policy& policy, const PatchSetting& patch, uint64_t ram);
+// What the budget checks: the memory with budget.patch under budget.ram (the overload
+// above), and budget.code's code in flash_bytes.
+MemoryReport budget_memory(const QuantGraph& graph, const Policy& policy, const MemoryBudget& budget);
 
 // Lowers bits until the policy fits (Rusci et al.'s memory-driven rule, also the
-// search's enforcement after every episode). RAM is policy_memory's with budget.patch, so
-// with a patch stage enabled activation bits are cut only when the patched arena is over:
+// search's enforcement after every episode). The memory is budget_memory's, so with a
+// patch stage enabled activation bits are cut only when the patched arena is over, and a
+// policy whose arena fits layer by layer carries no stage (its record would cost FLASH):
 //   while RAM > budget: at the RAM peak step, the largest activation tensor live there
 //     (the peak op's output or an input produced by an earlier op, never the network
 //     input or the logits) that is above 2 bits loses one step (8 -> 4 -> 2);
 //     not with budget.weights_only, which never lowers activation bits;
 //   while FLASH > budget: the weight tensor with the most bytes above 2 bits loses one step.
+// When a stage meets the RAM budget but its record leaves FLASH over even then, the policy
+// is enforced layer by layer instead (activation bits cut until it needs no stage).
 // Requires: `policy` belongs to `graph` (not checked). Returns the final memory report;
 // throws Error (with the smallest achievable FLASH and RAM) when even that cannot fit.
 MemoryReport enforce_budget(const QuantGraph& graph, Policy& policy, const MemoryBudget& budget);

@@ -136,6 +136,9 @@ ComparisonResult compare_policies(const ComparisonInputs& in, const ComparisonSe
       j.path = final_checkpoint_path(settings.out_dir, c.stem, seed);
       j.kmeans_weights = c.kmeans;
       j.patch = in.budget.patch;
+      j.code = in.budget.code;
+      j.ram_budget = in.budget.ram;
+      j.quantizer = in.evaluator.options().quantizer;
       j.row = &c.result;
       j.stage = &final_stages[i];
       jobs.push_back(j);

@@ -9,6 +9,7 @@
 #include "libmpq/mcu/kmeans_flash.hpp"
 #include "libmpq/mcu/patch_plan.hpp"
 #include "libmpq/nn/model_builders.hpp"
+#include "libmpq/quant/op_records.hpp"
 #include "libmpq/search/budget.hpp"
 #include "libmpq/train/finetune.hpp"
 
@@ -29,11 +30,13 @@ std::string exact(double v) {
 }
 
 bool finished_with_accuracies(const Checkpoint& done, const std::string& path, const Policy& policy, int64_t epochs,
-                              int64_t test_images, bool kmeans_weights) {
+                              int64_t test_images, bool kmeans_weights, const FinetuneRecipe& recipe) {
   if (done.meta_count("epoch", kMaxEpochs, path) != epochs || !done.meta.count(kValMeta) ||
       !done.meta.count(kTestMeta) || done.meta_or(kTestImagesMeta, "") != std::to_string(test_images))
     return false;
-  if (!(policy_of(done, path) == policy) || has_kmeans_weights(done) != kmeans_weights) return false;
+  if (!(policy_of(done, path) == policy) || has_kmeans_weights(done) != kmeans_weights ||
+      recorded_recipe_name(done) != recipe.name())
+    return false;
   try {
     const double val = std::stod(done.meta.at(kValMeta)), test = std::stod(done.meta.at(kTestMeta));
     return val >= 0 && val <= 1 && test >= 0 && test <= 1;
@@ -48,6 +51,8 @@ void fill_memory(FinalResult& row, const Checkpoint& float_ckpt, const QuantGrap
   row.bits = policy.key();
   row.model = float_ckpt.spec.to_string();
   row.flash = kmeans_weights ? kmeans_flash_bytes(memory) : memory.flash_bytes;
+  row.code_flash = memory.code_flash_bytes;
+  row.model_flash = row.flash - row.code_flash;
   row.ram = memory.ram_bytes;
   row.unpatched_ram = memory.patch.present() ? policy_memory(graph, policy).ram_bytes : memory.ram_bytes;
   row.patch = patch_request_text(memory.patch);
@@ -61,14 +66,17 @@ void fill_memory(FinalResult& row, const Checkpoint& float_ckpt, const QuantGrap
 WorkUnits final_finetune(const Checkpoint& float_ckpt, const std::string& float_path, const QuantGraph& graph,
                     const Policy& policy, const Dataset& train, const Dataset& val, const Dataset& test,
                     int64_t epochs, uint64_t seed, const std::string& path, FinalResult& row, bool kmeans_weights,
-                    const PatchSetting& patch) {
+                    const PatchSetting& patch, uint64_t ram_budget, QuantizerChoice quantizer,
+                    const CodeTarget& code) {
   make_parent_directories(path);
-  const MemoryReport memory = policy_memory(graph, policy, patch);
+  MemoryReport memory = policy_memory(graph, policy, patch, ram_budget);
+  count_code(memory, op_records(graph, op_bits(graph, policy)), code);  // as the budget's check counted it
   fill_memory(row, float_ckpt, graph, policy, memory, kmeans_weights);
+  const FinetuneRecipe recipe = recipe_for(quantizer, policy, kmeans_weights);
   WorkUnits work;
   std::optional<Checkpoint> done;
   if (epochs > 0 && file_exists(path)) done = load_checkpoint(path);
-  if (done && finished_with_accuracies(*done, path, policy, epochs, test.size(), kmeans_weights)) {
+  if (done && finished_with_accuracies(*done, path, policy, epochs, test.size(), kmeans_weights, recipe)) {
     // A finished fine-tune of this policy whose accuracies were recorded: nothing to redo
     // but the stage it records, which a search with another --patch may change.
     row.val_runs.push_back(std::stod(done->meta.at(kValMeta)));
@@ -79,27 +87,29 @@ WorkUnits final_finetune(const Checkpoint& float_ckpt, const std::string& float_
     }
     return work;
   }
-  Model model = prepare_fake_quant_model(float_ckpt, float_path, policy, train, 512, false, QuantizerKind::pact,
-                                         StatisticsCorrection::none, false, kmeans_weights);
+  Model model = prepare_fake_quant_model(float_ckpt, float_path, policy, train, recipe, 512, false, kmeans_weights);
   TrainOptions o = default_finetune_options();
   o.epochs = std::max<int64_t>(1, epochs);
   o.seed = seed;
   o.checkpoint_path = path;
   o.quiet = true;
   Trainer trainer(model, train, &val, o);
+  Model teacher;
+  distill_from_float(trainer, teacher, recipe, float_ckpt, float_path);
   trainer.extra_meta["policy"] = policy_to_json(policy);
   trainer.extra_meta["source"] = float_path;
   trainer.extra_meta["per_tensor_weights"] = "0";
   trainer.extra_meta["weight_quantizer"] = kmeans_weights ? "kmeans" : "uniform";
+  record_recipe(quantizer, recipe, trainer.extra_meta);
   trainer.extra_meta[kPatchMeta] = row.patch;
   add_input_normalization(train, trainer.extra_meta);
   if (epochs > 0) {
     // Resume a killed final fine-tune, but not from the calibrated-only checkpoint that
     // an --final-epochs 0 run leaves (it has no optimizer state).
-    // Only a fine-tune of this very policy is resumed; another one (a re-run whose search
-    // chose differently) starts over.
+    // Only a fine-tune of this very policy and recipe is resumed; another one (a re-run
+    // whose search chose differently) starts over.
     if (done && done->meta_or("epoch", "0") != "0" && policy_of(*done, path) == policy &&
-        has_kmeans_weights(*done) == kmeans_weights)
+        has_kmeans_weights(*done) == kmeans_weights && recorded_recipe_name(*done) == recipe.name())
       trainer.resume(*done, path);
     const int64_t before = trainer.completed_epochs();
     trainer.run();

@@ -23,12 +23,17 @@ namespace mpq {
 // call did: training batches of the epochs it ran (none when a complete checkpoint was
 // found) and images through evaluation. kmeans_weights: the weights are per-layer k-means
 // codebooks (meta "weight_quantizer" "kmeans"; row.flash is then kmeans_flash_bytes).
-// row.ram is the RAM with the patch stage `patch` picks for the policy; the checkpoint
-// records that stage (meta "patch_stage", mpq export's default --patch).
+// row.ram is the RAM with the patch stage the budget check takes for the policy (`patch`
+// under the RAM budget `ram_budget`: none where the policy fits it layer by layer); the
+// checkpoint records that stage (meta "patch_stage", mpq export's default --patch). quantizer: the
+// recipe (recipe_for), recorded as checkpoint meta "recipe"; a finished or killed fine-tune
+// of another recipe is done again. code: whose code row.flash counts beside the blob (the
+// budget's, so that row.flash is what its FLASH check counted; none: the blob alone).
 WorkUnits final_finetune(const Checkpoint& float_ckpt, const std::string& float_path, const QuantGraph& graph,
                     const Policy& policy, const Dataset& train, const Dataset& val, const Dataset& test,
                     int64_t epochs, uint64_t seed, const std::string& path, FinalResult& row,
-                    bool kmeans_weights = false, const PatchSetting& patch = {});
+                    bool kmeans_weights = false, const PatchSetting& patch = {}, uint64_t ram_budget = kNoRamBudget,
+                    QuantizerChoice quantizer = QuantizerChoice::automatic, const CodeTarget& code = {});
 
 // Where the final fine-tune of seed `seed` (1-based) of a compared policy goes: seed 1
 // writes <out_dir>/final/<stem>.mpqc (what `mpq export` takes), seed k

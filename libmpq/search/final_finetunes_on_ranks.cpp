@@ -14,13 +14,16 @@ void final_finetunes_on_ranks(const std::vector<FinalFinetuneJob>& jobs, const s
         Timer timer;
         FinalResult run;  // this job's run alone
         const WorkUnits work = final_finetune(*j.float_ckpt, j.float_path, *j.graph, *j.policy, *j.train, *j.val,
-                                              *j.test, j.epochs, j.seed, j.path, run, j.kmeans_weights, j.patch);
+                                              *j.test, j.epochs, j.seed, j.path, run, j.kmeans_weights, j.patch,
+                                              j.ram_budget, j.quantizer, j.code);
         ByteWriter w;
         w.f64(run.val_runs.at(0));
         w.f64(run.test_runs.at(0));
         w.str(run.bits);
         w.str(run.model);
         w.u32(run.flash);
+        w.u32(run.model_flash);
+        w.u32(run.code_flash);
         w.u32(run.ram);
         w.str(run.patch);
         w.str(run.patch_op);
@@ -41,7 +44,8 @@ void final_finetunes_on_ranks(const std::vector<FinalFinetuneJob>& jobs, const s
         row.test_runs.push_back(r.f64("test accuracy"));
         // The policy's memory is the same for every seed: taken from the first run.
         const std::string bits = r.str("bits"), model = r.str("model");
-        const uint32_t flash = r.u32("flash"), ram = r.u32("ram");
+        const uint32_t flash = r.u32("flash"), model_flash = r.u32("model FLASH"), code_flash = r.u32("code FLASH");
+        const uint32_t ram = r.u32("ram");
         const std::string patch = r.str("patch stage"), patch_op = r.str("patch stage's last op");
         const uint32_t unpatched_ram = r.u32("RAM layer by layer");
         const int64_t macs = r.i64("MACs"), patched_macs = r.i64("MACs with the stage");
@@ -49,6 +53,8 @@ void final_finetunes_on_ranks(const std::vector<FinalFinetuneJob>& jobs, const s
           row.bits = bits;
           row.model = model;
           row.flash = flash;
+          row.model_flash = model_flash;
+          row.code_flash = code_flash;
           row.ram = ram;
           row.patch = patch;
           row.patch_op = patch_op;

@@ -25,6 +25,9 @@ struct FinalFinetuneJob {
   std::string path;  // its checkpoint, written by the rank that runs it
   bool kmeans_weights = false;
   PatchSetting patch;  // the budget's RAM check's stage setting
+  CodeTarget code;     // the budget's FLASH check's code (none: the blob alone)
+  uint64_t ram_budget = kNoRamBudget;  // and its RAM budget: a stage only where the policy is over it
+  QuantizerChoice quantizer = QuantizerChoice::automatic;  // the search's (EvalOptions::quantizer)
   FinalResult* row = nullptr;
   StageTime* stage = nullptr;  // optional
 };

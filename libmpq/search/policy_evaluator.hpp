@@ -9,10 +9,12 @@
 #include "libmpq/data/dataset.hpp"
 #include "libmpq/nn/checkpoint.hpp"
 #include "libmpq/quant/policy.hpp"
+#include "libmpq/train/finetune_recipe.hpp"
 
 namespace mpq {
 
 struct FakeQuantBase;
+class TeacherLogitsCache;
 
 // How much of the proxy a candidate gets (docs/search.md, "Cheaper rewards").
 //   full: every candidate is fine-tuned and validated on all val_images.
@@ -22,7 +24,14 @@ struct FakeQuantBase;
 //     A rejected candidate's score is its running accuracy, which is below the bar, so it
 //     never becomes the best; with reject_margin >= 1 no candidate whose complete score
 //     would reach the bar is rejected.
-enum class Fidelity : int { full, early_reject };
+//   halving: two rungs of successive halving. Every candidate gets the short proxy
+//     (short_batches of fine-tuning, a class-balanced set of short_images validation
+//     images); only one whose short score is at least the caller's bar (the best short
+//     score so far) less promote_margin gets the full proxy too, and then scores exactly
+//     as under full fidelity. A candidate that is not promoted counts as rejected: its
+//     score is its short score and it never becomes the best. short_score() is every
+//     candidate's short score, the one scale the search rewards its agent with.
+enum class Fidelity : int { full, early_reject, halving };
 const char* fidelity_name(Fidelity f);
 Fidelity parse_fidelity(const std::string& name);  // throws Error naming the choices
 
@@ -41,6 +50,14 @@ struct EvalOptions {
   // rejection sees the same batches as under full fidelity (the same accuracy).
   int64_t reject_chunk = 1024;
   double reject_margin = 0.05;
+  // halving's short proxy and how close to the best short score a candidate must come to
+  // get the full one (docs/performance.md: the measurement behind these defaults).
+  int64_t short_batches = 8;
+  int64_t short_images = 1000;
+  double promote_margin = 0.01;
+  // The fine-tune recipe of every policy (recipe_for): the short fine-tunes here, the
+  // re-scoring and the final fine-tunes of the compared policies alike.
+  QuantizerChoice quantizer = QuantizerChoice::automatic;
 };
 
 // Scores policies; identical policies are evaluated once (cache by Policy::key()). The
@@ -54,14 +71,21 @@ class PolicyEvaluator {
 
   // Validation accuracy in [0, 1] after the short fine-tune. `bar` (>= 0) is the score the
   // caller needs to beat: under early rejection a candidate that cannot reach it is stopped
-  // early (see Fidelity); without a bar, or under full fidelity, the score is complete. A
-  // cached rejected score is returned only while it is still rejected at `bar`.
+  // early, under halving one whose short score is below it less the margin gets no full
+  // proxy (see Fidelity; halving's bar is on the short scale); without a bar, or under
+  // full fidelity, the score is complete. A cached rejected score is returned only while
+  // it is still rejected at `bar`.
   double accuracy(const Policy& policy, double bar = -1);
   // Whether accuracy(policy, bar) would return a cached score without evaluating.
   bool has_score(const Policy& policy, double bar = -1) const;
   // Takes the score of an evaluation another rank ran (score_on_ranks) as if this object
   // had run it: cached (rejected with `bound` when bound >= 0) and counted with its work.
-  void adopt_score(const std::string& key, double accuracy, double bound, const WorkUnits& work);
+  // `short_accuracy` (>= 0) is its short score under halving.
+  void adopt_score(const std::string& key, double accuracy, double bound, double short_accuracy,
+                   const WorkUnits& work);
+  // Under halving, the policy's short score once accuracy() has scored it (-1 before);
+  // otherwise its score, the reward of every fidelity but halving.
+  double short_score(const Policy& policy) const;
   // Accuracy of the float model on the same validation images.
   double float_accuracy();
   int64_t evaluations() const { return evaluations_; }
@@ -78,10 +102,18 @@ class PolicyEvaluator {
   // Keys of cached scores that were rejected early, with the optimistic bound that
   // rejected them (what the score could at most have reached).
   std::map<std::string, double>& rejected() { return rejected_; }
+  // Under halving, the short score of every policy scored so far.
+  std::map<std::string, double>& short_scores() { return short_; }
+  // Under halving, how many evaluations got the full proxy.
+  int64_t promotions() const { return promotions_; }
   const EvalOptions& options() const { return options_; }
 
  private:
   double validate(Model& model, double bar, double& bound);
+  // The fake-quant model of `policy` fine-tuned for `batches`, timed and counted.
+  Model finetuned(const Policy& policy, int64_t batches);
+  // Halving's evaluation: the short proxy, then the full one when promoted at `bar`.
+  double halving_accuracy(const Policy& policy, double bar);
   // Caches a score (rejected with `bound` when bound >= 0) and counts the evaluation.
   void record_score(const std::string& key, double accuracy, double bound);
 
@@ -91,9 +123,13 @@ class PolicyEvaluator {
   const Dataset& val_;
   EvalOptions options_;
   std::unique_ptr<FakeQuantBase> base_;
+  std::unique_ptr<Model> teacher_;  // the float model, built at the first recipe that distills
+  // Its logits of the fine-tune's batches, the same for every candidate (one seed).
+  std::unique_ptr<TeacherLogitsCache> teacher_logits_;
   std::map<std::string, double> cache_;
   std::map<std::string, double> rejected_;
-  int64_t evaluations_ = 0, rejections_ = 0;
+  std::map<std::string, double> short_;
+  int64_t evaluations_ = 0, rejections_ = 0, promotions_ = 0;
   WorkUnits work_;
   double float_accuracy_ = -1;
   double prepare_seconds_ = 0, finetune_seconds_ = 0, validate_seconds_ = 0;

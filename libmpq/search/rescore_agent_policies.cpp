@@ -34,9 +34,11 @@ std::string rescore_settings(const Checkpoint& float_ckpt, const EvalOptions& e,
   return float_ckpt.spec.to_string() + "|float crc32 " + hex + "|eval " + std::to_string(e.finetune_batches) + "," +
          std::to_string(e.batch_size) + "," + std::to_string(e.lr) + "," + std::to_string(e.calibration_images) + "," +
          std::to_string(e.val_images) + "," + std::to_string(e.seed) +
-         // Complete scores agree across fidelities only when chunks are whole validation batches.
-         (e.fidelity == Fidelity::full ? "" : std::string("|") + fidelity_name(e.fidelity) + " chunk " +
-                                                  std::to_string(e.reject_chunk));
+         // Complete scores agree across fidelities only when chunks are whole validation batches;
+         // halving's complete scores are full fidelity's (tests/search/test_halving.cpp).
+         (e.fidelity != Fidelity::early_reject ? "" : std::string("|") + fidelity_name(e.fidelity) + " chunk " +
+                                                          std::to_string(e.reject_chunk)) +
+         (e.quantizer == QuantizerChoice::pact ? "" : std::string("|quantizer ") + quantizer_choice_name(e.quantizer));
 }
 
 Policy rescore_agent_policies(const ComparisonInputs& in, const ComparisonSettings& settings,

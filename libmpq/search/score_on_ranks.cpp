@@ -25,6 +25,8 @@ void score_on_ranks(PolicyEvaluator& evaluator, const std::vector<Candidate>& ca
         ByteWriter w;
         w.f64(accuracy);
         w.f64(rejected == evaluator.rejected().end() ? -1.0 : rejected->second);
+        // Halving rewards the agent with the short score, which every rank needs alike.
+        w.f64(evaluator.options().fidelity == Fidelity::halving ? evaluator.short_score(c.policy) : -1.0);
         w.i64(work.evaluations);
         w.i64(work.train_batches);
         w.i64(work.val_images);
@@ -35,12 +37,13 @@ void score_on_ranks(PolicyEvaluator& evaluator, const std::vector<Candidate>& ca
         ByteReader r(bytes, "a score from another rank");
         const double accuracy = r.f64("accuracy");
         const double bound = r.f64("rejection bound");
+        const double short_accuracy = r.f64("short score");
         WorkUnits work;
         work.evaluations = r.i64("evaluations");
         work.train_batches = r.i64("training batches");
         work.val_images = r.i64("validation images");
         // The rank that ran the job has counted it already.
-        if (job % dist::size() != dist::rank()) evaluator.adopt_score(policy.key(), accuracy, bound, work);
+        if (job % dist::size() != dist::rank()) evaluator.adopt_score(policy.key(), accuracy, bound, short_accuracy, work);
         if (scored) scored(policy, accuracy);
       });
 }

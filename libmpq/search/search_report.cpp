@@ -19,6 +19,9 @@ std::string fmt(const char* f, double v) {
 }
 std::string pct(double v) { return v < 0 ? "-" : fmt("%.2f%%", 100 * v); }
 
+// What a FLASH figure counts: the quantity the budget was checked against.
+std::string flash_column(const SearchSummary& s) { return s.code == "none" ? "FLASH (model)" : "FLASH (model + code)"; }
+
 double mean(const std::vector<double>& v) {
   double s = 0;
   for (double x : v) s += x;
@@ -64,6 +67,11 @@ std::string report_markdown(const SearchSummary& s, const std::vector<FinalResul
          (s.ram_budget == kNoRamBudget ? std::string("not enforced")
                                        : format_bytes(s.ram_budget) + " (" + std::to_string(s.ram_budget) + " B)") +
          "\n";
+  out += s.code == "none"
+             ? std::string("- FLASH: the model blob alone (no code counted)\n")
+             : "- FLASH: the model blob plus libmpq_fw's code for " + s.code +
+                   " (runtime, the kernel variants the policy runs on, its kernel table), as `mpq memory --board` "
+                   "counts it; a board's FLASH budget is the part's FLASH less what its application keeps\n";
   if (s.weights_only)
     out += "- weight-only search: every activation stays 8-bit, the agent chooses weight bits under FLASH; RAM is "
            "the 8-bit arena\n";
@@ -77,7 +85,8 @@ std::string report_markdown(const SearchSummary& s, const std::vector<FinalResul
   out += "- search: " + std::to_string(s.episodes) + " DDPG episodes (" + std::to_string(s.warmup) +
          " warm-up), random search " + std::to_string(s.random_evaluations) + " evaluations, " +
          std::to_string(s.unique_evaluations) + " distinct policies fine-tuned, " + fmt("%.1f", s.search_seconds / 60) +
-         " min\n\n";
+         " min" + (s.fidelity == "full" ? std::string() : ", fidelity " + s.fidelity + " (" + s.fidelity_detail + ")") +
+         "\n\n";
   for (const auto& n : s.notes) out += "- " + n + "\n";
   if (!s.notes.empty()) out += "\n";
   out += "Accuracies after the same final fine-tune (" + std::to_string(s.final_epochs) + " epoch" +
@@ -86,9 +95,15 @@ std::string report_markdown(const SearchSummary& s, const std::vector<FinalResul
     out += ", repeated with " + std::to_string(s.final_seeds) +
            " seeds (data order, augmentation): mean, ± the test accuracies' sample standard deviation, and each "
            "run in brackets";
+  if (s.quantizer == "auto")
+    out += "; recipe --quantizer auto: LSQ with distillation, bias correction and fine biases for a policy with a "
+           "2-bit tensor, PACT otherwise";
+  else
+    out += "; recipe --quantizer " + s.quantizer;
   out += "; \"search val\" is the validation accuracy after the search's short fine-tune (the reward). Test "
          "accuracy is measured only here.\n\n";
-  out += "| policy | model | FLASH | RAM | RAM layer by layer | patch stage | MACs | search val | val | test "
+  out += "| policy | model | " + flash_column(s) +
+         " | RAM | RAM layer by layer | patch stage | MACs | search val | val | test "
          "|\n|---|---|---:|---:|---:|---|---:|---:|---:|---:|\n";
   for (const auto& r : results)
     out += "| " + r.name + " | " + r.model + " | " + std::to_string(r.flash) + " B | " + std::to_string(r.ram) + " B | " +
@@ -108,6 +123,7 @@ std::string report_json(const SearchSummary& s, const std::vector<FinalResult>& 
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& r : results)
     rows.push_back({{"name", r.name}, {"model", r.model}, {"bits", r.bits}, {"flash_bytes", r.flash},
+                    {"model_flash_bytes", r.model_flash}, {"code_flash_bytes", r.code_flash},
                     {"ram_bytes", r.ram}, {"unpatched_ram_bytes", r.unpatched_ram},
                     {"patch", r.patch == "none" ? nlohmann::json(nullptr) : nlohmann::json(r.patch)},
                     {"patch_last_op", r.patch == "none" ? nlohmann::json(nullptr) : nlohmann::json(r.patch_op)},
@@ -141,8 +157,10 @@ std::string report_json(const SearchSummary& s, const std::vector<FinalResult>& 
                       {"final_seeds", s.final_seeds},
                       {"notes", s.notes},
                       {"fidelity", s.fidelity},
+                      {"quantizer", s.quantizer},
                       {"patch", s.patch},
                       {"patch_max_overhead", s.patch_max_overhead},
+                      {"code_target", s.code == "none" ? nlohmann::json(nullptr) : nlohmann::json(s.code)},
                       {"stages", stages},
                       {"results", rows}};
   return j.dump(2) + "\n";
@@ -160,7 +178,7 @@ std::string search_svg(const SearchSummary& s, const std::vector<EpisodeRecord>&
   ChartPanel episodes, memory;
   episodes.x_label = "episode";
   episodes.y_label = "validation accuracy (%), short fine-tune";
-  memory.x_label = "FLASH (KiB)";
+  memory.x_label = s.code == "none" ? "FLASH (KiB)" : "FLASH, model + code (KiB)";
   memory.y_label = episodes.y_label;
   for (const auto& ph : phases) {
     ChartSeries by_episode, by_flash;

@@ -14,7 +14,12 @@ struct FinalResult {
   std::string name;   // "searched (DDPG)", "uniform w4a8", "rule-based", "random search", "shrunk 8-bit ..."
   std::string model;  // ModelSpec::to_string()
   std::string bits;   // Policy::key()
-  uint32_t flash = 0, ram = 0;  // ram: with `patch` (the budget's RAM check)
+  // flash: what the budget's FLASH check counted (flash_bytes of budget_memory): the blob
+  // (with k-means codebooks for a k-means row, model_flash) plus, when the budget counts
+  // code (a board's), libmpq_fw's code for it (code_flash), as mpq memory --board prints.
+  // ram: with `patch` (the budget's RAM check).
+  uint32_t flash = 0, ram = 0;
+  uint32_t model_flash = 0, code_flash = 0;
   // The patch stage the budget's RAM check planned `ram` with ("none", or "LAST_OP:GRID"
   // as mpq export --patch takes it; patch_op names the last op), the RAM layer by layer,
   // and the MACs of one inference layer by layer and as run with the stage.
@@ -42,7 +47,10 @@ struct SearchSummary {
   int64_t final_epochs = 1, final_seeds = 1;
   std::vector<std::string> notes;  // e.g. a baseline that does not exist under this budget
   std::string fidelity = "full";   // how candidates were scored (Fidelity)
+  std::string fidelity_detail;     // its settings in words ("" under full fidelity)
+  std::string quantizer = "auto";  // every fine-tune's recipe choice (QuantizerChoice)
   std::string patch = "none";      // the budget's PatchSetting: request and MAC cap
+  std::string code = "none";       // whose code FLASH counts beside the blob (CodeTarget::text)
   double patch_max_overhead = 0.2;
   std::vector<StageTime> stages;   // where this run's time went (search phases, comparison)
 };

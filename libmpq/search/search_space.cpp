@@ -43,12 +43,15 @@ SearchSpace::SearchSpace(const QuantGraph& g, bool weights_only_) : graph(g), we
     if (op.has_weights()) steps.push_back({d, true});
     if (d != last_decision && !weights_only) steps.push_back({d, false});
   }
+  // A window's kernel and stride features are its larger axis's (a square window's own).
+  auto kernel_of = [](const QOp& op) { return static_cast<double>(std::max(op.window.kh, op.window.kw)); };
+  auto stride_of = [](const QOp& op) { return static_cast<double>(std::max(op.window.sh, op.window.sw)); };
   double max_cin = 1, max_cout = 1, max_k = 1, max_s = 1, max_hw = 1, max_params = 1, max_act = 1;
   for (const QOp& op : graph.ops) {
     max_cin = std::max<double>(max_cin, static_cast<double>(op.in_c));
     max_cout = std::max<double>(max_cout, static_cast<double>(op.out_c));
-    max_k = std::max<double>(max_k, static_cast<double>(op.kernel));
-    max_s = std::max<double>(max_s, static_cast<double>(op.stride));
+    max_k = std::max(max_k, kernel_of(op));
+    max_s = std::max(max_s, stride_of(op));
     max_hw = std::max<double>(max_hw, static_cast<double>(op.in_h * op.in_w));
     max_params = std::max<double>(max_params, static_cast<double>(op.weight_count()));
   }
@@ -66,7 +69,7 @@ SearchSpace::SearchSpace(const QuantGraph& g, bool weights_only_) : graph(g), we
     std::vector<float> f{ratio(static_cast<double>(t), static_cast<double>(steps.size() - 1)),
                          ratio(s.decision, static_cast<double>(n - 1)), kind,
                          ratio(static_cast<double>(op.in_c), max_cin), ratio(static_cast<double>(op.out_c), max_cout),
-                         ratio(static_cast<double>(op.kernel), max_k), ratio(static_cast<double>(op.stride), max_s),
+                         ratio(kernel_of(op), max_k), ratio(stride_of(op), max_s),
                          ratio(static_cast<double>(op.in_h * op.in_w), max_hw),
                          ratio(static_cast<double>(op.weight_count()), max_params)};
     if (!weights_only) f.push_back(s.weights ? 1.f : 0.f);
@@ -86,14 +89,15 @@ uint32_t SearchSpace::flash_bytes(const Policy& policy) const {
 }
 
 std::vector<float> state_features(const SearchSpace& space, size_t step, const Policy& policy, float previous_action,
-                                  uint64_t flash_budget, uint64_t ram_budget) {
+                                  uint64_t flash_budget, uint64_t ram_budget, const FlashOf& flash_of) {
   std::vector<float> f = space.static_features[step];
   f.push_back(previous_action);
   // FLASH left if every weight tensor from this step on took the fewest bits.
   Policy lowest = policy;
   for (size_t t = step; t < space.steps.size(); ++t)
     if (space.steps[t].weights) lowest.layers[static_cast<size_t>(space.steps[t].decision)].w_bits = 2;
-  const double flash_min = space.flash_bytes(lowest);
+  const double flash_min =
+      flash_of ? static_cast<double>(flash_of(lowest)) : static_cast<double>(space.flash_bytes(lowest));
   f.push_back(ratio(static_cast<double>(flash_budget) - flash_min, static_cast<double>(flash_budget)));
   // This activation's 8-bit size against the RAM budget (0 for weight steps).
   const SearchStep& s = space.steps[step];

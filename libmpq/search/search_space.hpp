@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "libmpq/quant/policy.hpp"
@@ -42,10 +43,14 @@ constexpr int kStateFeatures = 15;
 constexpr int kWeightOnlyStateFeatures = 12;
 int state_size(const SearchSpace& space);  // kStateFeatures or kWeightOnlyStateFeatures
 
+// A policy's FLASH as its budget counts it (with a board: the blob and libmpq_fw's code).
+using FlashOf = std::function<uint64_t(const Policy&)>;
+
 // The full state (state_size features) of step t given the actions taken so far in this episode (bits of the
-// steps before t in `policy`, previous action), the budgets in bytes.
+// steps before t in `policy`, previous action), the budgets in bytes. The FLASH feature
+// measures policies with `flash_of`; when it is empty, with space.flash_bytes (the blob).
 std::vector<float> state_features(const SearchSpace& space, size_t step, const Policy& policy, float previous_action,
-                                  uint64_t flash_budget, uint64_t ram_budget);
+                                  uint64_t flash_budget, uint64_t ram_budget, const FlashOf& flash_of = {});
 
 // Continuous action in [0, 1] -> bits by equal thirds: [0, 1/3) 2, [1/3, 2/3) 4, else 8.
 int bits_from_action(float action);

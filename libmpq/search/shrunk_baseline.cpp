@@ -22,6 +22,9 @@ void train_float(const ModelSpec& spec, const Dataset& train, const Dataset& val
   Model model = build_model(spec, options.seed);
   options.checkpoint_path = path;
   options.quiet = true;
+  // Data-parallel over every rank of the job, with the float model's shards: the same
+  // model on any number of ranks (sharded_step.hpp); rank 0 writes the checkpoint.
+  options.over_ranks = true;
   Trainer trainer(model, train, &val, options);
   if (file_exists(path)) {
     const Checkpoint done = load_checkpoint(path);
@@ -87,9 +90,9 @@ std::optional<FinalResult> shrunk_baseline(const ComparisonInputs& in, const Com
                                ? settings.out_dir + "/shrunk/float.mpqc"
                                : settings.shrunk_dir + "/" + file_stem(shrunk.to_string()) + ".mpqc";
   make_parent_directories(path);
-  // One float training, not split over ranks: rank 0 trains (and checkpoints), and the
-  // others read its checkpoint once it is complete.
-  if (dist::is_root()) train_float(shrunk, *train, *val, to, path);
+  // Every rank reads the state of `path` before rank 0 can write it again (after the first
+  // step, which needs every rank), and then reads the complete checkpoint.
+  train_float(shrunk, *train, *val, to, path);
   dist::barrier();
   const Checkpoint ckpt = load_checkpoint(path);
   Model model = build_model(shrunk, 1);
@@ -112,6 +115,9 @@ std::optional<FinalResult> shrunk_baseline(const ComparisonInputs& in, const Com
     j.path = final_checkpoint_path(settings.out_dir, "shrunk-w8a8", seed);
     j.row = &row;
     j.patch = in.budget.patch;
+    j.code = in.budget.code;
+    j.ram_budget = in.budget.ram;
+    j.quantizer = in.evaluator.options().quantizer;
     jobs.push_back(j);
   }
   final_finetunes_on_ranks(jobs, [&](size_t job) {

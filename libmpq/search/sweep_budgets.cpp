@@ -46,7 +46,7 @@ double path_position(double need, double lo, double hi) {
 
 bool shrunk_fits(const std::vector<Shrunk8bitCandidate>& candidates, const MemoryBudget& b) {
   for (const auto& c : candidates)
-    if (c.flash <= b.flash && (b.ram == kNoRamBudget || c.ram <= b.ram)) return true;
+    if (c.fits(b.flash, b.ram)) return true;
   return false;
 }
 
@@ -93,12 +93,19 @@ std::vector<MemoryBudget> parse_sweep_budgets(const std::string& text, bool weig
   return out;
 }
 
-SweepGrid default_sweep_grid(const ModelSpec& spec, bool weights_only, int count) {
+SweepGrid default_sweep_grid(const ModelSpec& spec, bool weights_only, int count, const PatchSetting& patch,
+                             const CodeTarget& code) {
   require(count >= 2, "sweep grid: at least 2 budgets expected");
   Model model = build_model(spec, 1);
   const QuantGraph graph = build_quant_graph(model);
-  const MemoryReport least = policy_memory(graph, uniform_policy(graph, 2, weights_only ? 8 : 2));
-  const MemoryReport full = policy_memory(graph, uniform_policy(graph, 8, 8));
+  // What every budget's check counts: RAM with `patch` (the stage of least RAM here; none
+  // without a RAM budget, weight-only, where it would only add FLASH), FLASH with `code`.
+  MemoryBudget checked;
+  checked.ram = weights_only ? kNoRamBudget : 0;
+  checked.patch = patch;
+  checked.code = code;
+  const MemoryReport least = budget_memory(graph, uniform_policy(graph, 2, weights_only ? 8 : 2), checked);
+  const MemoryReport full = budget_memory(graph, uniform_policy(graph, 8, 8), checked);
   const double flash_lo = least.flash_bytes, ram_lo = least.ram_bytes;
   const double flash_hi = std::max(flash_lo, kNearlyFits * full.flash_bytes);
   const double ram_hi = std::max(ram_lo, kNearlyFits * full.ram_bytes);
@@ -108,13 +115,17 @@ SweepGrid default_sweep_grid(const ModelSpec& spec, bool weights_only, int count
     b.flash = round_up(flash_lo * std::pow(flash_hi / flash_lo, t));
     b.ram = weights_only ? kNoRamBudget : round_up(ram_lo * std::pow(ram_hi / ram_lo, t));
     b.source = budget_text(b);
+    b.patch = patch;
+    b.code = code;
     return b;
   };
-  const auto candidates = shrunk_8bit_candidates(spec, shrunk_input_sizes(spec));
+  const auto candidates = shrunk_8bit_candidates(spec, shrunk_input_sizes(spec), patch, code);
   double first_fit = std::numeric_limits<double>::infinity();  // where a shrunk model first fits
-  for (const auto& c : candidates)
-    first_fit = std::min(first_fit, std::max(path_position(c.flash, flash_lo, flash_hi),
-                                             weights_only ? 0.0 : path_position(c.ram, ram_lo, ram_hi)));
+  auto position = [&](uint32_t flash, uint32_t ram) {
+    return std::max(path_position(flash, flash_lo, flash_hi), weights_only ? 0.0 : path_position(ram, ram_lo, ram_hi));
+  };
+  for (const auto& c : candidates)  // layer by layer or with its stage, whichever fits first
+    first_fit = std::min({first_fit, position(c.flash, c.ram), position(c.patched_flash, c.patched_ram)});
   std::vector<double> positions;
   for (int i = 0; i < count; ++i) positions.push_back(static_cast<double>(i) / (count - 1));
   const int upper = (count + 1) / 2;

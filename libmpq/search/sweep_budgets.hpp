@@ -28,12 +28,15 @@ std::string budget_folder_name(const MemoryBudget& budget);
 // rounded up to 256 B. Where fewer than half of evenly spaced points would admit a shrunk
 // 8-bit model (shrunk_8bit_candidates), the grid bends at the first point that admits one
 // so that the upper half of the budgets does; `note` says how many admit one and why when
-// fewer than half can (no shrunk model fits below uniform 8 bits).
+// fewer than half can (no shrunk model fits below uniform 8 bits). RAM is planned with
+// `patch` (the searches' --patch) and FLASH with `code` (a board's core: blob + code), which
+// every budget carries.
 struct SweepGrid {
   std::vector<MemoryBudget> budgets;
   int shrunk_fits = 0;  // budgets at which a shrunk 8-bit model fits
   std::string note;
 };
-SweepGrid default_sweep_grid(const ModelSpec& spec, bool weights_only, int count = 6);
+SweepGrid default_sweep_grid(const ModelSpec& spec, bool weights_only, int count = 6, const PatchSetting& patch = {},
+                             const CodeTarget& code = {});
 
 }  // namespace mpq

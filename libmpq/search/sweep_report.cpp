@@ -1,11 +1,13 @@
 #include "libmpq/search/sweep_report.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
 
 #include "libmpq/core/error.hpp"
+#include "libmpq/core/json_number.hpp"
 #include "libmpq/mcu/byte_size.hpp"
 #include "libmpq/search/svg_chart.hpp"
 #include "libmpq/search/sweep_budgets.hpp"
@@ -43,6 +45,15 @@ std::string points(double v) {
 
 std::string ram_text(const MemoryBudget& b) { return b.ram == kNoRamBudget ? "not enforced" : format_bytes(b.ram); }
 
+// Whose code the budgets' FLASH counts beside the blob ("none": the blob alone): every
+// search of a sweep ran with the same.
+std::string code_text(const std::vector<SweepEntry>& entries) {
+  return entries.empty() ? "none" : entries.front().budget.code.text();
+}
+std::string flash_budget_column(const std::vector<SweepEntry>& entries) {
+  return code_text(entries) == "none" ? "FLASH budget" : "FLASH budget (model + code)";
+}
+
 std::vector<SweepMethod> methods(bool weights_only) {
   std::vector<SweepMethod> out{SweepMethod::searched, SweepMethod::rule_based, SweepMethod::random,
                                SweepMethod::best_uniform, SweepMethod::shrunk};
@@ -73,16 +84,24 @@ SweepEntry read_sweep_entry(const MemoryBudget& budget, const std::string& folde
     const nlohmann::json j = nlohmann::json::parse(text);
     e.model = j.at("model").get<std::string>();
     e.float_test_accuracy = j.at("float_test_accuracy").get<double>();
-    e.final_epochs = j.at("final_epochs").get<int64_t>();
-    e.final_seeds = j.at("final_seeds").get<int64_t>();
+    e.final_epochs = json_whole_number(j.at("final_epochs"), "final_epochs", 0, 1 << 20, "report");
+    e.final_seeds = json_whole_number(j.at("final_seeds"), "final_seeds", 0, 1 << 20, "report");
     e.notes = j.at("notes").get<std::vector<std::string>>();
     for (const auto& r : j.at("results")) {
       FinalResult row;
       row.name = r.at("name").get<std::string>();
       row.model = r.at("model").get<std::string>();
       row.bits = r.at("bits").get<std::string>();
-      row.flash = r.at("flash_bytes").get<uint32_t>();
-      row.ram = r.at("ram_bytes").get<uint32_t>();
+      // Byte counts as whole numbers in range: get<uint32_t>() of 1e34 is undefined behaviour.
+      const auto bytes = [&](const char* key) {
+        return static_cast<uint32_t>(json_whole_number(r.at(key), key, 0, UINT32_MAX, "result " + row.name));
+      };
+      row.flash = bytes("flash_bytes");
+      // Reports before code was counted: the blob alone.
+      row.code_flash = r.contains("code_flash_bytes") ? bytes("code_flash_bytes") : 0u;
+      require(row.code_flash <= row.flash, "code_flash_bytes over flash_bytes");
+      row.model_flash = r.contains("model_flash_bytes") ? bytes("model_flash_bytes") : row.flash - row.code_flash;
+      row.ram = bytes("ram_bytes");
       row.search_accuracy = r.at("search_accuracy").get<double>();
       row.val_runs = r.at("val_runs").get<std::vector<double>>();
       row.test_runs = r.at("test_runs").get<std::vector<double>>();
@@ -138,10 +157,20 @@ std::string sweep_markdown(const std::vector<SweepEntry>& entries, bool weights_
     o += "- test accuracy: mean ± sample standard deviation of " + std::to_string(f.final_seeds) +
          " final fine-tune" + (f.final_seeds == 1 ? "" : "s") + " of " + std::to_string(f.final_epochs) + " epoch" +
          (f.final_epochs == 1 ? "" : "s") + " (seeds 1.." + std::to_string(f.final_seeds) +
-         "), the same for every policy; under it the FLASH and RAM the policy uses\n\n";
+         "), the same for every policy; under it the FLASH and RAM the policy uses\n";
+    o += code_text(entries) == "none"
+             ? std::string("- FLASH: the model blob alone, budgets and policies\n")
+             : "- FLASH: the model blob plus libmpq_fw's code for " + code_text(entries) +
+                   " (runtime, the policy's kernel variants, its kernel table), budgets and policies alike, as each "
+                   "search checked it and `mpq memory --board` prints it\n";
+    if (f.budget.patch.enabled())
+      o += "- RAM with a patch stage: every search ran with `--patch " + f.budget.patch.request +
+           "` (MAC overhead at most " + pct(f.budget.patch.max_overhead) +
+           " with auto), so a policy's RAM is its arena with its stage (each budget's report.md names the stages)\n";
+    o += "\n";
   }
   const auto ms = methods(weights_only);
-  o += "| FLASH budget | RAM budget |";
+  o += "| " + flash_budget_column(entries) + " | RAM budget |";
   for (SweepMethod m : ms) o += std::string(" ") + sweep_method_name(m) + " |";
   o += "\n|---:|---:|";
   for (size_t i = 0; i < ms.size(); ++i) o += "---:|";
@@ -166,7 +195,7 @@ std::string sweep_markdown(const std::vector<SweepEntry>& entries, bool weights_
   }
   // The searched policy's margins, in test accuracy points (means).
   o += "\nThe searched policy's margin over each baseline (points of mean test accuracy; \"-\" where the baseline "
-       "does not fit or did not run):\n\n| FLASH budget | RAM budget |";
+       "does not fit or did not run):\n\n| " + flash_budget_column(entries) + " | RAM budget |";
   for (SweepMethod m : ms)
     if (m != SweepMethod::searched) o += std::string(" vs ") + sweep_method_name(m) + " |";
   o += "\n|---:|---:|";
@@ -214,7 +243,8 @@ std::string sweep_json(const std::vector<SweepEntry>& entries, bool weights_only
       }
       cells[sweep_method_name(m)] = {{"fits", true},           {"policy", c.row->name},
                                      {"model", c.row->model},  {"bits", c.row->bits},
-                                     {"flash_bytes", c.row->flash}, {"ram_bytes", c.row->ram},
+                                     {"flash_bytes", c.row->flash}, {"model_flash_bytes", c.row->model_flash},
+                                     {"code_flash_bytes", c.row->code_flash}, {"ram_bytes", c.row->ram},
                                      {"test_accuracy", c.row->test_mean()}, {"test_std", c.row->test_std()},
                                      {"test_runs", c.row->test_runs}};
     }
@@ -230,6 +260,10 @@ std::string sweep_json(const std::vector<SweepEntry>& entries, bool weights_only
                       {"float_test_accuracy", entries.empty() ? 0.0 : entries.front().float_test_accuracy},
                       {"final_epochs", entries.empty() ? 0 : entries.front().final_epochs},
                       {"final_seeds", entries.empty() ? 0 : entries.front().final_seeds},
+                      {"patch", entries.empty() ? "none" : entries.front().budget.patch.request},
+                      {"patch_max_overhead", entries.empty() ? 0.2 : entries.front().budget.patch.max_overhead},
+                      {"code_target", code_text(entries) == "none" ? nlohmann::json(nullptr)
+                                                                   : nlohmann::json(code_text(entries))},
                       {"budgets", budgets}};
   return j.dump(2) + "\n";
 }
@@ -240,9 +274,11 @@ std::string sweep_svg(const std::vector<SweepEntry>& entries, bool weights_only)
     char marker;
   } style[kSweepMethods] = {{"#d62728", 'd'}, {"#2ca02c", 's'}, {"#ff7f0e", '^'},
                             {"#9467bd", 'o'}, {"#8c564b", 'x'}, {"#17becf", '+'}};
-  const bool with_ram = !entries.empty() && entries.front().budget.ram != kNoRamBudget;
+  // A weight-only search does not choose RAM (a board's RAM budget is only checked): no
+  // RAM axis.
+  const bool with_ram = !weights_only && !entries.empty() && entries.front().budget.ram != kNoRamBudget;
   std::vector<ChartPanel> panels(with_ram ? 2 : 1);
-  panels[0].x_label = "FLASH budget (KiB)";
+  panels[0].x_label = code_text(entries) == "none" ? "FLASH budget (KiB)" : "FLASH budget, model + code (KiB)";
   if (with_ram) panels[1].x_label = "RAM budget (KiB)";
   double top = 0, bottom = 100;
   for (const auto& e : entries)

@@ -107,7 +107,12 @@ Model prepare_fake_quant_model(FakeQuantBase& base, const Policy& policy, const 
   if (start_from) take_master_weights(*start_from, start_what, base.folded.spec(), fq);
   calibrate_quantizers(fq, base.calibration);
   if (base.correction != StatisticsCorrection::none) {
-    correct_channel_statistics(fq, base.folded, base.calibration, base.correction == StatisticsCorrection::mean_std);
+    bool measured = !base.float_moments.empty();
+    for (size_t i = 0; i < fq.size() && measured; ++i)
+      measured = !dynamic_cast<WeightQuantized*>(fq.node(i).layer.get()) || base.float_moments.count(fq.node(i).name);
+    if (!measured) base.float_moments = float_channel_moments(base.folded, fq, base.calibration);
+    correct_channel_statistics(fq, base.float_moments, base.calibration,
+                               base.correction == StatisticsCorrection::mean_std);
     calibrate_quantizers(fq, base.calibration);
   }
   return fq;
@@ -123,6 +128,42 @@ Model prepare_fake_quant_model(const Checkpoint& float_ckpt, const std::string& 
                                                quantizer, correction, fine_bias);
   base.options.kmeans_weights = kmeans_weights;
   return prepare_fake_quant_model(base, policy, start_from, start_what);
+}
+
+Model prepare_fake_quant_model(const Checkpoint& float_ckpt, const std::string& what, const Policy& policy,
+                               const Dataset& train, const FinetuneRecipe& recipe, int64_t calibration_images,
+                               bool per_tensor_weights, bool kmeans_weights, const Checkpoint* start_from,
+                               const std::string& start_what) {
+  require(policy.spec.to_string() == float_ckpt.spec.to_string(),
+          "policy is for model " + policy.spec.to_string() + ", but " + what + " holds " + float_ckpt.spec.to_string());
+  FakeQuantBase base = prepare_fake_quant_base(float_ckpt, what, train, calibration_images, per_tensor_weights);
+  apply_recipe(base, recipe);
+  base.options.kmeans_weights = kmeans_weights;
+  return prepare_fake_quant_model(base, policy, start_from, start_what);
+}
+
+void apply_recipe(FakeQuantBase& base, const FinetuneRecipe& recipe) {
+  base.options.quantizer = recipe.quantizer;
+  base.options.fine_bias = recipe.fine_bias;
+  base.correction = recipe.correction;
+  base.options.weight_step_init = recipe.weight_step_init;
+  base.options.activation_init = recipe.activation_init;
+}
+
+void distill_from_float(Trainer& trainer, Model& teacher, const FinetuneRecipe& recipe, const Checkpoint& float_ckpt,
+                        const std::string& what) {
+  if (recipe.distill <= 0.f) return;
+  teacher = build_model(float_ckpt.spec, 1);
+  restore_model(float_ckpt, teacher, what);
+  trainer.set_teacher(teacher, recipe.distill, recipe.distill_temperature);
+}
+
+std::string recorded_recipe_name(const Checkpoint& ckpt) {
+  if (ckpt.meta.count("recipe")) return ckpt.meta.at("recipe");
+  FinetuneRecipe legacy;
+  legacy.quantizer = parse_quantizer_kind(ckpt.meta_or("quantizer", "pact"));
+  legacy.fine_bias = ckpt.meta_or("fine_bias", "0") == "1";
+  return legacy.name();
 }
 
 Policy policy_of(const Checkpoint& ckpt, const std::string& what) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "libmpq/data/dataset.hpp"
@@ -7,6 +8,7 @@
 #include "libmpq/quant/correct_channel_statistics.hpp"
 #include "libmpq/quant/fake_quant_model.hpp"
 #include "libmpq/quant/policy.hpp"
+#include "libmpq/train/finetune_recipe.hpp"
 #include "libmpq/train/trainer.hpp"
 
 namespace mpq {
@@ -47,6 +49,22 @@ Model prepare_fake_quant_model(const Checkpoint& float_ckpt, const std::string& 
                                bool kmeans_weights = false, const Checkpoint* start_from = nullptr,
                                const std::string& start_what = "");
 
+// The same with the quantizer, corrections and fine bias grid of a recipe (its distillation
+// is the trainer's: distill_from_float).
+Model prepare_fake_quant_model(const Checkpoint& float_ckpt, const std::string& what, const Policy& policy,
+                               const Dataset& train, const FinetuneRecipe& recipe, int64_t calibration_images = 512,
+                               bool per_tensor_weights = false, bool kmeans_weights = false,
+                               const Checkpoint* start_from = nullptr, const std::string& start_what = "");
+
+// When the recipe distills: builds the float model of `float_ckpt` into `teacher` (which
+// must outlive the trainer's run) and makes it the trainer's teacher.
+void distill_from_float(Trainer& trainer, Model& teacher, const FinetuneRecipe& recipe, const Checkpoint& float_ckpt,
+                        const std::string& what);
+
+// The recipe a fine-tuned checkpoint records (meta "recipe"); for checkpoints written before
+// recipes were recorded, the name of its quantizer and bias grid alone.
+std::string recorded_recipe_name(const Checkpoint& ckpt);
+
 // Whether a fine-tuned checkpoint's weights are k-means codebooks (meta "weight_quantizer").
 bool has_kmeans_weights(const Checkpoint& ckpt);
 // Throws Error naming `what` when the checkpoint cannot become an integer blob (k-means
@@ -62,12 +80,19 @@ struct FakeQuantBase {
   std::vector<Tensor> calibration;
   FakeQuantOptions options;
   StatisticsCorrection correction = StatisticsCorrection::none;
+  // The folded model's channel moments on the calibration batches that the statistics
+  // correction matches (float_channel_moments): the same for every policy, measured at
+  // the first correction. Valid while `folded` and `calibration` stay as built.
+  std::map<std::string, ChannelMoments> float_moments;
 };
 FakeQuantBase prepare_fake_quant_base(const Checkpoint& float_ckpt, const std::string& what, const Dataset& train,
                                       int64_t calibration_images = 512, bool per_tensor_weights = false,
                                       QuantizerKind quantizer = QuantizerKind::pact,
                                       StatisticsCorrection correction = StatisticsCorrection::none,
                                       bool fine_bias = false);
+// Sets the base's quantizer, fine bias grid and correction to the recipe's, for the next
+// prepare_fake_quant_model: a search's policies share one base but not one recipe.
+void apply_recipe(FakeQuantBase& base, const FinetuneRecipe& recipe);
 // The calibrated fake-quant model of `policy` from a shared base: the same model as
 // prepare_fake_quant_model with the base's arguments.
 // start_from: see the other overload.

@@ -10,9 +10,11 @@
 #include "libmpq/core/error.hpp"
 #include "libmpq/core/timer.hpp"
 #include "libmpq/data/batch_loader.hpp"
+#include "libmpq/dist/ranks.hpp"
 #include "libmpq/nn/optimizer.hpp"
 #include "libmpq/nn/softmax_cross_entropy.hpp"
 #include "libmpq/train/distillation.hpp"
+#include "libmpq/train/sharded_step.hpp"
 
 namespace mpq {
 
@@ -79,6 +81,9 @@ Trainer::Trainer(Model& model, const Dataset& train, const Dataset* validation, 
           "training: epochs must be 1.." + std::to_string(kMaxEpochs));
   require(options_.batch_size >= 1 && options_.batch_size <= kMaxBatchSize,
           "training: batch size must be 1.." + std::to_string(kMaxBatchSize));
+  require(options_.shards >= 1 && options_.shards <= options_.batch_size,
+          "training: the batch of " + std::to_string(options_.batch_size) + " needs 1.." +
+              std::to_string(options_.batch_size) + " shards, got " + std::to_string(options_.shards));
   require(options_.lr > 0.f && std::isfinite(options_.lr), "training: learning rate must be positive and finite");
   require(train_.num_classes() == model_.spec().classes,
           "training: the data has " + std::to_string(train_.num_classes()) + " classes, the model " +
@@ -129,8 +134,14 @@ void Trainer::resume(const Checkpoint& ckpt, const std::string& what) {
 
 void Trainer::set_teacher(Model& teacher, float weight, float temperature) {
   teacher_ = &teacher;
+  teacher_cache_ = nullptr;
   distill_weight_ = weight;
   distill_temperature_ = temperature;
+}
+
+void Trainer::set_teacher(TeacherLogitsCache& cache, float weight, float temperature) {
+  set_teacher(cache.teacher(), weight, temperature);
+  teacher_cache_ = &cache;
 }
 
 std::vector<EpochStats> Trainer::run(const std::function<void(const EpochStats&)>& on_epoch) {
@@ -149,6 +160,9 @@ std::vector<EpochStats> Trainer::run(const std::function<void(const EpochStats&)
 
   Tensor images, grad;
   std::vector<int32_t> labels;
+  ShardedStep sharded(model_, options_.shards, options_.over_ranks);
+  // Rank 0 alone validates, checkpoints and prints; the others train the same model.
+  const bool root = !options_.over_ranks || dist::is_root();
   Timer run_timer;
   int64_t epochs_this_run = 0;
   for (int64_t epoch = completed_epochs_; epoch < options_.epochs; ++epoch) {
@@ -158,15 +172,22 @@ std::vector<EpochStats> Trainer::run(const std::function<void(const EpochStats&)
     int64_t correct = 0, seen = 0;
     for (int64_t b = 0; b < batches && loader.next(images, labels); ++b) {
       const int64_t step = epoch * batches + b;
-      const Tensor& logits = model_.forward(images, true);
-      LossResult l = softmax_cross_entropy(logits, labels, &grad);
-      if (!std::isfinite(l.loss))
-        throw Error("training diverged at epoch " + std::to_string(epoch + 1) + " (loss is not finite): lower --lr");
-      if (teacher_) mix_distillation_gradient(logits, teacher_->infer(images), distill_weight_, distill_temperature_, grad);
-      optimizer.zero_grad();
-      model_.backward(grad);
+      auto pass = [&](const Tensor& x, const std::vector<int32_t>& y, float scale) {
+        const Tensor& logits = model_.forward(x, true);
+        LossResult shard = softmax_cross_entropy(logits, y, &grad);
+        if (!std::isfinite(shard.loss))
+          throw Error("training diverged at epoch " + std::to_string(epoch + 1) + " (loss is not finite): lower --lr");
+        if (teacher_)
+          mix_distillation_gradient(logits, teacher_cache_ ? teacher_cache_->logits(x) : teacher_->infer(x),
+                                    distill_weight_, distill_temperature_, grad);
+        if (scale != 1.f)
+          for (int64_t i = 0; i < grad.size(); ++i) grad[i] *= scale;
+        model_.backward(grad);
+        return shard;
+      };
+      const ShardedLoss l = sharded.run(images, labels, pass);
       optimizer.step(cosine_lr(options_.lr, step, total_steps, warmup_steps, options_.min_lr));
-      loss_sum += l.loss * static_cast<double>(labels.size());
+      loss_sum += l.loss_sum;
       correct += l.correct;
       seen += static_cast<int64_t>(labels.size());
     }
@@ -176,7 +197,7 @@ std::vector<EpochStats> Trainer::run(const std::function<void(const EpochStats&)
     s.train_accuracy = static_cast<double>(correct) / static_cast<double>(seen);
     const double train_seconds = timer.seconds();
     s.images_per_second = static_cast<double>(seen) / train_seconds;
-    if (validation_) {
+    if (validation_ && root) {
       EvalResult v = evaluate(model_, *validation_);
       s.val_loss = v.loss;
       s.val_accuracy = v.accuracy;
@@ -186,7 +207,7 @@ std::vector<EpochStats> Trainer::run(const std::function<void(const EpochStats&)
     completed_epochs_ = epoch + 1;
     ++epochs_this_run;
 
-    if (!options_.checkpoint_path.empty()) {
+    if (!options_.checkpoint_path.empty() && root) {
       Checkpoint ckpt;
       capture_model(model_, ckpt);
       capture_optimizer(optimizer, ckpt);
@@ -200,7 +221,7 @@ std::vector<EpochStats> Trainer::run(const std::function<void(const EpochStats&)
       ckpt.meta["optimizer.steps"] = std::to_string(optimizer.steps());
       save_checkpoint(options_.checkpoint_path, ckpt);
     }
-    if (!options_.quiet) {
+    if (!options_.quiet && root) {
       const double per_epoch = run_timer.seconds() / static_cast<double>(epochs_this_run);
       std::printf("%s\n", format_epoch(s, options_.epochs, per_epoch * static_cast<double>(options_.epochs - s.epoch)).c_str());
       std::fflush(stdout);

@@ -12,6 +12,7 @@
 #include "libmpq/data/dataset.hpp"
 #include "libmpq/nn/checkpoint.hpp"
 #include "libmpq/nn/model.hpp"
+#include "libmpq/train/teacher_logits_cache.hpp"
 
 namespace mpq {
 
@@ -34,6 +35,13 @@ struct TrainOptions {
   std::string checkpoint_path;        // "" = do not checkpoint
   std::string checkpoint_kind = "float";  // stored as meta "kind"
   bool quiet = false;
+  // Each batch in this many passes whose gradients are added in a fixed order
+  // (sharded_step.hpp): the model depends on it, never on the number of ranks.
+  int64_t shards = 1;
+  // Data-parallel over the ranks of an MPI job (libmpq/dist): each rank computes a range
+  // of every batch's shards; rank 0 alone validates, checkpoints and prints. Every rank
+  // must construct and run its Trainer with the same options and data.
+  bool over_ranks = false;
 };
 
 struct EpochStats {
@@ -78,6 +86,9 @@ class Trainer {
   // outlive run()): see mix_distillation_gradient. The reported training loss stays the
   // cross-entropy.
   void set_teacher(Model& teacher, float weight, float temperature);
+  // The same, with the teacher's logits answered by `cache` (which must outlive run())
+  // for batches it has seen: for many fine-tunes on the same batches (a search).
+  void set_teacher(TeacherLogitsCache& cache, float weight, float temperature);
   // Extra metadata written into every checkpoint (e.g. the policy of a fine-tune).
   std::map<std::string, std::string> extra_meta;
 
@@ -89,6 +100,7 @@ class Trainer {
   int64_t completed_epochs_ = 0;
   std::vector<EpochStats> history_;
   Model* teacher_ = nullptr;
+  TeacherLogitsCache* teacher_cache_ = nullptr;
   float distill_weight_ = 0.f, distill_temperature_ = 1.f;
   Checkpoint pending_resume_;
   bool has_resume_ = false;

@@ -54,6 +54,7 @@ void record_training_recipe(const TrainOptions& o, std::map<std::string, std::st
   meta["train.augment"] = o.augment ? "1" : "0";
   meta["train.max_batches"] = std::to_string(o.max_batches_per_epoch);
   meta["train.seed"] = std::to_string(o.seed);
+  meta["train.shards"] = std::to_string(o.shards);
 }
 
 TrainOptions training_recipe(const Checkpoint& ckpt, const std::string& what, bool* recorded) {
@@ -76,7 +77,9 @@ TrainOptions training_recipe(const Checkpoint& ckpt, const std::string& what, bo
   o.augment = ckpt.meta_or("train.augment", "1") != "0";
   o.max_batches_per_epoch = ckpt.meta_count("train.max_batches", INT64_MAX, what);
   o.seed = seed_of(ckpt, "train.seed", what);
+  o.shards = ckpt.meta.count("train.shards") ? ckpt.meta_count("train.shards", kMaxBatchSize, what) : 1;
   require(o.epochs >= 1 && o.batch_size >= 1, what + ": meta train.epochs and train.batch must be at least 1");
+  require(o.shards >= 1 && o.shards <= o.batch_size, what + ": meta train.shards must be 1..train.batch");
   return o;
 }
 
@@ -90,7 +93,8 @@ std::string describe_training_recipe(const TrainOptions& o) {
                 static_cast<long long>(o.batch_size), static_cast<double>(o.lr), o.warmup_epochs,
                 o.warmup_epochs == 1 ? "" : "s", static_cast<double>(o.weight_decay),
                 o.augment ? "augmented" : "not augmented", static_cast<unsigned long long>(o.seed));
-  return b;
+  // Only a sharded recipe says so: one shard is how every recipe trained before shards.
+  return o.shards == 1 ? std::string(b) : std::string(b) + ", " + std::to_string(o.shards) + " shards";
 }
 
 }  // namespace mpq

@@ -77,6 +77,25 @@ Run expect_exit(const std::string& args, int code, const std::string& message) {
   return r;
 }
 
+nlohmann::json expect_integer_agreement(const std::string& data, const std::string& checkpoint,
+                                        const std::string& blob, double min_agreement) {
+  const std::string args = "eval " + data + " --checkpoint " + checkpoint + " --model " + blob + " --json";
+  const Run r = expect_exit(args, 0);
+  const nlohmann::json out = nlohmann::json::parse(r.out, nullptr, false);
+  BOOST_REQUIRE_MESSAGE(out.is_object() && out.contains("top1_agreement") && out["top1_agreement"].is_number(),
+                        "mpq " << args << ": expected JSON with top1_agreement in\n" << r.out);
+  const double agreement = out["top1_agreement"].get<double>();
+  BOOST_TEST(agreement >= min_agreement,
+             "mpq " << args << ": top-1 agreement " << agreement << ", expected at least " << min_agreement << "\n"
+                    << r.out);
+  return out;
+}
+
+std::vector<std::vector<float>> logits_of(const Run& r) {
+  BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
+  return nlohmann::json::parse(r.out).at("logits").get<std::vector<std::vector<float>>>();
+}
+
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 bool exists(const std::string& path) { return std::ifstream(path).good(); }
@@ -114,6 +133,17 @@ void write_tiny_idx(const std::string& dir, const std::string& prefix, int count
     gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
     gzclose(f);
   }
+}
+
+TinyFloat tiny_float(int train_images, int test_images, const std::string& train_flags) {
+  TinyFloat t;
+  t.dir = temp_dir();
+  write_tiny_idx(t.dir, "train", train_images);
+  write_tiny_idx(t.dir, "t10k", test_images);
+  t.data = "--data " + t.dir + " --val-size " + std::to_string(test_images) + " --threads 1";
+  const Run r = mpq("train " + t.data + " --epochs 1 --batch 32 " + train_flags + " --out " + t.dir + "/f.mpqc");
+  BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
+  return t;
 }
 
 const Workspace& workspace() {

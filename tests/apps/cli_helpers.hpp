@@ -4,7 +4,15 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace mpq_cli_test {
+
+// The quantizer flag of the tests' tiny searches, sweeps and fine-tunes that do not test
+// the recipe: the 2-bit recipe of the default `--quantizer auto` (bias correction over the
+// calibration images, a float teacher) made them several times slower (under ASan the cli
+// suite passed its timeout). The recipe is tested by test_cli's fine-tunes and tests/train.
+inline const std::string kPactRecipe = "--quantizer pact";
 
 struct Run {
   int code = -1;        // exit status; -1 when ended by a signal
@@ -29,6 +37,17 @@ Run mpq_on_ranks(int ranks, const std::string& args, const std::string& mpirun_f
 // the output.
 Run expect_exit(const std::string& args, int code, const std::string& message = "");
 
+// Runs `mpq eval <data> --checkpoint <checkpoint> --model <blob> --json` and checks that it
+// exits 0 and that the integer blob picks the fake-quant model's top class on at least
+// `min_agreement` of the images; a failed check names the command and shows the output.
+// Returns eval's JSON (accuracy, checkpoint_accuracy, top1_agreement, ...).
+nlohmann::json expect_integer_agreement(const std::string& data, const std::string& checkpoint,
+                                        const std::string& blob, double min_agreement);
+
+// The logits of `mpq run --npy ... --json`, a row a sample; the run must have exited 0 (a
+// failed check shows its output).
+std::vector<std::vector<float>> logits_of(const Run& r);
+
 bool contains(const std::string& s, const std::string& part);
 bool exists(const std::string& path);
 std::string slurp(const std::string& path);  // whole file, "" if unreadable
@@ -36,6 +55,15 @@ std::string temp_dir();                      // a fresh folder, removed when the
 
 // Writes a tiny gzip'd IDX data set: class k has a bright vertical band at k.
 void write_tiny_idx(const std::string& dir, const std::string& prefix, int count);
+
+// A fresh folder with tiny IDX data (`train_images` training, `test_images` test images) and
+// a float model trained one epoch in batches of 32 with `train_flags` (the model, a batch
+// limit) at dir + "/f.mpqc"; `data` the data flags for commands on it (--val-size
+// test_images). By default the default model on two batches.
+struct TinyFloat {
+  std::string dir, data;
+};
+TinyFloat tiny_float(int train_images = 200, int test_images = 40, const std::string& train_flags = "--max-batches 2");
 
 // Files made once per test run for the tests that need a trained model: a tiny IDX data
 // set, a float checkpoint imported from the PyTorch fixture, and one-batch fine-tunes of

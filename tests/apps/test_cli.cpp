@@ -5,6 +5,8 @@
 #include <sstream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "cli_helpers.hpp"
 
 using namespace mpq_cli_test;
@@ -25,6 +27,8 @@ BOOST_AUTO_TEST_CASE(every_command_has_help_and_exits_zero) {
 BOOST_AUTO_TEST_CASE(usage_errors_exit_2_with_one_line_naming_the_problem) {
   expect_exit("frobnicate", 2, "mpq: error: unknown command 'frobnicate'");
   expect_exit("train --epochs 0", 2, "mpq: error: --epochs 0");
+  expect_exit("train --shards 0", 2, "mpq: error: --shards 0: expected 1..--batch (128)");
+  expect_exit("train --batch 4 --shards 5", 2, "mpq: error: --shards 5: expected 1..--batch (4)");
   expect_exit("info --model resnet50", 2, "resnet50");
   expect_exit("info --no-such-flag", 2, "no-such-flag");
   expect_exit("info --input 3x224", 2, "3x224");
@@ -71,7 +75,7 @@ BOOST_AUTO_TEST_CASE(train_eval_and_resume_on_a_tiny_idx_dataset) {
   std::ofstream(dir + "/bad.json") << "{\"format\": \"mpq-policy\"";
   expect_exit("finetune " + q + " --policy " + dir + "/bad.json --out " + dir + "/qb.mpqc", 1, "bad.json");
   expect_exit("finetune " + q + " --out " + dir + "/qn.mpqc", 2);
-  expect_exit("finetune " + q + " --uniform 4 --quantizer lsc --out " + dir + "/ql.mpqc", 2, "pact, lsq");
+  expect_exit("finetune " + q + " --uniform 4 --quantizer lsc --out " + dir + "/ql.mpqc", 2, "auto, pact, lsq");
 
   // Learned step sizes with distillation: the checkpoint reloads (eval rebuilds its step
   // parameters from the metadata), exports, and the integer path agrees with it.
@@ -79,11 +83,7 @@ BOOST_AUTO_TEST_CASE(train_eval_and_resume_on_a_tiny_idx_dataset) {
                   "/lsq.mpqc --json",
               0, "\"quantizer\": \"lsq\"");
   expect_exit("export --checkpoint " + dir + "/lsq.mpqc --out " + dir + "/lsq.mpqm", 0);
-  r = expect_exit(
-      "eval --data " + dir + " --val-size 80 --checkpoint " + dir + "/lsq.mpqc --model " + dir + "/lsq.mpqm --json", 0);
-  const size_t at = r.out.find("\"top1_agreement\": ");
-  BOOST_REQUIRE_MESSAGE(at != std::string::npos, r.out);
-  BOOST_TEST(std::stod(r.out.substr(at + 18)) >= 0.97, r.out);
+  expect_integer_agreement("--data " + dir + " --val-size 80", dir + "/lsq.mpqc", dir + "/lsq.mpqm", 0.97);
 
   // A progressive schedule: the 2-bit fine-tune starts from the w2a4 one's weights; a
   // float checkpoint is no such start.
@@ -95,16 +95,27 @@ BOOST_AUTO_TEST_CASE(train_eval_and_resume_on_a_tiny_idx_dataset) {
 
   // The finer bias grid is recorded in the checkpoint, so eval and export rebuild it, and a
   // resume without the flag is refused.
-  expect_exit("finetune " + q + " --uniform-w 2 --uniform-a 4 --fine-bias --epochs 1 --out " + dir + "/fine.mpqc --json", 0,
-              "\"fine_bias\": true");
-  expect_exit("finetune " + q + " --uniform-w 2 --uniform-a 4 --epochs 2 --resume --out " + dir + "/fine.mpqc", 2,
-              "with --fine-bias");
+  expect_exit("finetune " + q + " --uniform-w 2 --uniform-a 4 --quantizer lsq --fine-bias --epochs 1 --out " + dir +
+                  "/fine.mpqc --json",
+              0, "\"fine_bias\": true");
+  expect_exit("finetune " + q + " --uniform-w 2 --uniform-a 4 --quantizer lsq --epochs 2 --resume --out " + dir +
+                  "/fine.mpqc",
+              2, "recipe lsq+fine-bias, these options give lsq");
   expect_exit("export --checkpoint " + dir + "/fine.mpqc --out " + dir + "/fine.mpqm", 0);
-  r = expect_exit(
-      "eval --data " + dir + " --val-size 80 --checkpoint " + dir + "/fine.mpqc --model " + dir + "/fine.mpqm --json", 0);
-  const size_t fine_at = r.out.find("\"top1_agreement\": ");
-  BOOST_REQUIRE_MESSAGE(fine_at != std::string::npos, r.out);
-  BOOST_TEST(std::stod(r.out.substr(fine_at + 18)) >= 0.97, r.out);
+  expect_integer_agreement("--data " + dir + " --val-size 80", dir + "/fine.mpqc", dir + "/fine.mpqm", 0.97);
+
+  // The default --quantizer auto: a policy with a 2-bit tensor gets LSQ with distillation,
+  // bias correction and the fine bias grid, recorded; eval and export rebuild it (the
+  // integer path agrees), a resume with another recipe is refused; 4 bits keep PACT.
+  expect_exit("finetune " + q + " --uniform-w 4 --uniform-a 2 --epochs 1 --out " + dir + "/auto.mpqc --json", 0,
+              "\"recipe\": \"lsq+distill0.5+mean+fine-bias\"");
+  expect_exit("finetune " + q + " --uniform-w 4 --uniform-a 2 --quantizer pact --epochs 2 --resume --out " + dir +
+                  "/auto.mpqc",
+              2, "recipe lsq+distill0.5+mean+fine-bias, these options give pact");
+  expect_exit("export --checkpoint " + dir + "/auto.mpqc --out " + dir + "/auto.mpqm", 0);
+  expect_integer_agreement("--data " + dir + " --val-size 80", dir + "/auto.mpqc", dir + "/auto.mpqm", 0.97);
+  expect_exit("finetune " + q + " --uniform 4 --epochs 1 --max-batches 1 --out " + dir + "/auto4.mpqc --json", 0,
+              "\"recipe\": \"pact\"");
 }
 
 // The row of the stage table that starts with `stage` (padded: progress lines are not).
@@ -116,17 +127,14 @@ std::string stage_row(const std::string& out, const std::string& stage) {
   return "";
 }
 
-BOOST_AUTO_TEST_CASE(a_search_prints_where_its_time_went_and_a_rerun_skips_the_rescoring_it_has_done) {
-  const std::string dir = temp_dir();
-  write_tiny_idx(dir, "train", 300);
-  write_tiny_idx(dir, "t10k", 60);
-  const std::string data = "--data " + dir + " --val-size 60 --threads 1";
-  Run r = mpq("train " + data + " --epochs 1 --batch 32 --out " + dir + "/f.mpqc");
-  BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
+BOOST_AUTO_TEST_CASE(a_search_prints_where_its_time_went_and_a_rerun_skips_the_rescoring_it_has_done, *boost::unit_test::label("heavy")) {
+  const TinyFloat tiny = tiny_float(300, 60, "");
+  const std::string &dir = tiny.dir, &data = tiny.data;
   const std::string search = "search " + data + " --checkpoint " + dir + "/f.mpqc --episodes 4 --warmup 2 " +
                              "--random-search 1 --finetune-batches 1 --finetune-batch 16 --val-images 40 --rerank 2 " +
-                             "--rerank-batches 1 --final-epochs 0 --no-shrunk --reject-chunk 16 --out " + dir + "/s";
-  r = mpq(search + " --fidelity early-reject");
+                             "--rerank-batches 1 --final-epochs 0 --no-shrunk --reject-chunk 16 " + kPactRecipe +
+                             " --out " + dir + "/s";
+  Run r = mpq(search + " --fidelity early-reject");
   BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
   BOOST_TEST(contains(r.out, "where the search's time went"));
   BOOST_TEST(contains(stage_row(r.out, "re-scoring"), " ran "), r.out);
@@ -144,20 +152,25 @@ BOOST_AUTO_TEST_CASE(a_search_prints_where_its_time_went_and_a_rerun_skips_the_r
 
   r = expect_exit(search + " --resume", 1, "mpq: error: ");  // full fidelity: other settings
   BOOST_TEST(contains(r.out, "other settings"));
-  expect_exit(search + " --fidelity halving", 2, "--fidelity 'halving': expected full or early-reject");
+  expect_exit(search + " --fidelity quarter", 2, "--fidelity 'quarter': expected full, early-reject or halving");
+
+  // Halving: the reports name the mode and its settings, and the run says how many
+  // candidates got the full proxy.
+  const std::string halving = search.substr(0, search.rfind(" --out ")) + " --out " + dir + "/h";
+  r = mpq(halving + " --fidelity halving --short-batches 1 --short-images 20");
+  BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
+  BOOST_TEST(contains(r.out, "candidates got the full proxy"), r.out);
+  BOOST_TEST(contains(slurp(dir + "/h/report.json"), "\"fidelity\": \"halving\""));
+  BOOST_TEST(contains(slurp(dir + "/h/report.md"), "fidelity halving (short proxy: 1 fine-tune batches, 20 class-balanced"));
+  expect_exit(halving + " --fidelity halving --short-images 0", 2, "--short-images >= 1");
 }
 
 BOOST_AUTO_TEST_CASE(an_impossible_budget_is_a_one_line_error_with_the_minimum) {
   expect_exit("search --flash 10KiB --ram 1KiB --checkpoint /nonexistent.mpqc", 1);  // the checkpoint is read first
-  const std::string dir = temp_dir();
-  write_tiny_idx(dir, "train", 100);
-  write_tiny_idx(dir, "t10k", 20);
-  Run r = mpq("train --data " + dir + " --val-size 20 --epochs 1 --batch 32 --threads 1 --max-batches 1 --out " + dir +
-              "/f.mpqc");
-  BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
-  r = expect_exit("search --data " + dir + " --val-size 20 --checkpoint " + dir +
-                      "/f.mpqc --flash 10KiB --ram 1KiB --out " + dir + "/s",
-                  1, "mpq: error: no policy fits");
+  const std::string dir = tiny_float(100, 20, "--max-batches 1").dir;
+  const Run r = expect_exit("search --data " + dir + " --val-size 20 --checkpoint " + dir +
+                                "/f.mpqc --flash 10KiB --ram 1KiB --out " + dir + "/s",
+                            1, "mpq: error: no policy fits");
   BOOST_TEST(contains(r.out, "smallest achievable"));
 }
 
@@ -176,13 +189,45 @@ BOOST_AUTO_TEST_CASE(patch_stages_lower_ram_and_keep_the_integer_outputs) {
   BOOST_TEST(number("patched_macs") <= 1.2 * number("macs"), r.out);
   BOOST_TEST(number("patched_macs") > number("macs"), r.out);
   expect_exit("memory --patch features.3.3:4", 0, "on a 4x4 grid");
+  // --fit --patch auto: each uniform policy with its own stage, beside its RAM layer by
+  // layer and its MAC overhead; a stage never costs RAM, and only a policy over the RAM
+  // budget layer by layer takes one (its records cost FLASH).
+  // 16 KiB: 8-bit activations are over it layer by layer, 4-bit ones not.
+  const auto fit =
+      nlohmann::json::parse(expect_exit("memory --fit --patch auto --flash 1MiB --ram 16KiB --json", 0).out);
+  BOOST_REQUIRE(fit["policies"].size() == 9u);
+  int staged = 0;
+  for (const auto& row : fit["policies"]) {
+    BOOST_TEST(row["ram_bytes"].get<uint64_t>() <= row["unpatched_ram_bytes"].get<uint64_t>(), row.dump());
+    const bool none = row["patch"].is_null();
+    BOOST_TEST((row["mac_overhead"].get<double>() > 0) == !none, row.dump());
+    BOOST_TEST(row["mac_overhead"].get<double>() <= 0.2, row.dump());
+    BOOST_TEST(none == (row["unpatched_ram_bytes"].get<uint64_t>() <= 16u * 1024u), row.dump());
+    staged += none ? 0 : 1;
+  }
+  BOOST_TEST(staged > 0);
+  expect_exit("memory --fit --patch auto", 0, "unpatched B");
   expect_exit("memory --patch 0:33", 1, "grid 33 is larger than op 0's 32x32 output");
   expect_exit("memory --patch 27:2", 1, "a stage holds at most 16 ops");
   expect_exit("memory --patch 1:2 --model mobilenet_v2", 1, "residual");
   expect_exit("memory --patch seven", 1, "not none, auto or LAST_OP:GRID");
+  // A stage whose tiles need more RAM than layer by layer: the stem and first depthwise on
+  // one tile keep both whole plus a window and a tile copy.
+  Run costly = expect_exit("memory --patch 1:1", 1, "the stage through op 1 (features.1.0) on a 1x1 grid needs");
+  BOOST_TEST(contains(costly.out, "more than the 24648 B without it"), costly.out);
 
   const mpq_cli_test::Workspace& w = mpq_cli_test::workspace();
   const std::string dir = temp_dir();
+  // mpq export refuses the same stages with the same one-line errors, and writes nothing.
+  for (const auto& [stage, message] : {std::pair{"1:1", "the stage through op 1 (features.1.0) on a 1x1 grid needs"},
+                                       std::pair{"0:33", "grid 33 is larger than op 0's 32x32 output"},
+                                       std::pair{"27:2", "a stage holds at most 16 ops"}}) {
+    const Run bad = expect_exit("export --checkpoint " + w.q8 + " --out " + dir + "/bad.mpqm --patch " + stage, 1,
+                                std::string("mpq: error: --patch: ") + "");
+    BOOST_TEST(contains(bad.out, message), bad.out);
+    BOOST_TEST(bad.out.find('\n') == bad.out.size() - 1, bad.out);  // one line
+    BOOST_TEST(!exists(dir + "/bad.mpqm"));
+  }
   expect_exit("export --checkpoint " + w.q8 + " --out " + dir + "/plain.mpqm", 0);
   expect_exit("export --checkpoint " + w.q8 + " --out " + dir + "/patched.mpqm --patch auto", 0, "patch stage: ops 0..");
   const std::string eval = "eval " + w.data_flags + " --checkpoint " + w.q8 + " --json --model " + dir;
@@ -199,6 +244,49 @@ BOOST_AUTO_TEST_CASE(patch_stages_lower_ram_and_keep_the_integer_outputs) {
     return out;
   };
   BOOST_TEST(without_path(plain, "plain.mpqm") == without_path(patched, "patched.mpqm"));
+}
+
+
+// FLASH with a board is blob + libmpq_fw's measured code; --code none and --flash give the
+// blob alone, the figure mpq memory printed before code was counted.
+BOOST_AUTO_TEST_CASE(memory_counts_code_with_a_board_and_the_blob_alone_with_code_none) {
+  auto json = [](const std::string& args) { return nlohmann::json::parse(expect_exit(args, 0).out); };
+  const nlohmann::json blob = json("memory --uniform 4 --flash 1MiB --ram 1MiB --json");
+  BOOST_TEST(blob["code"].is_null());
+  BOOST_TEST(blob["code_flash_bytes"].get<uint64_t>() == 0u);
+  BOOST_TEST(blob["flash_bytes"] == blob["model_flash_bytes"]);
+  BOOST_TEST(blob["flash_bytes"].get<uint64_t>() == 141796u);  // the 4-bit default model's blob (docs/porting.md)
+  const nlohmann::json none = json("memory --uniform 4 --board stm32f412 --code none --json");
+  BOOST_TEST(none["flash_bytes"] == blob["flash_bytes"]);
+  BOOST_TEST(none["code_target"].is_null());
+  const Run probe = mpq("memory --uniform 4 --board stm32f412 --json");
+  if (contains(probe.out, "\"code_target\": null")) {  // this mpq measured no code sizes
+    BOOST_TEST(probe.code == 0);
+    expect_exit("memory --uniform 4 --board stm32f412 --code 3", 2, "not measured");
+    return;
+  }
+  const nlohmann::json o3 = json("memory --uniform 4 --board stm32f412 --json");
+  const nlohmann::json os = json("memory --uniform 4 --board stm32f412 --code s --json");
+  BOOST_TEST(o3["code_target"] == "cortex-m4 -O3");
+  BOOST_TEST(os["code_target"] == "cortex-m4 -Os");
+  for (const nlohmann::json* j : {&o3, &os}) {
+    const nlohmann::json& c = (*j)["code"];
+    BOOST_TEST((*j)["model_flash_bytes"] == blob["flash_bytes"]);
+    BOOST_TEST((*j)["flash_bytes"].get<uint64_t>() ==
+               (*j)["model_flash_bytes"].get<uint64_t>() + (*j)["code_flash_bytes"].get<uint64_t>());
+    BOOST_TEST((*j)["code_flash_bytes"].get<uint64_t>() ==
+               c["runtime_bytes"].get<uint64_t>() + c["variant_bytes"].get<uint64_t>() + c["table_bytes"].get<uint64_t>());
+    BOOST_TEST(c["variants"].get<int>() == 5);
+    BOOST_TEST(c["variant_bytes"].get<uint64_t>() <= c["unshared_variant_bytes"].get<uint64_t>());
+    BOOST_TEST((*j)["flash_margin"].get<int64_t>() ==
+               (*j)["flash_budget"].get<int64_t>() - (*j)["flash_bytes"].get<int64_t>());
+  }
+  BOOST_TEST(os["code_flash_bytes"].get<uint64_t>() < o3["code_flash_bytes"].get<uint64_t>());
+  // --cpu another core; a core or level that was not measured is a usage error.
+  BOOST_TEST(json("memory --uniform 4 --flash 1MiB --cpu cortex-m7 --json")["code_target"] == "cortex-m7 -O3");
+  expect_exit("memory --uniform 4 --cpu cortex-m0", 2, "no code sizes measured for cortex-m0 -O3");
+  expect_exit("memory --uniform 4 --code fast", 2, "--code: 'fast' is not an optimization level");
+  expect_exit("memory --uniform 4 --board stm32f412", 0, "kernel variants");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -100,7 +100,7 @@ BOOST_AUTO_TEST_CASE(a_search_killed_at_random_moments_and_in_its_writes_resumes
   // policies and 4 calibrated (0-epoch) final checkpoints.
   const std::string search = "search " + data + " --checkpoint " + dir + "/f.mpqc --episodes 8 --warmup 3 " +
                              "--random-search 3 --finetune-batches 1 --finetune-batch 16 --val-images 40 " +
-                             "--final-epochs 0 --no-shrunk --out ";
+                             "--final-epochs 0 --no-shrunk " + kPactRecipe + " --out ";
   const double seconds = timed_run(search + dir + "/a");
   BOOST_TEST(contains(slurp(dir + "/a/report.md"), "searched (DDPG)"));
 
@@ -172,7 +172,7 @@ BOOST_AUTO_TEST_CASE(a_sweep_killed_in_a_budget_and_in_its_own_writes_continues_
   std::replace(budgets.begin(), budgets.end(), '_', '/');
   const std::string sweep = "sweep " + data + " --checkpoint " + dir + "/f.mpqc --budgets " + budgets +
                             " --episodes 3 --warmup 2 --random-search 1 --finetune-batches 1 --finetune-batch 16 " +
-                            "--val-images 40 --final-epochs 0 --rerank 0 --no-shrunk --out ";
+                            "--val-images 40 --final-epochs 0 --rerank 0 --no-shrunk " + kPactRecipe + " --out ";
   timed_run(sweep + dir + "/a");
 
   // Killed inside the first budget's report: that search is not finished, no sweep files.

@@ -81,7 +81,7 @@ BOOST_AUTO_TEST_CASE(an_image_folder_goes_through_eval_search_export_and_the_int
 
   r = mpq("search " + data + " --checkpoint " + dir + "/f.mpqc --board stm32h743 --episodes 1 --warmup 1 " +
           "--random-search 0 --finetune-batches 1 --finetune-batch 4 --val-images 8 --final-epochs 0 --no-shrunk " +
-          "--out " + dir + "/s");
+          kPactRecipe + " --out " + dir + "/s");
   BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
   BOOST_TEST(contains(r.out, "episode 1/1"), r.out);
   BOOST_TEST(exists(dir + "/s/policy.json"));

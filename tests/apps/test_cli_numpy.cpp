@@ -54,11 +54,6 @@ void write(const std::string& path, const std::string& bytes) {
   std::fclose(f);
 }
 
-std::vector<std::vector<double>> logits_of(const Run& r) {
-  BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
-  return nlohmann::json::parse(r.out).at("logits").get<std::vector<std::vector<double>>>();
-}
-
 const std::string kModel = "--model mobilenet_v1 --width 0.0625 --input 1x32x32 --classes 10 --stem small";
 
 }  // namespace
@@ -126,8 +121,7 @@ BOOST_AUTO_TEST_CASE(float32_data_finetunes_and_exports_with_integer_agreement_o
                   "--calibration-images 16 --out " + q,
               0);
   expect_exit("export --checkpoint " + q + " --out " + dir + "/q.mpqm", 0);
-  Run r = expect_exit("eval " + data + "--checkpoint " + q + " --model " + dir + "/q.mpqm --json", 0);
-  BOOST_TEST(nlohmann::json::parse(r.out).at("top1_agreement").get<double>() >= 0.95, r.out);
+  expect_integer_agreement(data, q, dir + "/q.mpqm", 0.95);
   // The recorded normalization maps raw 0 and 255 onto the data's minimum and maximum.
   float lo = 1e9f, hi = -1e9f;
   for (size_t i = 0; i < x.bytes.size(); i += 4) {

@@ -16,17 +16,11 @@ namespace {
 
 // A small float model (MobileNetV1 0.125) trained in two batches, on tiny data, with the
 // sweep's flags for it.
-struct SweepSetup {
-  std::string dir = temp_dir();
-  std::string data = "--data " + dir + " --val-size 40 --threads 1";
-  SweepSetup() {
-    write_tiny_idx(dir, "train", 200);
-    write_tiny_idx(dir, "t10k", 40);
-    const Run r = mpq("train " + data + " --width 0.125 --epochs 1 --batch 32 --max-batches 2 --out " + dir +
-                        "/f.mpqc");
-    BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
+struct SweepSetup : TinyFloat {
+  SweepSetup() : TinyFloat(tiny_float(200, 40, "--width 0.125 --max-batches 2")) {}
+  std::string sweep() const {
+    return "sweep " + data + " --checkpoint " + dir + "/f.mpqc " + kPactRecipe + " --out " + dir + "/s ";
   }
-  std::string sweep() const { return "sweep " + data + " --checkpoint " + dir + "/f.mpqc --out " + dir + "/s "; }
 };
 
 }  // namespace
@@ -87,6 +81,34 @@ BOOST_AUTO_TEST_CASE(at_the_tightest_budget_only_uniform_2bit_and_the_searched_k
   BOOST_TEST(j["budgets"][0]["folder"].get<std::string>() == m[1].str() + "B_" + m[2].str() + "B");
   BOOST_TEST(exists(s.dir + "/s/" + j["budgets"][0]["folder"].get<std::string>() + "/report.md"));
   BOOST_TEST(contains(slurp(s.dir + "/s/sweep.svg"), ">FLASH budget (KiB)</text>"));
+}
+
+// mpq sweep --patch auto passes the setting on to each budget's search (its report and
+// the sweep's say so) and plans the grid and the feasibility checks with it; a stage the
+// model cannot run is a one-line error before any work.
+BOOST_AUTO_TEST_CASE(patch_passes_through_to_every_budgets_search) {
+  const SweepSetup s;
+  Run r = expect_exit(s.sweep() + "--patch 0:40", 1, "mpq: error: --patch: grid 40 is larger than op 0's");
+  BOOST_TEST(r.out.find('\n') == r.out.size() - 1, r.out);
+  expect_exit(s.sweep() + "--patch auto --patch-max-overhead -1", 2, "--patch-max-overhead");
+  BOOST_TEST(!exists(s.dir + "/s"));
+  const Run impossible = expect_exit(s.sweep() + "--patch auto --budgets 1KiB/1KiB", 2, "and --patch auto");
+  std::smatch m;
+  const std::regex smallest("FLASH [^(]*\\((\\d+) B\\) and RAM [^(]*\\((\\d+) B\\)");
+  BOOST_REQUIRE(std::regex_search(impossible.out, m, smallest));
+  expect_exit(s.sweep() + "--patch auto --dry-run", 0, "RAM with --patch auto");
+  // The tightest budget the error names: a stage is taken only where its two buffer records
+  // (24 B of FLASH) fit, so it is met.
+  r = expect_exit(s.sweep() + "--patch auto --budgets " + m[1].str() + "/" + m[2].str() +
+                      " --episodes 3 --warmup 2 --random-search 1 --finetune-batches 1 --finetune-batch 16 " +
+                      "--val-images 40 --final-epochs 0 --rerank 0",
+                  0, "with --patch auto");
+  const auto j = nlohmann::json::parse(slurp(s.dir + "/s/sweep.json"));
+  BOOST_TEST(j["patch"].get<std::string>() == "auto");
+  const std::string folder = j["budgets"][0]["folder"].get<std::string>();
+  const auto report = nlohmann::json::parse(slurp(s.dir + "/s/" + folder + "/report.json"));
+  BOOST_TEST(report["patch"].get<std::string>() == "auto");
+  BOOST_TEST(contains(slurp(s.dir + "/s/sweep.md"), "`--patch auto`"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

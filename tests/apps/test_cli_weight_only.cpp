@@ -12,18 +12,15 @@ using namespace mpq_cli_test;
 BOOST_AUTO_TEST_SUITE(cli_weight_only)
 
 BOOST_AUTO_TEST_CASE(kmeans_checkpoints_finetune_and_evaluate_but_export_refuses_them) {
-  const std::string dir = temp_dir();
-  write_tiny_idx(dir, "train", 200);
-  write_tiny_idx(dir, "t10k", 40);
-  const std::string data = "--data " + dir + " --val-size 40 --batch 32 --threads 1";
-  Run r = mpq("train " + data + " --epochs 1 --max-batches 2 --out " + dir + "/f.mpqc");
-  BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
+  const TinyFloat tiny = tiny_float();
+  const std::string& dir = tiny.dir;
+  const std::string data = tiny.data + " --batch 32";
   const std::string q = "finetune " + data + " --checkpoint " + dir + "/f.mpqc --uniform-w 4 --uniform-a 8 ";
   expect_exit(q + "--weight-quantizer kmeans --epochs 1 --max-batches 2 --out " + dir + "/k.mpqc --json", 0,
               "\"weight_quantizer\": \"kmeans\"");
   expect_exit("eval " + data + " --checkpoint " + dir + "/k.mpqc --json", 0, "\"kind\": \"finetune\"");
-  r = expect_exit("export --checkpoint " + dir + "/k.mpqc --out " + dir + "/k.mpqm", 1,
-                  "mpq: error: " + dir + "/k.mpqc: has k-means weights");
+  const Run r = expect_exit("export --checkpoint " + dir + "/k.mpqc --out " + dir + "/k.mpqm", 1,
+                            "mpq: error: " + dir + "/k.mpqc: has k-means weights");
   BOOST_TEST(contains(r.out, "not integer-deployable"));
   BOOST_TEST(!exists(dir + "/k.mpqm"));
   expect_exit(q + "--epochs 2 --max-batches 2 --resume --out " + dir + "/k.mpqc", 2, "--weight-quantizer kmeans");
@@ -32,16 +29,13 @@ BOOST_AUTO_TEST_CASE(kmeans_checkpoints_finetune_and_evaluate_but_export_refuses
 }
 
 BOOST_AUTO_TEST_CASE(a_weight_only_search_keeps_8bit_activations_and_refuses_a_resume_in_the_other_mode) {
-  const std::string dir = temp_dir();
-  write_tiny_idx(dir, "train", 200);
-  write_tiny_idx(dir, "t10k", 40);
-  const std::string data = "--data " + dir + " --val-size 40 --threads 1";
-  Run r = mpq("train " + data + " --epochs 1 --batch 32 --max-batches 2 --out " + dir + "/f.mpqc");
-  BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
+  const TinyFloat tiny = tiny_float();
+  const std::string &dir = tiny.dir, &data = tiny.data;
   const std::string search = "search " + data + " --checkpoint " + dir + "/f.mpqc --episodes 3 --warmup 2 " +
                              "--random-search 1 --finetune-batches 1 --finetune-batch 16 --val-images 40 " +
-                             "--final-epochs 0 --rerank 0 --no-shrunk --flash 100KiB --out " + dir + "/w";
-  r = expect_exit(search + " --weights-only", 0, "weight-only");
+                             "--final-epochs 0 --rerank 0 --no-shrunk --flash 100KiB " + kPactRecipe + " --out " + dir +
+                             "/w";
+  Run r = expect_exit(search + " --weights-only", 0, "weight-only");
   const std::string report = slurp(dir + "/w/report.md");
   BOOST_TEST(contains(report, "k-means uniform w2 (not integer-deployable)"), report);
   BOOST_TEST(contains(report, "RAM not enforced"), report);

@@ -9,6 +9,7 @@
 #include "libmpq/core/rng.hpp"
 #include "libmpq/export/convert_to_blob.hpp"
 #include "libmpq/nn/model_builders.hpp"
+#include "libmpq/quant/correct_channel_statistics.hpp"
 #include "libmpq/quant/fake_quant_model.hpp"
 #include "libmpq/quant/fold_batch_norm.hpp"
 
@@ -52,14 +53,22 @@ struct DefaultModel {
     return fold_batch_norm(m);
   }
 
-  // The fake-quant model of `policy`, calibrated on the batch; fine_bias: FakeQuantOptions'.
-  Model fake_quant(const Policy& policy, bool fine_bias = false) {
+  // The fake-quant model of `policy`, calibrated on the batch; fine_bias, quantizer:
+  // FakeQuantOptions'. correct_means: bias correction on the batch and a second calibration,
+  // as a fine-tune's recipe does (prepare_fake_quant_model).
+  Model fake_quant(const Policy& policy, bool fine_bias = false, QuantizerKind quantizer = QuantizerKind::pact,
+                   bool correct_means = false) {
     FakeQuantOptions options;
     options.fine_bias = fine_bias;
+    options.quantizer = quantizer;
     options.input_lo = (0.f - kMean) / kStd;
     options.input_hi = (1.f - kMean) / kStd;
     Model fq = build_fake_quant_model(folded, policy, options);
     calibrate_quantizers(fq, {batch});
+    if (correct_means) {
+      correct_channel_statistics(fq, folded, {batch}, /*match_std=*/false);
+      calibrate_quantizers(fq, {batch});
+    }
     return fq;
   }
 

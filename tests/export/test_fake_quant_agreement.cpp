@@ -30,8 +30,10 @@ struct Count {
 // fine_bias: the fake-quant model's (and so the blob's) bias grid. coarse: the blob's biases
 // rounded to s_in * s_w (multiples of 2^(8 - w_bits) in its unit) before they are used.
 // off_grid: how many stored biases are not multiples of 2^(8 - w_bits).
-Count op_mismatches(DefaultModel& m, const mpq::Policy& policy, bool fine_bias, bool coarse, int64_t* off_grid = nullptr) {
-  mpq::Model fq = m.fake_quant(policy, fine_bias);
+// quantizer, correct_means: DefaultModel::fake_quant's.
+Count op_mismatches(DefaultModel& m, const mpq::Policy& policy, bool fine_bias, bool coarse, int64_t* off_grid = nullptr,
+                    mpq::QuantizerKind quantizer = mpq::QuantizerKind::pact, bool correct_means = false) {
+  mpq::Model fq = m.fake_quant(policy, fine_bias, quantizer, correct_means);
   const mpq::IntegerModel im(m.export_blob(fq, policy), "blob");  // validated, and 4-byte aligned
   fq.forward(m.batch, false);
   // Per weighted op, the biases the kernels get.
@@ -138,6 +140,42 @@ BOOST_AUTO_TEST_CASE(every_integer_op_reproduces_its_fake_quant_op_on_either_bia
           BOOST_TEST(c.mismatches == 0);
         }
       }
+    }
+  }
+}
+
+// The recipe --quantizer auto gives a policy with a 2-bit tensor (FinetuneRecipe: learned
+// steps, the fine bias grid, bias correction) keeps the integer ops equal to the fake-quant
+// ones at every uniform combination, as PACT does above.
+BOOST_AUTO_TEST_CASE(every_integer_op_reproduces_its_fake_quant_op_with_learned_steps_and_corrected_means) {
+  for (const int w : {8, 4, 2}) {
+    for (const int a : {8, 4, 2}) {
+      BOOST_TEST_CONTEXT("lsq, fine bias, corrected means, w" << w << "a" << a) {
+        const Count c = op_mismatches(*this, mpq::uniform_policy(graph, w, a), /*fine_bias=*/true, /*coarse=*/false,
+                                      nullptr, mpq::QuantizerKind::lsq, /*correct_means=*/true);
+        BOOST_TEST(c.values > 100000);
+        BOOST_TEST_MESSAGE("w" << w << "a" << a << ": " << c.mismatches << " of " << c.values << " codes differ");
+        if (w == 8 || a == 8) {
+          // Float near-ties of long sums, as above: with 8-bit inputs and the fine grid (whose
+          // accumulator takes 2^(8 - w) times more values) 3 (w4a8) and 0 (w2a8) of 823,376
+          // codes differ, 8 and 0 with the corrected means; with PACT's coarse grid none.
+          BOOST_TEST(c.mismatches * 100000 <= c.values);
+        } else {
+          BOOST_TEST(c.mismatches == 0);
+        }
+      }
+    }
+  }
+}
+
+// LSQ weight steps with PACT activations (--quantizer lsq-pact) at the sub-byte combinations.
+BOOST_AUTO_TEST_CASE(every_integer_op_reproduces_its_fake_quant_op_with_lsq_weights_and_pact_activations) {
+  for (const auto& [w, a] : {std::pair{4, 4}, {2, 4}, {4, 2}, {2, 2}}) {
+    BOOST_TEST_CONTEXT("lsq-pact, fine bias, corrected means, w" << w << "a" << a) {
+      const Count c = op_mismatches(*this, mpq::uniform_policy(graph, w, a), /*fine_bias=*/true, /*coarse=*/false,
+                                    nullptr, mpq::QuantizerKind::lsq_pact, /*correct_means=*/true);
+      BOOST_TEST(c.values > 100000);
+      BOOST_TEST(c.mismatches == 0);
     }
   }
 }

@@ -6,79 +6,18 @@
 // codes.
 #include <boost/test/unit_test.hpp>
 
-#include <cmath>
 #include <cstdint>
-#include <string>
 #include <vector>
 
-#include "libmpq/export/integer_model.hpp"
 #include "libmpq/runtime/blob_header.hpp"
 #include "mcu/mcu_fixtures.hpp"
-#include "tests/export/default_model.hpp"
-#include "tests/export/op_agreement.hpp"
+#include "tests/export/small_model_export.hpp"
 
 namespace {
 
-using mpq::test::kMean;
-using mpq::test::kStd;
-using mpq::test::on_tie;
-
-struct PoolingModel {
-  mpq::Model float_model = mpq::test::pooling_model();
-  mpq::ModelSpec spec = float_model.spec();
-  std::vector<uint8_t> pixels = mpq::test::synthetic_pixels(spec, 16, 77);
-  mpq::Tensor batch = mpq::test::normalized_batch(spec, pixels);
-  mpq::Model folded = make_folded();
-  mpq::QuantGraph graph = mpq::build_quant_graph(folded);
-
-  mpq::Model make_folded() {
-    float_model.reset_parameters(5);
-    for (int pass = 0; pass < 20; ++pass) float_model.forward(batch, /*training=*/true);
-    return mpq::fold_batch_norm(float_model);
-  }
-  mpq::Model fake_quant(const mpq::Policy& policy) {
-    mpq::FakeQuantOptions options;
-    options.input_lo = (0.f - kMean) / kStd;
-    options.input_hi = (1.f - kMean) / kStd;
-    mpq::Model fq = mpq::build_fake_quant_model(folded, graph, policy, options);
-    mpq::calibrate_quantizers(fq, {batch});
-    return fq;
-  }
-  std::vector<uint8_t> export_blob(mpq::Model& fq, const mpq::Policy& policy) {
-    return mpq::convert_to_blob(fq, graph, policy, {{kMean, kMean, kMean}, {kStd, kStd, kStd}});
-  }
+struct PoolingModel : mpq::test::SmallModelExport {
+  PoolingModel() : SmallModelExport(mpq::test::pooling_model()) {}
 };
-
-struct Agreement {
-  int64_t pool_values = 0, pool_mismatches = 0, other_values = 0, other_mismatches = 0;
-  int64_t logits = 0, logit_mismatches = 0;
-  int64_t ties = 0;  // codes one apart where the fake-quant value sits on a rounding tie
-};
-
-Agreement agreement(PoolingModel& m, const mpq::Policy& policy) {
-  mpq::Model fq = m.fake_quant(policy);
-  const mpq::IntegerModel im(m.export_blob(fq, policy), "pooling blob");
-  fq.forward(m.batch, false);
-  Agreement a;
-  for (const bool reference : {true, false})
-    mpq::test::for_each_op_output(fq, m.graph, im, reference, [&](const mpq::test::OpOutput& o) {
-      const mpq::QOp& op = m.graph.ops[o.op];
-      const bool pool = op.keeps_input_grid();
-      for (size_t k = 0; k < o.got.size(); ++k) {
-        if (o.got[k] == o.want[k]) continue;
-        if (!pool && std::abs(o.got[k] - o.want[k]) == 1 && on_tie(fq, op.name, o.image, k)) ++a.ties;
-        else ++(pool ? a.pool_mismatches : a.other_mismatches);
-      }
-      (pool ? a.pool_values : a.other_values) += static_cast<int64_t>(o.got.size());
-    });
-  // The whole integer model on the raw pixels against the fake-quant logits' codes (ties:
-  // unclipped 8-bit ranges, issue 13, put the fixture's discrete w2a2 logits on exact
-  // halves of their grid).
-  const mpq::test::LogitAgreement l = mpq::test::logit_agreement(fq, m.graph, im, m.pixels);
-  a.logits = l.logits;
-  a.logit_mismatches = l.mismatches;
-  return a;
-}
 
 }  // namespace
 
@@ -96,19 +35,9 @@ BOOST_AUTO_TEST_CASE(the_graph_has_every_pooling_op_without_a_decision) {
 }
 
 BOOST_AUTO_TEST_CASE(every_op_and_the_logits_equal_the_fake_quant_model_code_for_code) {
-  std::vector<mpq::Policy> policies;
-  for (int w : {8, 4, 2})
-    for (int a : {8, 4, 2}) policies.push_back(mpq::uniform_policy(graph, w, a));
-  mpq::Policy mixed = mpq::uniform_policy(graph, 8, 8);
-  const int cycle[] = {8, 2, 4};
-  for (size_t d = 0; d < mixed.layers.size(); ++d) {
-    mixed.layers[d].w_bits = cycle[d % 3];
-    mixed.layers[d].a_bits = cycle[(d + 1) % 3];
-  }
-  policies.push_back(mixed);
-  for (const mpq::Policy& policy : policies) {
+  for (const mpq::Policy& policy : mpq::test::export_test_policies(graph)) {
     BOOST_TEST_CONTEXT("policy " << policy.key()) {
-      const Agreement a = agreement(*this, policy);
+      const mpq::test::ExportAgreement a = mpq::test::export_agreement(*this, policy);
       BOOST_TEST(a.pool_values > 1000);
       BOOST_TEST(a.pool_mismatches == 0);
       BOOST_TEST(a.other_mismatches == 0);

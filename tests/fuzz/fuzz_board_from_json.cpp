@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } catch (const mpq::Error&) {
     return 0;
   }
-  if (board.reserved_flash > board.flash_bytes || board.reserved_ram > board.ram_bytes)
+  if (board.application_flash > board.flash_bytes || board.application_ram > board.ram_bytes)
     mpq::fuzz::fail("board_from_json: a reservation exceeds its memory");
   if (board.name.empty() || board.flash_bytes == 0 || board.ram_bytes == 0)
     mpq::fuzz::fail("board_from_json: a board without a name, FLASH or RAM");

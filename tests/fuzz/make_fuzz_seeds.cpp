@@ -1,9 +1,9 @@
 // Writes the fuzz targets' seed corpora with the project's own writers, so that no binary
 // is committed and the seeds follow the formats when they change:
 //   make_fuzz_seeds OUT_DIR STAMP  ->  OUT_DIR/<target>/<seed>, then the empty STAMP file.
-// Blobs come from the export path (small builders and a pooling model, several policies), checkpoints from
-// capture_model/capture_optimizer, agent and search states from a small agent and a short
-// search, policies and safetensors from their encoders, IDX by hand (raw and gzipped, the
+// Blobs come from the export path (small builders, a pooling and a window model, several
+// policies, patch stages), checkpoints from capture_model/capture_optimizer, agent and
+// search states from a small agent and a short search, policies and safetensors from their encoders, IDX by hand (raw and gzipped, the
 // format is 16 header bytes), images through stb_image_write (PNG, BMP, JPEG), .npy and
 // .npz through encode_npy / encode_npz.
 #include <stb_image_write.h>
@@ -22,11 +22,13 @@
 #include "libmpq/data/npz_archive.hpp"
 #include "libmpq/export/convert_to_blob.hpp"
 #include "libmpq/io/safetensors.hpp"
+#include "libmpq/mcu/memory_model.hpp"
 #include "libmpq/nn/model_builders.hpp"
 #include "libmpq/nn/model_graph.hpp"
 #include "libmpq/nn/pool2d.hpp"
 #include "libmpq/quant/fake_quant_model.hpp"
 #include "libmpq/quant/fold_batch_norm.hpp"
+#include "libmpq/quant/op_records.hpp"
 #include "nn/tiny_model.hpp"
 #if MPQ_HAVE_ONNX
 #include "fuzz/onnx_seed_model.hpp"
@@ -49,6 +51,7 @@ std::string as_string(const std::vector<uint8_t>& v) { return std::string(v.begi
 void blobs_of(const std::string& arch, const std::vector<std::string>& names);
 void export_blobs(Model float_model, const std::string& prefix, const std::vector<std::string>& names);
 Model pooling_model();
+Model window_model();
 
 void blobs() {
   // MobileNetV1 at the narrowest width (every layer 8 channels) on 8x8: blobs of about
@@ -57,6 +60,8 @@ void blobs() {
   blobs_of("mobilenet_v1", {"w8", "w4", "w2", "mixed"});
   blobs_of("mobilenet_v2", {"w2"});
   export_blobs(pooling_model(), "pooling", {"w4", "mixed"});
+  // Windows that are not square: long-form op records (version 4).
+  export_blobs(window_model(), "windows", {"w8", "mixed"});
 }
 
 void blobs_of(const std::string& arch, const std::vector<std::string>& names) {
@@ -71,12 +76,7 @@ void blobs_of(const std::string& arch, const std::vector<std::string>& names) {
 // 1x8x8: conv 3x3 (1->5) BN ReLU, max pool 3x3/2 p1, pointwise (5->6) BN, average pools
 // 3x3/1 p1 without and 2x2/2 p1 with count_include_pad, global pool, linear 6->3.
 Model pooling_model() {
-  ModelSpec spec;
-  spec.arch = "pooling";
-  spec.in_channels = 1;
-  spec.in_height = spec.in_width = 8;
-  spec.classes = 3;
-  Model m(spec);
+  Model m(test::small_spec("pooling", 1, 8, 3));
   int x = m.add("c1", std::make_unique<Conv2d>(1, 5, 3, 1, 1), {Model::kInput});
   x = m.add("b1", std::make_unique<BatchNorm>(5), {x});
   x = m.add("r1", std::make_unique<ReLU>(), {x});
@@ -87,6 +87,35 @@ Model pooling_model() {
   x = m.add("ap2", std::make_unique<Pool2d>(Pool2d::Mode::Average, 2, 2, 1, true), {x});
   x = m.add("pool", std::make_unique<GlobalAvgPool>(), {x});
   m.add("fc", std::make_unique<Linear>(6, 3), {x});
+  m.reset_parameters(11);
+  return m;
+}
+
+// The first stage of 3 to 1 ops from the stem, grids 2 to 4, whose arena is larger than
+// layer by layer (`costing`) or not; absent if none is.
+rt::PatchStage first_stage(const std::vector<rt::OpRecord>& records, bool costing) {
+  const uint32_t without = memory_report(records).ram_bytes;
+  for (uint8_t ops = 3; ops >= 1; --ops)
+    for (uint8_t grid = 2; grid <= 4; ++grid)
+      if ((memory_report(records, {0, ops, grid}).ram_bytes > without) == costing) return {0, ops, grid};
+  return {};
+}
+
+// 1x8x8: conv 3x2/2x1 p(t,l,b,r) 1,0,1,1 (1->5) BN ReLU, depthwise 1x3/1x2 p 0,1,0,1 BN
+// ReLU, max pool 2x3/1 p 0,1,1,1, average pool 3x2/1x2 p 1,0,1,1 without
+// count_include_pad, global pool, linear 5->3.
+Model window_model() {
+  Model m(test::small_spec("windows", 1, 8, 3));
+  int x = m.add("c1", std::make_unique<Conv2d>(1, 5, Window2d{3, 2, 2, 1, 1, 0, 1, 1}, 1, false), {Model::kInput});
+  x = m.add("b1", std::make_unique<BatchNorm>(5), {x});
+  x = m.add("r1", std::make_unique<ReLU>(), {x});
+  x = m.add("dw", std::make_unique<Conv2d>(5, 5, Window2d{1, 3, 1, 2, 0, 1, 0, 1}, 5, false), {x});
+  x = m.add("b2", std::make_unique<BatchNorm>(5), {x});
+  x = m.add("r2", std::make_unique<ReLU>(), {x});
+  x = m.add("mp", std::make_unique<Pool2d>(Pool2d::Mode::Max, Window2d{2, 3, 1, 1, 0, 1, 1, 1}, true), {x});
+  x = m.add("ap", std::make_unique<Pool2d>(Pool2d::Mode::Average, Window2d{3, 2, 1, 2, 1, 0, 1, 1}, false), {x});
+  x = m.add("pool", std::make_unique<GlobalAvgPool>(), {x});
+  m.add("fc", std::make_unique<Linear>(5, 3), {x});
   m.reset_parameters(11);
   return m;
 }
@@ -119,6 +148,19 @@ void export_blobs(Model float_model, const std::string& prefix, const std::vecto
     calibrate_quantizers(fake_quant, {calibration});
     const std::vector<uint8_t> blob = convert_to_blob(fake_quant, graph, policy, InputNormalization{{0.5f}, {0.5f}});
     put("load_model", prefix + "_" + name + ".mpqm", as_string(blob));
+    if (prefix != "mobilenet_v1") continue;
+    // With patch stages (a chain of convs from the stem): one that costs no RAM, which loads
+    // and runs tile by tile, and one that needs more RAM than layer by layer, which
+    // load_model refuses last (patch_stage_costs_ram).
+    const std::vector<rt::OpRecord> records = op_records(graph, policy);
+    const rt::PatchStage runs = first_stage(records, false);
+    if (runs.present())
+      put("load_model", prefix + "_" + name + "_patch.mpqm",
+          as_string(convert_to_blob(fake_quant, graph, policy, InputNormalization{{0.5f}, {0.5f}}, runs)));
+    const rt::PatchStage costly = first_stage(records, true);
+    if (costly.present())
+      put("load_model", prefix + "_" + name + "_patch_costs_ram.mpqm",
+          as_string(convert_to_blob(fake_quant, graph, policy, InputNormalization{{0.5f}, {0.5f}}, costly)));
   }
 }
 
@@ -199,7 +241,10 @@ void boards() {
       R"({"name": "m4", "core": "cortex-m4", "flash_bytes": 1048576, "ram_bytes": 131072, "notes": "seed"})");
   put("board_from_json", "units.json",
       R"({"name": "h7", "core": "cortex-m7", "flash_bytes": "2MiB", "ram_bytes": "512KiB",
-          "reserved_flash": "64KiB", "reserved_ram": "32 KiB"})");
+          "application_flash": "64KiB", "application_ram": "32 KiB"})");
+  // The fields boards had before code was counted: refused with a message naming the new ones.
+  put("board_from_json", "reserved.json",
+      R"({"name": "l4", "core": "cortex-m4", "flash_bytes": "256KiB", "ram_bytes": "64KiB", "reserved_flash": "104KiB"})");
 }
 
 void safetensors() {

@@ -4,7 +4,11 @@
 #   run_fuzz.sh replay TARGET_EXE INPUT_DIR...
 #     runs the target once on every input (libFuzzer's -runs=0, or replay_main.cpp).
 #   run_fuzz.sh fuzz TARGET_EXE NAME CORPUS_DIR INPUT_DIR...
-#     fuzzes for $MPQ_FUZZ_SECONDS seconds (default 20). CORPUS_DIR keeps what the fuzzer
+#     fuzzes for $MPQ_FUZZ_SECONDS seconds (default 20), from libFuzzer's random seed
+#     $MPQ_FUZZ_SEED when it is set. The test command sets it: every machine then tries the
+#     same inputs in the same order and differs only in how far it gets, so that a new find
+#     shows up on a longer run here before it can fail CI by luck; tools/fuzz.sh leaves it
+#     unset, so that each campaign explores afresh. CORPUS_DIR keeps what the fuzzer
 #     found (a later run starts from there); the input folders (seeds, regressions) are
 #     read only. Prints "fuzz NAME: N executions in S s"; fails when the target crashes,
 #     leaks, times out on an input or breaks a property (the input is saved as
@@ -27,13 +31,15 @@ shift 3
 inputs=()
 for d in "$@"; do [ -e "$d" ] && inputs+=("$d"); done
 seconds=${MPQ_FUZZ_SECONDS:-20}
+fixed=()
+[ -n "${MPQ_FUZZ_SEED:-}" ] && fixed=(-seed="$MPQ_FUZZ_SEED")
 mkdir -p "$corpus"
 log=$(dirname "$corpus")/$name.log
 status=0
-"$exe" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
+"$exe" "${fixed[@]}" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
   -artifact_prefix="$(dirname "$corpus")/crash-$name-" "$corpus" "${inputs[@]}" >"$log" 2>&1 || status=$?
 runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-summary="fuzz $name: ${runs:-0} executions in $seconds s (corpus: $(ls "$corpus" | wc -l) inputs)"
+summary="fuzz $name: ${runs:-0} executions in $seconds s${MPQ_FUZZ_SEED:+ from seed $MPQ_FUZZ_SEED} (corpus: $(ls "$corpus" | wc -l) inputs)"
 [ "$status" -ne 0 ] && summary="$summary: FAILED (exit $status)"
 echo "$summary"
 echo "$summary" >>"$(dirname "$corpus")/summary.txt"

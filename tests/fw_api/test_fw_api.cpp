@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "libmpq/mcu/memory_model.hpp"
+#include "libmpq/quant/op_records.hpp"
 #include "libmpq/runtime/runtime.hpp"
 #include "tests/export/default_model.hpp"
 #include "tests/fw_api/fw_api_calls.h"
@@ -230,6 +232,33 @@ BOOST_FIXTURE_TEST_CASE(a_table_without_the_blobs_variant_is_refused_with_the_va
   mpq_fw_model model;
   BOOST_TEST(mpq_fw_load_with_kernels(&model, nullptr, blob.data(), blob.size, arena.data(), arena.size, nullptr) ==
              MPQ_FW_BAD_ARGUMENT);
+}
+
+// A blob whose patch stage needs more RAM than layer by layer (mpq export refuses to write
+// one; convert_to_blob, below the CLI's check, still can) is refused through the C API with
+// its own status, naming the stage's last op.
+BOOST_FIXTURE_TEST_CASE(a_patch_stage_costing_ram_is_refused_with_its_status, test::DefaultModel) {
+  const Policy policy = uniform_policy(graph, 8, 8);
+  const std::vector<rt::OpRecord> records = op_records(graph, policy);
+  const uint32_t without = memory_report(records).ram_bytes;
+  rt::PatchStage costly;
+  for (uint8_t ops = 1; ops <= 3 && !costly.present(); ++ops)  // stem, depthwise, pointwise: a chain
+    for (uint8_t grid = 1; grid <= 4 && !costly.present(); ++grid)
+      if (memory_report(records, {0, ops, grid}).ram_bytes > without) costly = {0, ops, grid};
+  BOOST_REQUIRE(costly.present());
+  Model fq = fake_quant(policy);
+  const AlignedBlob blob(export_blob(fq, policy, costly));
+  mpq_fw_memory need{};
+  BOOST_REQUIRE(mpq_fw_query_memory(blob.data(), blob.size, &need) == MPQ_FW_OK);
+  BOOST_TEST(need.arena_bytes == memory_report(records, costly).ram_bytes);
+  Arena arena(need.arena_bytes);
+  mpq_fw_model model;
+  mpq_fw_load_error error{};
+  BOOST_TEST(mpq_fw_load(&model, blob.data(), blob.size, arena.data(), arena.size, &error) ==
+             MPQ_FW_PATCH_STAGE_COSTS_RAM);
+  BOOST_TEST(error.op == costly.end_op() - 1u);
+  BOOST_TEST(std::string(mpq_fw_status_name(MPQ_FW_PATCH_STAGE_COSTS_RAM)) == "patch_stage_costs_ram");
+  BOOST_TEST(mpq_fw_arena_bytes(&model) == 0u);  // not loaded
 }
 
 BOOST_AUTO_TEST_CASE(status_names_are_the_runtimes) {

@@ -3,20 +3,27 @@
 CNNs built in PyTorch and exported with torch.onnx.export, each with PyTorch's logits for
 fixed inputs, and a few models mpq import must refuse.
 
+MLPerf Tiny's reference models are here as PyTorch re-statements (mlperf_tiny_models.py),
+with torchvision's mobilenet_v2.
+
 For each model NAME: NAME.onnx and NAME.json = {"input": [C, H, W], "classes": K,
 "images": [[C*H*W floats, NCHW], ...], "logits": [[K floats], ...]}; and image.pgm, a
 32x32 grey image.
-Exit status 3 when torch or onnx cannot be imported (the test then skips).
+Exit status 3 when torch, torchvision or onnx cannot be imported (the test then skips).
 """
 import json
 import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 try:
     import torch
     import torch.nn as nn
     import torch.nn.functional as F
     import onnx  # noqa: F401  (torch.onnx.export needs it)
+    import torchvision
+    import mlperf_tiny_models
 except ImportError as e:
     print("make_onnx_fixtures: %s" % e, file=sys.stderr)
     sys.exit(3)
@@ -110,28 +117,6 @@ class ZeroPadView(nn.Module):
         return self.fc(x.view(x.size(0), -1))
 
 
-class DsCnn(nn.Module):
-    """MLPerf Tiny's keyword-spotting DS-CNN (1x49x10 MFCC input, 12 classes): a 10x4 conv
-    with stride 2 and Keras' SAME padding (4 rows above, 5 below, 1 column each side, as
-    a ZeroPad2d), four depthwise-separable blocks, and a 25x5 average pool."""
-
-    def __init__(self):
-        super().__init__()
-        self.pad = nn.ZeroPad2d((1, 1, 4, 5))
-        self.stem = nn.Sequential(nn.Conv2d(1, 64, (10, 4), 2, bias=False), nn.BatchNorm2d(64), nn.ReLU())
-        blocks = []
-        for _ in range(4):
-            blocks += [nn.Conv2d(64, 64, 3, 1, 1, groups=64, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
-                       nn.Conv2d(64, 64, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU()]
-        self.blocks = nn.Sequential(*blocks)
-        self.pool = nn.AvgPool2d((25, 5))
-        self.fc = nn.Linear(64, 12)
-
-    def forward(self, x):
-        x = self.blocks(self.stem(self.pad(x)))
-        return self.fc(torch.flatten(self.pool(x), 1))
-
-
 class Unsupported(nn.Module):
     def __init__(self, kind):
         super().__init__()
@@ -143,6 +128,16 @@ class Unsupported(nn.Module):
         x = self.conv(x)
         x = torch.sigmoid(x) if self.kind == "sigmoid" else F.relu(x)
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+def amplify_logits(model):
+    # Logits of about 1 to 10 rather than PyTorch's initial 0.1, so that the tests' 1e-4
+    # (relative to the logit, absolute below 1) is relative for these models.
+    last = [m for m in model.modules() if isinstance(m, nn.Linear)][-1]
+    with torch.no_grad():
+        last.weight.mul_(30)
+        last.bias.mul_(30)
+    return model
 
 
 def export(model, name, shape, opset, out_dir, images=3):
@@ -166,13 +161,22 @@ def main():
     out_dir = sys.argv[1]
     os.makedirs(out_dir, exist_ok=True)
     torch.manual_seed(14)
+    tiny = mlperf_tiny_models
     for name, model, shape, opset in [("residual_depthwise", ResidualDepthwise(), (1, 32, 32), 13),
                                       ("padded_pools", PaddedPools(), (1, 32, 32), 11),
                                       ("matmul_head", MatMulHead(), (2, 12, 12), 17),
                                       ("zero_pad_view", ZeroPadView(), (3, 10, 10), 13),
-                                      ("ds_cnn", DsCnn(), (1, 49, 10), 13)]:
+                                      ("ds_cnn", tiny.DsCnn(), (1, 49, 10), 13),
+                                      ("resnet8", amplify_logits(tiny.ResNet8(3)), (3, 32, 32), 13),
+                                      ("resnet8_fmnist", amplify_logits(tiny.ResNet8(1)), (1, 32, 32), 13),
+                                      ("vww_mobilenet_v1", amplify_logits(tiny.VwwMobileNetV1()), (3, 96, 96), 13)]:
         randomize_batch_norms(model)
         export(model, name, shape, opset, out_dir)
+    # torchvision's own definition, 1000 classes; at 3x96x96 rather than 224x224 to keep
+    # the test short (the network is fully convolutional up to its global pooling).
+    mobilenet_v2 = amplify_logits(torchvision.models.mobilenet_v2())
+    randomize_batch_norms(mobilenet_v2)
+    export(mobilenet_v2, "mobilenet_v2", (3, 96, 96), 13, out_dir, images=2)
     for kind in ["sigmoid", "dilated"]:
         export(Unsupported(kind), kind, (1, 8, 8), 13, out_dir, images=1)
     write_pad_value(out_dir)

@@ -96,6 +96,19 @@ BOOST_AUTO_TEST_CASE(mlperf_tiny_ds_cnn_with_a_10x4_stride_2_same_padded_stem_eq
   check_logits_match_torch("ds_cnn");
 }
 
+BOOST_AUTO_TEST_CASE(mlperf_tiny_resnet8_with_residual_stacks_and_strided_1x1_shortcuts_equals_torch) {
+  check_logits_match_torch("resnet8");
+  check_logits_match_torch("resnet8_fmnist");
+}
+
+BOOST_AUTO_TEST_CASE(mlperf_tiny_visual_wake_words_mobilenet_v1_0_25_equals_torch) {
+  check_logits_match_torch("vww_mobilenet_v1");
+}
+
+// torchvision's definition (ReLU6 as Clip, inverted residuals, adaptive pooling, Dropout
+// before the classifier), exported at 3x96x96.
+BOOST_AUTO_TEST_CASE(torchvision_mobilenet_v2_equals_torch) { check_logits_match_torch("mobilenet_v2"); }
+
 BOOST_AUTO_TEST_CASE(the_imported_graph_keeps_trainable_batch_norms) {
   const mpq::Checkpoint c = mpq::import_onnx(mpq::read_file(path_of("residual_depthwise.onnx")), "r", {});
   mpq::Model m = mpq::build_model(c.spec, 1);

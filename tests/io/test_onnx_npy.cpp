@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "cli_helpers.hpp"
@@ -29,14 +28,9 @@ BOOST_AUTO_TEST_CASE(run_npy_on_imported_models_prints_torchs_logits) {
     for (const auto& d : j.at("input")) x.shape.push_back(d.get<int64_t>());
     for (const auto& row : images) x.bytes.append(reinterpret_cast<const char*>(row.data()), row.size() * 4);
     const std::string npy = dir + "/" + name + ".npy", ckpt = dir + "/" + name + ".mpqc";
-    FILE* f = std::fopen(npy.c_str(), "wb");
-    BOOST_REQUIRE(f);
-    const std::string bytes = mpq::encode_npy(x);
-    std::fwrite(bytes.data(), 1, bytes.size(), f);
-    std::fclose(f);
+    mpq::write_file_atomically(npy, mpq::encode_npy(x));
     expect_exit("import --onnx " + fixture + ".onnx --out " + ckpt, 0);
-    Run r = expect_exit("run --checkpoint " + ckpt + " --npy " + npy + " --json", 0);
-    const auto got = nlohmann::json::parse(r.out).at("logits").get<std::vector<std::vector<float>>>();
+    const auto got = logits_of(expect_exit("run --checkpoint " + ckpt + " --npy " + npy + " --json", 0));
     BOOST_REQUIRE_MESSAGE(got.size() == want.size(), name << ": " << got.size() << " rows");
     float worst = 0.f;
     for (size_t i = 0; i < want.size(); ++i) {

@@ -22,15 +22,6 @@
 
 namespace mpq::test {
 
-inline ModelSpec small_spec(const char* arch, int64_t channels, int64_t size, int64_t classes) {
-  ModelSpec spec;
-  spec.arch = arch;
-  spec.in_channels = channels;
-  spec.in_height = spec.in_width = size;
-  spec.classes = classes;
-  return spec;
-}
-
 // A plain chain on a 1x8x8 input: conv 3x3 stride 2 (1->4) BN ReLU, pointwise (4->6) BN
 // ReLU, global pool, linear 6->3.
 inline Model chain_model() {
@@ -90,6 +81,37 @@ inline Model pooling_model() {
   x = m.add("mp2", std::make_unique<Pool2d>(Pool2d::Mode::Max, 2, 1, 0), {x});
   x = m.add("pool", std::make_unique<GlobalAvgPool>(), {x});
   m.add("fc", std::make_unique<Linear>(7, 3), {x});
+  return m;
+}
+
+// Windows that are not square on a 1x13x10 input (the shapes of a keyword-spotting stem):
+// conv 5x3/2x1 p(t,l,b,r) 2,1,2,0 (1->6) BN ReLU (-> 7x9), depthwise 3x1/1x2 p 1,0,1,0 BN
+// ReLU6 (-> 7x5), max pool 2x3/2x1 p 0,1,1,1 (-> 4x5), pointwise (6->7) BN (a zero point),
+// average pool 3x2/1x2 p 1,0,1,1 without count_include_pad (-> 4x3), average pool 2x3/1x1
+// p 0,1,1,2 with it (-> 4x4), conv 1x3/1 p 0,1,0,1 (7->5; kernel 1, stride 1 and top padding
+// 0 along H, yet not pointwise) BN ReLU, global pool, linear 5->3.
+inline Model window_model() {
+  ModelSpec spec = small_spec("windows", 1, 13, 3);
+  spec.in_width = 10;
+  Model m(spec);
+  auto window = [](int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t top, int64_t left, int64_t bottom,
+                   int64_t right) { return Window2d{kh, kw, sh, sw, top, left, bottom, right}; };
+  int x = m.add("c1", std::make_unique<Conv2d>(1, 6, window(5, 3, 2, 1, 2, 1, 2, 0), 1, false), {Model::kInput});
+  x = m.add("b1", std::make_unique<BatchNorm>(6), {x});
+  x = m.add("r1", std::make_unique<ReLU>(), {x});
+  x = m.add("dw", std::make_unique<Conv2d>(6, 6, window(3, 1, 1, 2, 1, 0, 1, 0), 6, false), {x});
+  x = m.add("b2", std::make_unique<BatchNorm>(6), {x});
+  x = m.add("r2", std::make_unique<ReLU>(6.f), {x});
+  x = m.add("mp1", std::make_unique<Pool2d>(Pool2d::Mode::Max, window(2, 3, 2, 1, 0, 1, 1, 1), true), {x});
+  x = m.add("c2", std::make_unique<Conv2d>(6, 7, 1, 1, 0), {x});
+  x = m.add("b3", std::make_unique<BatchNorm>(7), {x});
+  x = m.add("ap1", std::make_unique<Pool2d>(Pool2d::Mode::Average, window(3, 2, 1, 2, 1, 0, 1, 1), false), {x});
+  x = m.add("ap2", std::make_unique<Pool2d>(Pool2d::Mode::Average, window(2, 3, 1, 1, 0, 1, 1, 2), true), {x});
+  x = m.add("c3", std::make_unique<Conv2d>(7, 5, window(1, 3, 1, 1, 0, 1, 0, 1), 1, false), {x});
+  x = m.add("b4", std::make_unique<BatchNorm>(5), {x});
+  x = m.add("r3", std::make_unique<ReLU>(), {x});
+  x = m.add("pool", std::make_unique<GlobalAvgPool>(), {x});
+  m.add("fc", std::make_unique<Linear>(5, 3), {x});
   return m;
 }
 

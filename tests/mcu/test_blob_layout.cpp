@@ -146,8 +146,10 @@ BOOST_AUTO_TEST_CASE(records_are_little_endian_at_the_documented_offsets) {
   BOOST_TEST(le32(bytes, blob::op::output_zero_point) == 0xFFFFFFFEu);
   BOOST_TEST(le32(bytes, blob::op::left_shift) == 20u);
   BOOST_TEST(le32(bytes, blob::op::channel_params_offset) == 0x11223344u);
-  for (uint32_t k = 0; k < 3; ++k) BOOST_TEST(bytes[blob::op::reserved0 + k] == 0);  // reserved bytes are zero
-  BOOST_TEST(le32(bytes, blob::op::reserved1) == 0u);
+  // A square window's long-form bytes and the reserved bytes are zero.
+  for (uint32_t at : {blob::op::kernel_w, blob::op::stride_w, blob::op::pad_bottom, blob::op::pad_left,
+                      blob::op::pad_right, blob::op::reserved1, blob::op::reserved1 + 1})
+    BOOST_TEST(bytes[at] == 0);
 
   rt::ArenaBuffer b{0x01020304, 7, 9, 0x100};
   std::vector<uint8_t> rec(blob::kBufferRecordBytes);
@@ -177,6 +179,30 @@ BOOST_AUTO_TEST_CASE(shapes_beyond_the_16_bit_record_fields_are_rejected) {
   m.add("fc", std::make_unique<Linear>(70000, 3), {x});
   const QuantGraph g = build_quant_graph(m);
   check_error_mentions([&] { blob_layout(op_records(g, uniform_policy(g, 8, 8))); }, {"c1", "out_c is 70000", "65535"});
+}
+
+// ResNet's residual stacks end in a ReLU after the add; the add's output clamp carries it,
+// and the record's ReLU flag, which the blob defines for weighted ops only (load_model
+// refuses it elsewhere), stays 0.
+BOOST_AUTO_TEST_CASE(an_add_followed_by_a_relu_sets_no_relu_flag) {
+  Model m(test::small_spec("resnet_stack", 1, 8, 3));
+  int r = m.add("c1", std::make_unique<Conv2d>(1, 4, 3, 1, 1), {Model::kInput});
+  r = m.add("b1", std::make_unique<BatchNorm>(4), {r});
+  r = m.add("r1", std::make_unique<ReLU>(), {r});
+  int x = m.add("c2", std::make_unique<Conv2d>(4, 4, 3, 1, 1), {r});
+  x = m.add("b2", std::make_unique<BatchNorm>(4), {x});
+  x = m.add("add", std::make_unique<Add>(), {r, x});
+  x = m.add("r2", std::make_unique<ReLU>(), {x});
+  x = m.add("pool", std::make_unique<GlobalAvgPool>(), {x});
+  m.add("fc", std::make_unique<Linear>(4, 3), {x});
+  const QuantGraph g = test::graph_of(m);
+  BOOST_REQUIRE(g.ops.size() == 5);
+  BOOST_REQUIRE(g.ops[2].kind == QOpKind::add);
+  BOOST_TEST(g.ops[2].relu_output);  // the fake-quant model clamps it at 0
+  const std::vector<OpRecord> records = op_records(g, uniform_policy(g, 8, 8));
+  BOOST_TEST(records[2].flags == 0);
+  BOOST_TEST(records[1].flags == 0);  // c2: no ReLU of its own
+  BOOST_TEST(records[0].flags == OpRecord::kReluOutput);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

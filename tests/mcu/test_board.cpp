@@ -36,7 +36,7 @@ struct BoardsDir {
 };
 
 const char* kValid = R"({"name": "x", "core": "cortex-m4", "flash_bytes": "1MB", "ram_bytes": 262144,
-                         "reserved_flash": "64kB", "reserved_ram": "16KiB"})";
+                         "application_flash": "64kB", "application_ram": "16KiB"})";
 
 }  // namespace
 
@@ -113,7 +113,7 @@ BOOST_AUTO_TEST_CASE(a_board_parses_sizes_given_as_numbers_or_strings_with_units
   BOOST_TEST(b.flash_budget() == 1048576u - 65536u);
   BOOST_TEST(b.ram_budget() == 262144u - 16384u);
   const Board minimal = board_from_json(R"({"name": "m", "core": "c", "flash_bytes": 10, "ram_bytes": 5})", "m");
-  BOOST_TEST(minimal.reserved_flash == 0u);
+  BOOST_TEST(minimal.application_flash == 0u);
   BOOST_TEST(minimal.flash_budget() == 10u);
 }
 
@@ -138,13 +138,29 @@ BOOST_AUTO_TEST_CASE(malformed_board_profiles_name_the_file_and_field) {
       {"b.json", "name", "string"});
   check_error_mentions(
       [] {
-        board_from_json(R"({"name": "b", "core": "c", "flash_bytes": "1MB", "ram_bytes": 1, "reserved_flash": "2MB"})",
+        board_from_json(R"({"name": "b", "core": "c", "flash_bytes": "1MB", "ram_bytes": 1, "application_flash": "2MB"})",
                         "b.json");
       },
-      {"b.json", "reserved_flash", "exceeds flash_bytes"});
+      {"b.json", "application_flash", "exceeds flash_bytes"});
   check_error_mentions(
       [] { board_from_json(R"({"name": "b", "core": "c", "flash_bytes": 1, "ram_bytes": 1, "ram": 5})", "b.json"); },
       {"b.json", "unknown field 'ram'"});
+  // The former fields held a guess of the code size, which is now counted: refused by name.
+  check_error_mentions(
+      [] {
+        board_from_json(R"({"name": "b", "core": "c", "flash_bytes": "1MB", "ram_bytes": 1, "reserved_flash": 4})",
+                        "b.json");
+      },
+      {"b.json", "reserved_flash", "application_flash"});
+  check_error_mentions(
+      [] { board_from_json(R"({"name": "b", "core": "c", "flash_bytes": 9, "ram_bytes": 9, "reserved_ram": 4})", "b.json"); },
+      {"b.json", "reserved_ram", "application_ram"});
+  check_error_mentions(
+      [] {
+        board_from_json(R"({"name": "b", "core": "c", "flash_bytes": 9, "ram_bytes": 9, "application_ram": "1kB"})",
+                        "b.json");
+      },
+      {"b.json", "application_ram", "exceeds ram_bytes"});
   check_error_mentions(
       [] { board_from_json(R"({"name": "b", "core": "c", "flash_bytes": 0, "ram_bytes": 1})", "b.json"); },
       {"b.json", "flash_bytes", "0"});

@@ -72,6 +72,50 @@ BOOST_AUTO_TEST_CASE(odd_channels_stage_windows_tiles_and_halo_macs_by_hand) {
   }
 }
 
+// residual_model: c1 conv 3x3/1 pad 1 (1->8, 8x8) -> r, dw 3x3/1 pad 1, pw (8->8), add(r,
+// pw), pool, fc. Stage [0, 4) on a 2x2 grid: every tile is 4x4 of the add's output; pw and
+// dw compute the same 4x4, dw reads rows [4t - 1, 4t + 5) cut: 5 rows; r's tile is the union
+// of dw's 5x5 and the add's 4x4, so 5x5, kept from step 1 until the add (step 4); c1 reads
+// 6x6 of the input. At the add's step: the whole input (read by every tile), r's tile, pw's
+// tile, the whole stage output and the last op's tile.
+BOOST_AUTO_TEST_CASE(residual_block_stage_keeps_the_block_inputs_tile_until_the_add_by_hand) {
+  const QuantGraph g = test::graph_of(test::residual_model());
+  const rt::PatchStage patch{0, 4, 2};
+  for (int bits : {8, 4, 2}) {
+    const std::vector<OpRecord> records = op_records(g, uniform_policy(g, bits, bits));
+    BOOST_REQUIRE(records[3].kind == blob::op_kind::add);
+    const rt::PatchBuffers b = buffers_of(records, patch);
+    const uint32_t pixel = 8u * static_cast<uint32_t>(bits) / 8u;  // 8 channels
+    BOOST_TEST(b.window_bytes == 6u * 6u);  // the 8-bit network input
+    BOOST_TEST(b.tile_bytes[0] == 5u * 5u * pixel);
+    BOOST_TEST(b.tile_bytes[1] == 4u * 4u * pixel);
+    BOOST_TEST(b.tile_bytes[2] == 4u * 4u * pixel);
+    BOOST_TEST(b.tile_bytes[3] == 4u * 4u * pixel);
+    BOOST_TEST(b.scratch_bytes[3] == 0u);
+    // c1 computes 5 + 5 rows (and columns) of its 8: 100 pixels instead of 64; the rest none more.
+    BOOST_TEST(patched_macs(records, patch) - model_macs(records) == (100 - 64) * 9 * 1 * 8);
+
+    const MemoryReport r = memory_report(records, patch);
+    const uint32_t input = 8 * 8, stage_out = 64 * pixel;
+    BOOST_TEST(r.ops[3].live_bytes == align4(input) + align4(b.tile_bytes[0]) + align4(b.tile_bytes[2]) +
+                                          align4(stage_out) + align4(b.tile_bytes[3]),
+               bits << " bits");
+    BOOST_TEST(r.ops[0].output_bytes == b.tile_bytes[0]);
+    BOOST_TEST(r.ops[3].output_bytes == stage_out);
+    BOOST_TEST(r.ram_bytes >= r.ram_lower_bound);
+
+    // From the depthwise on, r is the stage input, read whole; the window (r's 5x5, the union
+    // of dw's and the add's needs) lives until the add.
+    const rt::PatchStage from_dw{1, 3, 2};
+    const rt::PatchBuffers d = buffers_of(records, from_dw);
+    BOOST_TEST(d.window_bytes == 5u * 5u * pixel);
+    const MemoryReport rd = memory_report(records, from_dw);
+    BOOST_TEST(rd.ops[3].live_bytes == align4(stage_out) + align4(d.window_bytes) + align4(d.tile_bytes[1]) +
+                                           align4(stage_out) + align4(d.tile_bytes[2]),
+               bits << " bits");
+  }
+}
+
 // Scratch of a stage op is its fast kernel's for the largest tile: c1 with the asymmetric
 // paddings of its first window (top and left 1, bottom and right 0).
 BOOST_AUTO_TEST_CASE(stage_scratch_is_the_fast_kernels_for_the_tiles) {
@@ -113,6 +157,25 @@ BOOST_AUTO_TEST_CASE(auto_stage_lowers_the_default_models_ram_within_the_mac_cap
   BOOST_TEST(!choose_patch_stage(records, 0.2).present());
 }
 
+// Issue 17 at ImageNet shape: the automatic stage of MobileNetV2 and MNasNet runs through
+// their residual blocks (before adds could be inside a stage it stopped at the first, for
+// 1.5x less RAM), within the 20 % MAC cap; MobileNetV2 at 8 bits reaches the issue's 4x.
+BOOST_AUTO_TEST_CASE(auto_stage_runs_through_residual_blocks_at_imagenet_shape) {
+  for (const char* arch : {"mobilenet_v2", "mnasnet"}) {
+    const QuantGraph g = build_quant_graph(build_model(test::imagenet_spec(arch), 1));
+    const std::vector<OpRecord> records = op_records(g, uniform_policy(g, 8, 8));
+    const rt::PatchStage patch = choose_patch_stage(records, 0.2);
+    BOOST_REQUIRE_MESSAGE(patch.present(), arch);
+    int adds = 0;
+    for (uint32_t i = patch.first_op; i < patch.end_op(); ++i) adds += records[i].kind == blob::op_kind::add ? 1 : 0;
+    BOOST_TEST(adds >= 1, arch);
+    const MemoryReport plain = memory_report(records), patched = memory_report(records, patch);
+    BOOST_TEST(patched.patched_macs <= plain.macs * 12 / 10, arch);
+    const double ratio = static_cast<double>(plain.ram_bytes) / patched.ram_bytes;
+    BOOST_TEST(ratio >= (std::string(arch) == "mobilenet_v2" ? 4.0 : 3.0), arch << ": " << ratio << "x");
+  }
+}
+
 BOOST_AUTO_TEST_CASE(patch_requests_parse_and_bad_ones_name_the_op) {
   const QuantGraph g = test::graph_of(test::residual_model());
   const std::vector<OpRecord> records = op_records(g, uniform_policy(g, 8, 8));
@@ -128,6 +191,8 @@ BOOST_AUTO_TEST_CASE(patch_requests_parse_and_bad_ones_name_the_op) {
   check_error_mentions([&] { parse_patch_request("2:x", names); }, {"--patch", "grid"});
   check_error_mentions([&] { parse_patch_request("nope:2", names); }, {"--patch", "nope"});
   check_error_mentions([&] { patch_stage_through(records, 1, 2); }, {"--patch", "op 3", "residual"});
+  check_error_mentions([&] { patch_stage_through(records, 2, 2); }, {"--patch", "op 3", "residual"});
+  BOOST_TEST(patch_stage_through(records, 3, 2).op_count == 4u);  // the add with both branches
   check_error_mentions([&] { patch_stage_through(records, 0, 9); }, {"--patch", "grid 9", "8x8"});
   check_error_mentions([&] { patch_stage_through(records, 99, 2); }, {"--patch", "op 99"});
   BOOST_TEST(patch_stage_through(records, 0, 2).op_count == 1u);

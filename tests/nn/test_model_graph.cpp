@@ -99,6 +99,35 @@ BOOST_AUTO_TEST_CASE(a_stored_graph_larger_than_its_file_is_refused_before_alloc
   BOOST_TEST(has(error_of([&] { mpq::decode_graph(r, "x.mpqc", 1000); }), "more parameters than the file holds"));
 }
 
+// The kind byte's wide-window flag belongs to convolution and pooling nodes; on any other
+// node the graph would load and save back to other bytes (a fuzz find).
+BOOST_AUTO_TEST_CASE(the_wide_window_flag_on_a_node_without_a_window_is_refused) {
+  const mpq::ModelGraph g = mpq::describe_graph(mpq::test::tiny_model());
+  size_t bn = 0;
+  while (bn < g.nodes.size() && g.nodes[bn].kind != mpq::LayerKind::BatchNorm) ++bn;
+  BOOST_REQUIRE(bn < g.nodes.size());
+  mpq::ByteWriter w;
+  mpq::encode_graph(w, g);
+  std::string bytes = w.bytes();
+  const std::string& name = g.nodes[bn].name;
+  std::string stored_name(4, '\0');
+  stored_name[0] = static_cast<char>(name.size());  // little-endian u32 length, then the name
+  stored_name += name;
+  const size_t at = bytes.find(stored_name);
+  BOOST_REQUIRE(at != std::string::npos);
+  const size_t kind_at = at + stored_name.size();
+  BOOST_REQUIRE(static_cast<uint8_t>(bytes[kind_at]) == static_cast<uint8_t>(mpq::LayerKind::BatchNorm));
+  {
+    mpq::ByteReader r(bytes, "x.mpqc");
+    BOOST_TEST(error_of([&] { mpq::decode_graph(r, "x.mpqc", 1 << 20); }).empty());
+  }
+  bytes[kind_at] = static_cast<char>(bytes[kind_at] | 0x80);
+  mpq::ByteReader r(bytes, "x.mpqc");
+  const std::string error = error_of([&] { mpq::decode_graph(r, "x.mpqc", 1 << 20); });
+  BOOST_TEST(has(error, "graph node '" + name + "'"), error);
+  BOOST_TEST(has(error, "wide-window flag"), error);
+}
+
 BOOST_AUTO_TEST_CASE(a_version_2_checkpoint_must_hold_a_graph_and_version_1_must_not) {
   mpq::Model m = mpq::build_model(tiny_graph_spec(), 1);
   mpq::Checkpoint c;

@@ -3,19 +3,11 @@
 #include "libmpq/core/error.hpp"
 #include "libmpq/nn/conv2d.hpp"
 #include "libmpq/nn/model_builders.hpp"
+#include "nn/tiny_model.hpp"
 
 namespace {
 
-mpq::ModelSpec imagenet_spec(const std::string& arch) {
-  mpq::ModelSpec s;
-  s.arch = arch;
-  s.width = 1.0f;
-  s.in_channels = 3;
-  s.in_height = s.in_width = 224;
-  s.classes = 1000;
-  s.small_input = false;
-  return s;
-}
+using mpq::test::imagenet_spec;
 
 int64_t total_macs(const mpq::Model& m) {
   auto shapes = m.node_shapes(1);

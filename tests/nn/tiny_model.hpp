@@ -14,14 +14,28 @@
 
 namespace mpq::test {
 
-// conv3x3(1->8) BN ReLU, depthwise 3x3 BN ReLU6, 1x1 (8->8) BN, residual add, pool, linear.
-inline Model tiny_model(int64_t size = 8, int64_t classes = 3, uint64_t seed = 1) {
+// A square `size` x `size` input of `channels`, `classes` outputs: the hand-built test
+// models' spec.
+inline ModelSpec small_spec(const char* arch, int64_t channels, int64_t size, int64_t classes) {
   ModelSpec spec;
-  spec.arch = "tiny";
-  spec.in_channels = 1;
+  spec.arch = arch;
+  spec.in_channels = channels;
   spec.in_height = spec.in_width = size;
   spec.classes = classes;
-  Model m(spec);
+  return spec;
+}
+
+// A builder's ImageNet configuration: width 1.0, 3x224x224, 1000 classes.
+inline ModelSpec imagenet_spec(const char* arch) {
+  ModelSpec spec = small_spec(arch, 3, 224, 1000);
+  spec.width = 1.0f;
+  spec.small_input = false;
+  return spec;
+}
+
+// conv3x3(1->8) BN ReLU, depthwise 3x3 BN ReLU6, 1x1 (8->8) BN, residual add, pool, linear.
+inline Model tiny_model(int64_t size = 8, int64_t classes = 3, uint64_t seed = 1) {
+  Model m(small_spec("tiny", 1, size, classes));
   int x = m.add("c1", std::make_unique<Conv2d>(1, 8, 3, 1, 1), {Model::kInput});
   x = m.add("b1", std::make_unique<BatchNorm>(8), {x});
   int r = m.add("r1", std::make_unique<ReLU>(), {x});

@@ -1,6 +1,8 @@
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "libmpq/nn/model_builders.hpp"
 #include "libmpq/quant/correct_channel_statistics.hpp"
@@ -33,6 +35,32 @@ void channel_moments(mpq::Model& m, int node, const std::vector<mpq::Tensor>& ba
   for (size_t k = 0; k < s.size(); ++k) {
     mean[k] = s[k] / static_cast<double>(n);
     sd[k] = std::sqrt(std::max(0.0, s2[k] / static_cast<double>(n) - mean[k] * mean[k]));
+  }
+}
+
+// The correction as first written: op by op, whole forwards of the fake-quant model over
+// every batch to read the op's output (quadratic in depth). correct_channel_statistics
+// must give the same values bit for bit.
+void correct_by_whole_forwards(mpq::Model& fq, mpq::Model& folded, const std::vector<mpq::Tensor>& batches,
+                               bool match_std) {
+  for (size_t i = 0; i < fq.size(); ++i) {
+    auto* wq = dynamic_cast<mpq::WeightQuantized*>(fq.node(i).layer.get());
+    if (!wq) continue;
+    std::vector<double> mf, sf, mq, sq;
+    channel_moments(folded, folded.find(fq.node(i).name), batches, mf, sf);
+    channel_moments(fq, static_cast<int>(i), batches, mq, sq);
+    mpq::Tensor& w = wq->master_weight().value;
+    mpq::Tensor& b = wq->master_bias().value;
+    const int64_t channels = w.dim(0), per = w.size() / channels;
+    for (int64_t c = 0; c < channels; ++c) {
+      const auto k = static_cast<size_t>(c);
+      double a = 1.0;
+      if (match_std && sq[k] > 1e-8 && sf[k] > 1e-8) a = std::min(std::max(sf[k] / sq[k], 0.25), 4.0);
+      for (int64_t j = 0; j < per; ++j) w[c * per + j] = static_cast<float>(w[c * per + j] * a);
+      b[c] = static_cast<float>(a * b[c] + mf[k] - a * mq[k]);
+      if (wq->learned_step() && !wq->per_tensor()) wq->step().value[c] = static_cast<float>(wq->step().value[c] * a);
+    }
+    wq->refresh();
   }
 }
 
@@ -76,6 +104,57 @@ BOOST_AUTO_TEST_CASE(first_layer_channels_get_the_float_moments) {
       BOOST_TEST(std::abs(sq[k] - sf[k]) <= 1e-3 * sf[k], "channel " << k << " sd " << sq[k] << " vs " << sf[k]);
     }
   }
+}
+
+// The correction keeps each batch's activations at the last corrected op and runs only
+// the nodes up to the next one; on MobileNetV2 (residual adds read nodes from before
+// that point) every weight, bias and step equals the whole-forward algorithm's bit for
+// bit, for both quantizers, with and without matching the standard deviation.
+BOOST_AUTO_TEST_CASE(partial_forwards_give_the_whole_forward_result_bit_for_bit) {
+  mpq::Rng rng(4);
+  mpq::ModelSpec spec;
+  spec.arch = "mobilenet_v2";
+  mpq::Model trained = mpq::build_model(spec, 6);
+  std::vector<mpq::Tensor> batches;
+  for (int i = 0; i < 2; ++i) batches.push_back(mpq::test::random_tensor({5, 32, 32, 1}, rng));
+  for (int i = 0; i < 3; ++i) trained.forward(batches[0], true);
+  mpq::Model folded = mpq::fold_batch_norm(trained);
+  const mpq::QuantGraph graph = mpq::build_quant_graph(folded);
+  mpq::Policy policy = mpq::uniform_policy(graph, 2, 4);
+  for (size_t l = 0; l < policy.layers.size(); l += 3)  // mixed, still sub-byte (adds keep 0)
+    if (policy.layers[l].w_bits == 2) policy.layers[l].w_bits = 4;
+  for (mpq::QuantizerKind kind : {mpq::QuantizerKind::pact, mpq::QuantizerKind::lsq})
+    for (bool match_std : {false, true}) {
+      mpq::FakeQuantOptions o;
+      o.input_lo = -4.f;
+      o.input_hi = 4.f;
+      o.quantizer = kind;
+      o.fine_bias = kind == mpq::QuantizerKind::lsq;
+      mpq::Model fast = mpq::build_fake_quant_model(folded, graph, policy, o);
+      mpq::Model reference = mpq::build_fake_quant_model(folded, graph, policy, o);
+      mpq::calibrate_quantizers(fast, batches);
+      mpq::calibrate_quantizers(reference, batches);
+      mpq::correct_channel_statistics(fast, folded, batches, match_std);
+      correct_by_whole_forwards(reference, folded, batches, match_std);
+      const auto got = fast.named_parameters(), want = reference.named_parameters();
+      BOOST_REQUIRE(got.size() == want.size());
+      int changed = 0;
+      mpq::Model untouched = mpq::build_fake_quant_model(folded, graph, policy, o);
+      const auto before = untouched.named_parameters();
+      for (size_t p = 0; p < got.size(); ++p) {
+        const mpq::Tensor &a = got[p].second->value, &b = want[p].second->value;
+        BOOST_TEST(got[p].first == want[p].first);
+        BOOST_TEST((a.size() == b.size() &&
+                    std::memcmp(a.data(), b.data(), static_cast<size_t>(a.size()) * sizeof(float)) == 0),
+                   got[p].first << (match_std ? " (std)" : " (mean)"));
+        const mpq::Tensor& c = before[p].second->value;
+        changed += std::memcmp(a.data(), c.data(), static_cast<size_t>(a.size()) * sizeof(float)) != 0;
+      }
+      BOOST_TEST(changed > 10);  // the correction did move most biases (the test can fail)
+      const mpq::Tensor logits = fast.forward(batches[1], false);
+      const mpq::Tensor& ref_logits = reference.forward(batches[1], false);
+      BOOST_TEST(std::memcmp(logits.data(), ref_logits.data(), static_cast<size_t>(logits.size()) * sizeof(float)) == 0);
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

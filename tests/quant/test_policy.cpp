@@ -140,4 +140,26 @@ BOOST_AUTO_TEST_CASE(bits_and_classes_must_be_whole_numbers_in_range) {
   }
 }
 
+// The policy fuzzer's find: "version": 6.66667e+33 went through j.value("version", 0),
+// a double to int conversion out of range (undefined behaviour, flagged by UBSan).
+BOOST_AUTO_TEST_CASE(huge_or_fractional_version_and_width_are_refused) {
+  auto policy_text = [](const std::string& version, const std::string& width) {
+    return R"({"format":"mpq-policy","version":)" + version + R"(,"model":{"arch":"mobilenet_v1","width":)" + width +
+           R"(,"input":"1x32x32","classes":10,"small_input":true},"layers":[{"name":"a","kind":"conv","w_bits":4,"a_bits":8}]})";
+  };
+  BOOST_TEST(error_of([&] { mpq::policy_from_json(policy_text("1", "0.25"), "p.json"); }).empty());
+  const std::pair<std::string, std::string> cases[] = {
+      {policy_text("6.66667e+33", "0.25"), "p.json: field 'version' must be 1"},
+      {policy_text("1.0", "0.25"), "field 'version' must be 1"},
+      {policy_text("18446744073709551617", "0.25"), "field 'version' must be 1"},
+      {policy_text("\"1\"", "0.25"), "field 'version' must be 1"},
+      {policy_text("1", "1e300"), "p.json: field 'model.width' is"},
+      {policy_text("1", "-0.5"), "field 'model.width' is"},
+  };
+  for (const auto& c : cases) {
+    const std::string& text = c.first;
+    BOOST_TEST(error_of([&] { mpq::policy_from_json(text, "p.json"); }).find(c.second) != std::string::npos, c.second);
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

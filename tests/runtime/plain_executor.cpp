@@ -73,7 +73,7 @@ ChannelParams channel_params(const std::vector<uint8_t>& blob, const OpRecord& r
 Codes convolution(const std::vector<uint8_t>& blob, const OpRecord& r, const Codes& in, bool depthwise) {
   const ChannelParams p = channel_params(blob, r);
   const uint8_t* weights = blob.data() + r.weights_offset;
-  const int32_t k = r.kernel;
+  const rt::RecordWindow win = rt::record_window(r);
   // Bytes of one packed row: depthwise rows hold the channels of one tap, conv rows the
   // input channels of one (output channel, tap).
   const int64_t row_bytes = ((depthwise ? r.out_c : r.in_c) * static_cast<int64_t>(r.weight_bits) + 7) / 8;
@@ -82,17 +82,17 @@ Codes convolution(const std::vector<uint8_t>& blob, const OpRecord& r, const Cod
     for (int32_t ox = 0; ox < r.out_w; ++ox)
       for (int32_t o = 0; o < r.out_c; ++o) {
         int64_t sum = 0;
-        for (int32_t ky = 0; ky < k; ++ky)
-          for (int32_t kx = 0; kx < k; ++kx) {
-            const int32_t y = oy * r.stride - r.padding + ky;
-            const int32_t x = ox * r.stride - r.padding + kx;
+        for (int32_t ky = 0; ky < win.kernel_h; ++ky)
+          for (int32_t kx = 0; kx < win.kernel_w; ++kx) {
+            const int32_t y = oy * win.stride_h - win.pad_top + ky;
+            const int32_t x = ox * win.stride_w - win.pad_left + kx;
             const bool inside = y >= 0 && y < in.h && x >= 0 && x < in.w;
-            const int32_t tap = ky * k + kx;
+            const int32_t tap = ky * win.kernel_w + kx;
             if (depthwise) {
               const int32_t v = inside ? in.at(y, x, o) : r.input_zero_point;
               sum += static_cast<int64_t>(weight_at(weights + tap * row_bytes, o, r.weight_bits)) * v;
             } else {
-              const uint8_t* row = weights + (static_cast<int64_t>(o) * k * k + tap) * row_bytes;
+              const uint8_t* row = weights + (static_cast<int64_t>(o) * win.kernel_h * win.kernel_w + tap) * row_bytes;
               for (int32_t c = 0; c < r.in_c; ++c) {
                 const int32_t v = inside ? in.at(y, x, c) : r.input_zero_point;
                 sum += static_cast<int64_t>(weight_at(row, c, r.weight_bits)) * v;
@@ -137,19 +137,20 @@ Codes average_pool(const OpRecord& r, const Codes& in) {
 Codes window_pool(const OpRecord& r, const Codes& in, bool max) {
   Codes out{r.out_h, r.out_w, r.out_c, std::vector<int32_t>(static_cast<size_t>(r.out_h * r.out_w * r.out_c))};
   const bool include_pad = (r.flags & blob::kOpFlagCountIncludePad) != 0;
+  const rt::RecordWindow win = rt::record_window(r);
   for (int32_t oy = 0; oy < r.out_h; ++oy)
     for (int32_t ox = 0; ox < r.out_w; ++ox)
       for (int32_t c = 0; c < r.out_c; ++c) {
         int64_t sum = 0, inside = 0, best = -1;
-        for (int32_t ky = 0; ky < r.kernel; ++ky)
-          for (int32_t kx = 0; kx < r.kernel; ++kx) {
-            const int32_t y = oy * r.stride - r.padding + ky, x = ox * r.stride - r.padding + kx;
+        for (int32_t ky = 0; ky < win.kernel_h; ++ky)
+          for (int32_t kx = 0; kx < win.kernel_w; ++kx) {
+            const int32_t y = oy * win.stride_h - win.pad_top + ky, x = ox * win.stride_w - win.pad_left + kx;
             if (y < 0 || y >= in.h || x < 0 || x >= in.w) continue;
             sum += in.at(y, x, c) - r.input_zero_point;
             best = std::max<int64_t>(best, in.at(y, x, c));
             ++inside;
           }
-        const double n = include_pad ? r.kernel * r.kernel : static_cast<double>(inside);
+        const double n = include_pad ? win.kernel_h * win.kernel_w : static_cast<double>(inside);
         const auto mean = static_cast<int32_t>(std::floor(static_cast<double>(sum) / n + 0.5)) + r.input_zero_point;
         out.v[static_cast<size_t>((oy * r.out_w + ox) * r.out_c + c)] = max ? static_cast<int32_t>(best) : mean;
       }

@@ -13,6 +13,7 @@
 #include "libmpq/kernels/residual_add.hpp"
 #include "libmpq/mcu/blob_layout.hpp"
 #include "libmpq/quant/op_records.hpp"
+#include "libmpq/runtime/detail/blob_context.hpp"
 
 namespace mpq::test {
 
@@ -52,7 +53,7 @@ void fill_weighted(std::mt19937_64& rng, const QOp& op, const OpSections& s, dou
   const int32_t wb = r.weight_bits;
   const int32_t in_c = static_cast<int32_t>(op.in_c);
   const int32_t out_c = static_cast<int32_t>(op.out_c);
-  const int32_t taps = static_cast<int32_t>(op.kernel * op.kernel);
+  const int32_t taps = static_cast<int32_t>(op.window.kh * op.window.kw);
   const bool depthwise = op.kind == QOpKind::depthwise;
   const int32_t rows = depthwise ? taps : out_c * taps;
   const int32_t count = depthwise ? out_c : in_c;
@@ -211,16 +212,25 @@ void edit_buffer(std::vector<uint8_t>& blob, size_t buffer, const std::function<
   set_blob_crc(blob);
 }
 
-LoadResult load(const std::vector<uint8_t>& blob) {
+namespace {
+
+LoadResult load_with(const std::vector<uint8_t>& blob, bool refuse_costly_stage) {
   LoadResult result;
   rt::BlobMemory memory{};
   const uint32_t bytes = static_cast<uint32_t>(blob.size());
   const uint32_t scratch_bytes =
       rt::query_blob_memory(blob.data(), bytes, &memory) == rt::Status::ok ? memory.load_scratch_bytes : 0;
   std::vector<uint32_t> scratch(scratch_bytes / 4 + 1);
-  result.status = rt::load_model(blob.data(), bytes, scratch.data(), scratch_bytes, &result.model, &result.error);
+  result.status = rt::detail::load_model(blob.data(), bytes, scratch.data(), scratch_bytes, rt::all_kernels(),
+                                         &result.model, &result.error, refuse_costly_stage);
   return result;
 }
+
+}  // namespace
+
+LoadResult load(const std::vector<uint8_t>& blob) { return load_with(blob, true); }
+
+LoadResult load_any_stage(const std::vector<uint8_t>& blob) { return load_with(blob, false); }
 
 std::vector<int32_t> run(const rt::ModelView& model, const std::vector<uint8_t>& image, rt::KernelVariant variant,
                          uint8_t garbage) {

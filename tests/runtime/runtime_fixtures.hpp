@@ -49,6 +49,10 @@ struct LoadResult {
   rt::ModelView model;
 };
 LoadResult load(const std::vector<uint8_t>& blob);
+// The same without load_model's refusal of a patch stage that costs RAM
+// (patch_stage_costs_ram): the bit-exactness tests run every stage length and grid, and on
+// small graphs most of them cost RAM.
+LoadResult load_any_stage(const std::vector<uint8_t>& blob);
 
 // run_model in a fresh arena of exactly arena_bytes, filled with `garbage` first; returns
 // the unpacked output codes (empty and a failed BOOST_CHECK on any status but ok).

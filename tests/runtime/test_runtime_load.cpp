@@ -20,18 +20,9 @@ namespace {
 
 // The residual model (conv, depthwise, pointwise, add, pool, fc) at mixed bits: every op
 // kind and every field in use.
-struct ResidualBlob {
-  QuantGraph graph = test::graph_of(test::residual_model());
-  Policy policy = test::test_policies(graph).back().policy;
-  std::vector<uint8_t> blob = test::random_valid_blob(graph, policy, 7);
-  size_t op_of_kind(QOpKind kind) const {
-    for (size_t i = 0; i < graph.ops.size(); ++i)
-      if (graph.ops[i].kind == kind) return i;
-    BOOST_FAIL("no op of that kind");
-    return 0;
-  }
+struct ResidualBlob : test::MixedBlob {
+  ResidualBlob() : MixedBlob(test::residual_model(), 7) {}
 };
-
 
 }  // namespace
 
@@ -204,7 +195,7 @@ BOOST_AUTO_TEST_CASE(reserved_and_unused_op_fields_must_be_zero) {
   ResidualBlob f;
   const BlobHeader h = decode_blob_header(f.blob.data(), "blob");
   std::vector<uint8_t> bad = f.blob;
-  bad[h.ops_offset + blob::op::reserved1 + 2] = 1;
+  bad[h.ops_offset + blob::op::reserved1 + 1] = 1;
   set_blob_crc(bad);
   CHECK_STATUS(bad, Status::bad_op_field);
   const size_t pool = f.op_of_kind(QOpKind::avgpool);
@@ -266,8 +257,7 @@ BOOST_AUTO_TEST_CASE(weights_and_channel_parameters_are_checked) {
   CHECK_STATUS(bad, Status::weights_size_mismatch);
   // A shift of 31 in the last channel of the fc.
   const size_t fc = f.op_of_kind(QOpKind::fc);
-  const OpRecord r =
-      decode_op_record(f.blob.data() + decode_blob_header(f.blob.data(), "b").ops_offset + blob::kOpRecordBytes * fc);
+  const OpRecord r = f.record(fc);
   bad = f.blob;
   const uint8_t shift31[4] = {31, 0, 0, 0};
   std::memcpy(&bad[r.channel_params_offset + 4 * (3 * r.out_c - 1)], shift31, 4);

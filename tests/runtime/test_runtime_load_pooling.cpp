@@ -2,8 +2,7 @@
 // a pooling record checked on its own.
 #include <boost/test/unit_test.hpp>
 
-#include <cstring>
-#include <string>
+#include <functional>
 #include <vector>
 
 #include "libmpq/mcu/blob_layout.hpp"
@@ -17,16 +16,8 @@ using rt::Status;
 namespace {
 
 // The pooling model (every window pool, both count_include_pad) at mixed bits.
-struct PoolingBlob {
-  QuantGraph graph = test::graph_of(test::pooling_model());
-  Policy policy = test::test_policies(graph).back().policy;
-  std::vector<uint8_t> blob = test::random_valid_blob(graph, policy, 11);
-  size_t op_named(const std::string& name) const {
-    for (size_t i = 0; i < graph.ops.size(); ++i)
-      if (graph.ops[i].name == name) return i;
-    BOOST_FAIL("no op " << name);
-    return 0;
-  }
+struct PoolingBlob : test::MixedBlob {
+  PoolingBlob() : MixedBlob(test::pooling_model(), 11) {}
 };
 
 }  // namespace
@@ -48,15 +39,9 @@ BOOST_AUTO_TEST_CASE(a_pooling_blob_is_version_3_and_loads) {
 BOOST_AUTO_TEST_CASE(window_pool_records_are_checked_field_by_field) {
   PoolingBlob f;
   const size_t mp = f.op_named("mp1"), ap = f.op_named("ap1"), ap_counted = f.op_named("ap2");
-  BOOST_TEST((decode_op_record(f.blob.data() + decode_blob_header(f.blob.data(), "b").ops_offset +
-                               blob::kOpRecordBytes * ap_counted)
-                  .flags == blob::kOpFlagCountIncludePad));
-  std::vector<uint8_t> bad;
+  BOOST_TEST((f.record(ap_counted).flags == blob::kOpFlagCountIncludePad));
   auto expect = [&](size_t op, const std::function<void(OpRecord&)>& edit, Status status) {
-    test::edit_op(bad = f.blob, op, edit);
-    const test::LoadResult r = test::load(bad);
-    BOOST_TEST(r.status == status);
-    BOOST_TEST(r.error.op == op);
+    test::check_op_edit_refused(f.blob, op, edit, status);
   };
   expect(mp, [](OpRecord& r) { r.flags = blob::kOpFlagCountIncludePad; }, Status::bad_op_field);
   expect(ap, [](OpRecord& r) { r.flags = blob::kOpFlagReluOutput; }, Status::bad_op_field);

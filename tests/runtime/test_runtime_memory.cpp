@@ -1,5 +1,7 @@
 // The arena the runtime asks for is mpq memory's RAM and the blob is its FLASH, to the
-// byte, for every model builder at uniform 8/4/2 bits and a mixed policy.
+// byte, for every model builder at uniform 8/4/2 bits and a mixed policy, with and without
+// a patch stage; load_model refuses a stage exactly when mpq memory gives it more RAM than
+// layer by layer.
 #include <boost/test/unit_test.hpp>
 
 #include "libmpq/mcu/memory_model.hpp"
@@ -22,8 +24,12 @@ void check_memory(const QuantGraph& graph, const std::string& label, rt::PatchSt
     rt::BlobMemory memory{};
     BOOST_REQUIRE(rt::query_blob_memory(blob.data(), static_cast<uint32_t>(blob.size()), &memory) == Status::ok);
     BOOST_TEST(memory.arena_bytes == report.ram_bytes, what << ": queried arena vs RAM");
-    const test::LoadResult loaded = test::load(blob);
+    // The arena of a stage that costs RAM is checked too (the test-only load): mpq memory
+    // plans it before refusing it.
+    const test::LoadResult loaded = test::load_any_stage(blob);
     BOOST_REQUIRE_MESSAGE(loaded.status == Status::ok, what << ": " << rt::status_name(loaded.status));
+    const bool costs = patch.present() && report.ram_bytes > memory_report(op_records(graph, p.policy)).ram_bytes;
+    BOOST_TEST(test::load(blob).status == (costs ? Status::patch_stage_costs_ram : Status::ok), what);
     BOOST_TEST(loaded.model.arena_bytes == report.ram_bytes, what << ": loaded arena vs RAM");
     BOOST_TEST(loaded.model.blob_bytes == report.flash_bytes, what);
   }
@@ -55,10 +61,13 @@ BOOST_AUTO_TEST_CASE(arena_is_ram_and_blob_is_flash_for_the_small_graphs) {
   check_memory(test::graph_of(test::chain_model()), "chain");
   check_memory(test::graph_of(test::odd_channel_model()), "odd channels");
   check_memory(test::graph_of(test::residual_model()), "residual");
+  check_memory(test::graph_of(test::pooling_model()), "pooling");
+  check_memory(test::graph_of(test::window_model()), "windows");
 }
 
 // With a patch stage: the stems alone on 2x2 and 4x4 grids, and the longest stage the
-// graph allows on 3x3 (MobileNetV1 and MNasNet: stem, depthwise, pointwise and on).
+// graph allows on 3x3 (MobileNetV1: stem, depthwise, pointwise and on; MobileNetV2 and
+// MNasNet through residual blocks).
 BOOST_AUTO_TEST_CASE(arena_is_ram_and_blob_is_flash_with_a_patch_stage) {
   for (const char* arch : {"mobilenet_v1", "mobilenet_v2", "mnasnet"}) {
     ModelSpec spec;
@@ -76,6 +85,9 @@ BOOST_AUTO_TEST_CASE(arena_is_ram_and_blob_is_flash_with_a_patch_stage) {
   }
   check_memory(test::graph_of(test::odd_channel_model()), "odd channels 3 ops 3x3", {0, 3, 3});
   check_memory(test::graph_of(test::chain_model()), "chain 2 ops 2x2", {0, 2, 2});
+  check_memory(test::graph_of(test::window_model()), "windows 2 ops 3x3", {0, 2, 3});
+  check_memory(test::graph_of(test::residual_model()), "residual block 4 ops 2x2", {0, 4, 2});
+  check_memory(test::graph_of(test::residual_model()), "residual block from the depthwise 3x3", {1, 3, 3});
 }
 
 BOOST_AUTO_TEST_SUITE_END()

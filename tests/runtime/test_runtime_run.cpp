@@ -28,7 +28,8 @@ std::vector<NamedGraph> small_graphs() {
   return {{"chain", test::graph_of(test::chain_model())},
           {"odd channels", test::graph_of(test::odd_channel_model())},
           {"residual", test::graph_of(test::residual_model())},
-          {"pooling", test::graph_of(test::pooling_model())}};
+          {"pooling", test::graph_of(test::pooling_model())},
+          {"windows", test::graph_of(test::window_model())}};
 }
 
 QuantGraph real_graph(const char* arch) {

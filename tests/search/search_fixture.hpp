@@ -29,6 +29,7 @@ struct Setup {
   mpq::Checkpoint ckpt;
   mpq::test::TempDir tmp{"search"};  // removed after each test case
   std::string dir = tmp.path();
+  int64_t actors = 1;  // quick_search's actors per agent round
   Setup() {
     mpq::capture_model(model, ckpt);
     ckpt.meta["kind"] = "float";
@@ -39,6 +40,11 @@ struct Setup {
     e.batch_size = 16;
     e.calibration_images = 16;
     e.val_images = 48;
+    // PACT, not the default --quantizer auto: its 2-bit recipe (a float teacher, bias
+    // correction) made these tiny searches several times slower (3x under ASan), and they
+    // test the search, not the recipe (test_compare_policies checks that auto reaches the
+    // final checkpoints, tests/train the recipe itself).
+    e.quantizer = mpq::QuantizerChoice::pact;
     return e;
   }
   mpq::SearchOptions quick_search(const std::string& state) const {
@@ -51,6 +57,7 @@ struct Setup {
     o.agent.critic_hidden = {16, 16};
     o.agent.batch_size = 8;
     o.state_path = state;
+    o.actors = actors;
     return o;
   }
 

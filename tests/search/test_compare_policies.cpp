@@ -1,6 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cctype>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -8,8 +9,10 @@
 
 #include "libmpq/core/atomic_file.hpp"
 #include "libmpq/core/error.hpp"
+#include "libmpq/quant/op_records.hpp"
 #include "libmpq/search/baselines.hpp"
 #include "libmpq/search/compare_policies.hpp"
+#include "libmpq/train/finetune.hpp"
 #include "libmpq/train/training_recipe.hpp"
 #include "search_fixture.hpp"
 
@@ -25,10 +28,19 @@ struct Compared : mpq_search_test::Setup {
   std::unique_ptr<mpq::PolicySearch> search;
   std::vector<mpq::ComparisonProgress> events;
   std::function<void(const mpq::ComparisonProgress&)> on_event;  // a test's own check, if any
+  // The protocol's checks score with PACT: the auto recipe's bias correction and teacher
+  // made this suite three times slower; one case checks that the choice reaches the final
+  // fine-tunes.
+  mpq::QuantizerChoice quantizer = mpq::QuantizerChoice::pact;
 
+  mpq::EvalOptions eval_options() const {
+    mpq::EvalOptions e = quick_eval();
+    e.quantizer = quantizer;
+    return e;
+  }
   void run_search(const mpq::MemoryBudget& b) {
     budget = b;
-    evaluator = std::make_unique<mpq::PolicyEvaluator>(ckpt, "mem", big_train, val, quick_eval());
+    evaluator = std::make_unique<mpq::PolicyEvaluator>(ckpt, "mem", big_train, val, eval_options());
     search = std::make_unique<mpq::PolicySearch>(space, budget, *evaluator, quick_search(""));
     search->run();
   }
@@ -76,7 +88,7 @@ bool same(const mpq::FinalResult& a, const mpq::FinalResult& b) {
 
 BOOST_FIXTURE_TEST_SUITE(compare_policies, Compared)
 
-BOOST_AUTO_TEST_CASE(every_fitting_uniform_policy_and_every_baseline_get_one_final_finetune_per_seed) {
+BOOST_AUTO_TEST_CASE(every_fitting_uniform_policy_and_every_baseline_get_one_final_finetune_per_seed, *boost::unit_test::label("heavy")) {
   const mpq::ComparisonResult r = compare(quick_settings(dir + "/a"));
   std::vector<std::string> expected{"searched (DDPG)", "random search", "rule-based (memory-driven)"};
   for (int w : {8, 4, 2})
@@ -154,7 +166,7 @@ BOOST_AUTO_TEST_CASE(progress_reports_every_stage_in_order_before_it_runs) {
     if (e.stage == ComparisonStage::shrunk_training) BOOST_TEST(e.name.find(r.results.back().model + ", ") == 0u);
 }
 
-BOOST_AUTO_TEST_CASE(the_shrunk_model_is_trained_with_the_float_models_recipe_and_epochs_not_fewer) {
+BOOST_AUTO_TEST_CASE(the_shrunk_model_is_trained_with_the_float_models_recipe_and_epochs_not_fewer, *boost::unit_test::label("heavy")) {
   // The float model as `mpq train --epochs 3 --batch 32 --max-batches 2 --lr 0.05 --seed 9` records it.
   mpq::TrainOptions recipe;
   recipe.epochs = 3;
@@ -199,7 +211,7 @@ BOOST_AUTO_TEST_CASE(the_shrunk_model_is_trained_with_the_float_models_recipe_an
   BOOST_TEST(!mpq::file_exists(dir + "/d/shrunk"));
 }
 
-BOOST_AUTO_TEST_CASE(the_same_inputs_give_the_same_comparison_and_a_rerun_reuses_the_final_checkpoints) {
+BOOST_AUTO_TEST_CASE(the_same_inputs_give_the_same_comparison_and_a_rerun_reuses_the_final_checkpoints, *boost::unit_test::label("heavy")) {
   auto s = quick_settings(dir + "/a");
   s.final_seeds = 1;
   s.shrunk = false;
@@ -239,7 +251,7 @@ BOOST_AUTO_TEST_CASE(a_rerun_takes_the_rescores_from_disk_and_other_settings_or_
   BOOST_TEST(mpq::file_exists(dir + "/r/rescores.json"));
 
   // Another evaluator, as a new process would have: only the file can spare the work.
-  evaluator = std::make_unique<mpq::PolicyEvaluator>(ckpt, "mem", big_train, val, quick_eval());
+  evaluator = std::make_unique<mpq::PolicyEvaluator>(ckpt, "mem", big_train, val, eval_options());
   const mpq::ComparisonResult b = compare(s);
   BOOST_TEST((b.stages[0].status == mpq::StageStatus::skipped));
   BOOST_TEST(b.stages[0].work.evaluations == 0);
@@ -264,6 +276,7 @@ BOOST_AUTO_TEST_CASE(a_rerun_takes_the_rescores_from_disk_and_other_settings_or_
 }
 
 BOOST_AUTO_TEST_CASE(without_final_epochs_each_policy_is_calibrated_once_and_rerank_off_keeps_the_best_short_score) {
+  quantizer = mpq::QuantizerChoice::automatic;
   auto s = quick_settings(dir + "/z");
   s.final_epochs = 0;
   s.final_seeds = 3;
@@ -282,6 +295,17 @@ BOOST_AUTO_TEST_CASE(without_final_epochs_each_policy_is_calibrated_once_and_rer
   for (const auto& row : r.results) BOOST_TEST(row.test_runs.size() == 1u);
   BOOST_TEST(mpq::load_checkpoint(dir + "/z/final/searched.mpqc").meta_or("epoch", "") == "0");
   BOOST_TEST(!mpq::file_exists(dir + "/z/final/searched.seed2.mpqc"));
+  // The search's --quantizer auto reaches the final checkpoints: the recipe of their bits
+  // (under this budget every compared policy has a 2-bit tensor: LSQ's).
+  int two_bit = 0;
+  for (const auto& f : std::filesystem::directory_iterator(dir + "/z/final")) {
+    const mpq::Checkpoint c = mpq::load_checkpoint(f.path().string());
+    const mpq::Policy p = mpq::policy_of(c, f.path().string());
+    BOOST_TEST(c.meta_or("recipe", "") == mpq::automatic_recipe(p).name(), f.path());
+    BOOST_TEST(c.meta_or("quantizer_choice", "") == "auto", f.path());
+    two_bit += mpq::has_two_bit_tensor(p);
+  }
+  BOOST_TEST(two_bit > 0);
 }
 
 BOOST_AUTO_TEST_CASE(when_no_shrunk_8bit_model_fits_the_report_gets_a_note_instead_of_a_row) {
@@ -322,6 +346,42 @@ BOOST_AUTO_TEST_CASE(an_impossible_budget_or_an_unfinished_search_is_refused_bef
                     mpq::Error);
   BOOST_TEST(calls == 0);
   BOOST_TEST(!mpq::file_exists(dir + "/x"));
+}
+
+// With code in the budget (a board's), every row's FLASH is what its budget check counted,
+// blob + libmpq_fw's code for its variants (what mpq memory --board prints), and fits it;
+// the shrunk model's too, with its own variants' code.
+BOOST_AUTO_TEST_CASE(with_code_in_the_budget_every_rows_flash_is_blob_and_code_as_checked) {
+  if (!mpq::code_sizes_measured()) {
+    BOOST_TEST_MESSAGE("skipped: this build measured no code sizes");
+    return;
+  }
+  mpq::MemoryBudget board = budget;
+  board.code = {"cortex-m4", "3"};
+  const mpq::Policy w8a8 = mpq::uniform_policy(graph, 8, 8);
+  board.flash += mpq::code_bytes(board.code, mpq::op_records(graph, mpq::op_bits(graph, w8a8))).total();
+  run_search(board);
+  auto s = quick_settings(dir + "/c");
+  s.final_epochs = 0;
+  s.rerank = 0;
+  const mpq::ComparisonResult r = compare(s);
+  BOOST_REQUIRE(r.results.size() > 4u);
+  BOOST_TEST(r.results.back().name == "shrunk model, uniform 8-bit");
+  for (const auto& row : r.results) {
+    const bool shrunk = row.name == r.results.back().name;
+    mpq::ModelSpec row_spec = spec;
+    if (shrunk) row_spec = mpq::largest_fitting_8bit_model(spec, mpq::shrunk_input_sizes(spec), board);
+    BOOST_REQUIRE(row.model == row_spec.to_string());
+    mpq::Model m = mpq::build_model(row_spec, 1);
+    const mpq::QuantGraph g = mpq::build_quant_graph(m);
+    const mpq::Policy p = mpq::policy_from_key(g, row.bits);
+    const mpq::MemoryReport checked = mpq::budget_memory(g, p, board);
+    BOOST_TEST(row.flash == checked.flash_bytes, row.name);
+    BOOST_TEST(row.model_flash == checked.model_flash_bytes, row.name);
+    BOOST_TEST(row.code_flash == checked.code_flash_bytes, row.name);
+    BOOST_TEST(row.code_flash > 0u, row.name);
+    BOOST_TEST(row.flash <= board.flash, row.name);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

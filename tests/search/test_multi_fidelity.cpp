@@ -7,37 +7,13 @@
 #include "libmpq/search/policy_search.hpp"
 #include "libmpq/train/finetune.hpp"
 #include "libmpq/train/trainer.hpp"
-#include "search_fixture.hpp"
+#include "trained_fixture.hpp"
 
 namespace {
 
 struct Killed {};
 
-// Enough validation images for several chunks of whole validation batches (256).
-struct Fidelity : mpq_search_test::Setup {
-  mpq::test::SyntheticData big_val{700, 5, 32, 3};
-
-  // A float model that has learnt something: the untrained one predicts one class for
-  // every image, under every policy, and no candidate would ever fall behind. Trained
-  // once for the suite (the same model and data in every case).
-  Fidelity() {
-    static const mpq::Checkpoint trained = [this] {
-      mpq::TrainOptions t;
-      t.epochs = 4;
-      t.batch_size = 16;
-      t.lr = 0.05f;
-      t.warmup_epochs = 0;
-      t.quiet = true;
-      mpq::Trainer trainer(model, train, nullptr, t);
-      trainer.run();
-      mpq::Checkpoint c;
-      mpq::capture_model(model, c);
-      c.meta["kind"] = "float";
-      return c;
-    }();
-    ckpt = trained;
-  }
-
+struct Fidelity : mpq_search_test::TrainedSetup {
   mpq::EvalOptions early(double margin) const {
     mpq::EvalOptions e = quick_eval();
     e.val_images = big_val.size();
@@ -104,13 +80,16 @@ BOOST_AUTO_TEST_CASE(a_rejected_candidate_scores_below_the_bar_and_a_complete_on
 // calibration changes of issue 13 a margin-0 search of this fixture dropped its best
 // (0.343 against 0.340). Six episodes hold that loss (episode 5) and the one rejection
 // at the default margin that twelve had: a margin-0 run still fails the case.
-BOOST_AUTO_TEST_CASE(early_rejection_keeps_the_best_of_a_tiny_search_and_validates_fewer_images) {
-  mpq::EvalOptions full = early(mpq::EvalOptions{}.reject_margin);
+// The fixture's scores are PACT's (--quantizer pact): the six episodes were chosen for them.
+BOOST_AUTO_TEST_CASE(early_rejection_keeps_the_best_of_a_tiny_search_and_validates_fewer_images, *boost::unit_test::label("heavy")) {
+  mpq::EvalOptions with_rejection = early(mpq::EvalOptions{}.reject_margin);
+  with_rejection.quantizer = mpq::QuantizerChoice::pact;
+  mpq::EvalOptions full = with_rejection;
   full.fidelity = mpq::Fidelity::full;
   mpq::PolicyEvaluator ev_full(ckpt, "mem", train, big_val, full);
   mpq::PolicySearch a(space, budget, ev_full, warmup_only(""));
   a.run();
-  mpq::PolicyEvaluator ev_early(ckpt, "mem", train, big_val, early(mpq::EvalOptions{}.reject_margin));
+  mpq::PolicyEvaluator ev_early(ckpt, "mem", train, big_val, with_rejection);
   mpq::PolicySearch b(space, budget, ev_early, warmup_only(""));
   b.run();
   BOOST_REQUIRE(a.records().size() == b.records().size());
@@ -122,7 +101,7 @@ BOOST_AUTO_TEST_CASE(early_rejection_keeps_the_best_of_a_tiny_search_and_validat
   BOOST_TEST(ev_early.work().train_batches == ev_full.work().train_batches);  // only validation is cut
 }
 
-BOOST_AUTO_TEST_CASE(an_early_reject_search_is_deterministic_resumable_and_refuses_another_fidelity) {
+BOOST_AUTO_TEST_CASE(an_early_reject_search_is_deterministic_resumable_and_refuses_another_fidelity, *boost::unit_test::label("heavy")) {
   auto options = [&](const std::string& state) {
     mpq::SearchOptions o = quick_search(state);
     o.episodes = 8;
@@ -194,12 +173,13 @@ BOOST_AUTO_TEST_CASE(a_shared_base_builds_the_same_calibrated_model_as_a_fresh_p
 BOOST_AUTO_TEST_CASE(fidelity_names_parse_and_an_unknown_one_names_the_choices) {
   BOOST_TEST((mpq::parse_fidelity("full") == mpq::Fidelity::full));
   BOOST_TEST((mpq::parse_fidelity("early-reject") == mpq::Fidelity::early_reject));
+  BOOST_TEST((mpq::parse_fidelity("halving") == mpq::Fidelity::halving));
   BOOST_TEST(mpq::fidelity_name(mpq::Fidelity::early_reject) == std::string("early-reject"));
   try {
-    mpq::parse_fidelity("halving");
+    mpq::parse_fidelity("quarter");
     BOOST_FAIL("expected an error");
   } catch (const mpq::Error& e) {
-    BOOST_TEST(std::string(e.what()).find("full or early-reject") != std::string::npos);
+    BOOST_TEST(std::string(e.what()).find("full, early-reject or halving") != std::string::npos);
   }
 }
 

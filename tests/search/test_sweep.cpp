@@ -153,6 +153,36 @@ BOOST_AUTO_TEST_CASE(the_default_grid_runs_from_the_tightest_budget_to_nearly_un
   }
 }
 
+// mpq sweep --patch auto: the grid is made from the memory with each policy's stage, and
+// every budget carries the setting, so the feasibility checks, what fits and each search
+// plan RAM the same way.
+BOOST_AUTO_TEST_CASE(the_default_grid_with_a_patch_stage_plans_ram_with_it_and_every_budget_carries_it) {
+  const mpq::ModelSpec spec = mpq_search_test::small_spec();
+  mpq::Model model = mpq::build_model(spec, 1);
+  const mpq::QuantGraph graph = mpq::build_quant_graph(model);
+  mpq::PatchSetting patch;
+  patch.request = "auto";
+  const mpq::SweepGrid plain = mpq::default_sweep_grid(spec, false);
+  const mpq::SweepGrid grid = mpq::default_sweep_grid(spec, false, 6, patch);
+  BOOST_REQUIRE(grid.budgets.size() >= 2u);
+  const auto least = mpq::policy_memory(graph, mpq::uniform_policy(graph, 2, 2), patch);
+  const auto full = mpq::policy_memory(graph, mpq::uniform_policy(graph, 8, 8), patch);
+  BOOST_TEST(grid.budgets.front().ram >= least.ram_bytes);
+  BOOST_TEST(grid.budgets.front().ram < least.ram_bytes + 256);
+  BOOST_TEST(grid.budgets.back().ram < full.ram_bytes);
+  BOOST_TEST(grid.budgets.back().ram > 0.9 * full.ram_bytes);
+  // Uniform 8 bits need less RAM with a stage (13,384 B instead of 24,648 B on the default
+  // model), so the grid's upper end comes down.
+  BOOST_TEST(full.ram_bytes < mpq::policy_memory(graph, mpq::uniform_policy(graph, 8, 8)).ram_bytes);
+  BOOST_TEST(grid.budgets.back().ram < plain.budgets.back().ram);
+  for (const auto& b : grid.budgets) {
+    BOOST_TEST(b.patch.request == "auto");
+    BOOST_TEST(b.patch.max_overhead == 0.2);
+    BOOST_CHECK_NO_THROW(mpq::check_budget_feasible(graph, b));
+  }
+  for (const auto& b : plain.budgets) BOOST_TEST(!b.patch.enabled());
+}
+
 BOOST_AUTO_TEST_CASE(a_report_entry_reads_back_what_the_search_report_wrote) {
   mpq::SearchSummary s;
   s.model = "mobilenet_v1 w0.25 1x32x32 c10 small-input";
@@ -207,6 +237,9 @@ BOOST_AUTO_TEST_CASE(the_report_shows_a_budget_where_nothing_but_uniform_fits_as
       BOOST_TEST(j["budgets"][0]["ram_budget"].is_null());
     }
 
+    BOOST_TEST(!contains(md, "--patch"), md);
+    BOOST_TEST(j["patch"].get<std::string>() == "none");
+
     const std::string svg = mpq::sweep_svg(entries, weights_only);
     BOOST_TEST(contains(svg, ">FLASH budget (KiB)</text>"));
     BOOST_TEST(contains(svg, ">RAM budget (KiB)</text>") == !weights_only);
@@ -215,6 +248,16 @@ BOOST_AUTO_TEST_CASE(the_report_shows_a_budget_where_nothing_but_uniform_fits_as
     BOOST_TEST(contains(svg, ">11.6</text>"));                // the collapsed policy's value on the axis
     BOOST_TEST(contains(svg, ">100</text>"));                 // a FLASH tick (KiB)
   }
+}
+
+BOOST_AUTO_TEST_CASE(the_report_says_when_ram_was_planned_with_a_patch_stage) {
+  auto entries = two_budgets(false);
+  for (auto& e : entries) e.budget.patch = {"auto", 0.3};
+  const std::string md = mpq::sweep_markdown(entries, false);
+  BOOST_TEST(contains(md, "every search ran with `--patch auto` (MAC overhead at most 30.00 % with auto)"), md);
+  const auto j = nlohmann::json::parse(mpq::sweep_json(entries, false));
+  BOOST_TEST(j["patch"].get<std::string>() == "auto");
+  BOOST_TEST(j["patch_max_overhead"].get<double>() == 0.3);
 }
 
 BOOST_AUTO_TEST_CASE(nice_ticks_cover_the_range_in_round_steps) {

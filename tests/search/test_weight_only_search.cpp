@@ -144,7 +144,7 @@ BOOST_AUTO_TEST_CASE(kmeans_policies_fit_flash_with_their_codebooks) {
 // The comparison of a weight-only search lists the k-means policies after the uniform
 // ones, fine-tuned like every other policy, with their FLASH counted with the codebooks,
 // and their checkpoints are refused by the integer path.
-BOOST_AUTO_TEST_CASE(the_comparison_adds_kmeans_rows_whose_checkpoints_cannot_be_exported) {
+BOOST_AUTO_TEST_CASE(the_comparison_adds_kmeans_rows_whose_checkpoints_cannot_be_exported, *boost::unit_test::label("heavy")) {
   mpq::test::SyntheticData big_train{160, 4, 32, 3}, test{48, 3, 32, 3};
   mpq::PolicyEvaluator ev(ckpt, "mem", big_train, val, quick_eval());
   mpq::PolicySearch s(wspace, wbudget, ev, quick_search(""));

@@ -21,6 +21,7 @@ BOOST_AUTO_TEST_CASE(a_recorded_recipe_reads_back_the_same_options) {
   o.augment = false;
   o.max_batches_per_epoch = 12;
   o.seed = 18446744073709551615ull;
+  o.shards = 3;
   mpq::Checkpoint c;
   mpq::record_training_recipe(o, c.meta);
   bool recorded = false;
@@ -36,7 +37,12 @@ BOOST_AUTO_TEST_CASE(a_recorded_recipe_reads_back_the_same_options) {
   BOOST_TEST(r.augment == o.augment);
   BOOST_TEST(r.max_batches_per_epoch == o.max_batches_per_epoch);
   BOOST_TEST(r.seed == o.seed);
+  BOOST_TEST(r.shards == o.shards);
   BOOST_TEST(mpq::describe_training_recipe(r) == mpq::describe_training_recipe(o));
+  BOOST_TEST(mpq::describe_training_recipe(r).find(", 3 shards") != std::string::npos);
+  // A recipe from before shards trained with one.
+  c.meta.erase("train.shards");
+  BOOST_TEST(mpq::training_recipe(c, "c").shards == 1);
 }
 
 BOOST_AUTO_TEST_CASE(without_a_recipe_the_defaults_with_the_checkpoints_own_epochs_and_seed) {

@@ -33,4 +33,17 @@ Status validate_op(const BlobContext& ctx, uint16_t op, LoadError* error);
 Status validate_buffer_table(const BlobContext& ctx, uint32_t arena_bytes, uint32_t alignment, void* scratch,
                              LoadError* error);
 
+// After validate_buffer_table: with a patch stage, patch_stage_costs_ram (error->op the
+// stage's last op) when the stored arena is larger than the same ops' arena layer by layer,
+// the rule mpq memory / mpq export --patch apply. `scratch` holds
+// load_scratch_bytes(buffer_count, patch.op_count) bytes.
+Status check_patch_stage_saves_ram(const BlobContext& ctx, uint32_t arena_bytes, uint32_t alignment, void* scratch,
+                                   LoadError* error);
+
+// load_model with or without that last check. Only the runtime's tests turn it off: they
+// run every stage length and grid of small graphs bit-exactly, and on those most stages
+// cost RAM.
+Status load_model(const uint8_t* blob, uint32_t blob_bytes, void* scratch, uint32_t scratch_bytes,
+                  const KernelTable& kernels, ModelView* model, LoadError* error, bool refuse_costly_stage);
+
 }  // namespace mpq::rt::detail

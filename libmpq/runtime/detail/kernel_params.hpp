@@ -21,9 +21,10 @@ inline kernels::OutputFormat output_format(const OpRecord& op) {
 }
 
 inline kernels::ConvParams conv_params(const OpRecord& op) {
-  return {op.in_h,   op.in_w,   op.in_c,    op.out_c,   op.kernel,        op.kernel,
-          op.stride, op.stride, op.padding, op.padding, op.padding,       op.padding,
-          input_format(op),     op.weight_bits,         output_format(op)};
+  const RecordWindow w = record_window(op);
+  return {op.in_h,     op.in_w,       op.in_c,      op.out_c,     w.kernel_h,       w.kernel_w,
+          w.stride_h,  w.stride_w,    w.pad_top,    w.pad_bottom, w.pad_left,       w.pad_right,
+          input_format(op),           op.weight_bits,             output_format(op)};
 }
 
 inline kernels::PointwiseParams pointwise_params(const OpRecord& op) {
@@ -31,9 +32,10 @@ inline kernels::PointwiseParams pointwise_params(const OpRecord& op) {
 }
 
 inline kernels::DepthwiseParams depthwise_params(const OpRecord& op) {
-  return {op.in_h,    op.in_w,    op.in_c,          op.kernel,      op.kernel,
-          op.stride,  op.stride,  op.padding,       op.padding,     op.padding,
-          op.padding, input_format(op), op.weight_bits, output_format(op)};
+  const RecordWindow w = record_window(op);
+  return {op.in_h,      op.in_w,     op.in_c,          w.kernel_h,     w.kernel_w,
+          w.stride_h,   w.stride_w,  w.pad_top,        w.pad_bottom,   w.pad_left,
+          w.pad_right,  input_format(op), op.weight_bits, output_format(op)};
 }
 
 // The blob stores fully connected inputs as 1 x 1 x in_c (load_model requires in_h = in_w = 1).
@@ -45,10 +47,10 @@ inline kernels::GlobalAveragePoolParams pool_params(const OpRecord& op) {
   return {op.in_h, op.in_w, op.in_c, input_format(op), output_format(op), op.input_multiplier, op.input_shift};
 }
 
-// The blob's window is square with the same padding on all four sides.
 inline kernels::PoolGeometry pool_geometry(const OpRecord& op) {
-  return {op.in_h,   op.in_w,   op.in_c,    op.kernel,  op.kernel, op.stride,
-          op.stride, op.padding, op.padding, op.padding, op.padding};
+  const RecordWindow w = record_window(op);
+  return {op.in_h,     op.in_w,    op.in_c,      w.kernel_h, w.kernel_w, w.stride_h,
+          w.stride_w,  w.pad_top,  w.pad_bottom, w.pad_left, w.pad_right};
 }
 
 inline kernels::MaxPoolParams max_pool_params(const OpRecord& op) { return {pool_geometry(op), op.input_bits}; }

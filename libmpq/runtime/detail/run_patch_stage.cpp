@@ -54,6 +54,41 @@ Status run_tile_op(const KernelTable& table, const OpRecord& op, const OpWindow&
   return run_call(table, op_variant(op), call, reference);
 }
 
+// A tile buffer and the rows x columns of the tensor it holds.
+struct Stored {
+  const uint8_t* data;
+  Span y, x;
+};
+
+// The first byte of pixel (y, x) of `s`, pixels of `pixel` bytes.
+const uint8_t* pixel_at(const Stored& s, int32_t y, int32_t x, int32_t pixel) {
+  return s.data + (static_cast<size_t>(y - s.y.begin) * s.x.size() + (x - s.x.begin)) * pixel;
+}
+
+// An add on one tile. Its inputs' buffers may hold more than its window (the block input's
+// tile is as large as the branch's first op needs), so it runs row by row: the columns of
+// one row are contiguous in both. Elementwise, so bit for bit the whole add.
+Status run_tile_add(const KernelTable& table, const OpRecord& op, const OpWindow& w, const Stored& a, const Stored& b,
+                    uint8_t* output, bool reference) {
+  mpq_fw_kernel_call call;
+  call.params.add = add_params(op);
+  call.params.add.input_h = 1;
+  call.params.add.input_w = w.out_x.size();
+  const int32_t a_pixel = kernels::packed_row_bytes(op.out_c, op.input_bits);
+  const int32_t b_pixel = kernels::packed_row_bytes(op.out_c, op.input2_bits);
+  const int32_t out_row = kernels::packed_row_bytes(op.out_c, op.output_bits) * w.out_x.size();
+  for (int32_t y = w.out_y.begin; y < w.out_y.end; ++y) {
+    call.t = OpTensors{};
+    call.t.input = pixel_at(a, y, w.out_x.begin, a_pixel);
+    call.t.input2 = pixel_at(b, y, w.out_x.begin, b_pixel);
+    call.t.output = output + static_cast<size_t>(y - w.out_y.begin) * out_row;
+    call.t.scratch = output;  // the add takes no scratch; a zero-size request needs non-null
+    const Status s = run_call(table, op_variant(op), call, reference);
+    if (s != Status::ok) return s;
+  }
+  return Status::ok;
+}
+
 }  // namespace
 
 Status run_patch_stage(const ModelView& m, uint8_t* arena, bool reference) {
@@ -66,40 +101,55 @@ Status run_patch_stage(const ModelView& m, uint8_t* arena, bool reference) {
   const Buffer tile = buffer(m, arena, m.patch_tile_buffer);
   const int32_t in_pixel = kernels::packed_row_bytes(first.in_c, first.input_bits);
   const int32_t out_pixel = kernels::packed_row_bytes(last.out_c, last.output_bits);
-  OpWindow windows[kMaxPatchOps];
+  TileWindows w;
+  // Where each stage op's output tile lives (the last one's: the tile buffer), and where
+  // each op's inputs come from (patch_source), found once for all tiles.
+  uint8_t* outputs[kMaxPatchOps];
+  int32_t sources[kMaxPatchOps][2];
+  for (uint32_t k = 0; k < stage.op_count; ++k) {
+    const OpRecord op = decode_op_record(m.ops + (stage.first_op + k) * blob::kOpRecordBytes);
+    outputs[k] = k + 1u < stage.op_count ? buffer(m, arena, op.output_buffer).data : tile.data;
+    sources[k][0] = patch_source(m.ops, stage, op.input_buffer);
+    sources[k][1] = op.kind == blob::op_kind::add ? patch_source(m.ops, stage, op.input2_buffer) : kOutsideStage;
+  }
+  auto stored = [&](int32_t src) {
+    return src == kStageInput ? Stored{window.data, w.input_y, w.input_x}
+                              : Stored{outputs[src], w.op[src].out_y, w.op[src].out_x};
+  };
   for (int32_t ty = 0; ty < stage.grid; ++ty) {
     for (int32_t tx = 0; tx < stage.grid; ++tx) {
-      patch_tile_windows(m.ops, stage, ty, tx, windows);
-      copy_window(stage_input.data, first.in_w, windows[0].in_y.begin, windows[0].in_x.begin, windows[0].in_y.size(),
-                  windows[0].in_x.size(), in_pixel, window.data);
-      const uint8_t* input = window.data;
+      patch_tile_windows(m.ops, stage, ty, tx, &w);
+      copy_window(stage_input.data, first.in_w, w.input_y.begin, w.input_x.begin, w.input_y.size(), w.input_x.size(),
+                  in_pixel, window.data);
       for (uint32_t k = 0; k < stage.op_count; ++k) {
         const OpRecord op = decode_op_record(m.ops + (stage.first_op + k) * blob::kOpRecordBytes);
-        OpTensors t{};
-        t.input = input;
-        t.weights = m.blob + op.weights_offset;
-        const int32_t* params = reinterpret_cast<const int32_t*>(m.blob + op.channel_params_offset);
-        t.bias = params;
-        t.multiplier = params + op.out_c;
-        t.shift = params + 2 * op.out_c;
-        if (op.scratch_buffer != blob::kNoBuffer) {
-          const Buffer scratch = buffer(m, arena, op.scratch_buffer);
-          t.scratch = scratch.data;
-          t.scratch_bytes = scratch.bytes;
+        Status s = Status::ok;
+        if (op.kind == blob::op_kind::add) {
+          s = run_tile_add(*m.kernels, op, w.op[k], stored(sources[k][0]), stored(sources[k][1]), outputs[k], reference);
         } else {
-          t.scratch = arena;
-          t.scratch_bytes = 0;
+          OpTensors t{};
+          t.input = stored(sources[k][0]).data;  // load_model checked: the buffer holds exactly its window
+          t.weights = m.blob + op.weights_offset;
+          const int32_t* params = reinterpret_cast<const int32_t*>(m.blob + op.channel_params_offset);
+          t.bias = params;
+          t.multiplier = params + op.out_c;
+          t.shift = params + 2 * op.out_c;
+          if (op.scratch_buffer != blob::kNoBuffer) {
+            const Buffer scratch = buffer(m, arena, op.scratch_buffer);
+            t.scratch = scratch.data;
+            t.scratch_bytes = scratch.bytes;
+          } else {
+            t.scratch = arena;
+            t.scratch_bytes = 0;
+          }
+          t.output = outputs[k];
+          s = run_tile_op(*m.kernels, op, w.op[k], t, reference);
         }
-        // Inside the stage an op's output buffer is its tile; the last op's tile has a
-        // buffer of its own, since its output buffer is the stage's whole output.
-        t.output = k + 1u < stage.op_count ? buffer(m, arena, op.output_buffer).data : tile.data;
-        const Status s = run_tile_op(*m.kernels, op, windows[k], t, reference);
         if (s != Status::ok) return s;
-        input = t.output;
       }
-      const OpWindow& w = windows[stage.op_count - 1u];
-      paste_tile(tile.data, w.out_y.size(), w.out_x.size(), out_pixel, stage_output.data, last.out_w, w.out_y.begin,
-                 w.out_x.begin);
+      const OpWindow& lw = w.op[stage.op_count - 1u];
+      paste_tile(tile.data, lw.out_y.size(), lw.out_x.size(), out_pixel, stage_output.data, last.out_w,
+                 lw.out_y.begin, lw.out_x.begin);
     }
   }
   return Status::ok;

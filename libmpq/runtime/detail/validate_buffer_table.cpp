@@ -99,8 +99,9 @@ Status check_sizes_and_lifetimes(const BlobContext& ctx, const StageRule& rule, 
   }
   if (s == Status::ok && rule.stage.present()) {
     const uint16_t first_step = static_cast<uint16_t>(rule.stage.first_op + 1u);
+    const uint16_t window_last = static_cast<uint16_t>(patch_input_last_reader(ctx.record(0), rule.stage) + 1u);
     s = check_buffer(ctx, static_cast<uint16_t>(ctx.buffer_count - 2u), static_cast<int32_t>(rule.sizes.window_bytes),
-                     first_step, first_step, error);
+                     first_step, window_last, error);
     if (s == Status::ok)
       s = check_buffer(ctx, static_cast<uint16_t>(ctx.buffer_count - 1u),
                        static_cast<int32_t>(rule.sizes.tile_bytes[rule.stage.op_count - 1u]), rule.end_step(),
@@ -109,7 +110,41 @@ Status check_sizes_and_lifetimes(const BlobContext& ctx, const StageRule& rule, 
   return s;
 }
 
+// The arena of the same ops layer by layer: the table plan_model_arena makes without a
+// stage (every output whole, every fast kernel's whole scratch), planned like the stored
+// one. 0 when that table cannot even be planned in 32 bits (then any stage saves RAM).
+uint32_t layer_by_layer_arena(const BlobContext& ctx, uint32_t alignment, void* scratch) {
+  ArenaBuffer* buffers = static_cast<ArenaBuffer*>(scratch);
+  uint32_t count = 0;
+  const int32_t input_bytes = activation_buffer_bytes(ctx.input_h, ctx.input_w, ctx.input_c, 8);
+  buffers[count++] = {static_cast<uint32_t>(input_bytes), 0, last_reader_step(ctx, 0, 0), 0};
+  for (uint16_t i = 0; i < ctx.op_count; ++i) {
+    const OpRecord op = decode_op_record(ctx.record(i));
+    const OpRequirements needs = op_requirements(op);
+    const uint16_t step = static_cast<uint16_t>(i + 1);
+    if (needs.output_bytes <= 0 || needs.scratch_bytes < 0) return 0;
+    const uint16_t last = last_reader_step(ctx, op.output_buffer, step);
+    buffers[count++] = {static_cast<uint32_t>(needs.output_bytes), step, last, 0};
+    if (needs.scratch_bytes > 0) buffers[count++] = {static_cast<uint32_t>(needs.scratch_bytes), step, step, 0};
+  }
+  // A stage replaces at most two buffers (window, tile) by per-op whole scratch: count <=
+  // buffer_count + patch op_count, what load_scratch_bytes reserves.
+  uint32_t arena = 0;
+  if (count >= kNoOp) return 0;
+  uint16_t* order = reinterpret_cast<uint16_t*>(buffers + count);
+  return plan_arena(buffers, static_cast<uint16_t>(count), alignment, order, &arena) == PlanStatus::ok ? arena : 0;
+}
+
 }  // namespace
+
+Status check_patch_stage_saves_ram(const BlobContext& ctx, uint32_t arena_bytes, uint32_t alignment, void* scratch,
+                                   LoadError* error) {
+  if (!ctx.patch.present()) return Status::ok;
+  const uint32_t without = layer_by_layer_arena(ctx, alignment, scratch);
+  if (without == 0 || arena_bytes <= without) return Status::ok;
+  if (error != nullptr) error->op = static_cast<uint16_t>(ctx.patch.end_op() - 1u);
+  return Status::patch_stage_costs_ram;
+}
 
 Status validate_buffer_table(const BlobContext& ctx, uint32_t arena_bytes, uint32_t alignment, void* scratch,
                              LoadError* error) {

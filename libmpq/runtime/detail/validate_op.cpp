@@ -20,8 +20,10 @@ Status check_data_section(const BlobContext& ctx, uint32_t offset, uint64_t byte
 
 // Fields that the format fixes: reserved bytes and the fields a kind does not use are 0
 // (docs/blob-format.md), flags hold only the ReLU bit of weighted ops, the window of
-// non-convolutions is 1/1/0; and the shapes each kind implies.
-Status check_structure(const OpRecord& op) {
+// non-convolutions is 1/1/0 in the short form, a window has its one encoding (the long
+// form only for a window that is not square, and only from version 4); and the shapes each
+// kind implies.
+Status check_structure(const OpRecord& op, uint16_t version) {
   const bool is_add = op.kind == blob::op_kind::add;
   const bool is_pool = op.kind == blob::op_kind::avgpool;
   const bool is_window_pool = op.kind == blob::op_kind::maxpool || op.kind == blob::op_kind::avgpool2d;
@@ -38,7 +40,10 @@ Status check_structure(const OpRecord& op) {
   if (!op_has_weights(op.kind) &&
       (op.weight_bits != 0 || op.weights_offset != 0 || op.weights_bytes != 0 || op.channel_params_offset != 0))
     return Status::bad_op_field;
-  if (!is_window && (op.kernel != 1 || op.stride != 1 || op.padding != 0)) return Status::bad_op_field;
+  if (!is_window && (op.kernel != 1 || op.stride != 1 || op.padding != 0 || has_long_window(op)))
+    return Status::bad_op_field;
+  if (!window_form_valid(op) || (has_long_window(op) && version < blob::kLongWindowVersion))
+    return Status::bad_op_field;
   switch (op.kind) {
     case blob::op_kind::depthwise:
       if (op.in_c != op.out_c) return Status::bad_op_field;
@@ -76,8 +81,9 @@ Status check_output_size(const OpRecord& op) {
   if (op.kind != blob::op_kind::conv && op.kind != blob::op_kind::depthwise && op.kind != blob::op_kind::maxpool &&
       op.kind != blob::op_kind::avgpool2d)
     return Status::ok;
-  const int32_t h = kernels::conv_output_size(op.in_h, op.kernel, op.stride, op.padding, op.padding);
-  const int32_t w = kernels::conv_output_size(op.in_w, op.kernel, op.stride, op.padding, op.padding);
+  const RecordWindow win = record_window(op);
+  const int32_t h = kernels::conv_output_size(op.in_h, win.kernel_h, win.stride_h, win.pad_top, win.pad_bottom);
+  const int32_t w = kernels::conv_output_size(op.in_w, win.kernel_w, win.stride_w, win.pad_left, win.pad_right);
   return h == op.out_h && w == op.out_w ? Status::ok : Status::bad_op_field;
 }
 
@@ -125,7 +131,7 @@ Status validate_op(const BlobContext& ctx, uint16_t index, LoadError* error) {
   const bool known = op.kind < blob::op_kind::count && blob::version_needed(op.kind) <= ctx.version;
   Status s = known ? Status::ok : Status::unsupported_op_kind;
   if (s == Status::ok) s = check_bits(op);
-  if (s == Status::ok) s = check_structure(op);
+  if (s == Status::ok) s = check_structure(op, ctx.version);
   if (s == Status::ok) {
     const kernels::Status k = op_requirements(op).status;
     if (k != kernels::Status::ok) {

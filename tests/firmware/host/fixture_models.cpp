@@ -3,7 +3,10 @@
 #include <algorithm>
 
 #include "libmpq/export/convert_to_blob.hpp"
+#include "libmpq/core/error.hpp"
+#include "libmpq/mcu/memory_model.hpp"
 #include "libmpq/mcu/patch_plan.hpp"
+#include "libmpq/mcu/plan_model_arena.hpp"
 #include "libmpq/nn/batch_norm.hpp"
 #include "libmpq/nn/conv2d.hpp"
 #include "libmpq/nn/global_avg_pool.hpp"
@@ -68,6 +71,30 @@ Model pooling_fixture_model(uint64_t seed) {
   return m;
 }
 
+Model window_fixture_model(uint64_t seed) {
+  ModelSpec spec;  // the default model's input and classes
+  spec.arch = "windows";
+  Model m(spec);
+  int x = m.add("c1", std::make_unique<Conv2d>(1, 8, Window2d{10, 4, 2, 2, 4, 1, 5, 1}, 1, false), {Model::kInput});
+  x = m.add("b1", std::make_unique<BatchNorm>(8), {x});
+  x = m.add("r1", std::make_unique<ReLU>(), {x});
+  x = m.add("dw", std::make_unique<Conv2d>(8, 8, Window2d{3, 1, 1, 2, 1, 0, 1, 0}, 8, false), {x});
+  x = m.add("b2", std::make_unique<BatchNorm>(8), {x});
+  x = m.add("r2", std::make_unique<ReLU>(6.f), {x});
+  x = m.add("mp1", std::make_unique<Pool2d>(Pool2d::Mode::Max, Window2d{2, 3, 2, 1, 0, 1, 1, 1}, true), {x});
+  x = m.add("c2", std::make_unique<Conv2d>(8, 12, Window2d{1, 3, 1, 1, 0, 1, 0, 1}, 1, false), {x});
+  x = m.add("b3", std::make_unique<BatchNorm>(12), {x});
+  x = m.add("ap1", std::make_unique<Pool2d>(Pool2d::Mode::Average, Window2d{3, 2, 1, 2, 1, 0, 1, 1}, false), {x});
+  x = m.add("ap2", std::make_unique<Pool2d>(Pool2d::Mode::Average, Window2d{2, 3, 2, 1, 0, 1, 1, 1}, true), {x});
+  x = m.add("c3", std::make_unique<Conv2d>(12, 14, 1, 1, 0), {x});
+  x = m.add("b4", std::make_unique<BatchNorm>(14), {x});
+  x = m.add("r3", std::make_unique<ReLU>(), {x});
+  x = m.add("pool", std::make_unique<GlobalAvgPool>(), {x});
+  m.add("fc", std::make_unique<Linear>(14, spec.classes), {x});
+  m.reset_parameters(seed);
+  return m;
+}
+
 FixtureModel build_fixture_model(Model float_model, const NamedPolicy& policy, const Tensor& calibration,
                                  const PixelNormalization& normalization, rt::PatchStage patch) {
   for (int pass = 0; pass < kBatchNormPasses; ++pass) float_model.forward(calibration, /*training=*/true);
@@ -96,6 +123,29 @@ FixtureModel build_fixture_model(Model float_model, const NamedPolicy& policy, c
 rt::PatchStage fixture_patch_stage(const QuantGraph& graph, const Policy& policy) {
   const rt::PatchStage chosen = choose_patch_stage(op_records(graph, policy), 0.2);
   return chosen.present() ? chosen : rt::PatchStage{0, 7, 4};
+}
+
+rt::PatchStage residual_patch_stage(const QuantGraph& graph, const Policy& policy) {
+  const std::vector<rt::OpRecord> records = op_records(graph, policy);
+  const std::vector<uint8_t> bytes = encoded_records(records);
+  rt::PatchStage best;
+  uint32_t best_ram = memory_report(records).ram_bytes;
+  bool has_add = false;
+  for (size_t n = 1; n <= records.size() && n <= rt::kMaxPatchOps; ++n) {
+    has_add = has_add || records[n - 1].kind == blob::op_kind::add;
+    for (int grid = 2; grid <= 4 && has_add; ++grid) {
+      const rt::PatchStage stage{0, static_cast<uint8_t>(n), static_cast<uint8_t>(grid)};
+      if (rt::check_patch_stage(bytes.data(), static_cast<uint16_t>(records.size()), stage, nullptr) != rt::Status::ok)
+        continue;
+      const uint32_t ram = memory_report(records, stage).ram_bytes;
+      if (ram < best_ram) {
+        best = stage;
+        best_ram = ram;
+      }
+    }
+  }
+  require(best.present(), "residual fixture: no stage with a residual add saves RAM");
+  return best;
 }
 
 }  // namespace mpq::firmware

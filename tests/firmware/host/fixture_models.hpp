@@ -49,11 +49,22 @@ FixtureModel build_fixture_model(Model float_model, const NamedPolicy& policy, c
 // seven ops on a 4x4 grid when no stage lowers its RAM: the firmware runs a stage either way.
 rt::PatchStage fixture_patch_stage(const QuantGraph& graph, const Policy& policy);
 
+// The stage with a residual add inside it that saves the most RAM on `policy` (ties: the
+// shorter stage; grids 2 to 4): what the firmware's residual fixture runs. Error when the
+// graph has none that saves RAM.
+rt::PatchStage residual_patch_stage(const QuantGraph& graph, const Policy& policy);
+
 // A model with every window pool on the default model's input (1x32x32, 10 classes), seeded
 // weights: conv 3x3/2 p1 (1->8) BN ReLU, max pool 3x3/2 p1 (-> 8x8), conv 3x3 p1 (8->12)
 // BN (no ReLU: the pools see a zero point), average pool 3x3/1 p1 without
 // count_include_pad, average pool 3x3/2 p1 with it (-> 4x4), pointwise (12->14) BN ReLU,
 // max pool 2x2/2 (-> 2x2), global pool, linear 14->10.
 Model pooling_fixture_model(uint64_t seed);
+// Windows that are not square on the default model's input (a version 4 blob): conv
+// 10x4/2 p(t,l,b,r) 4,1,5,1 (DS-CNN's stem, 1->8) BN ReLU (-> 16x16), depthwise 3x1/1x2
+// p 1,0,1,0 BN ReLU6 (-> 16x8), max pool 2x3/2x1 p 0,1,1,1 (-> 8x8), conv 1x3 p 0,1,0,1
+// (8->12) BN, average pool 3x2/1x2 p 1,0,1,1 without count_include_pad (-> 8x4), average
+// pool 2x3/2x1 p 0,1,1,1 with it (-> 4x4), pointwise (12->14) BN ReLU, global pool, linear.
+Model window_fixture_model(uint64_t seed);
 
 }  // namespace mpq::firmware

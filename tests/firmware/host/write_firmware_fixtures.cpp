@@ -21,6 +21,7 @@
 #include "libmpq/export/integer_model.hpp"
 #include "libmpq/nn/model_builders.hpp"
 #include "libmpq/quant/fold_batch_norm.hpp"
+#include "libmpq/quant/policy.hpp"
 #include "tests/firmware/host/fixture_models.hpp"
 
 namespace {
@@ -114,6 +115,9 @@ void write_model(const std::string& dir, const FixtureModel& fixture, const Fixt
   write_if_changed(sub + "/" + symbol + ".mpqm", std::string(fixture.blob.begin(), fixture.blob.end()));
   write_if_changed(sub + "/" + symbol + ".c", blob_c_source(fixture.blob, symbol, symbol + ".h"));
   write_if_changed(sub + "/" + symbol + ".h", blob_c_header(symbol));
+  // For `mpq memory --policy` (tools/firmware-test.sh compares its code prediction with
+  // the linked example firmware).
+  write_if_changed(sub + "/policy.json", policy_to_json(fixture.policy));
   write_if_changed(sub + "/firmware_model.h",
                    std::string(kGenerated) +
                        "// Model " + fixture.name + " for apps/firmware: the blob, its arena and the host's codes.\n"
@@ -194,11 +198,36 @@ int run(int argc, char** argv) {
               "fixture " + patched.name + ": the patch stage changes the output of image " + std::to_string(i));
     add(patched);
   }
+  // MobileNetV2 (the default size) at the mixed bits with a stage holding a residual block:
+  // the add and the block input's tile kept for it run on the target too.
+  ModelSpec residual_spec = spec;
+  residual_spec.arch = "mobilenet_v2";
+  Model residual_float = build_model(residual_spec, kWeightSeed);
+  const QuantGraph residual_graph = build_quant_graph(fold_batch_norm(residual_float));
+  NamedPolicy residual_policy = fixture_policies(residual_graph).back();
+  residual_policy.name = "residual";
+  const FixtureModel residual = build_fixture_model(residual_spec, residual_policy, calibration, normalization,
+                                                    kWeightSeed);
+  residual_policy.name = "residual_patch";
+  const FixtureModel residual_patched =
+      build_fixture_model(residual_spec, residual_policy, calibration, normalization, kWeightSeed,
+                          residual_patch_stage(residual_graph, residual_policy.policy));
+  const IntegerModel residual_plain(residual.blob, "fixture " + residual.name);
+  const IntegerModel residual_staged(residual_patched.blob, "fixture " + residual_patched.name);
+  for (int64_t i = 0; i < test_images.count; ++i)
+    require(residual_staged.run(test_images.image(i)) == residual_plain.run(test_images.image(i)),
+            "fixture " + residual_patched.name + ": the patch stage changes the output of image " + std::to_string(i));
+  add(residual_patched);
   // Every window pool (a version 3 blob) at the mixed policy's bits.
   Model pooling = pooling_fixture_model(kWeightSeed);
   NamedPolicy pooling_policy = fixture_policies(build_quant_graph(fold_batch_norm(pooling))).back();
   pooling_policy.name = "pooling";
   add(build_fixture_model(std::move(pooling), pooling_policy, calibration, normalization));
+  // Windows that are not square (a version 4 blob, long-form records) at the mixed bits.
+  Model windows = window_fixture_model(kWeightSeed);
+  NamedPolicy window_policy = fixture_policies(build_quant_graph(fold_batch_norm(windows))).back();
+  window_policy.name = "windows";
+  add(build_fixture_model(std::move(windows), window_policy, calibration, normalization));
   write_if_changed(out_dir + "/manifest.txt", manifest);
   // Every model at once, for firmware that runs them all (bench/firmware/model_bench.cpp).
   write_if_changed(out_dir + "/fixture_models.h",
