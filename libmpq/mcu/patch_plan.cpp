@@ -153,17 +153,35 @@ std::string patch_request_text(rt::PatchStage stage) {
   return std::to_string(stage.end_op() - 1u) + ":" + std::to_string(stage.grid);
 }
 
-rt::PatchStage choose_patch_stage(const std::vector<rt::OpRecord>& records, double max_overhead) {
-  return best_patch_stage(records, patch_candidates(records, max_overhead));
+bool parse_patch_input(const std::string& text) {
+  require(text == "whole" || text == "stream", "--patch-input: '" + text + "' is neither whole nor stream");
+  return text == "stream";
+}
+
+rt::PatchStage choose_patch_stage(const std::vector<rt::OpRecord>& records, double max_overhead, bool stream_input) {
+  std::vector<PatchCandidate> candidates = patch_candidates(records, max_overhead);
+  // Every candidate starts at op 0; which one is best depends on whether the input is in
+  // the arena, so the streamed ones are compared with each other.
+  for (PatchCandidate& c : candidates) c.stage.stream_input = stream_input;
+  return best_patch_stage(records, candidates);
 }
 
 rt::PatchStage resolve_patch(const std::vector<rt::OpRecord>& records, const std::vector<std::string>& names,
-                             const std::string& text, double max_overhead) {
+                             const std::string& text, double max_overhead, bool stream_input) {
   require(max_overhead >= 0.0, "--patch-max-overhead: " + std::to_string(max_overhead) + " is negative");
   const PatchRequest request = parse_patch_request(text, names);
-  if (request.automatic) return choose_patch_stage(records, max_overhead);
+  require(!stream_input || request.automatic || request.present,
+          "--patch-input stream: the input is streamed by a patch stage from op 0; give --patch auto or LAST_OP:GRID");
+  if (request.automatic) {
+    const rt::PatchStage chosen = choose_patch_stage(records, max_overhead, stream_input);
+    require(!stream_input || chosen.present(),
+            "--patch-input stream: --patch auto found no stage from op 0 that lowers RAM within "
+            "--patch-max-overhead " + std::to_string(max_overhead));
+    return chosen;
+  }
   if (!request.present) return {};
-  const rt::PatchStage patch = patch_stage_through(records, request.last_op, request.grid);
+  rt::PatchStage patch = patch_stage_through(records, request.last_op, request.grid);
+  patch.stream_input = stream_input;
   const uint32_t without = memory_report(records).ram_bytes, with = memory_report(records, patch).ram_bytes;
   const std::string name = request.last_op < names.size() ? " (" + names[request.last_op] + ")" : "";
   require(with <= without, "--patch: the stage through op " + std::to_string(request.last_op) + name + " on a " +

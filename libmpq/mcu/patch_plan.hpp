@@ -40,8 +40,11 @@ std::string patch_request_text(rt::PatchStage stage);
 // Among the stages [0, last] (every last op a stage can end at) and grids 2..8 (no larger
 // than the stage output), the one whose arena is smallest with patched MACs at most
 // (1 + max_overhead) x the layer-by-layer MACs; ties: fewer MACs, then the shorter stage.
-// Absent (op_count 0) when no candidate beats the arena without a stage.
-rt::PatchStage choose_patch_stage(const std::vector<rt::OpRecord>& records, double max_overhead);
+// Absent (op_count 0) when no candidate beats the arena without a stage. With
+// `stream_input` the candidates stream the input (PatchStage::stream_input) and the arenas
+// compared are theirs.
+rt::PatchStage choose_patch_stage(const std::vector<rt::OpRecord>& records, double max_overhead,
+                                  bool stream_input = false);
 
 // choose_patch_stage in two halves, for callers that choose for many policies of one
 // graph (the search's budget check): which stages pass the structural check and the MAC
@@ -56,10 +59,17 @@ std::vector<PatchCandidate> patch_candidates(const std::vector<rt::OpRecord>& re
 rt::PatchStage best_patch_stage(const std::vector<rt::OpRecord>& records,
                                 const std::vector<PatchCandidate>& candidates);
 
+// `--patch-input` as the CLI takes it: "whole" (false: the input is in the arena, the
+// default) or "stream" (true: the stage reads it window by window from the caller,
+// PatchStage::stream_input). Error on anything else.
+bool parse_patch_input(const std::string& text);
+
 // The stage `--patch TEXT` asks for (parse_patch_request): none, the automatic choice under
 // `max_overhead`, or the stage by hand, which is refused (Error naming its last op) when
-// its arena would be larger than without it.
+// its arena would be larger than without it. With `stream_input` (--patch-input stream)
+// the stage streams the network input; Error when the request is none, or auto finds no
+// stage.
 rt::PatchStage resolve_patch(const std::vector<rt::OpRecord>& records, const std::vector<std::string>& names,
-                             const std::string& text, double max_overhead);
+                             const std::string& text, double max_overhead, bool stream_input = false);
 
 }  // namespace mpq

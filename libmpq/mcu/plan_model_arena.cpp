@@ -32,6 +32,15 @@ rt::PatchBuffers stage_buffers(const std::vector<rt::OpRecord>& records, rt::Pat
                             ") grid " + std::to_string(patch.grid) + ": op ";
   // The status first: require's arguments are evaluated in no set order, and bad_op is an output.
   const rt::Status checked = rt::check_patch_stage(bytes.data(), static_cast<uint16_t>(records.size()), patch, &bad_op);
+  require(!patch.stream_input || patch.first_op == 0,
+          where + "a streamed input needs a stage from op 0 (the network input is the stage's input)");
+  if (checked != rt::Status::ok && patch.stream_input) {
+    rt::PatchStage whole = patch;
+    whole.stream_input = false;
+    require(rt::check_patch_stage(bytes.data(), static_cast<uint16_t>(records.size()), whole, nullptr) != rt::Status::ok,
+            where + std::to_string(bad_op) + " reads the network input after the stage: a streamed input exists "
+                                             "only window by window inside it");
+  }
   require(checked == rt::Status::ok,
           where + std::to_string(bad_op) +
               " cannot be in it (only conv, depthwise and add ops reading the stage input or earlier stage ops, "
@@ -55,6 +64,7 @@ ModelArena plan_model_arena(const std::vector<rt::OpRecord>& records, rt::PatchS
   require(n + 1 < kNoBuffer && 2 * n + 1 < kNoBuffer,
           "memory model: " + std::to_string(n) + " ops is more than the blob's 16-bit step and buffer ids hold");
 
+  require(!patch.stream_input || patch.present(), "memory model: a streamed input needs a patch stage from op 0");
   ModelArena arena;
   arena.patch = patch;
   const rt::PatchBuffers tiles = patch.present() ? stage_buffers(records, patch) : rt::PatchBuffers{};
@@ -64,7 +74,10 @@ ModelArena plan_model_arena(const std::vector<rt::OpRecord>& records, rt::PatchS
   const rt::OpRecord& first = records[0];
   const int32_t input_bytes = rt::activation_buffer_bytes(first.in_h, first.in_w, first.in_c, 8);
   require(input_bytes > 0, "memory model: the network input is too large for a 32-bit arena");
-  arena.buffers.push_back({static_cast<uint32_t>(input_bytes), 0, 0, 0});
+  // A streamed input is read window by window into the stage's window buffer: buffer 0
+  // keeps its place in the table (ids and lifetimes as without streaming) but no byte.
+  // stage_buffers has checked the stage starts at op 0 and nothing after it reads the input.
+  arena.buffers.push_back({patch.stream_input ? 0u : static_cast<uint32_t>(input_bytes), 0, 0, 0});
   for (size_t i = 0; i < n; ++i) {
     const rt::OpRecord& r = records[i];
     const uint16_t step = static_cast<uint16_t>(i + 1);

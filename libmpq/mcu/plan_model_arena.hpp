@@ -25,7 +25,7 @@ struct OpBuffers {
 };
 
 struct ModelArena {
-  // Buffer 0: the 8-bit network input, steps [0, last reader]. Then for op i, which runs
+  // Buffer 0: the 8-bit network input, steps [0, last reader] (size 0 when streamed). Then for op i, which runs
   // at step i + 1: its output, steps [i + 1, its last reader's step] ([i + 1, i + 1] if
   // nothing reads it), followed by its scratch, steps [i + 1, i + 1], if the kernel needs
   // any. Sizes are exact (unaligned); offsets are plan_arena's.
@@ -46,7 +46,9 @@ struct ModelArena {
 // the graph has more steps than the blob's 16-bit fields hold, a buffer exceeds 2 GiB, or
 // a kernel refuses an op.
 // With `patch` present, the stage must pass rt::check_patch_stage and its tiles the
-// kernels' checks (Error naming the op otherwise).
+// kernels' checks (Error naming the op otherwise). With patch.stream_input (a stage from
+// op 0 whose input nothing after it reads) buffer 0 has size 0: the runtime reads the
+// input window by window into the stage's window buffer.
 ModelArena plan_model_arena(const std::vector<rt::OpRecord>& records, rt::PatchStage patch = {});
 
 // The records encoded back to back, as the blob's op section holds them: the form the

@@ -132,9 +132,13 @@ Status detail::load_model(const uint8_t* blob, uint32_t blob_bytes, void* scratc
   if (s == Status::ok) s = check_sections(h, blob_bytes);
   if (s != Status::ok) return s;
 
+  // A stage whose input buffer 0 is empty streams the input (patch_stage.hpp); the stage
+  // check then asks it to start at op 0, the buffer check allows that one empty buffer.
+  // Without a stage an empty buffer 0 stays a buffer_size_mismatch.
+  const bool streamed = h.patch_op_count != 0 && decode_buffer_record(blob + h.buffers_offset).size == 0;
   const detail::BlobContext ctx{blob,          blob_bytes,        h.version, h.op_count, h.buffer_count, h.ops_offset,
                                 h.buffers_offset, h.data_offset, h.input_h,  h.input_w,    h.input_c,
-                                PatchStage{h.patch_first_op, h.patch_op_count, h.patch_grid}};
+                                PatchStage{h.patch_first_op, h.patch_op_count, h.patch_grid, streamed}};
   if (scratch == nullptr || (reinterpret_cast<uintptr_t>(scratch) & 3u) != 0 ||
       scratch_bytes < load_scratch_bytes(ctx.buffer_count, ctx.patch.op_count))
     return Status::load_scratch_too_small;

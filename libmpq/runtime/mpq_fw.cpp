@@ -5,6 +5,7 @@
 #include "libmpq/runtime/mpq_fw.h"
 
 #include <cstring>
+#include <type_traits>
 
 #include "libmpq/kernels/status.hpp"
 #include "libmpq/runtime/blob_format.hpp"
@@ -51,6 +52,8 @@ static_assert(MPQ_FW_KERNEL_FAILED == static_cast<int>(rt::Status::kernel_failed
 static_assert(MPQ_FW_BAD_PATCH_STAGE == static_cast<int>(rt::Status::bad_patch_stage), "status values");
 static_assert(MPQ_FW_KERNEL_NOT_LINKED == static_cast<int>(rt::Status::kernel_not_linked), "status values");
 static_assert(MPQ_FW_PATCH_STAGE_COSTS_RAM == static_cast<int>(rt::Status::patch_stage_costs_ram), "status values");
+static_assert(MPQ_FW_INPUT_MODE_MISMATCH == static_cast<int>(rt::Status::input_mode_mismatch), "status values");
+static_assert(MPQ_FW_INPUT_READ_FAILED == static_cast<int>(rt::Status::input_read_failed), "status values");
 static_assert(sizeof(mpq_fw_status) == 4 && sizeof(mpq_fw_kernels) == 4, "32-bit enums whatever -fshort-enums says");
 static_assert(MPQ_FW_KERNELS_FAST == static_cast<int>(rt::KernelVariant::fast) &&
                   MPQ_FW_KERNELS_REFERENCE == static_cast<int>(rt::KernelVariant::reference),
@@ -63,6 +66,7 @@ struct LoadedModel {
   int32_t input_zero_point;  // of buffer 0, read from the first op that reads it
   rt::ModelView view;
 };
+static_assert(std::is_same<mpq_fw_input_reader, rt::InputReader>::value, "one reader type for C and C++");
 static_assert(sizeof(LoadedModel) <= MPQ_FW_MODEL_BYTES, "mpq_fw_model holds a loaded model");
 static_assert(alignof(LoadedModel) <= alignof(mpq_fw_model), "mpq_fw_model is aligned for a loaded model");
 static_assert(__is_trivially_copyable(LoadedModel), "kept in mpq_fw_model by memcpy");
@@ -164,6 +168,27 @@ mpq_fw_status mpq_fw_run_kernels(const mpq_fw_model* model, const uint8_t* image
 
 mpq_fw_status mpq_fw_run(const mpq_fw_model* model, const uint8_t* image, void* arena, uint32_t arena_bytes) {
   return mpq_fw_run_kernels(model, image, arena, arena_bytes, MPQ_FW_KERNELS_FAST);
+}
+
+int mpq_fw_input_streamed(const mpq_fw_model* model) {
+  LoadedModel m;
+  return read_model(model, &m) && m.view.patch.stream_input ? 1 : 0;
+}
+
+mpq_fw_status mpq_fw_run_streamed_kernels(const mpq_fw_model* model, mpq_fw_input_reader reader, void* user,
+                                          void* arena, uint32_t arena_bytes, mpq_fw_kernels kernels) {
+  LoadedModel m;
+  if (!read_model(model, &m) || (kernels != MPQ_FW_KERNELS_FAST && kernels != MPQ_FW_KERNELS_REFERENCE))
+    return MPQ_FW_BAD_ARGUMENT;
+  rt::InputStream input;
+  input.read = reader;
+  input.user = user;
+  return to_c(rt::run_model(m.view, input, arena, arena_bytes, static_cast<rt::KernelVariant>(kernels)));
+}
+
+mpq_fw_status mpq_fw_run_streamed(const mpq_fw_model* model, mpq_fw_input_reader reader, void* user, void* arena,
+                                  uint32_t arena_bytes) {
+  return mpq_fw_run_streamed_kernels(model, reader, user, arena, arena_bytes, MPQ_FW_KERNELS_FAST);
 }
 
 mpq_fw_status mpq_fw_output_codes(const mpq_fw_model* model, const void* arena, int32_t* codes, uint32_t count) {

@@ -55,6 +55,8 @@ typedef enum mpq_fw_status {
   MPQ_FW_BAD_PATCH_STAGE,
   MPQ_FW_KERNEL_NOT_LINKED, /* the blob needs a variant its kernel table lacks */
   MPQ_FW_PATCH_STAGE_COSTS_RAM, /* its patch stage needs more RAM than layer by layer */
+  MPQ_FW_INPUT_MODE_MISMATCH,   /* a streamed-input blob run on an image, or the reverse */
+  MPQ_FW_INPUT_READ_FAILED,     /* the caller's mpq_fw_input_reader returned non-zero */
   MPQ_FW_STATUS_COUNT,
   /* Keeps the enum 32 bits wide under -fshort-enums (arm-none-eabi-gcc's default), so
    * that code built with and without it agrees on the return type. */
@@ -151,6 +153,29 @@ mpq_fw_status mpq_fw_get_output_params(const mpq_fw_model* model, mpq_fw_output_
 mpq_fw_status mpq_fw_run(const mpq_fw_model* model, const uint8_t* image, void* arena, uint32_t arena_bytes);
 mpq_fw_status mpq_fw_run_kernels(const mpq_fw_model* model, const uint8_t* image, void* arena, uint32_t arena_bytes,
                                  mpq_fw_kernels kernels);
+
+/* A streamed input (`mpq export --patch-input stream`, docs/memory-model.md "Streamed
+ * input"): the blob's patch stage reads the raw image window by window from the caller, so
+ * the whole image is never in the arena. The reader writes rows x cols raw pixels, rows
+ * [row, row + rows) and columns [col, col + cols), every channel, HWC, densely (cols x
+ * channels bytes per row) into `pixels` (the same bytes mpq_fw_run's image holds there),
+ * and returns 0, or non-zero to stop the run (MPQ_FW_INPUT_READ_FAILED). Neighbouring
+ * windows overlap by the stage's halo: a pixel may be asked for more than once. */
+typedef int (*mpq_fw_input_reader)(void* user, uint16_t row, uint16_t rows, uint16_t col, uint16_t cols,
+                                   uint8_t* pixels);
+
+/* 1 when the loaded blob streams its input (run it with mpq_fw_run_streamed: mpq_fw_run
+ * refuses it with MPQ_FW_INPUT_MODE_MISMATCH), 0 otherwise or for a model not loaded. */
+int mpq_fw_input_streamed(const mpq_fw_model* model);
+
+/* mpq_fw_run for a blob that streams its input: `reader(user, ...)` is called once per
+ * tile of the patch stage. MPQ_FW_INPUT_MODE_MISMATCH for a blob that holds its whole
+ * input (run it with mpq_fw_run). Bit for bit the output of mpq_fw_run on the same image
+ * through the same model exported without streaming. */
+mpq_fw_status mpq_fw_run_streamed(const mpq_fw_model* model, mpq_fw_input_reader reader, void* user, void* arena,
+                                  uint32_t arena_bytes);
+mpq_fw_status mpq_fw_run_streamed_kernels(const mpq_fw_model* model, mpq_fw_input_reader reader, void* user,
+                                          void* arena, uint32_t arena_bytes, mpq_fw_kernels kernels);
 
 /* The `classes` output codes of the last run in `arena` into codes[0 .. classes);
  * MPQ_FW_BAD_ARGUMENT if count < classes. */

@@ -119,6 +119,12 @@ Status check_patch_stage(const uint8_t* records, uint16_t op_count, PatchStage s
         read_inside[src] = true;
     }
   }
+  // A streamed input exists only window by window, inside a stage from op 0.
+  if (stage.stream_input && stage.first_op != 0 && s == Status::ok) {
+    s = Status::bad_patch_stage;
+    at = stage.first_op;
+  }
+  const uint16_t input = record_at(records, stage.first_op).input_buffer;
   // Outputs inside the stage exist only tile by tile: nothing after the stage may read them.
   for (uint32_t i = stage.end_op(); i < op_count && s == Status::ok; ++i) {
     const OpRecord op = record_at(records, i);
@@ -127,6 +133,10 @@ Status check_patch_stage(const uint8_t* records, uint16_t op_count, PatchStage s
         s = Status::bad_patch_stage;
         at = static_cast<uint16_t>(i);
       }
+    }
+    if (stage.stream_input && reads(op, input) && s == Status::ok) {
+      s = Status::bad_patch_stage;
+      at = static_cast<uint16_t>(i);
     }
   }
   // An inner output nothing in the stage reads would have no window.

@@ -24,6 +24,11 @@ struct PatchStage {
   uint16_t first_op = 0;
   uint8_t op_count = 0;  // 0: no stage, every op runs layer by layer
   uint8_t grid = 0;      // tiles per side of the stage's output
+  // The stage reads the network input window by window from the caller's reader
+  // (run_model's InputStream) instead of from buffer 0, which is then empty: the whole
+  // input never sits in the arena. Only for a stage from op 0. Not a header field: a blob
+  // says it by its buffer 0 of size 0 (docs/blob-format.md, "Streamed input").
+  bool stream_input = false;
   bool present() const { return op_count != 0; }
   uint32_t end_op() const { return static_cast<uint32_t>(first_op) + op_count; }  // one past the last
 };
@@ -77,7 +82,8 @@ void patch_tile_windows(const uint8_t* records, PatchStage stage, int32_t ty, in
 // an add; every input of a stage op is the stage input or an earlier stage op's output;
 // every op but the last is read inside the stage, and no op after the stage reads an
 // output from inside it (those are never whole: both branches of a residual add lie inside
-// the stage or neither does). bad_patch_stage on failure, *bad_op (if non-null) then names
+// the stage or neither does); with stream_input, the stage starts at op 0 and no op after
+// it reads the network input (it is never whole). bad_patch_stage on failure, *bad_op (if non-null) then names
 // the op or, for the fields, the stage's first op.
 Status check_patch_stage(const uint8_t* records, uint16_t op_count, PatchStage stage, uint16_t* bad_op);
 

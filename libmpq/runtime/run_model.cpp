@@ -2,6 +2,7 @@
 
 #include "libmpq/runtime/blob_format.hpp"
 #include "libmpq/runtime/buffer_record.hpp"
+#include "libmpq/runtime/detail/encode_input.hpp"
 #include "libmpq/runtime/detail/run_patch_stage.hpp"
 #include "libmpq/runtime/detail/run_op.hpp"
 
@@ -15,31 +16,21 @@ uint8_t* buffer_data(const ModelView& m, uint8_t* arena, uint16_t id) {
   return arena + decode_buffer_record(buffer_record(m, id)).offset;
 }
 
-// Buffer 0 holds one 8-bit code per value: pixel p of channel c becomes lut[c][p].
-void encode_input(const ModelView& m, const uint8_t* image, uint8_t* codes) {
-  const uint32_t pixels = static_cast<uint32_t>(m.input_h) * m.input_w;
-  for (uint32_t p = 0; p < pixels; ++p) {
-    for (uint32_t c = 0; c < m.input_c; ++c) {
-      const uint32_t i = p * m.input_c + c;
-      codes[i] = m.input_lut[c * blob::kInputLutBytesPerChannel + image[i]];
-    }
-  }
-}
-
-}  // namespace
-
-Status run_model(const ModelView& m, const uint8_t* image, void* arena, uint32_t arena_bytes, KernelVariant variant) {
-  if (image == nullptr || arena == nullptr || m.blob == nullptr || m.kernels == nullptr) return Status::bad_argument;
+// The checks both entry points share; ok when the ops may run.
+Status check_run(const ModelView& m, void* arena, uint32_t arena_bytes) {
+  if (arena == nullptr || m.blob == nullptr || m.kernels == nullptr) return Status::bad_argument;
   if (m.arena_alignment == 0 || reinterpret_cast<uintptr_t>(arena) % m.arena_alignment != 0)
     return Status::misaligned_arena;
-  if (arena_bytes < m.arena_bytes) return Status::arena_too_small;
+  return arena_bytes < m.arena_bytes ? Status::arena_too_small : Status::ok;
+}
 
-  uint8_t* a = static_cast<uint8_t*>(arena);
-  encode_input(m, image, a + m.input_offset);
+// Every op in order, the stage (if any) tile by tile, once the input is where the first
+// op reads it: in buffer 0, or (a streamed input) behind `input`.
+Status run_ops(const ModelView& m, uint8_t* a, const InputStream* input, KernelVariant variant) {
   const bool reference = variant == KernelVariant::reference;
   for (uint16_t i = 0; i < m.op_count; ++i) {
     if (m.patch.present() && i == m.patch.first_op) {
-      const Status s = detail::run_patch_stage(m, a, reference);
+      const Status s = detail::run_patch_stage(m, a, reference, input);
       if (s != Status::ok) return s;
       i = static_cast<uint16_t>(m.patch.end_op() - 1u);
       continue;
@@ -68,6 +59,28 @@ Status run_model(const ModelView& m, const uint8_t* image, void* arena, uint32_t
     if (s != Status::ok) return s;
   }
   return Status::ok;
+}
+
+}  // namespace
+
+Status run_model(const ModelView& m, const uint8_t* image, void* arena, uint32_t arena_bytes, KernelVariant variant) {
+  if (image == nullptr) return Status::bad_argument;
+  Status s = check_run(m, arena, arena_bytes);
+  if (s != Status::ok) return s;
+  // A streamed blob's buffer 0 is empty: encoding the image there would overwrite others.
+  if (m.patch.stream_input) return Status::input_mode_mismatch;
+  uint8_t* a = static_cast<uint8_t*>(arena);
+  // Buffer 0 holds one 8-bit code per value.
+  detail::encode_input(m.input_lut, m.input_c, static_cast<uint32_t>(m.input_h) * m.input_w, image, a + m.input_offset);
+  return run_ops(m, a, nullptr, variant);
+}
+
+Status run_model(const ModelView& m, InputStream input, void* arena, uint32_t arena_bytes, KernelVariant variant) {
+  if (input.read == nullptr) return Status::bad_argument;
+  Status s = check_run(m, arena, arena_bytes);
+  if (s != Status::ok) return s;
+  if (!m.patch.stream_input) return Status::input_mode_mismatch;
+  return run_ops(m, static_cast<uint8_t*>(arena), &input, variant);
 }
 
 }  // namespace mpq::rt

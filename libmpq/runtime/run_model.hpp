@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "libmpq/runtime/input_stream.hpp"
 #include "libmpq/runtime/model_view.hpp"
 #include "libmpq/runtime/status.hpp"
 
@@ -21,8 +22,17 @@ enum class KernelVariant : uint8_t { fast, reference };
 // docs/blob-format.md says) are at arena + model.output_offset; unpack_output reads them.
 // Status: bad_argument (null pointer), misaligned_arena, arena_too_small, kernel_failed
 // (a kernel refused: impossible for a loaded, unchanged blob), kernel_not_linked (a
-// reference run whose table has no reference function for a variant the model uses).
+// reference run whose table has no reference function for a variant the model uses),
+// input_mode_mismatch (the blob streams its input: model.patch.stream_input).
 Status run_model(const ModelView& model, const uint8_t* image, void* arena, uint32_t arena_bytes,
+                 KernelVariant variant = KernelVariant::fast);
+
+// The same for a blob that streams its input (model.patch.stream_input; else
+// input_mode_mismatch): its patch stage asks `input.read` for each tile's window of raw
+// pixels, in place of `image`; bit for bit the run of the same image through the same
+// blob exported without streaming. input_read_failed when the reader returns non-zero;
+// bad_argument when input.read is null.
+Status run_model(const ModelView& model, InputStream input, void* arena, uint32_t arena_bytes,
                  KernelVariant variant = KernelVariant::fast);
 
 }  // namespace mpq::rt

@@ -33,6 +33,8 @@ const char* status_name(Status status) {
       "bad_patch_stage",
       "kernel_not_linked",
       "patch_stage_costs_ram",
+      "input_mode_mismatch",
+      "input_read_failed",
   };
   static_assert(sizeof(names) / sizeof(names[0]) == kStatusCount, "one name per Status");
   const uint8_t index = static_cast<uint8_t>(status);

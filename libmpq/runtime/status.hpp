@@ -48,8 +48,12 @@ enum class Status : uint8_t {
   patch_stage_costs_ram,   // the stored arena with the patch stage is larger than the
                            // same ops' arena layer by layer (LoadError names the stage's
                            // last op): a stage is there to lower RAM
+  input_mode_mismatch,     // the blob streams its input (buffer 0 is empty: its patch
+                           // stage reads the input window by window from a reader) and
+                           // the run was given a whole image, or the other way round
+  input_read_failed,       // the caller's input reader returned non-zero
 };
-constexpr uint8_t kStatusCount = 29;
+constexpr uint8_t kStatusCount = 31;
 
 // A short constant English name, e.g. "checksum_mismatch"; "unknown" out of range.
 const char* status_name(Status status);

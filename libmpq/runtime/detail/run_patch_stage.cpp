@@ -5,6 +5,7 @@
 #include "libmpq/kernels/packing.hpp"
 #include "libmpq/runtime/blob_format.hpp"
 #include "libmpq/runtime/buffer_record.hpp"
+#include "libmpq/runtime/detail/encode_input.hpp"
 #include "libmpq/runtime/detail/kernel_call.hpp"
 #include "libmpq/runtime/detail/run_op.hpp"
 #include "libmpq/runtime/detail/tile_params.hpp"
@@ -91,7 +92,7 @@ Status run_tile_add(const KernelTable& table, const OpRecord& op, const OpWindow
 
 }  // namespace
 
-Status run_patch_stage(const ModelView& m, uint8_t* arena, bool reference) {
+Status run_patch_stage(const ModelView& m, uint8_t* arena, bool reference, const InputStream* input) {
   const PatchStage stage = m.patch;
   const OpRecord first = decode_op_record(m.ops + stage.first_op * blob::kOpRecordBytes);
   const OpRecord last = decode_op_record(m.ops + (stage.end_op() - 1u) * blob::kOpRecordBytes);
@@ -119,8 +120,18 @@ Status run_patch_stage(const ModelView& m, uint8_t* arena, bool reference) {
   for (int32_t ty = 0; ty < stage.grid; ++ty) {
     for (int32_t tx = 0; tx < stage.grid; ++tx) {
       patch_tile_windows(m.ops, stage, ty, tx, &w);
-      copy_window(stage_input.data, first.in_w, w.input_y.begin, w.input_x.begin, w.input_y.size(), w.input_x.size(),
-                  in_pixel, window.data);
+      if (input != nullptr) {
+        // The input's codes are 8-bit, one byte per value like the raw pixels: the window
+        // buffer holds the raw window, then its codes.
+        const uint16_t rows = static_cast<uint16_t>(w.input_y.size()), cols = static_cast<uint16_t>(w.input_x.size());
+        if (input->read(input->user, static_cast<uint16_t>(w.input_y.begin), rows, static_cast<uint16_t>(w.input_x.begin),
+                        cols, window.data) != 0)
+          return Status::input_read_failed;
+        encode_input(m.input_lut, m.input_c, static_cast<uint32_t>(rows) * cols, window.data, window.data);
+      } else {
+        copy_window(stage_input.data, first.in_w, w.input_y.begin, w.input_x.begin, w.input_y.size(), w.input_x.size(),
+                    in_pixel, window.data);
+      }
       for (uint32_t k = 0; k < stage.op_count; ++k) {
         const OpRecord op = decode_op_record(m.ops + (stage.first_op + k) * blob::kOpRecordBytes);
         Status s = Status::ok;

@@ -22,11 +22,13 @@ uint16_t last_reader_step(const BlobContext& ctx, uint16_t id, uint16_t none) {
   return last;
 }
 
+// `size` 0 only for a streamed input's buffer 0 (its caller says so); any other empty
+// buffer would be a tensor or scratch too large to size.
 Status check_buffer(const BlobContext& ctx, uint16_t id, int32_t size, uint16_t first_step, uint16_t last_step,
-                    LoadError* error) {
+                    LoadError* error, bool may_be_empty = false) {
   const ArenaBuffer b = read_buffer(ctx, id);
   Status s = Status::ok;
-  if (size <= 0 || b.size != static_cast<uint32_t>(size))
+  if (size < 0 || (size == 0 && !may_be_empty) || b.size != static_cast<uint32_t>(size))
     s = Status::buffer_size_mismatch;
   else if (b.first_step != first_step || b.last_step != last_step)
     s = Status::buffer_table_mismatch;
@@ -73,8 +75,12 @@ uint16_t input_last_step(const StageRule& rule, uint16_t id, uint16_t last) {
 }
 
 Status check_sizes_and_lifetimes(const BlobContext& ctx, const StageRule& rule, LoadError* error) {
-  const int32_t input_bytes = activation_buffer_bytes(ctx.input_h, ctx.input_w, ctx.input_c, 8);
-  Status s = check_buffer(ctx, 0, input_bytes, 0, input_last_step(rule, 0, last_reader_step(ctx, 0, 0)), error);
+  // A streamed input (load_model saw buffer 0 empty beside a stage, which check_patch_stage
+  // admitted: from op 0, read by nothing after it) keeps its lifetime and holds no byte.
+  const bool streamed = rule.stage.stream_input;
+  const int32_t input_bytes = streamed ? 0 : activation_buffer_bytes(ctx.input_h, ctx.input_w, ctx.input_c, 8);
+  Status s = check_buffer(ctx, 0, input_bytes, 0, input_last_step(rule, 0, last_reader_step(ctx, 0, 0)), error,
+                          streamed);
   for (uint16_t i = 0; i < ctx.op_count && s == Status::ok; ++i) {
     const OpRecord op = decode_op_record(ctx.record(i));
     const OpRequirements needs = op_requirements(op);
