@@ -81,9 +81,14 @@ int run_export(const std::vector<std::string>& args) {
        "the stage the checkpoint records (meta patch_stage, written by mpq search's final fine-tunes), else none")
       ("patch-max-overhead", po::value<double>()->default_value(0.2),
        "with --patch auto: extra MACs allowed for the halo, as a fraction of the layer-by-layer MACs")
+      ("patch-input", po::value<std::string>()->default_value("whole"),
+       "with --patch: whole (the input image is copied into the arena) or stream (the stage reads it window by "
+       "window from the caller: mpq_fw_run_streamed, docs/memory-model.md \"Streamed input\"; the whole input "
+       "never sits in RAM, and mpq_fw_run refuses the blob)")
       ("json", "print the result as JSON");
   po::variables_map vm;
-  if (!parse(args, opts, vm, "mpq export [--checkpoint Q] [--out model.mpqm] [--c-source model.c] [--patch none|auto|LAST_OP:GRID]",
+  if (!parse(args, opts, vm, "mpq export [--checkpoint Q] [--out model.mpqm] [--c-source model.c] [--patch none|auto|LAST_OP:GRID] "
+             "[--patch-input whole|stream]",
              "Converts a fine-tuned (fake-quant) checkpoint into the integer-only model blob that\n"
              "the runtime runs on the host and on Cortex-M (docs/blob-format.md). The blob's size\n"
              "is the memory model's FLASH and its arena the memory model's RAM, to the byte.\n"
@@ -116,7 +121,14 @@ int run_export(const std::vector<std::string>& args) {
   // A searched policy's checkpoint records the stage its RAM was checked with.
   const std::string patch_text =
       vm.count("patch") ? vm["patch"].as<std::string>() : ckpt.meta_or("patch_stage", "none");
-  const rt::PatchStage patch = resolve_patch(records, names, patch_text, vm["patch-max-overhead"].as<double>());
+  bool stream_input = false;
+  try {
+    stream_input = parse_patch_input(vm["patch-input"].as<std::string>());
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
+  const rt::PatchStage patch =
+      resolve_patch(records, names, patch_text, vm["patch-max-overhead"].as<double>(), stream_input);
   const std::vector<uint8_t> blob = convert_to_blob(fq.model, graph, policy, normalization_of(ckpt, path), patch);
   const IntegerModel model(blob, "exported blob");  // validates with the device's loader
   make_parent_directories(out);
@@ -139,7 +151,7 @@ int run_export(const std::vector<std::string>& args) {
                         {"policy", policy.key()}, {"model", ckpt.spec.to_string()}};
     if (!c_path.empty()) j["c_source"] = c_path;
     j["patch"] = patch.present() ? nlohmann::json{{"first_op", patch.first_op}, {"op_count", patch.op_count},
-                                                  {"grid", patch.grid}}
+                                                  {"grid", patch.grid}, {"stream_input", patch.stream_input}}
                                  : nlohmann::json(nullptr);
     j["macs"] = report.macs;
     j["patched_macs"] = report.patched_macs;
@@ -154,6 +166,8 @@ int run_export(const std::vector<std::string>& args) {
                   static_cast<long long>(report.patched_macs),
                   100.0 * static_cast<double>(report.patched_macs - report.macs) / static_cast<double>(report.macs),
                   static_cast<long long>(report.macs));
+    if (patch.stream_input)
+      std::printf("input streamed: the stage reads it window by window (run it with mpq_fw_run_streamed)\n");
     if (!c_path.empty()) std::printf("wrote %s and its header\n", c_path.c_str());
   }
   return 0;

@@ -123,7 +123,7 @@ nlohmann::json budget_json(const Budget& b, uint64_t flash, uint64_t ram) {
 // arena is over the RAM budget layer by layer, as mpq search checks it: elsewhere a stage
 // would only add its records' FLASH.
 int print_fit_table(const QuantGraph& graph, const Budget& budget, bool json, const std::string& patch_request,
-                    double max_overhead) {
+                    double max_overhead, bool stream_input) {
   std::vector<std::string> names;
   for (const QOp& op : graph.ops) names.push_back(op.name);
   nlohmann::json rows = nlohmann::json::array();
@@ -132,7 +132,7 @@ int print_fit_table(const QuantGraph& graph, const Budget& budget, bool json, co
       const std::vector<rt::OpRecord> records = op_records(graph, op_bits(graph, uniform_policy(graph, w, a)));
       MemoryReport r = memory_report(records);
       if (r.ram_bytes > budget.ram)
-        r = memory_report(records, resolve_patch(records, names, patch_request, max_overhead));
+        r = memory_report(records, resolve_patch(records, names, patch_request, max_overhead, stream_input));
       count_code(r, records, budget.code);
       rows.push_back({{"w_bits", w},
                       {"a_bits", a},
@@ -143,6 +143,7 @@ int print_fit_table(const QuantGraph& graph, const Budget& budget, bool json, co
                       {"unpatched_ram_bytes", r.patch.present() ? memory_report(records).ram_bytes : r.ram_bytes},
                       {"patch", r.patch.present() ? nlohmann::json(patch_request_text(r.patch))
                                                   : nlohmann::json(nullptr)},
+                      {"stream_input", r.patch.stream_input},
                       {"mac_overhead", static_cast<double>(r.patched_macs) / static_cast<double>(r.macs) - 1.0},
                       {"flash_fits", r.flash_bytes <= budget.flash},
                       {"ram_fits", r.ram_bytes <= budget.ram},
@@ -169,7 +170,8 @@ int print_fit_table(const QuantGraph& graph, const Budget& budget, bool json, co
     if (!row["flash_fits"].get<bool>()) fits += " (FLASH)";
     if (!row["ram_fits"].get<bool>()) fits += " (RAM)";
     const uint64_t u = row["unpatched_ram_bytes"];
-    const std::string stage = row["patch"].is_null() ? "none" : row["patch"].get<std::string>();
+    std::string stage = row["patch"].is_null() ? "none" : row["patch"].get<std::string>();
+    if (row["stream_input"].get<bool>()) stage += "s";  // the input streamed
     std::printf("%-8s %14s %12s %14s %12s %14s %7s %+6.1f%%  %s\n", name.c_str(), grouped(f).c_str(),
                 format_bytes(f).c_str(), grouped(m).c_str(), format_bytes(m).c_str(), grouped(u).c_str(), stage.c_str(),
                 100 * row["mac_overhead"].get<double>(), fits.c_str());
@@ -200,13 +202,16 @@ int run_memory(const std::vector<std::string>& args) {
        "an op index or name), or auto (the stage and grid of least RAM within --patch-max-overhead)")
       ("patch-max-overhead", po::value<double>()->default_value(0.2),
        "with --patch auto: extra MACs allowed for the halo, as a fraction of the layer-by-layer MACs")
+      ("patch-input", po::value<std::string>()->default_value("whole"),
+       "with --patch: whole (the input image sits in the arena) or stream (the stage reads it window by window "
+       "from the caller, docs/memory-model.md \"Streamed input\"); stream prints the whole-input figure beside")
       ("json", "print JSON instead of a table");
   opts.add(bud);
   po::variables_map vm;
   if (!parse(args, opts, vm,
              "mpq memory [--model NAME ...] [--policy P | --uniform N | --uniform-w W --uniform-a A | --fit] "
              "[--board NAME] [--flash X] [--ram Y] [--code auto|3|2|s|none] [--cpu CPU] [--patch none|auto|LAST_OP:GRID] "
-             "[--json]",
+             "[--patch-input whole|stream] [--json]",
              "Prints what a policy costs on a microcontroller, per op: weight bytes, parameter bytes\n"
              "(per-channel bias/multiplier/shift + op and buffer records), input and output activation\n"
              "bytes, kernel scratch, and the bytes live in the arena at that op's step (* = RAM peak).\n"
@@ -221,6 +226,15 @@ int run_memory(const std::vector<std::string>& args) {
   if (vm.count("fit") && has_policy_option(vm)) throw UsageError("--fit compares the uniform policies; give no policy with it");
   const Budget budget = read_budget(vm);
   const bool json = vm.count("json") > 0;
+  bool stream_input = false;
+  try {
+    stream_input = parse_patch_input(vm["patch-input"].as<std::string>());
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
+  if (stream_input && vm["patch"].as<std::string>() == "none")
+    throw UsageError("--patch-input stream: the input is streamed by a patch stage from op 0; give --patch auto or "
+                     "LAST_OP:GRID");
 
   Policy policy;
   std::string policy_name;
@@ -245,7 +259,8 @@ int run_memory(const std::vector<std::string>& args) {
     const ModelSpec spec = read_model_options(vm);
     graph = build_quant_graph(build_model(spec));
     if (vm.count("fit"))
-      return print_fit_table(graph, budget, json, vm["patch"].as<std::string>(), vm["patch-max-overhead"].as<double>());
+      return print_fit_table(graph, budget, json, vm["patch"].as<std::string>(), vm["patch-max-overhead"].as<double>(),
+                             stream_input);
     policy = has_policy_option(vm) ? read_policy_options(vm, spec) : uniform_policy(graph, 8, 8);
     const int w = graph.ops.front().has_weights() ? policy.layers.front().w_bits : 8;
     policy_name = "uniform w" + std::to_string(w) + " a" + std::to_string(policy.layers.front().a_bits);
@@ -254,12 +269,17 @@ int run_memory(const std::vector<std::string>& args) {
   const std::vector<rt::OpRecord> records = op_records(graph, op_bits(graph, policy));
   std::vector<std::string> names;
   for (const QOp& op : graph.ops) names.push_back(op.name);
-  const rt::PatchStage patch =
-      resolve_patch(records, names, vm["patch"].as<std::string>(), vm["patch-max-overhead"].as<double>());
+  const std::string patch_text = vm["patch"].as<std::string>();
+  const double max_overhead = vm["patch-max-overhead"].as<double>();
+  const rt::PatchStage patch = resolve_patch(records, names, patch_text, max_overhead, stream_input);
   MemoryReport r = memory_report(records, patch);
   const CodeBytes code = budget.code.counted() ? code_bytes(budget.code, records) : CodeBytes{};
   count_code(r, records, budget.code);
   const uint32_t unpatched_ram = patch.present() ? memory_report(records).ram_bytes : r.ram_bytes;
+  // Beside a streamed input: the same request with the whole input in the arena (auto may
+  // pick another stage there).
+  const rt::PatchStage whole_patch = stream_input ? resolve_patch(records, names, patch_text, max_overhead) : patch;
+  const uint32_t whole_input_ram = stream_input ? memory_report(records, whole_patch).ram_bytes : r.ram_bytes;
 
   if (json) {
     nlohmann::json layers = nlohmann::json::array();
@@ -304,8 +324,10 @@ int run_memory(const std::vector<std::string>& args) {
     out["patch"] = patch.present() ? nlohmann::json{{"first_op", patch.first_op},
                                                     {"last_op", graph.ops[patch.end_op() - 1u].name},
                                                     {"op_count", patch.op_count},
-                                                    {"grid", patch.grid}}
+                                                    {"grid", patch.grid},
+                                                    {"stream_input", patch.stream_input}}
                                    : nlohmann::json(nullptr);
+    out["whole_input_ram_bytes"] = whole_input_ram;
     out["layers"] = layers;
     std::cout << out.dump(2) << "\n";
     return 0;
@@ -353,7 +375,17 @@ int run_memory(const std::vector<std::string>& args) {
                 grouped(r.ram_bytes).c_str(), grouped(unpatched_ram).c_str(), grouped(r.patched_macs).c_str(),
                 100.0 * static_cast<double>(r.patched_macs - r.macs) / static_cast<double>(r.macs),
                 grouped(r.macs).c_str());
-  else
+  if (patch.stream_input) {
+    std::printf("input streamed (--patch-input stream): RAM %s B; with the whole input in the arena %s B", grouped(r.ram_bytes).c_str(),
+                grouped(whole_input_ram).c_str());
+    if (whole_patch.present())
+      std::printf(" (stage through %s on a %ux%u grid)", graph.ops[whole_patch.end_op() - 1u].name.c_str(),
+                  whole_patch.grid, whole_patch.grid);
+    std::printf(", %.2fx; layer by layer %s B, %.2fx\n",
+                static_cast<double>(whole_input_ram) / static_cast<double>(r.ram_bytes), grouped(unpatched_ram).c_str(),
+                static_cast<double>(unpatched_ram) / static_cast<double>(r.ram_bytes));
+  }
+  if (!patch.present())
     std::printf("MACs %s (no patch stage)\n", grouped(r.macs).c_str());
   std::printf("%s\n", r.flash_bytes <= budget.flash && r.ram_bytes <= budget.ram ? "fits" : "does not fit");
   return 0;

@@ -18,6 +18,22 @@ namespace {
 void check(rt::Status s, const std::string& what, const char* doing) {
   if (s != rt::Status::ok) throw Error(what + ": " + doing + " failed (" + rt::status_name(s) + ")");
 }
+
+// A streamed blob's reader on the host: windows of the whole image already in memory,
+// the bytes run_model would have taken at once.
+struct ImageWindows {
+  const uint8_t* image;
+  uint32_t width, channels;
+};
+
+int read_image_window(void* user, uint16_t row, uint16_t rows, uint16_t col, uint16_t cols, uint8_t* pixels) {
+  const ImageWindows& w = *static_cast<const ImageWindows*>(user);
+  const size_t row_bytes = static_cast<size_t>(cols) * w.channels;
+  for (uint32_t r = 0; r < rows; ++r)
+    std::memcpy(pixels + r * row_bytes, w.image + ((static_cast<size_t>(row) + r) * w.width + col) * w.channels,
+                row_bytes);
+  return 0;
+}
 }  // namespace
 
 IntegerModel::IntegerModel(const std::vector<uint8_t>& blob, const std::string& what) : what_(what) {
@@ -48,9 +64,17 @@ IntegerModel IntegerModel::load(const std::string& path) {
 
 std::vector<int32_t> IntegerModel::run(const uint8_t* image, bool reference) const {
   std::vector<uint64_t> arena((view_.arena_bytes + 7) / 8 + 1);
-  check(rt::run_model(view_, image, arena.data(), view_.arena_bytes,
-                      reference ? rt::KernelVariant::reference : rt::KernelVariant::fast),
-        what_, "running the model");
+  const rt::KernelVariant variant = reference ? rt::KernelVariant::reference : rt::KernelVariant::fast;
+  if (view_.patch.stream_input) {
+    if (image == nullptr) check(rt::Status::bad_argument, what_, "running the model");
+    ImageWindows windows{image, view_.input_w, view_.input_c};
+    rt::InputStream input;
+    input.read = read_image_window;
+    input.user = &windows;
+    check(rt::run_model(view_, input, arena.data(), view_.arena_bytes, variant), what_, "running the model");
+  } else {
+    check(rt::run_model(view_, image, arena.data(), view_.arena_bytes, variant), what_, "running the model");
+  }
   std::vector<int32_t> codes(view_.classes);
   check(rt::unpack_output(view_, arena.data(), codes.data(), view_.classes), what_, "reading the output");
   return codes;

@@ -18,7 +18,9 @@ class IntegerModel {
   static IntegerModel load(const std::string& path);
 
   // Output codes (one per class) of one image of input_h x input_w x input_c raw pixels.
-  // Thread-safe: each call uses its own arena. reference = run the reference kernels.
+  // Thread-safe: each call uses its own arena. reference = run the reference kernels. A
+  // blob that streams its input reads the image window by window through run_model's
+  // InputStream, as a device would read its camera.
   std::vector<int32_t> run(const uint8_t* image, bool reference = false) const;
   std::vector<float> dequantize(const std::vector<int32_t>& codes) const;
 

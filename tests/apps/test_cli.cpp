@@ -246,6 +246,51 @@ BOOST_AUTO_TEST_CASE(patch_stages_lower_ram_and_keep_the_integer_outputs) {
   BOOST_TEST(without_path(plain, "plain.mpqm") == without_path(patched, "patched.mpqm"));
 }
 
+// --patch-input stream: mpq memory gives the streamed arena (input buffer 0 B) beside the
+// whole-input one, mpq export writes a blob whose stage streams its input and which mpq
+// eval runs (window by window, on the host) exactly like the plain blob; misuse is a
+// one-line error.
+BOOST_AUTO_TEST_CASE(a_streamed_input_lowers_ram_and_keeps_the_integer_outputs) {
+  const auto j = nlohmann::json::parse(expect_exit("memory --patch auto --patch-input stream --json", 0).out);
+  BOOST_TEST(j["input_bytes"].get<uint64_t>() == 0u);
+  BOOST_TEST(j["patch"]["stream_input"].get<bool>());
+  BOOST_TEST(j["ram_bytes"].get<uint64_t>() <= j["whole_input_ram_bytes"].get<uint64_t>());
+  const auto whole = nlohmann::json::parse(expect_exit("memory --patch auto --json", 0).out);
+  BOOST_TEST(whole["whole_input_ram_bytes"] == whole["ram_bytes"]);
+  BOOST_TEST(j["whole_input_ram_bytes"] == whole["ram_bytes"]);
+  BOOST_TEST(!whole["patch"]["stream_input"].get<bool>());
+  expect_exit("memory --patch auto --patch-input stream", 0, "input streamed (--patch-input stream): RAM");
+  expect_exit("memory --patch-input stream", 2, "mpq: error: --patch-input stream: the input is streamed by a patch");
+  expect_exit("memory --patch auto --patch-input sideways", 2, "'sideways' is neither whole nor stream");
+  expect_exit("memory --fit --patch auto --patch-input stream", 0, "unpatched B");
+
+  const mpq_cli_test::Workspace& w = mpq_cli_test::workspace();
+  const std::string dir = temp_dir();
+  const Run none = expect_exit("export --checkpoint " + w.q8 + " --out " + dir + "/bad.mpqm --patch-input stream", 1,
+                               "mpq: error: --patch-input stream: the input is streamed by a patch stage from op 0");
+  BOOST_TEST(none.out.find('\n') == none.out.size() - 1, none.out);  // one line
+  BOOST_TEST(!exists(dir + "/bad.mpqm"));
+  expect_exit("export --checkpoint " + w.q8 + " --out " + dir + "/plain.mpqm", 0);
+  const Run streamed = expect_exit("export --checkpoint " + w.q8 + " --out " + dir +
+                                       "/streamed.mpqm --patch auto --patch-input stream --json",
+                                   0, "\"stream_input\": true");
+  // export has checked the blob's arena against memory_report of the streamed stage.
+  const auto sj = nlohmann::json::parse(streamed.out);
+  const std::string eval = "eval " + w.data_flags + " --checkpoint " + w.q8 + " --json --model " + dir;
+  std::string plain = expect_exit(eval + "/plain.mpqm", 0).out;
+  std::string stream = expect_exit(eval + "/streamed.mpqm", 0).out;
+  auto without_path = [&](std::string out, const std::string& name) {
+    const size_t at = out.find(dir + "/" + name);
+    if (at != std::string::npos) out.erase(at, dir.size() + 1 + name.size());
+    const size_t seconds = out.find("\"seconds\"");
+    if (seconds != std::string::npos) out.erase(seconds, out.find('\n', seconds) - seconds);
+    return out;
+  };
+  BOOST_TEST(contains(plain, "top1_agreement"), plain);
+  BOOST_TEST(without_path(plain, "plain.mpqm") == without_path(stream, "streamed.mpqm"));
+  BOOST_TEST(sj["ram_bytes"].get<uint64_t>() > 0u);
+}
+
 
 // FLASH with a board is blob + libmpq_fw's measured code; --code none and --flash give the
 // blob alone, the figure mpq memory printed before code was counted.
