@@ -34,6 +34,14 @@ void fw_api_c_classify(const uint8_t* blob, uint32_t blob_bytes, const uint8_t* 
                        uint32_t arena_bytes, mpq_fw_kernels kernels, int32_t* codes, float* scores, uint32_t capacity,
                        fw_api_c_result* result);
 
+/* The same for a blob that streams its input: a reader written in C hands `image` out
+ * window by window (mpq_fw_input_reader), the run is mpq_fw_run_streamed_kernels.
+ * *image_run gets what mpq_fw_run says to the streamed blob, *streamed what
+ * mpq_fw_input_streamed says, *reads the reader's calls. */
+void fw_api_c_classify_streamed(const uint8_t* blob, uint32_t blob_bytes, const uint8_t* image, void* arena,
+                                uint32_t arena_bytes, mpq_fw_kernels kernels, int32_t* codes, uint32_t capacity,
+                                fw_api_c_result* result, mpq_fw_status* image_run, int* streamed, uint32_t* reads);
+
 /* A kernel table written in C with one variant (8-bit max pooling) that the default
  * model does not use, and mpq_fw_load_with_kernels called from C. */
 extern const mpq_fw_kernel_table fw_api_c_max_pool_only;

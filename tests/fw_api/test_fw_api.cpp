@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "libmpq/mcu/memory_model.hpp"
+#include "libmpq/mcu/patch_plan.hpp"
 #include "libmpq/quant/op_records.hpp"
 #include "libmpq/runtime/runtime.hpp"
 #include "tests/export/default_model.hpp"
@@ -74,6 +75,46 @@ struct AlignedBlob {
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(fw_api)
+
+// A blob exported with a streamed input, run from C99 with a reader written in C, gives
+// the codes of the same policy's blob with the whole input (no stage), fast and reference;
+// mpq_fw_run refuses it.
+BOOST_FIXTURE_TEST_CASE(c_reader_runs_a_streamed_blob_like_the_whole_input, test::DefaultModel) {
+  const std::vector<uint8_t> pixels = test::synthetic_pixels(spec, 2, 91);
+  const uint32_t image_bytes = static_cast<uint32_t>(spec.in_height * spec.in_width * spec.in_channels);
+  for (const auto& [w_bits, a_bits] : {std::pair{8, 8}, std::pair{4, 4}}) {
+    const Policy policy = uniform_policy(graph, w_bits, a_bits);
+    Model fq = fake_quant(policy);
+    const rt::PatchStage stage = choose_patch_stage(op_records(graph, policy), 0.2, true);
+    BOOST_REQUIRE(stage.present() && stage.stream_input);
+    const std::vector<uint8_t> plain = export_blob(fq, policy);
+    const std::vector<uint8_t> blob = export_blob(fq, policy, stage);
+    const MemoryReport report = memory_report(op_records(graph, policy), stage);
+    for (uint32_t i = 0; i < 2; ++i) {
+      const uint8_t* image = pixels.data() + i * image_bytes;
+      const CppOutput cpp = run_cpp(plain, image);
+      for (mpq_fw_kernels kernels : {MPQ_FW_KERNELS_FAST, MPQ_FW_KERNELS_REFERENCE}) {
+        BOOST_TEST_CONTEXT("w" << w_bits << "a" << a_bits << " image " << i << " kernels " << kernels) {
+          Arena arena(report.ram_bytes + static_cast<uint32_t>(blob.size()));  // the arena also serves the load
+          std::vector<int32_t> codes(kCodeCapacity, -1);
+          fw_api_c_result r{};
+          mpq_fw_status image_run = MPQ_FW_OK;
+          int streamed = 0;
+          uint32_t reads = 0;
+          fw_api_c_classify_streamed(blob.data(), static_cast<uint32_t>(blob.size()), image, arena.data(), arena.size,
+                                     kernels, codes.data(), kCodeCapacity, &r, &image_run, &streamed, &reads);
+          BOOST_REQUIRE_MESSAGE(r.status == MPQ_FW_OK, r.failed_call << ": " << mpq_fw_status_name(r.status));
+          BOOST_TEST(r.memory.arena_bytes == report.ram_bytes);
+          BOOST_TEST(image_run == MPQ_FW_INPUT_MODE_MISMATCH);
+          BOOST_TEST(streamed == 1);
+          BOOST_TEST(reads == static_cast<uint32_t>(stage.grid) * stage.grid);
+          codes.resize(cpp.codes.size());
+          BOOST_TEST(codes == cpp.codes, boost::test_tools::per_element());
+        }
+      }
+    }
+  }
+}
 
 BOOST_AUTO_TEST_CASE(c_and_cpp_lay_out_the_model_struct_alike) {
   BOOST_TEST(fw_api_c_model_bytes() == sizeof(mpq_fw_model));
