@@ -2,7 +2,9 @@
 # The Cortex-M firmware stage of the tests (tools/test.sh runs it after the host tests):
 #  1. builds the host tree (tools/build.sh) and writes the model fixtures with it
 #     (tests/firmware/host: the default model at uniform 8/4/2 bits and a mixed policy,
-#     w8a8 and mixed also with a patch stage, MobileNetV2 with a residual block inside
+#     w8a8 and mixed also with a patch stage, w8a8 with it streaming its input
+#     (w8a8_stream: apps/firmware reads the image window by window), MobileNetV2 with a
+#     residual block inside
 #     its stage (residual_patch), a model with every window pool, real Fashion-MNIST test
 #     images, the host runtime's outputs) into build-fw-fixtures/;
 #  2. per core, configures (once) a bare-metal build with those fixtures, builds it and

@@ -15,6 +15,7 @@
  *   test_images.h     MPQ_TEST_IMAGE_COUNT, MPQ_TEST_IMAGE_BYTES, mpq_test_images[],
  *                     mpq_test_images_source[] */
 #include <stdio.h>
+#include <string.h>
 
 #include "apps/firmware/output_line.h"
 #include "apps/firmware/stack_usage.h"
@@ -46,9 +47,33 @@ static int refuse(const char* what, mpq_fw_status status) {
   return 2;
 }
 
+/* A blob that streams its input (`mpq export --patch-input stream`) asks for it window by
+ * window: here from the const image in FLASH, as a camera driver would from its lines. */
+struct image_source {
+  const uint8_t* image;
+  uint32_t width, channels;
+};
+
+static int read_window(void* user, uint16_t row, uint16_t rows, uint16_t col, uint16_t cols, uint8_t* pixels) {
+  const struct image_source* s = (const struct image_source*)user;
+  const uint32_t row_bytes = (uint32_t)cols * s->channels;
+  uint32_t r;
+  for (r = 0; r < rows; ++r)
+    memcpy(pixels + r * row_bytes, s->image + ((uint32_t)(row + r) * s->width + col) * s->channels, row_bytes);
+  return 0;
+}
+
+static struct image_source g_source;
+
 /* Runs one image and reads its codes and scores; returns the first failure, if any. */
 static mpq_fw_status run_image(const uint8_t* image, mpq_fw_kernels kernels, int32_t* codes, float* scores) {
-  mpq_fw_status s = mpq_fw_run_kernels(&g_model, image, g_arena, sizeof g_arena, kernels);
+  mpq_fw_status s;
+  if (mpq_fw_input_streamed(&g_model)) {
+    g_source.image = image;
+    s = mpq_fw_run_streamed_kernels(&g_model, read_window, &g_source, g_arena, sizeof g_arena, kernels);
+  } else {
+    s = mpq_fw_run_kernels(&g_model, image, g_arena, sizeof g_arena, kernels);
+  }
   if (s == MPQ_FW_OK) s = mpq_fw_output_codes(&g_model, g_arena, codes, MAX_CLASSES);
   if (s == MPQ_FW_OK) s = mpq_fw_output_scores(&g_model, codes, scores, MAX_CLASSES);
   return s;
@@ -92,6 +117,9 @@ int main(void) {
   }
   printf("%u classes at %u bits; images: %s\n", (unsigned)output.classes, (unsigned)output.code_bits,
          mpq_test_images_source);
+  g_source.width = input.width;
+  g_source.channels = input.channels;
+  if (mpq_fw_input_streamed(&g_model)) printf("input streamed: read window by window\n");
 
   /* 3. Each image through the fast kernels (what a device runs). */
   for (i = 0; i < MPQ_TEST_IMAGE_COUNT; ++i) {

@@ -43,14 +43,35 @@ inline bool bench_load(const char* name, const uint8_t* blob, uint32_t blob_byte
   return s == rt::Status::ok;
 }
 
+// A streamed input's reader over the image in FLASH (the copy a camera driver would make).
+struct ImageSource {
+  const uint8_t* image;
+  uint32_t width, channels;
+};
+
+inline int read_image_window(void* user, uint16_t row, uint16_t rows, uint16_t col, uint16_t cols, uint8_t* pixels) {
+  const ImageSource& s = *static_cast<const ImageSource*>(user);
+  const uint32_t row_bytes = static_cast<uint32_t>(cols) * s.channels;
+  for (uint32_t r = 0; r < rows; ++r)
+    for (uint32_t b = 0; b < row_bytes; ++b)
+      pixels[r * row_bytes + b] = s.image[((static_cast<uint32_t>(row) + r) * s.width + col) * s.channels + b];
+  return 0;
+}
+
 // Runs the loaded model on `input` with the device's kernels ("fast"), then with the
-// reference kernels ("reference"), a region each. False when either run fails.
+// reference kernels ("reference"), a region each; a blob that streams its input reads it
+// through read_image_window (counted in the region). False when either run fails.
 inline bool bench_runs(const char* name, const rt::ModelView& model, const uint8_t* input, uint32_t macs,
                        uint8_t* arena, uint32_t arena_bytes) {
   bool ok = true;
+  ImageSource source{input, model.input_w, model.input_c};
+  rt::InputStream stream;
+  stream.read = read_image_window;
+  stream.user = &source;
   for (rt::KernelVariant variant : {rt::KernelVariant::fast, rt::KernelVariant::reference}) {
     bench_begin();
-    const rt::Status s = rt::run_model(model, input, arena, arena_bytes, variant);
+    const rt::Status s = model.patch.stream_input ? rt::run_model(model, stream, arena, arena_bytes, variant)
+                                                  : rt::run_model(model, input, arena, arena_bytes, variant);
     bench_end();
     report_region(name, variant == rt::KernelVariant::fast ? "fast" : "reference", macs, s);
     ok = ok && s == rt::Status::ok;

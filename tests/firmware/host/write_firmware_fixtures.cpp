@@ -197,6 +197,21 @@ int run(int argc, char** argv) {
       require(patched_model.run(test_images.image(i)) == plain_model.run(test_images.image(i)),
               "fixture " + patched.name + ": the patch stage changes the output of image " + std::to_string(i));
     add(patched);
+    if (policy.name != "w8a8") continue;
+    // The same stage reading its input window by window (--patch-input stream): the
+    // firmware's reader copies each window from the image in FLASH, and no whole input
+    // sits in its arena.
+    rt::PatchStage streamed_stage = fixture_patch_stage(graph, policy.policy);
+    streamed_stage.stream_input = true;
+    NamedPolicy streamed_policy = policy;
+    streamed_policy.name += "_stream";
+    const FixtureModel streamed = build_fixture_model(spec, streamed_policy, calibration, normalization, kWeightSeed,
+                                                      streamed_stage);
+    const IntegerModel streamed_model(streamed.blob, "fixture " + streamed.name);
+    for (int64_t i = 0; i < test_images.count; ++i)
+      require(streamed_model.run(test_images.image(i)) == plain_model.run(test_images.image(i)),
+              "fixture " + streamed.name + ": streaming the input changes the output of image " + std::to_string(i));
+    add(streamed);
   }
   // MobileNetV2 (the default size) at the mixed bits with a stage holding a residual block:
   // the add and the block input's tile kept for it run on the target too.
