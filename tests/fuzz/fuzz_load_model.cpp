@@ -31,11 +31,35 @@ struct HeapBlock {  // exactly `bytes` long, aligned, freed on scope exit
   ~HeapBlock() { std::free(p); }
 };
 
+// A streamed input's reader: windows of the image, each checked to lie inside it (ASan
+// then checks the window buffer the runtime hands out is as large as it says).
+struct ImageWindows {
+  const rt::ModelView* model;
+  const uint8_t* image;
+};
+
+int read_window(void* user, uint16_t row, uint16_t rows, uint16_t col, uint16_t cols, uint8_t* pixels) {
+  const ImageWindows& w = *static_cast<const ImageWindows*>(user);
+  const rt::ModelView& m = *w.model;
+  if (rows == 0 || cols == 0 || uint32_t{row} + rows > m.input_h || uint32_t{col} + cols > m.input_w)
+    fuzz::fail("run_model: a streamed input's window outside the image");
+  for (uint32_t r = 0; r < rows; ++r)
+    std::memcpy(pixels + size_t{r} * cols * m.input_c, w.image + ((size_t{row} + r) * m.input_w + col) * m.input_c,
+                size_t{cols} * m.input_c);
+  return 0;
+}
+
 std::vector<int32_t> run(const rt::ModelView& model, const uint8_t* image, rt::KernelVariant variant, uint8_t fill) {
   HeapBlock arena(model.arena_bytes, model.arena_alignment);
   if (arena.p == nullptr) fuzz::fail("load_model: cannot allocate the arena it asked for");
   std::memset(arena.p, fill, model.arena_bytes);
-  const rt::Status run = rt::run_model(model, image, arena.p, model.arena_bytes, variant);
+  ImageWindows windows{&model, image};
+  rt::InputStream input;
+  input.read = read_window;
+  input.user = &windows;
+  // A blob whose stage streams its input runs only from a reader (input_mode_mismatch otherwise).
+  const rt::Status run = model.patch.stream_input ? rt::run_model(model, input, arena.p, model.arena_bytes, variant)
+                                                  : rt::run_model(model, image, arena.p, model.arena_bytes, variant);
   if (run != rt::Status::ok)
     fuzz::fail(std::string("run_model refused a blob load_model accepted: ") + rt::status_name(run));
   std::vector<int32_t> codes(model.classes);

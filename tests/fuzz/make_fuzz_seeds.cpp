@@ -157,6 +157,14 @@ void export_blobs(Model float_model, const std::string& prefix, const std::vecto
     if (runs.present())
       put("load_model", prefix + "_" + name + "_patch.mpqm",
           as_string(convert_to_blob(fake_quant, graph, policy, InputNormalization{{0.5f}, {0.5f}}, runs)));
+    if (runs.present()) {
+      // The same stage streaming its input (buffer 0 empty): load_model admits the empty
+      // buffer only beside a stage from op 0 that nothing after reads the input of.
+      rt::PatchStage streamed = runs;
+      streamed.stream_input = true;
+      put("load_model", prefix + "_" + name + "_patch_stream.mpqm",
+          as_string(convert_to_blob(fake_quant, graph, policy, InputNormalization{{0.5f}, {0.5f}}, streamed)));
+    }
     const rt::PatchStage costly = first_stage(records, true);
     if (costly.present())
       put("load_model", prefix + "_" + name + "_patch_costs_ram.mpqm",
