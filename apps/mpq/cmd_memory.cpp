@@ -204,7 +204,8 @@ int run_memory(const std::vector<std::string>& args) {
        "with --patch auto: extra MACs allowed for the halo, as a fraction of the layer-by-layer MACs")
       ("patch-input", po::value<std::string>()->default_value("whole"),
        "with --patch: whole (the input image sits in the arena) or stream (the stage reads it window by window "
-       "from the caller, docs/memory-model.md \"Streamed input\"); stream prints the whole-input figure beside")
+       "from the caller, docs/memory-model.md \"Streamed input\"); stream prints the whole-input figure beside "
+       "(--fit: a streamed stage's text ends in s)")
       ("json", "print JSON instead of a table");
   opts.add(bud);
   po::variables_map vm;
