@@ -52,7 +52,8 @@ struct LoadError {
 // the kernel's *_check with the record's parameters, weight size, per-channel
 // multipliers and shifts, inputs produced by earlier ops with the same shape, bits and
 // zero point, and its variant in `kernels`: kernel_not_linked), the buffer table (ids, sizes equal to the packed tensors and the fast
-// kernels' scratch, lifetimes), and finally that plan_arena on the table's sizes and
+// kernels' scratch, lifetimes; buffer 0 may be empty only beside a stage from op 0 that
+// streams the input, PatchStage::stream_input), and finally that plan_arena on the table's sizes and
 // lifetimes gives exactly the stored offsets and arena_bytes; with a patch stage, that this
 // arena is no larger than the same ops' arena layer by layer (patch_stage_costs_ram).
 // `kernels`: the variants run_model may call (a firmware's generated table, or

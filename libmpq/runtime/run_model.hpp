@@ -1,6 +1,8 @@
 // Runs a model that load_model() validated: the raw image through the blob's input
-// tables into buffer 0, then every op in order on its kernel, all inside one caller-owned
-// arena. No checks beyond the arguments, no heap, no globals.
+// tables into buffer 0 (or, for a blob that streams its input, each patch-stage tile's
+// window from the caller's reader into the window buffer), then every op in order on its
+// kernel, all inside one caller-owned arena. No checks beyond the arguments, no heap, no
+// globals.
 #pragma once
 
 #include <cstdint>
