@@ -12,8 +12,6 @@
 
 namespace {
 
-struct Killed {};
-
 constexpr int64_t kShortImages = 150;  // 50 of each of the 3 classes
 
 struct Halving : mpq_search_test::TrainedSetup {
@@ -125,25 +123,11 @@ BOOST_AUTO_TEST_CASE(a_halving_search_rewards_short_scores_keeps_a_promoted_best
   BOOST_TEST(ev_a.rejected().count(a.best_policy("agent").key()) == 0u);
   BOOST_TEST(a.best_accuracy("agent") == best_agent);
 
-  {
-    mpq::PolicyEvaluator ev(ckpt, "mem", train, big_val, halving(0.0));
-    mpq::PolicySearch killed(space, budget, ev, search_options(dir + "/k.state"));
-    BOOST_CHECK_THROW(killed.run([](const mpq::EpisodeRecord& r) {
-      if (r.episode == 5) throw Killed{};
-    }),
-                      Killed);
-  }
-  mpq::PolicyEvaluator ev_k(ckpt, "mem", train, big_val, halving(0.0));
-  mpq::PolicySearch resumed(space, budget, ev_k, search_options(dir + "/k.state"));
-  resumed.resume();
-  BOOST_TEST(resumed.records().size() == 6u);
-  resumed.run();
-  BOOST_REQUIRE(resumed.records().size() == a.records().size());
-  for (size_t i = 0; i < a.records().size(); ++i) {
-    BOOST_TEST(resumed.records()[i].bits == a.records()[i].bits, "episode " << i);
-    BOOST_TEST(resumed.records()[i].accuracy == a.records()[i].accuracy, "episode " << i);
+  const Resumed k = killed_at_episode_5_and_resumed(halving(0.0), search_options(dir + "/k.state"), a);
+  const mpq::PolicySearch& resumed = *k.search;
+  mpq::PolicyEvaluator& ev_k = *k.evaluator;
+  for (size_t i = 0; i < a.records().size(); ++i)
     BOOST_TEST(resumed.records()[i].reward == a.records()[i].reward, "episode " << i);
-  }
   BOOST_TEST(ev_k.short_scores() == ev_a.short_scores());
   BOOST_TEST(ev_k.rejected() == ev_a.rejected());
 

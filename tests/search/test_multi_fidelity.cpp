@@ -11,8 +11,6 @@
 
 namespace {
 
-struct Killed {};
-
 struct Fidelity : mpq_search_test::TrainedSetup {
   mpq::EvalOptions early(double margin) const {
     mpq::EvalOptions e = quick_eval();
@@ -112,25 +110,8 @@ BOOST_AUTO_TEST_CASE(an_early_reject_search_is_deterministic_resumable_and_refus
   mpq::PolicyEvaluator ev_a(ckpt, "mem", train, big_val, early(0.0));
   mpq::PolicySearch a(space, budget, ev_a, options(dir + "/a.state"));
   a.run();
-  {
-    mpq::PolicyEvaluator ev(ckpt, "mem", train, big_val, early(0.0));
-    mpq::PolicySearch killed(space, budget, ev, options(dir + "/k.state"));
-    BOOST_CHECK_THROW(killed.run([](const mpq::EpisodeRecord& r) {
-      if (r.episode == 5) throw Killed{};
-    }),
-                      Killed);
-  }
-  mpq::PolicyEvaluator ev_k(ckpt, "mem", train, big_val, early(0.0));
-  mpq::PolicySearch resumed(space, budget, ev_k, options(dir + "/k.state"));
-  resumed.resume();
-  BOOST_TEST(resumed.records().size() == 6u);
-  resumed.run();
-  BOOST_REQUIRE(resumed.records().size() == a.records().size());
-  for (size_t i = 0; i < a.records().size(); ++i) {
-    BOOST_TEST(resumed.records()[i].bits == a.records()[i].bits, "episode " << i);
-    BOOST_TEST(resumed.records()[i].accuracy == a.records()[i].accuracy, "episode " << i);
-  }
-  BOOST_TEST(ev_k.rejected() == ev_a.rejected());
+  const Resumed k = killed_at_episode_5_and_resumed(early(0.0), options(dir + "/k.state"), a);
+  BOOST_TEST(k.evaluator->rejected() == ev_a.rejected());
   BOOST_TEST(ev_a.rejections() > 0);  // the case is exercised
 
   mpq::EvalOptions full = early(0.0);

@@ -3,6 +3,9 @@
 // validation batches (256).
 #pragma once
 
+#include <memory>
+#include <string>
+
 #include "libmpq/nn/checkpoint.hpp"
 #include "libmpq/train/trainer.hpp"
 #include "search_fixture.hpp"
@@ -31,6 +34,42 @@ struct TrainedSetup : Setup {
       return c;
     }();
     ckpt = trained;
+  }
+
+  // A search resumed mid-way and run to its end, with the evaluator it refers to.
+  struct Resumed {
+    std::unique_ptr<mpq::PolicyEvaluator> evaluator;
+    std::unique_ptr<mpq::PolicySearch> search;
+  };
+
+  // A search of big_val under `eval` and `search` (whose state_path is a fresh file of dir)
+  // killed after its episode 5, resumed and run to its end: it holds the episodes (bits and
+  // accuracy) of `full`, which ran the same settings uninterrupted. Returned for the
+  // fidelity's own checks (rewards, rejections).
+  Resumed killed_at_episode_5_and_resumed(const mpq::EvalOptions& eval, const mpq::SearchOptions& search,
+                                          const mpq::PolicySearch& full) {
+    struct Killed {};
+    {
+      mpq::PolicyEvaluator ev(ckpt, "mem", train, big_val, eval);
+      mpq::PolicySearch killed(space, budget, ev, search);
+      BOOST_CHECK_THROW(killed.run([](const mpq::EpisodeRecord& r) {
+        if (r.episode == 5) throw Killed{};
+      }),
+                        Killed);
+    }
+    Resumed k;
+    k.evaluator = std::make_unique<mpq::PolicyEvaluator>(ckpt, "mem", train, big_val, eval);
+    k.search = std::make_unique<mpq::PolicySearch>(space, budget, *k.evaluator, search);
+    mpq::PolicySearch& resumed = *k.search;
+    resumed.resume();
+    BOOST_TEST(resumed.records().size() == 6u);
+    resumed.run();
+    BOOST_REQUIRE(resumed.records().size() == full.records().size());
+    for (size_t i = 0; i < full.records().size(); ++i) {
+      BOOST_TEST(resumed.records()[i].bits == full.records()[i].bits, "episode " << i);
+      BOOST_TEST(resumed.records()[i].accuracy == full.records()[i].accuracy, "episode " << i);
+    }
+    return k;
   }
 };
 
