@@ -120,9 +120,10 @@ double PolicyEvaluator::halving_accuracy(const Policy& policy, double bar) {
   if (known == short_.end()) {
     Model model = finetuned(policy, options_.short_batches);
     Timer timer;
-    const DatasetSubset val = class_balanced_samples(val_, options_.short_images);
-    work_.val_images += val.size();
-    known = short_.emplace(key, evaluate(model, val).accuracy).first;
+    if (!short_val_)
+      short_val_ = std::make_unique<DatasetSubset>(class_balanced_samples(val_, options_.short_images));
+    work_.val_images += short_val_->size();
+    known = short_.emplace(key, evaluate(model, *short_val_).accuracy).first;
     validate_seconds_ += timer.seconds();
     ++work_.evaluations;
   }

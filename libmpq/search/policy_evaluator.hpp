@@ -15,6 +15,7 @@ namespace mpq {
 
 struct FakeQuantBase;
 class TeacherLogitsCache;
+class DatasetSubset;
 
 // How much of the proxy a candidate gets (docs/search.md, "Cheaper rewards").
 //   full: every candidate is fine-tuned and validated on all val_images.
@@ -126,6 +127,9 @@ class PolicyEvaluator {
   std::unique_ptr<Model> teacher_;  // the float model, built at the first recipe that distills
   // Its logits of the fine-tune's batches, the same for every candidate (one seed).
   std::unique_ptr<TeacherLogitsCache> teacher_logits_;
+  // Halving's class-balanced short validation images, the same for every candidate:
+  // chosen at the first short proxy.
+  std::unique_ptr<DatasetSubset> short_val_;
   std::map<std::string, double> cache_;
   std::map<std::string, double> rejected_;
   std::map<std::string, double> short_;
