@@ -138,10 +138,12 @@ double PolicySearch::bar(int64_t episode) const {
   const bool random_phase = episode >= options_.episodes;
   if (evaluator_.options().fidelity != Fidelity::halving) return random_phase ? best_random_acc_ : best_agent_acc_;
   // Halving's bar is on the short scale: the best reward (short score) of the phase.
-  double best = -1;
-  for (const EpisodeRecord& r : records_)
-    if ((r.phase == "random") == random_phase) best = std::max(best, r.reward);
-  return best;
+  return random_phase ? best_random_reward_ : best_agent_reward_;
+}
+
+void PolicySearch::note_reward(const EpisodeRecord& r) {
+  double& best = r.phase == "random" ? best_random_reward_ : best_agent_reward_;
+  best = std::max(best, r.reward);
 }
 
 void PolicySearch::score_ahead(int64_t episode) {
@@ -232,6 +234,7 @@ void PolicySearch::run_episode(int64_t episode) {
   }
   r.seconds = timer.seconds();
   records_.push_back(r);
+  note_reward(r);
 }
 
 std::string PolicySearch::fingerprint() const {
@@ -378,6 +381,8 @@ void PolicySearch::resume() {
 
   random_rng_.set_state(rs);
   records_ = std::move(records);
+  best_agent_reward_ = best_random_reward_ = -1;
+  for (const EpisodeRecord& e : records_) note_reward(e);
   evaluator_.cache() = std::move(cache);
   evaluator_.rejected() = std::move(rejected);
   evaluator_.short_scores() = std::move(short_scores);

@@ -96,6 +96,9 @@ class PolicySearch {
   double bar(int64_t episode) const;
   // One past the last agent episode of `episode`'s round of SearchOptions::actors.
   int64_t round_end(int64_t episode) const;
+  // Keeps the best reward of r's phase (best_agent_reward_, best_random_reward_) for a
+  // record just added to records_.
+  void note_reward(const EpisodeRecord& r);
   void save() const;
   std::string fingerprint() const;
 
@@ -109,6 +112,9 @@ class PolicySearch {
   std::vector<EpisodeRecord> records_;
   Policy best_agent_, best_random_;
   double best_agent_acc_ = -1, best_random_acc_ = -1;
+  // The best reward of each phase's records so far (-1: none), halving's bar: kept where a
+  // record is added, rebuilt from the records at resume().
+  double best_agent_reward_ = -1, best_random_reward_ = -1;
 };
 
 }  // namespace mpq
