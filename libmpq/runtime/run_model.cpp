@@ -39,14 +39,7 @@ Status run_ops(const ModelView& m, uint8_t* a, const InputStream* input, KernelV
     detail::OpTensors t{};
     t.input = buffer_data(m, a, op.input_buffer);
     if (op.input2_buffer != blob::kNoBuffer) t.input2 = buffer_data(m, a, op.input2_buffer);
-    if (op.weights_offset != 0) {
-      t.weights = m.blob + op.weights_offset;
-      // Aligned (load_model checked the offset) little-endian int32 arrays.
-      const int32_t* params = reinterpret_cast<const int32_t*>(m.blob + op.channel_params_offset);
-      t.bias = params;
-      t.multiplier = params + op.out_c;
-      t.shift = params + 2 * op.out_c;
-    }
+    if (op.weights_offset != 0) detail::point_at_weights(m.blob, op, &t);
     if (op.scratch_buffer != blob::kNoBuffer) {
       t.scratch = buffer_data(m, a, op.scratch_buffer);
       t.scratch_bytes = static_cast<int32_t>(decode_buffer_record(buffer_record(m, op.scratch_buffer)).size);

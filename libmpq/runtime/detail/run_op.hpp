@@ -25,6 +25,19 @@ struct OpTensors {
   uint8_t* output;
 };
 
+// Points t's weights and per-channel arrays at a weighted op's (weights_offset != 0)
+// data in `blob`: bias, multiplier and shift, op.out_c little-endian int32 each in that
+// order from channel_params_offset. Requires: load_model checked the offsets (in the blob,
+// the arrays aligned). The one decoding of both the layer-by-layer run and the patch
+// stage's; inline, so that neither pays a call per op (or per tile) for four pointers.
+inline void point_at_weights(const uint8_t* blob, const OpRecord& op, OpTensors* t) {
+  t->weights = blob + op.weights_offset;
+  const int32_t* params = reinterpret_cast<const int32_t*>(blob + op.channel_params_offset);
+  t->bias = params;
+  t->multiplier = params + op.out_c;
+  t->shift = params + 2 * op.out_c;
+}
+
 // ok; kernel_not_linked when `kernels` lacks the op's variant (or, for a reference run, its
 // reference function); kernel_failed when the kernel refused the call.
 Status run_op(const KernelTable& kernels, const OpRecord& op, const OpTensors& t, bool reference);

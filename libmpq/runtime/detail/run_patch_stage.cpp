@@ -140,11 +140,7 @@ Status run_patch_stage(const ModelView& m, uint8_t* arena, bool reference, const
         } else {
           OpTensors t{};
           t.input = stored(sources[k][0]).data;  // load_model checked: the buffer holds exactly its window
-          t.weights = m.blob + op.weights_offset;
-          const int32_t* params = reinterpret_cast<const int32_t*>(m.blob + op.channel_params_offset);
-          t.bias = params;
-          t.multiplier = params + op.out_c;
-          t.shift = params + 2 * op.out_c;
+          point_at_weights(m.blob, op, &t);  // a stage's ops but its adds are weighted
           if (op.scratch_buffer != blob::kNoBuffer) {
             const Buffer scratch = buffer(m, arena, op.scratch_buffer);
             t.scratch = scratch.data;
