@@ -90,12 +90,7 @@ BOOST_AUTO_TEST_CASE(a_finetune_killed_in_and_between_its_checkpoint_writes_resu
 }
 
 BOOST_AUTO_TEST_CASE(a_search_killed_at_random_moments_and_in_its_writes_resumes_to_the_same_results) {
-  const std::string dir = temp_dir();
-  write_tiny_idx(dir, "train", 300);
-  write_tiny_idx(dir, "t10k", 60);
-  const std::string data = "--data " + dir + " --val-size 60 --threads 1";
-  Run r = run("train " + data + " --epochs 1 --batch 32 --out " + dir + "/f.mpqc");
-  BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
+  const auto [dir, data] = tiny_float(300, 60, "");  // the default model, one whole epoch
   // 3 warm-up, 5 agent and 3 random-search episodes, the re-scoring of the 8 agent
   // policies and 4 calibrated (0-epoch) final checkpoints.
   const std::string search = "search " + data + " --checkpoint " + dir + "/f.mpqc --episodes 8 --warmup 3 " +
@@ -107,7 +102,7 @@ BOOST_AUTO_TEST_CASE(a_search_killed_at_random_moments_and_in_its_writes_resumes
   // b: kill -9 at a random moment of a whole run (an evaluation, an agent update, a state
   // write, the comparison, or before the first state), then resumed to the end.
   const double at = random_in(0.05, 0.95) * seconds;
-  r = mpq_killed_after(at, search + dir + "/b");
+  Run r = mpq_killed_after(at, search + dir + "/b");
   BOOST_TEST_MESSAGE("search killed after " << at << " s of " << seconds << " s: "
                                              << (r.killed ? "killed" : "finished"));
   // Look before the next run writes one: a slow build may be killed before its first state.
@@ -154,14 +149,9 @@ BOOST_AUTO_TEST_CASE(a_search_killed_at_random_moments_and_in_its_writes_resumes
 }
 
 BOOST_AUTO_TEST_CASE(a_sweep_killed_in_a_budget_and_in_its_own_writes_continues_to_the_same_curves) {
-  const std::string dir = temp_dir();
-  write_tiny_idx(dir, "train", 200);
-  write_tiny_idx(dir, "t10k", 40);
-  const std::string data = "--data " + dir + " --val-size 40 --threads 1";
-  Run r = run("train " + data + " --width 0.125 --epochs 1 --batch 32 --max-batches 2 --out " + dir + "/f.mpqc");
-  BOOST_REQUIRE_MESSAGE(r.code == 0, r.out);
+  const auto [dir, data] = tiny_float(200, 40, "--width 0.125 --max-batches 2");
   // Two budgets of the default grid: its first (the tightest) and its last.
-  r = run("sweep " + data + " --checkpoint " + dir + "/f.mpqc --dry-run");
+  Run r = run("sweep " + data + " --checkpoint " + dir + "/f.mpqc --dry-run");
   const std::regex folder("-> ([^ ]+)/ ");
   std::vector<std::string> folders;
   for (auto m = std::sregex_iterator(r.out.begin(), r.out.end(), folder); m != std::sregex_iterator(); ++m)
