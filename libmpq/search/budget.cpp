@@ -28,6 +28,9 @@ int activation_decision(const QuantGraph& g, int op_index) {
 // The stages `setting` lets a policy of `graph` use: they depend on the graph's shapes,
 // not on bits, so they are found once (on uniform 8-bit records) and tried per policy.
 std::vector<PatchCandidate> stage_candidates(const QuantGraph& graph, const PatchSetting& setting) {
+  require(!setting.stream_input || setting.enabled(),
+          "--patch-input stream needs a patch stage from op 0 to stream the input; with --patch none there is "
+          "none: give --patch auto or LAST_OP:GRID");
   if (!setting.enabled()) return {};
   require(setting.max_overhead >= 0.0,
           "--patch-max-overhead: " + std::to_string(setting.max_overhead) + " is negative");
@@ -35,9 +38,16 @@ std::vector<PatchCandidate> stage_candidates(const QuantGraph& graph, const Patc
   std::vector<std::string> names;
   for (const QOp& op : graph.ops) names.push_back(op.name);
   const PatchRequest request = parse_patch_request(setting.request, names);
-  if (request.automatic) return patch_candidates(records, setting.max_overhead);
-  const rt::PatchStage stage = patch_stage_through(records, request.last_op, request.grid);
-  return {{stage, patched_macs(records, stage)}};
+  std::vector<PatchCandidate> stages;
+  if (request.automatic) {
+    stages = patch_candidates(records, setting.max_overhead);
+  } else {
+    const rt::PatchStage stage = patch_stage_through(records, request.last_op, request.grid);
+    stages = {{stage, patched_macs(records, stage)}};
+  }
+  // Every candidate starts at op 0, so each can stream the input (choose_patch_stage too).
+  for (PatchCandidate& c : stages) c.stage.stream_input = setting.stream_input;
+  return stages;
 }
 
 // The memory of `policy` with no stage when its layer-by-layer arena fits `ram`, else with
@@ -143,7 +153,8 @@ void check_budget_feasible(const QuantGraph& graph, const MemoryBudget& budget) 
                 format_bytes(budget.ram) + "): the smallest achievable is FLASH " + format_bytes(least.flash_bytes) +
                 " (" + std::to_string(least.flash_bytes) + " B) and RAM " + format_bytes(least.ram_bytes) + " (" +
                 std::to_string(least.ram_bytes) + " B), with 2-bit weights and activations" +
-                (budget.patch.enabled() ? " and --patch " + budget.patch.request : std::string()));
+                (budget.patch.enabled() ? " and --patch " + budget.patch.request : std::string()) +
+                (budget.patch.stream_input ? " --patch-input stream" : ""));
 }
 
 bool lower_largest_weights(const QuantGraph& graph, Policy& policy, const MemoryReport& report) {

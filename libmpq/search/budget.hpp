@@ -20,10 +20,14 @@ constexpr uint64_t kNoRamBudget = UINT64_MAX;
 // How the RAM check plans a policy's arena (docs/search.md, "Patch stage"): `request` is
 // `--patch` as mpq memory takes it: "none" (layer by layer), "auto" (per policy, the
 // stage of least RAM within max_overhead extra MACs: choose_patch_stage) or "LAST_OP:GRID"
-// (that stage for every policy whose arena it lowers, none for the others).
+// (that stage for every policy whose arena it lowers, none for the others). stream_input
+// (`--patch-input stream`): the stages stream the network input (PatchStage::stream_input),
+// so the arenas compared, checked and reported are the streamed ones; it needs a stage,
+// so with request "none" every use is an Error naming both flags.
 struct PatchSetting {
   std::string request = "none";
   double max_overhead = 0.2;
+  bool stream_input = false;
   bool enabled() const { return request != "none"; }
 };
 

@@ -267,6 +267,8 @@ std::string PolicySearch::fingerprint() const {
   // Likewise a patch stage: it changes every policy's RAM, hence enforcement and scores.
   if (budget_.patch.enabled())
     f += "|patch " + budget_.patch.request + "," + std::to_string(budget_.patch.max_overhead);
+  // Likewise a streamed input (whole, the default, leaves the fingerprint as it was).
+  if (budget_.patch.stream_input) f += "|patch-input stream";
   return f;
 }
 
