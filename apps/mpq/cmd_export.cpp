@@ -84,7 +84,8 @@ int run_export(const std::vector<std::string>& args) {
       ("patch-input", po::value<std::string>()->default_value("whole"),
        "with --patch: whole (the input image is copied into the arena) or stream (the stage reads it window by "
        "window from the caller: mpq_fw_run_streamed, docs/memory-model.md \"Streamed input\"; the whole input "
-       "never sits in RAM, and mpq_fw_run refuses the blob)")
+       "never sits in RAM, and mpq_fw_run refuses the blob); without --patch, default: the input the checkpoint "
+       "records beside its stage (meta patch_input, written by mpq search --patch-input), else whole")
       ("json", "print the result as JSON");
   po::variables_map vm;
   if (!parse(args, opts, vm, "mpq export [--checkpoint Q] [--out model.mpqm] [--c-source model.c] [--patch none|auto|LAST_OP:GRID] "
@@ -121,9 +122,14 @@ int run_export(const std::vector<std::string>& args) {
   // A searched policy's checkpoint records the stage its RAM was checked with.
   const std::string patch_text =
       vm.count("patch") ? vm["patch"].as<std::string>() : ckpt.meta_or("patch_stage", "none");
+  // And, with that stage, whether its input was streamed (meta patch_input); a --patch by
+  // hand takes --patch-input's default, whole.
+  const std::string input_text = vm["patch-input"].defaulted() && !vm.count("patch") && patch_text != "none"
+                                     ? ckpt.meta_or("patch_input", "whole")
+                                     : vm["patch-input"].as<std::string>();
   bool stream_input = false;
   try {
-    stream_input = parse_patch_input(vm["patch-input"].as<std::string>());
+    stream_input = parse_patch_input(input_text);
   } catch (const Error& e) {
     throw UsageError(e.what());
   }

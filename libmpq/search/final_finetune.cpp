@@ -21,6 +21,7 @@ constexpr const char* kValMeta = "final_val_accuracy";
 constexpr const char* kTestMeta = "final_test_accuracy";
 constexpr const char* kTestImagesMeta = "final_test_images";
 constexpr const char* kPatchMeta = "patch_stage";
+constexpr const char* kPatchInputMeta = "patch_input";  // whole or stream, mpq export's default --patch-input
 
 // A double as text that std::stod reads back to the same value.
 std::string exact(double v) {
@@ -57,6 +58,7 @@ void fill_memory(FinalResult& row, const Checkpoint& float_ckpt, const QuantGrap
   row.unpatched_ram = memory.patch.present() ? policy_memory(graph, policy).ram_bytes : memory.ram_bytes;
   row.patch = patch_request_text(memory.patch);
   row.patch_op = memory.patch.present() ? graph.ops[memory.patch.end_op() - 1u].name : "";
+  row.patch_stream = memory.patch.stream_input;
   row.macs = memory.macs;
   row.patched_macs = memory.patched_macs;
 }
@@ -78,11 +80,13 @@ WorkUnits final_finetune(const Checkpoint& float_ckpt, const std::string& float_
   if (epochs > 0 && file_exists(path)) done = load_checkpoint(path);
   if (done && finished_with_accuracies(*done, path, policy, epochs, test.size(), kmeans_weights, recipe)) {
     // A finished fine-tune of this policy whose accuracies were recorded: nothing to redo
-    // but the stage it records, which a search with another --patch may change.
+    // but the stage it records, which a search with another --patch or --patch-input may change.
     row.val_runs.push_back(std::stod(done->meta.at(kValMeta)));
     row.test_runs.push_back(std::stod(done->meta.at(kTestMeta)));
-    if (done->meta_or(kPatchMeta, "none") != row.patch) {
+    if (done->meta_or(kPatchMeta, "none") != row.patch ||
+        done->meta_or(kPatchInputMeta, "whole") != row.patch_input()) {
       done->meta[kPatchMeta] = row.patch;
+      done->meta[kPatchInputMeta] = row.patch_input();
       save_checkpoint(path, *done);
     }
     return work;
@@ -102,6 +106,7 @@ WorkUnits final_finetune(const Checkpoint& float_ckpt, const std::string& float_
   trainer.extra_meta["weight_quantizer"] = kmeans_weights ? "kmeans" : "uniform";
   record_recipe(quantizer, recipe, trainer.extra_meta);
   trainer.extra_meta[kPatchMeta] = row.patch;
+  trainer.extra_meta[kPatchInputMeta] = row.patch_input();
   add_input_normalization(train, trainer.extra_meta);
   if (epochs > 0) {
     // Resume a killed final fine-tune, but not from the calibrated-only checkpoint that

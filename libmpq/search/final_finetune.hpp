@@ -25,7 +25,8 @@ namespace mpq {
 // codebooks (meta "weight_quantizer" "kmeans"; row.flash is then kmeans_flash_bytes).
 // row.ram is the RAM with the patch stage the budget check takes for the policy (`patch`
 // under the RAM budget `ram_budget`: none where the policy fits it layer by layer); the
-// checkpoint records that stage (meta "patch_stage", mpq export's default --patch). quantizer: the
+// checkpoint records that stage (meta "patch_stage", mpq export's default --patch) and its input
+// (meta "patch_input": stream or whole, mpq export's default --patch-input). quantizer: the
 // recipe (recipe_for), recorded as checkpoint meta "recipe"; a finished or killed fine-tune
 // of another recipe is done again. code: whose code row.flash counts beside the blob (the
 // budget's, so that row.flash is what its FLASH check counted; none: the blob alone).

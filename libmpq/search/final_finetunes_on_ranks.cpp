@@ -27,6 +27,7 @@ void final_finetunes_on_ranks(const std::vector<FinalFinetuneJob>& jobs, const s
         w.u32(run.ram);
         w.str(run.patch);
         w.str(run.patch_op);
+        w.u8(run.patch_stream ? 1 : 0);
         w.u32(run.unpatched_ram);
         w.i64(run.macs);
         w.i64(run.patched_macs);
@@ -47,6 +48,7 @@ void final_finetunes_on_ranks(const std::vector<FinalFinetuneJob>& jobs, const s
         const uint32_t flash = r.u32("flash"), model_flash = r.u32("model FLASH"), code_flash = r.u32("code FLASH");
         const uint32_t ram = r.u32("ram");
         const std::string patch = r.str("patch stage"), patch_op = r.str("patch stage's last op");
+        const bool patch_stream = r.flag("streamed input");
         const uint32_t unpatched_ram = r.u32("RAM layer by layer");
         const int64_t macs = r.i64("MACs"), patched_macs = r.i64("MACs with the stage");
         if (row.test_runs.size() == 1) {
@@ -58,6 +60,7 @@ void final_finetunes_on_ranks(const std::vector<FinalFinetuneJob>& jobs, const s
           row.ram = ram;
           row.patch = patch;
           row.patch_op = patch_op;
+          row.patch_stream = patch_stream;
           row.unpatched_ram = unpatched_ram;
           row.macs = macs;
           row.patched_macs = patched_macs;

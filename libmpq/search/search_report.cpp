@@ -35,6 +35,12 @@ std::string pct_runs(const FinalResult& r, const std::vector<double>& runs, doub
   for (size_t i = 0; i < runs.size(); ++i) out += (i ? ", " : "") + fmt("%.2f", 100 * runs[i]);
   return out + ")";
 }
+
+// report.md's stage column: "none", or "6:4 (conv3)" and ", input streamed" with --patch-input stream.
+std::string stage_cell(const FinalResult& r) {
+  if (r.patch == "none") return r.patch;
+  return r.patch + " (" + r.patch_op + ")" + (r.patch_stream ? ", input streamed" : "");
+}
 }  // namespace
 
 double FinalResult::mac_overhead() const {
@@ -79,8 +85,11 @@ std::string report_markdown(const SearchSummary& s, const std::vector<FinalResul
     out += "- RAM with a patch stage (--patch " + s.patch +
            (s.patch == "auto" ? ", at most " + fmt("%.0f%%", 100 * s.patch_max_overhead) + " more MACs"
                               : std::string()) +
+           (s.patch_stream ? ", --patch-input stream: the stage reads the network input window by window, which "
+                             "the arena leaves out"
+                           : std::string()) +
            "): every policy's RAM is the arena with its stage; `mpq export` of a final checkpoint uses the stage "
-           "it records\n";
+           "(and input) it records\n";
   out += "- float model: validation " + pct(s.float_val_accuracy) + ", test " + pct(s.float_test_accuracy) + "\n";
   out += "- search: " + std::to_string(s.episodes) + " DDPG episodes (" + std::to_string(s.warmup) +
          " warm-up), random search " + std::to_string(s.random_evaluations) + " evaluations, " +
@@ -108,7 +117,7 @@ std::string report_markdown(const SearchSummary& s, const std::vector<FinalResul
   for (const auto& r : results)
     out += "| " + r.name + " | " + r.model + " | " + std::to_string(r.flash) + " B | " + std::to_string(r.ram) + " B | " +
            std::to_string(r.unpatched_ram) + " B | " +
-           (r.patch == "none" ? r.patch : r.patch + " (" + r.patch_op + ")") +
+           stage_cell(r) +
            " | " + fmt("%+.1f%%", 100 * r.mac_overhead()) + " | " + pct(r.search_accuracy) + " | " +
            pct_runs(r, r.val_runs, r.val_mean()) + " | " +
            pct_runs(r, r.test_runs, r.test_mean()) + " |\n";
@@ -127,6 +136,7 @@ std::string report_json(const SearchSummary& s, const std::vector<FinalResult>& 
                     {"ram_bytes", r.ram}, {"unpatched_ram_bytes", r.unpatched_ram},
                     {"patch", r.patch == "none" ? nlohmann::json(nullptr) : nlohmann::json(r.patch)},
                     {"patch_last_op", r.patch == "none" ? nlohmann::json(nullptr) : nlohmann::json(r.patch_op)},
+                    {"patch_input", r.patch == "none" ? nlohmann::json(nullptr) : nlohmann::json(r.patch_input())},
                     {"macs", r.macs}, {"patched_macs", r.patched_macs}, {"mac_overhead", r.mac_overhead()},
                     {"search_accuracy", r.search_accuracy}, {"val_accuracy", r.val_mean()},
                     {"test_accuracy", r.test_mean()}, {"test_std", r.test_std()}, {"val_runs", r.val_runs},
@@ -160,6 +170,7 @@ std::string report_json(const SearchSummary& s, const std::vector<FinalResult>& 
                       {"quantizer", s.quantizer},
                       {"patch", s.patch},
                       {"patch_max_overhead", s.patch_max_overhead},
+                      {"patch_input", s.patch_stream ? "stream" : "whole"},
                       {"code_target", s.code == "none" ? nlohmann::json(nullptr) : nlohmann::json(s.code)},
                       {"stages", stages},
                       {"results", rows}};

@@ -22,8 +22,11 @@ struct FinalResult {
   uint32_t model_flash = 0, code_flash = 0;
   // The patch stage the budget's RAM check planned `ram` with ("none", or "LAST_OP:GRID"
   // as mpq export --patch takes it; patch_op names the last op), the RAM layer by layer,
-  // and the MACs of one inference layer by layer and as run with the stage.
+  // and the MACs of one inference layer by layer and as run with the stage. patch_stream:
+  // the stage streams the network input (--patch-input stream; false without a stage).
   std::string patch = "none", patch_op;
+  bool patch_stream = false;
+  std::string patch_input() const { return patch_stream ? "stream" : "whole"; }  // --patch-input's word
   uint32_t unpatched_ram = 0;
   int64_t macs = 0, patched_macs = 0;
   double mac_overhead() const;  // patched_macs / macs - 1 (0 without MACs)
@@ -52,6 +55,7 @@ struct SearchSummary {
   std::string patch = "none";      // the budget's PatchSetting: request and MAC cap
   std::string code = "none";       // whose code FLASH counts beside the blob (CodeTarget::text)
   double patch_max_overhead = 0.2;
+  bool patch_stream = false;       // the budget's PatchSetting::stream_input (--patch-input stream)
   std::vector<StageTime> stages;   // where this run's time went (search phases, comparison)
 };
 

@@ -165,6 +165,7 @@ std::string sweep_markdown(const std::vector<SweepEntry>& entries, bool weights_
                    "search checked it and `mpq memory --board` prints it\n";
     if (f.budget.patch.enabled())
       o += "- RAM with a patch stage: every search ran with `--patch " + f.budget.patch.request +
+           (f.budget.patch.stream_input ? " --patch-input stream" : "") +
            "` (MAC overhead at most " + pct(f.budget.patch.max_overhead) +
            " with auto), so a policy's RAM is its arena with its stage (each budget's report.md names the stages)\n";
     o += "\n";
@@ -262,6 +263,7 @@ std::string sweep_json(const std::vector<SweepEntry>& entries, bool weights_only
                       {"final_seeds", entries.empty() ? 0 : entries.front().final_seeds},
                       {"patch", entries.empty() ? "none" : entries.front().budget.patch.request},
                       {"patch_max_overhead", entries.empty() ? 0.2 : entries.front().budget.patch.max_overhead},
+                      {"patch_input", !entries.empty() && entries.front().budget.patch.stream_input ? "stream" : "whole"},
                       {"code_target", code_text(entries) == "none" ? nlohmann::json(nullptr)
                                                                    : nlohmann::json(code_text(entries))},
                       {"budgets", budgets}};
