@@ -67,13 +67,16 @@ void print_final_table(const SearchSummary& summary, const std::vector<FinalResu
   for (const auto& r : results) {
     char search_val[16] = "         -";
     if (r.search_accuracy >= 0) std::snprintf(search_val, sizeof search_val, "%9.2f%%", 100 * r.search_accuracy);
+    const std::string stage = r.patch + (r.patch_stream ? "s" : "");  // s: the input streamed, as mpq memory --fit
     std::printf("%-30s %10u %10u %8s %+6.1f%% %s %8.2f%% %8.2f%% %7.2f\n", r.name.c_str(), r.flash, r.ram,
-                r.patch.c_str(), 100 * r.mac_overhead(), search_val, 100 * r.val_mean(), 100 * r.test_mean(),
+                stage.c_str(), 100 * r.mac_overhead(), search_val, 100 * r.val_mean(), 100 * r.test_mean(),
                 100 * r.test_std());
   }
   const std::string flash = summary.code == "none" ? "the model blob"
                                                     : "the model blob + libmpq_fw's code (" + summary.code + ")";
   std::printf("FLASH B: %s, the quantity the FLASH budget was checked against\n", flash.c_str());
+  if (summary.patch_stream)
+    std::printf("patch: s marks a stage that streams the network input (--patch-input stream); RAM B leaves it out\n");
   if (summary.final_seeds > 1)
     std::printf("val and test: means of %lld final fine-tunes with different seeds; std: of the test accuracies\n",
                 static_cast<long long>(summary.final_seeds));
@@ -153,6 +156,10 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
        "--patch-max-overhead), so that activation bits are cut only when patching is not enough; or LAST_OP:GRID")
       ("patch-max-overhead", po::value<double>()->default_value(0.2),
        "with --patch auto: extra MACs allowed for the halo, as a fraction of the layer-by-layer MACs")
+      ("patch-input", po::value<std::string>()->default_value("whole"),
+       "with --patch auto or LAST_OP:GRID: whole (the input image sits in the arena) or stream (the stage reads it "
+       "window by window from the caller, docs/memory-model.md \"Streamed input\"): the RAM checked, enforced and "
+       "reported is then the streamed arena, and mpq export of a final checkpoint streams too")
       ("flash", po::value<std::string>(), "FLASH budget, e.g. 2MB (default 112KiB without --board)")
       ("ram", po::value<std::string>(),
        "RAM budget, e.g. 512kB (default 12KiB without --board; none with --weights-only)")
@@ -164,7 +171,7 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
   po::variables_map vm;
   if (!parse(args, opts, vm,
              "mpq search [--checkpoint C] [--board B | --flash X --ram Y] [--weights-only] [--patch none|auto] "
-             "[--episodes N] [--out DIR]",
+             "[--patch-input whole|stream] [--episodes N] [--out DIR]",
              "Searches 2/4/8 bits for every weight and activation tensor with a DDPG agent (HAQ,\n"
              "adapted to MCUs) so that the model fits the FLASH and RAM budgets, rewarded by\n"
              "validation accuracy after a short fake-quant fine-tune. Then compares the best policy\n"
@@ -180,9 +187,7 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
   if (float_ckpt.meta_or("kind", "float") != "float")
     throw Error(float_path + ": is a '" + float_ckpt.meta_or("kind", "") + "' checkpoint; the search starts from a float one");
   MemoryBudget budget = read_search_budget(vm);
-  budget.patch.request = vm["patch"].as<std::string>();
-  budget.patch.max_overhead = vm["patch-max-overhead"].as<double>();
-  if (!(budget.patch.max_overhead >= 0)) throw UsageError("--patch-max-overhead: expected a fraction >= 0");
+  budget.patch = read_patch_setting(vm);
   const std::string out = vm["out"].as<std::string>();
   const bool json = vm.count("json") > 0;
 
@@ -272,6 +277,7 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
   summary.quantizer = quantizer_choice_name(eo.quantizer);
   summary.patch = budget.patch.request;
   summary.patch_max_overhead = budget.patch.max_overhead;
+  summary.patch_stream = budget.patch.stream_input;
   summary.code = budget.code.text();
   Timer stage_timer;
   summary.float_val_accuracy = evaluate(float_model, *val).accuracy;
@@ -288,7 +294,7 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
                 "%d threads%s%s\n",
                 budget.weights_only ? " (weight-only, activations 8-bit)" : "", summary.model.c_str(),
                 budget.source.c_str(), format_bytes(budget.flash).c_str(), ram_budget_text(budget).c_str(),
-                budget.patch.enabled() ? (" with --patch " + budget.patch.request).c_str() : "",
+                patch_text(budget.patch).c_str(),
                 space.steps.size(), static_cast<long long>(so.episodes),
                 static_cast<long long>(summary.random_evaluations),
                 so.actors > 1 ? (" (agent episodes in rounds of " + std::to_string(so.actors) + " actors)").c_str()

@@ -20,6 +20,7 @@
 #include "libmpq/search/policy_search.hpp"
 #include "libmpq/search/sweep_budgets.hpp"
 #include "libmpq/search/sweep_report.hpp"
+#include "search_budget_options.hpp"
 
 namespace mpq::cli {
 
@@ -107,7 +108,10 @@ int run_sweep(const std::vector<std::string>& args) {
        "the stage and grid of least RAM within --patch-max-overhead); or LAST_OP:GRID. The default grid, the "
        "feasibility checks and what fits are planned with it too")
       ("patch-max-overhead", po::value<double>()->default_value(0.2),
-       "with --patch auto: extra MACs allowed for the halo, as a fraction of the layer-by-layer MACs");
+       "with --patch auto: extra MACs allowed for the halo, as a fraction of the layer-by-layer MACs")
+      ("patch-input", po::value<std::string>()->default_value("whole"),
+       "with --patch auto or LAST_OP:GRID, passed on to every search: whole (the input image sits in the arena) or "
+       "stream (the stage reads it window by window; RAM is the streamed arena)");
   po::options_description board;
   board.add_options()
       ("board", po::value<std::string>(),
@@ -128,7 +132,7 @@ int run_sweep(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse(args, opts, vm,
              "mpq sweep [--checkpoint C] [--budgets 'F1/R1,F2/R2,...'] [--weights-only] [--patch none|auto] "
-             "[--board B [--code 3|2|s|none]] [--out DIR]",
+             "[--patch-input whole|stream] [--board B [--code 3|2|s|none]] [--out DIR]",
              "Runs mpq search with every baseline at each budget (into DIR/<budget>/; the search options\n"
              "below are passed on), then writes sweep.md, sweep.json and sweep.svg: test accuracy of the\n"
              "searched, rule-based, random, best fitting uniform, shrunk 8-bit and (weight-only) k-means\n"
@@ -144,10 +148,7 @@ int run_sweep(const std::vector<std::string>& args) {
   const std::string out = vm["out"].as<std::string>();
   Model model = build_model(float_ckpt.spec, 1);
   const QuantGraph graph = build_quant_graph(model);
-  PatchSetting patch_setting;
-  patch_setting.request = vm["patch"].as<std::string>();
-  patch_setting.max_overhead = vm["patch-max-overhead"].as<double>();
-  if (!(patch_setting.max_overhead >= 0)) throw UsageError("--patch-max-overhead: expected a fraction >= 0");
+  const PatchSetting patch_setting = read_patch_setting(vm);
   // A stage the model cannot run is refused before any budget, like mpq search does.
   (void)policy_memory(graph, uniform_policy(graph, 8, 8), patch_setting);
   const SweepBoard on_board = read_sweep_board(vm);
@@ -189,7 +190,7 @@ int run_sweep(const std::vector<std::string>& args) {
   std::printf("sweep%s of %s over %zu budgets into %s%s%s%s\n", weights_only ? " (weight-only)" : "",
               float_ckpt.spec.to_string().c_str(), n, out.c_str(),
               on_board.name.empty() ? "" : (", on " + on_board.name + ": FLASH counts " + board_counts).c_str(),
-              patch_setting.enabled() ? (", RAM with --patch " + patch_setting.request).c_str() : "",
+              patch_setting.enabled() ? (", RAM" + patch_text(patch_setting)).c_str() : "",
               grid_note.empty() ? "" : ("; " + grid_note).c_str());
   for (size_t i = 0; i < n; ++i)
     std::printf("  budget %zu/%zu: FLASH %s, RAM %s -> %s/  (%s)\n", i + 1, n, format_bytes(budgets[i].flash).c_str(),

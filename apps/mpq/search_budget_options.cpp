@@ -5,6 +5,7 @@
 #include "libmpq/mcu/board.hpp"
 #include "libmpq/mcu/byte_size.hpp"
 #include "libmpq/mcu/code_size.hpp"
+#include "libmpq/mcu/patch_plan.hpp"
 
 namespace mpq::cli {
 
@@ -66,6 +67,27 @@ MemoryBudget read_search_budget(const po::variables_map& vm) {
     b.source += " --ram " + vm["ram"].as<std::string>();
   }
   return b;
+}
+
+PatchSetting read_patch_setting(const po::variables_map& vm) {
+  PatchSetting patch;
+  patch.request = vm["patch"].as<std::string>();
+  patch.max_overhead = vm["patch-max-overhead"].as<double>();
+  if (!(patch.max_overhead >= 0)) throw UsageError("--patch-max-overhead: expected a fraction >= 0");
+  try {
+    patch.stream_input = parse_patch_input(vm["patch-input"].as<std::string>());
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
+  if (patch.stream_input && !patch.enabled())
+    throw UsageError("--patch-input stream: the input is streamed by a patch stage from op 0, and --patch none has "
+                     "none; give --patch auto or LAST_OP:GRID");
+  return patch;
+}
+
+std::string patch_text(const PatchSetting& patch) {
+  if (!patch.enabled()) return "";
+  return " with --patch " + patch.request + (patch.stream_input ? " --patch-input stream" : "");
 }
 
 }  // namespace mpq::cli

@@ -2,7 +2,9 @@
 // the arena of the blob mpq export writes from its final checkpoint (which records the
 // stage) and what mpq memory computes for the policy with that stage; the stage is part
 // of the search's settings; a stage that cannot run is a one-line error; at a FLASH
-// budget of the layer-by-layer blob no stage is taken, since its record costs FLASH.
+// budget of the layer-by-layer blob no stage is taken, since its record costs FLASH. With
+// --patch-input stream the final checkpoint records a streamed stage, which mpq export takes
+// by default: the report's RAM is that blob's arena, and mpq eval runs it.
 #include <boost/test/unit_test.hpp>
 
 #include <nlohmann/json.hpp>
@@ -99,6 +101,45 @@ BOOST_AUTO_TEST_CASE(at_a_flash_budget_of_the_layer_by_layer_blob_the_search_tak
   Run r = expect_exit("export --checkpoint " + dir + "/s/final/searched.mpqc --out " + dir + "/s.mpqm --json", 0);
   BOOST_TEST(nlohmann::json::parse(r.out)["patch"].is_null(), r.out);
   BOOST_TEST(nlohmann::json::parse(r.out)["flash_bytes"].get<uint64_t>() <= plain["flash_bytes"].get<uint64_t>());
+}
+
+BOOST_AUTO_TEST_CASE(with_a_streamed_input_the_report_ram_is_the_exported_streamed_blobs_arena) {
+  const TinyFloat tiny = tiny_float();
+  const std::string &dir = tiny.dir, &data = tiny.data;
+  const std::string search = "search " + data + " --checkpoint " + dir + "/f.mpqc --episodes 2 --warmup 1 " +
+                             "--random-search 1 --finetune-batches 1 --finetune-batch 16 --val-images 40 " +
+                             "--final-epochs 0 --rerank 0 --no-shrunk --flash 120KiB --ram 14KiB " + kPactRecipe +
+                             " --out " + dir + "/s";
+  expect_exit(search + " --patch-input stream", 2, "--patch none");
+  expect_exit(search + " --patch auto --patch-input stream", 0, "--patch-input stream");
+  const nlohmann::json report = nlohmann::json::parse(slurp(dir + "/s/report.json"));
+  BOOST_TEST(report["patch_input"] == "stream");
+  // Uniform w8a8 needs a stage at 14 KiB (about 24 KiB layer by layer, 13 KiB with one),
+  // so its row always has one; the searched policy may fit layer by layer.
+  bool uniform_w8a8 = false;
+  for (const nlohmann::json& row : report["results"]) {
+    const std::string name = row["name"];
+    if (name != "uniform w8a8" && name.find("searched") == std::string::npos) continue;
+    uniform_w8a8 = uniform_w8a8 || name == "uniform w8a8";
+    const bool staged = !row["patch"].is_null();
+    BOOST_TEST((staged || name != "uniform w8a8"), row.dump());
+    if (staged) BOOST_TEST(row["patch_input"] == "stream", row.dump());
+    const std::string ckpt = dir + "/s/final/" + (name == "uniform w8a8" ? "uniform-w8a8" : "searched") + ".mpqc";
+    const Run r = expect_exit("export --checkpoint " + ckpt + " --out " + dir + "/s.mpqm --json", 0);
+    const nlohmann::json exported = nlohmann::json::parse(r.out);
+    BOOST_TEST(exported["ram_bytes"] == row["ram_bytes"], name << ": " << r.out);
+    BOOST_TEST(exported["patch"].is_null() == !staged, name << ": " << r.out);
+    if (staged) {
+      BOOST_TEST(exported["patch"]["stream_input"] == true, r.out);
+      const std::string stage = row["patch"];
+      BOOST_TEST(exported["patch"]["grid"].get<int>() == std::stoi(stage.substr(stage.find(':') + 1)), r.out);
+    }
+    expect_integer_agreement(data, ckpt, dir + "/s.mpqm", 0.95);
+  }
+  BOOST_TEST(uniform_w8a8, report["results"].dump());
+  BOOST_TEST(contains(slurp(dir + "/s/report.md"), ", input streamed |"));
+  const Run r = expect_exit(search + " --patch auto --resume", 1, "other settings");
+  BOOST_TEST(contains(r.out, "|patch-input stream"), r.out);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
