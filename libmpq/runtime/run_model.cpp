@@ -40,13 +40,7 @@ Status run_ops(const ModelView& m, uint8_t* a, const InputStream* input, KernelV
     t.input = buffer_data(m, a, op.input_buffer);
     if (op.input2_buffer != blob::kNoBuffer) t.input2 = buffer_data(m, a, op.input2_buffer);
     if (op.weights_offset != 0) detail::point_at_weights(m.blob, op, &t);
-    if (op.scratch_buffer != blob::kNoBuffer) {
-      t.scratch = buffer_data(m, a, op.scratch_buffer);
-      t.scratch_bytes = static_cast<int32_t>(decode_buffer_record(buffer_record(m, op.scratch_buffer)).size);
-    } else {
-      t.scratch = a;  // kernels without scratch ignore it; a zero-size request needs non-null
-      t.scratch_bytes = 0;
-    }
+    detail::point_at_scratch(m.buffers, a, op, &t);
     t.output = buffer_data(m, a, op.output_buffer);
     const Status s = detail::run_op(*m.kernels, op, t, reference);
     if (s != Status::ok) return s;

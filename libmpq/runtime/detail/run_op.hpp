@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "libmpq/runtime/blob_format.hpp"
+#include "libmpq/runtime/buffer_record.hpp"
 #include "libmpq/runtime/kernel_table.hpp"
 #include "libmpq/runtime/op_record.hpp"
 #include "libmpq/runtime/status.hpp"
@@ -36,6 +38,22 @@ inline void point_at_weights(const uint8_t* blob, const OpRecord& op, OpTensors*
   t->bias = params;
   t->multiplier = params + op.out_c;
   t->shift = params + 2 * op.out_c;
+}
+
+// Points t's scratch at the op's scratch buffer in `arena` (its record in `buffers`, the
+// blob's buffer table), or, for an op without one (kNoBuffer), at `arena` with 0 bytes:
+// kernels without scratch ignore it, and a zero-size request still needs non-null. The
+// one lookup of the layer-by-layer run and the patch stage's (per tile), inline like
+// point_at_weights. Requires: load_model checked the buffer ids and records.
+inline void point_at_scratch(const uint8_t* buffers, uint8_t* arena, const OpRecord& op, OpTensors* t) {
+  if (op.scratch_buffer == blob::kNoBuffer) {
+    t->scratch = arena;
+    t->scratch_bytes = 0;
+    return;
+  }
+  const ArenaBuffer b = decode_buffer_record(buffers + op.scratch_buffer * blob::kBufferRecordBytes);
+  t->scratch = arena + b.offset;
+  t->scratch_bytes = static_cast<int32_t>(b.size);
 }
 
 // ok; kernel_not_linked when `kernels` lacks the op's variant (or, for a reference run, its

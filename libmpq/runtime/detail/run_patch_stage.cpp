@@ -141,14 +141,7 @@ Status run_patch_stage(const ModelView& m, uint8_t* arena, bool reference, const
           OpTensors t{};
           t.input = stored(sources[k][0]).data;  // load_model checked: the buffer holds exactly its window
           point_at_weights(m.blob, op, &t);  // a stage's ops but its adds are weighted
-          if (op.scratch_buffer != blob::kNoBuffer) {
-            const Buffer scratch = buffer(m, arena, op.scratch_buffer);
-            t.scratch = scratch.data;
-            t.scratch_bytes = scratch.bytes;
-          } else {
-            t.scratch = arena;
-            t.scratch_bytes = 0;
-          }
+          point_at_scratch(m.buffers, arena, op, &t);
           t.output = outputs[k];
           s = run_tile_op(*m.kernels, op, w.op[k], t, reference);
         }
