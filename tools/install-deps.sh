@@ -13,8 +13,8 @@ packages=(
   python3-torch python3-onnx
   # ... and torchvision's mobilenet_v2 among them, as torchvision defines it
   python3-torchvision
-  # tests/io/test_onnx_conformance.cpp: ONNX's own backend node tests, a suite nobody here
-  # wrote, that the float import and inference must match (docs/import.md)
+  # tests/io/test_onnx_conformance.cpp: ONNX's own backend node and PyTorch tests, a
+  # suite nobody here wrote, that the float import and inference must match (docs/import.md)
   libonnx-testdata
   # mpirun -np N mpq search: the search's evaluations on the ranks of an MPI job
   # (-Dmpi, docs/scale-out.md); mpirun runs the cli_mpi test
