@@ -3,7 +3,8 @@
  * activation arena is a static buffer of MODEL_ARENA_BYTES checked against what the blob
  * asks for, the model a static mpq_fw_model, and the runtime allocates nothing. The image
  * is synthetic (a bright square, as in examples/mcu-app, which must print the same codes);
- * a device would take it from its camera or sensor, HWC, one byte per value. */
+ * a device would take it from its camera or sensor, HWC, one byte per value. A blob
+ * exported with `--patch-input stream` gets it window by window from a reader instead. */
 #include <stdint.h>
 #include <stdio.h>
 
@@ -15,17 +16,45 @@
 #define MPQ_SIZE_OF(symbol) MPQ_CONCAT(symbol, _size)
 #define MPQ_KERNELS_OF(symbol) MPQ_CONCAT(symbol, _kernels)
 #define MAX_CLASSES 1000u   /* the most classes this example prints */
-#define MAX_IMAGE_BYTES (64u * 64u * 3u)
+#define MAX_IMAGE_BYTES (64u * 64u * 3u) /* the largest whole input this example accepts */
 
 static uint8_t g_arena[MODEL_ARENA_BYTES] __attribute__((aligned(8)));
 static mpq_fw_model g_model;
-static uint8_t g_image[MAX_IMAGE_BYTES];
+static uint8_t g_image[MAX_IMAGE_BYTES]; /* the whole-image path's only */
 static int32_t g_codes[MAX_CLASSES];
 static int32_t g_reference_codes[MAX_CLASSES];
 
 static int fail(const char* what, mpq_fw_status s) {
   printf("cmake-app: %s: %s\n", what, mpq_fw_status_name(s));
   return 1;
+}
+
+/* The synthetic image, any window of it: rows [row, row + rows), columns [col, col + cols),
+ * every channel, HWC, densely, as an mpq_fw_input_reader writes it (`user`: the
+ * mpq_fw_input_params). The square covers the middle half of each side. Both paths draw
+ * through this, so they run the same bytes. */
+static int draw_window(void* user, uint16_t row, uint16_t rows, uint16_t col, uint16_t cols, uint8_t* pixels) {
+  const mpq_fw_input_params* in = (const mpq_fw_input_params*)user;
+  uint32_t y, x, c;
+  for (y = row; y < (uint32_t)row + rows; ++y)
+    for (x = col; x < (uint32_t)col + cols; ++x) {
+      const int inside = 4 * y >= in->height && 4 * y < 3u * in->height && 4 * x >= in->width && 4 * x < 3u * in->width;
+      for (c = 0; c < in->channels; ++c) *pixels++ = inside ? 200 : 10;
+    }
+  return 0;
+}
+
+/* One inference into `codes`, from the reader for a blob that streams its input (its
+ * arena holds no copy of the image, so neither does this path: a whole-image buffer would
+ * spend the RAM the export saved), else from g_image. */
+static mpq_fw_status classify(mpq_fw_input_params* in, mpq_fw_kernels kernels, int32_t* codes) {
+  mpq_fw_status s;
+  if (mpq_fw_input_streamed(&g_model))
+    s = mpq_fw_run_streamed_kernels(&g_model, draw_window, in, g_arena, sizeof g_arena, kernels);
+  else
+    s = mpq_fw_run_kernels(&g_model, g_image, g_arena, sizeof g_arena, kernels);
+  if (s == MPQ_FW_OK) s = mpq_fw_output_codes(&g_model, g_arena, codes, MAX_CLASSES);
+  return s;
 }
 
 int main(void) {
@@ -35,7 +64,7 @@ int main(void) {
   mpq_fw_load_error error;
   mpq_fw_input_params in;
   mpq_fw_output_params out;
-  uint32_t y, x, c, k, top;
+  uint32_t k, top;
   mpq_fw_status s = mpq_fw_query_memory(blob, blob_bytes, &memory);
   if (s != MPQ_FW_OK) return fail("mpq_fw_query_memory", s);
   if (memory.arena_bytes > sizeof g_arena || memory.load_scratch_bytes > sizeof g_arena) {
@@ -61,25 +90,18 @@ int main(void) {
   }
   mpq_fw_get_input_params(&g_model, &in);
   mpq_fw_get_output_params(&g_model, &out);
-  if (in.image_bytes > sizeof g_image || out.classes > MAX_CLASSES) {
+  /* A streamed input may be of any size: only the whole image has to fit g_image. */
+  if ((!mpq_fw_input_streamed(&g_model) && in.image_bytes > sizeof g_image) || out.classes > MAX_CLASSES) {
     printf("cmake-app: a %ux%ux%u input or %u classes is more than this example holds\n", (unsigned)in.height,
            (unsigned)in.width, (unsigned)in.channels, (unsigned)out.classes);
     return 1;
   }
+  if (!mpq_fw_input_streamed(&g_model)) draw_window(&in, 0, in.height, 0, in.width, g_image);
 
-  for (y = 0; y < in.height; ++y)
-    for (x = 0; x < in.width; ++x)
-      for (c = 0; c < in.channels; ++c) {
-        const int inside = 4 * y >= in.height && 4 * y < 3u * in.height && 4 * x >= in.width && 4 * x < 3u * in.width;
-        g_image[(y * in.width + x) * in.channels + c] = inside ? 200 : 10;
-      }
-
-  s = mpq_fw_run(&g_model, g_image, g_arena, sizeof g_arena);
-  if (s == MPQ_FW_OK) s = mpq_fw_output_codes(&g_model, g_arena, g_codes, MAX_CLASSES);
+  s = classify(&in, MPQ_FW_KERNELS_FAST, g_codes);
   if (s != MPQ_FW_OK) return fail("inference", s);
   /* The reference kernels on the target must agree bit for bit. */
-  s = mpq_fw_run_kernels(&g_model, g_image, g_arena, sizeof g_arena, MPQ_FW_KERNELS_REFERENCE);
-  if (s == MPQ_FW_OK) s = mpq_fw_output_codes(&g_model, g_arena, g_reference_codes, MAX_CLASSES);
+  s = classify(&in, MPQ_FW_KERNELS_REFERENCE, g_reference_codes);
   if (s != MPQ_FW_OK) return fail("inference (reference kernels)", s);
   for (k = 0; k < out.classes; ++k)
     if (g_reference_codes[k] != g_codes[k]) {
