@@ -13,7 +13,9 @@
 #     Cortex-M7 on mps2-an500);
 #  3. builds examples/mcu-app (libmpq as a subproject, linking libmpq_fw) into
 #     build-example-m4, runs it under QEMU and compares `mpq memory`'s code prediction
-#     with its linked image (within 2%);
+#     with its linked image (within 2%); builds it again into build-example-stream-m4 from
+#     the same model exported with a streamed input (its reader draws the image window by
+#     window) and requires the same codes, with `mpq memory`'s streamed arena;
 #  4. installs build-m4's libmpq_fw (meson install into build-m4/install), builds
 #     examples/cmake-app (CMake, the installed libmpq_fw found through pkg-config, the C
 #     API) into build-cmake-app-m4, runs it under QEMU (ctest) and requires the codes
@@ -98,6 +100,43 @@ if step "code prediction against build-example-m4 (tools/check_code_prediction.p
   echo '{"name": "code prediction within 2% of mcu_app.elf", "result": "OK"}' >>build-example-m4/meson-logs/testlog.json
 else
   echo '{"name": "code prediction within 2% of mcu_app.elf", "result": "FAIL"}' >>build-example-m4/meson-logs/testlog.json
+fi
+
+# The same model exported with a streamed input (fixture w4a4_stream: the stage `mpq export
+# --patch auto --patch-input stream` picks for w4a4), built into a second example, as a user
+# would for a camera: its reader draws the image window by window and must print the
+# codes build-example-m4 printed from the whole image, with the arena `mpq memory` gives
+# that export (no larger than the whole-image one). One small cross build: ccache serves
+# libmpq_fw's objects from build-example-m4's.
+stream_app=build-example-stream-m4
+stream_arena=$(sed -n 's/^#define MPQ_MODEL_ARENA_BYTES \([0-9]*\)u$/\1/p' "$fixtures/w4a4_stream/firmware_model.h")
+test_build_dir "$stream_app" examples/mcu-app cross/cortex-m4f.ini \
+  -Dmodel="$fixtures/w4a4_stream/model_w4a4_stream.c" -Darena_bytes="${stream_arena:-65536}"
+check_streamed_example() {  # the codes and the arena of the streamed example against the whole one's
+  local pattern='s/^mcu-app: [0-9]* B model, \([0-9]*\) B arena; \(class .* output codes .*\)$/\1 \2/p'
+  local whole streamed memory_ram
+  whole=$(sed -n "$pattern" build-example-m4/meson-logs/testlog.txt 2>/dev/null | head -1)
+  streamed=$(sed -n "$pattern" "$stream_app/meson-logs/testlog.txt" 2>/dev/null | head -1)
+  memory_ram=$(build/apps/mpq/mpq memory --policy "$fixtures/w4a4/policy.json" --patch auto --patch-input stream \
+    --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["ram_bytes"])')
+  echo "firmware-test: $stream_app: arena ${streamed%% *} B (mpq memory --patch auto --patch-input stream:" \
+    "${memory_ram:-?} B; whole image: ${whole%% *} B), ${streamed#* }"
+  if [ -z "$whole" ] || [ -z "$streamed" ] || [ "${streamed#* }" != "${whole#* }" ]; then
+    echo "firmware-test: the streamed example printed '${streamed#* }', the whole-image one '${whole#* }'" >&2
+    return 1
+  fi
+  [ "${streamed%% *}" = "$memory_ram" ] && [ "${streamed%% *}" -le "${whole%% *}" ] || {
+    echo "firmware-test: the streamed example's arena is not mpq memory's, or larger than the whole-image one's" >&2
+    return 1
+  }
+}
+# Counted by tools/test.sh with the streamed example's own test results.
+if step "$stream_app prints build-example-m4's codes with mpq memory's streamed arena" check_streamed_example; then
+  echo '{"name": "streamed mcu-app: whole-image codes, mpq memory arena", "result": "OK"}' \
+    >>"$stream_app/meson-logs/testlog.json"
+else
+  echo '{"name": "streamed mcu-app: whole-image codes, mpq memory arena", "result": "FAIL"}' \
+    >>"$stream_app/meson-logs/testlog.json"
 fi
 
 # The CMake project, as a CMake user builds it: libmpq_fw installed for the core, found

@@ -44,7 +44,7 @@ if [ -x tools/firmware-test.sh ]; then
     [ -f build-m4/meson-logs/testlog.json ] || failed=$((failed + 1))
   fi
   for log in build-m4/meson-logs/testlog.json build-m7/meson-logs/testlog.json build-example-m4/meson-logs/testlog.json \
-    build-cmake-app-m4/testlog.json; do
+    build-example-stream-m4/meson-logs/testlog.json build-cmake-app-m4/testlog.json; do
     [ -f "$log" ] && count_log "$log"
   done
 fi
