@@ -61,6 +61,12 @@ ROWS=(
   "w4a4-pact-mean-distill-lr0.0003|--uniform 4 --quantizer pact --correct-statistics mean --distill 0.5 --lr 0.0003|-"
   "w4a2-recipe-a2msewide|--uniform-w 4 --uniform-a 2 $RECIPE --activation-init mse-wide|-"
   "w4a4-lsqpact-recipe-wmse|--uniform 4 $RECIPE_LP --weight-step-init mse|-"
+  # Sixth session: first and last layers at 8 bits (the first conv's and the classifier's
+  # weights, and the classifier's input), the rest uniform (bench/policies), --quantizer auto.
+  "w2a2-first-last8|--policy bench/policies/w2a2_first_last8.json|-"
+  "w2a4-first-last8|--policy bench/policies/w2a4_first_last8.json|-"
+  "w4a2-first-last8|--policy bench/policies/w4a2_first_last8.json|-"
+  "w4a4-first-last8|--policy bench/policies/w4a4_first_last8.json|-"
 )
 
 mkdir -p "$OUT/claims" "$OUT/invocations" "$(dirname "$TABLE")"
