@@ -1,7 +1,6 @@
 #include "libmpq/search/search_report.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
@@ -22,12 +21,6 @@ std::string pct(double v) { return v < 0 ? "-" : fmt("%.2f%%", 100 * v); }
 // What a FLASH figure counts: the quantity the budget was checked against.
 std::string flash_column(const SearchSummary& s) { return s.code == "none" ? "FLASH (model)" : "FLASH (model + code)"; }
 
-double mean(const std::vector<double>& v) {
-  double s = 0;
-  for (double x : v) s += x;
-  return v.empty() ? -1 : s / static_cast<double>(v.size());
-}
-
 // "91.80% ± 0.21 (91.61, 91.95, 91.83)" with several runs, "91.80%" with one.
 std::string pct_runs(const FinalResult& r, const std::vector<double>& runs, double m) {
   if (runs.size() < 2) return pct(m);
@@ -42,19 +35,6 @@ std::string stage_cell(const FinalResult& r) {
   return r.patch + " (" + r.patch_op + ")" + (r.patch_stream ? ", input streamed" : "");
 }
 }  // namespace
-
-double FinalResult::mac_overhead() const {
-  return macs > 0 ? static_cast<double>(patched_macs) / static_cast<double>(macs) - 1.0 : 0.0;
-}
-double FinalResult::val_mean() const { return mean(val_runs); }
-double FinalResult::test_mean() const { return mean(test_runs); }
-double FinalResult::test_std() const {
-  if (test_runs.size() < 2) return 0;
-  const double m = test_mean();
-  double s = 0;
-  for (double x : test_runs) s += (x - m) * (x - m);
-  return std::sqrt(s / static_cast<double>(test_runs.size() - 1));
-}
 
 std::string episodes_csv(const std::vector<EpisodeRecord>& records) {
   std::string out = "episode,phase,bits,flash_bytes,ram_bytes,reward,accuracy,seconds\n";
