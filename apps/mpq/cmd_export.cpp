@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "search_budget_options.hpp"
 #include "libmpq/core/atomic_file.hpp"
 #include "libmpq/export/blob_c_source.hpp"
 #include "libmpq/export/convert_to_blob.hpp"
@@ -127,12 +128,7 @@ int run_export(const std::vector<std::string>& args) {
   const std::string input_text = vm["patch-input"].defaulted() && !vm.count("patch") && patch_text != "none"
                                      ? ckpt.meta_or("patch_input", "whole")
                                      : vm["patch-input"].as<std::string>();
-  bool stream_input = false;
-  try {
-    stream_input = parse_patch_input(input_text);
-  } catch (const Error& e) {
-    throw UsageError(e.what());
-  }
+  const bool stream_input = read_patch_input(input_text);
   const rt::PatchStage patch =
       resolve_patch(records, names, patch_text, vm["patch-max-overhead"].as<double>(), stream_input);
   const std::vector<uint8_t> blob = convert_to_blob(fq.model, graph, policy, normalization_of(ckpt, path), patch);

@@ -7,6 +7,7 @@
 
 #include "cli.hpp"
 #include "policy_options.hpp"
+#include "search_budget_options.hpp"
 #include "libmpq/mcu/board.hpp"
 #include "libmpq/mcu/byte_size.hpp"
 #include "libmpq/mcu/code_size.hpp"
@@ -227,12 +228,7 @@ int run_memory(const std::vector<std::string>& args) {
   if (vm.count("fit") && has_policy_option(vm)) throw UsageError("--fit compares the uniform policies; give no policy with it");
   const Budget budget = read_budget(vm);
   const bool json = vm.count("json") > 0;
-  bool stream_input = false;
-  try {
-    stream_input = parse_patch_input(vm["patch-input"].as<std::string>());
-  } catch (const Error& e) {
-    throw UsageError(e.what());
-  }
+  const bool stream_input = read_patch_input(vm["patch-input"].as<std::string>());
   if (stream_input && vm["patch"].as<std::string>() == "none")
     throw UsageError("--patch-input stream: the input is streamed by a patch stage from op 0; give --patch auto or "
                      "LAST_OP:GRID");

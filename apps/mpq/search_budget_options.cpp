@@ -69,16 +69,20 @@ MemoryBudget read_search_budget(const po::variables_map& vm) {
   return b;
 }
 
+bool read_patch_input(const std::string& text) {
+  try {
+    return parse_patch_input(text);
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
+}
+
 PatchSetting read_patch_setting(const po::variables_map& vm) {
   PatchSetting patch;
   patch.request = vm["patch"].as<std::string>();
   patch.max_overhead = vm["patch-max-overhead"].as<double>();
   if (!(patch.max_overhead >= 0)) throw UsageError("--patch-max-overhead: expected a fraction >= 0");
-  try {
-    patch.stream_input = parse_patch_input(vm["patch-input"].as<std::string>());
-  } catch (const Error& e) {
-    throw UsageError(e.what());
-  }
+  patch.stream_input = read_patch_input(vm["patch-input"].as<std::string>());
   if (patch.stream_input && !patch.enabled())
     throw UsageError("--patch-input stream: the input is streamed by a patch stage from op 0, and --patch none has "
                      "none; give --patch auto or LAST_OP:GRID");

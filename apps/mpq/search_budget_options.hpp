@@ -1,4 +1,5 @@
-// The FLASH and RAM budget of `mpq search` read from its options.
+// The FLASH and RAM budget of `mpq search` read from its options, and the patch options
+// it shares with mpq sweep (--patch*) and mpq export and memory (--patch-input).
 #pragma once
 
 #include <boost/program_options.hpp>
@@ -9,6 +10,9 @@ namespace mpq::cli {
 
 MemoryBudget read_search_budget(const boost::program_options::variables_map& vm);
 
+// --patch-input's word as mpq export, memory, search and sweep take it: whether the input
+// is streamed (parse_patch_input); UsageError on a word other than whole or stream.
+bool read_patch_input(const std::string& text);
 // --patch, --patch-max-overhead and --patch-input (mpq search's and mpq sweep's): UsageError
 // on a negative cap, a --patch-input other than whole or stream, or stream with --patch none.
 PatchSetting read_patch_setting(const boost::program_options::variables_map& vm);
