@@ -228,10 +228,7 @@ int run_memory(const std::vector<std::string>& args) {
   if (vm.count("fit") && has_policy_option(vm)) throw UsageError("--fit compares the uniform policies; give no policy with it");
   const Budget budget = read_budget(vm);
   const bool json = vm.count("json") > 0;
-  const bool stream_input = read_patch_input(vm["patch-input"].as<std::string>());
-  if (stream_input && vm["patch"].as<std::string>() == "none")
-    throw UsageError("--patch-input stream: the input is streamed by a patch stage from op 0; give --patch auto or "
-                     "LAST_OP:GRID");
+  const bool stream_input = read_patch_input(vm["patch-input"].as<std::string>(), vm["patch"].as<std::string>());
 
   Policy policy;
   std::string policy_name;

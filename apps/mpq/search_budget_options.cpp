@@ -69,9 +69,11 @@ MemoryBudget read_search_budget(const po::variables_map& vm) {
   return b;
 }
 
-bool read_patch_input(const std::string& text) {
+bool read_patch_input(const std::string& text, const std::optional<std::string>& patch) {
   try {
-    return parse_patch_input(text);
+    const bool stream_input = parse_patch_input(text);
+    if (patch) check_patch_input(*patch, stream_input);
+    return stream_input;
   } catch (const Error& e) {
     throw UsageError(e.what());
   }
@@ -82,10 +84,7 @@ PatchSetting read_patch_setting(const po::variables_map& vm) {
   patch.request = vm["patch"].as<std::string>();
   patch.max_overhead = vm["patch-max-overhead"].as<double>();
   if (!(patch.max_overhead >= 0)) throw UsageError("--patch-max-overhead: expected a fraction >= 0");
-  patch.stream_input = read_patch_input(vm["patch-input"].as<std::string>());
-  if (patch.stream_input && !patch.enabled())
-    throw UsageError("--patch-input stream: the input is streamed by a patch stage from op 0, and --patch none has "
-                     "none; give --patch auto or LAST_OP:GRID");
+  patch.stream_input = read_patch_input(vm["patch-input"].as<std::string>(), patch.request);
   return patch;
 }
 

@@ -2,6 +2,9 @@
 // it shares with mpq sweep (--patch*) and mpq export and memory (--patch-input).
 #pragma once
 
+#include <optional>
+#include <string>
+
 #include <boost/program_options.hpp>
 
 #include "libmpq/search/budget.hpp"
@@ -11,8 +14,10 @@ namespace mpq::cli {
 MemoryBudget read_search_budget(const boost::program_options::variables_map& vm);
 
 // --patch-input's word as mpq export, memory, search and sweep take it: whether the input
-// is streamed (parse_patch_input); UsageError on a word other than whole or stream.
-bool read_patch_input(const std::string& text);
+// is streamed (parse_patch_input); UsageError on a word other than whole or stream and,
+// given --patch's text `patch`, on stream with --patch none (check_patch_input). mpq export
+// gives none: its stage may come from the checkpoint, and resolve_patch refuses it there.
+bool read_patch_input(const std::string& text, const std::optional<std::string>& patch = std::nullopt);
 // --patch, --patch-max-overhead and --patch-input (mpq search's and mpq sweep's): UsageError
 // on a negative cap, a --patch-input other than whole or stream, or stream with --patch none.
 PatchSetting read_patch_setting(const boost::program_options::variables_map& vm);

@@ -158,6 +158,12 @@ bool parse_patch_input(const std::string& text) {
   return text == "stream";
 }
 
+void check_patch_input(const std::string& patch, bool stream_input) {
+  require(!stream_input || patch != "none",
+          "--patch-input stream: the input is streamed by a patch stage from op 0, and --patch none has none; give "
+          "--patch auto or LAST_OP:GRID");
+}
+
 rt::PatchStage choose_patch_stage(const std::vector<rt::OpRecord>& records, double max_overhead, bool stream_input) {
   std::vector<PatchCandidate> candidates = patch_candidates(records, max_overhead);
   // Every candidate starts at op 0; which one is best depends on whether the input is in
@@ -170,8 +176,7 @@ rt::PatchStage resolve_patch(const std::vector<rt::OpRecord>& records, const std
                              const std::string& text, double max_overhead, bool stream_input) {
   require(max_overhead >= 0.0, "--patch-max-overhead: " + std::to_string(max_overhead) + " is negative");
   const PatchRequest request = parse_patch_request(text, names);
-  require(!stream_input || request.automatic || request.present,
-          "--patch-input stream: the input is streamed by a patch stage from op 0; give --patch auto or LAST_OP:GRID");
+  check_patch_input(text, stream_input);
   if (request.automatic) {
     const rt::PatchStage chosen = choose_patch_stage(records, max_overhead, stream_input);
     require(!stream_input || chosen.present(),

@@ -63,6 +63,10 @@ rt::PatchStage best_patch_stage(const std::vector<rt::OpRecord>& records,
 // default) or "stream" (true: the stage reads it window by window from the caller,
 // PatchStage::stream_input). Error on anything else.
 bool parse_patch_input(const std::string& text);
+// The one refusal of --patch-input stream without a stage: Error naming both flags when
+// `stream_input` is set and `patch` (--patch's text) is none, since only a patch stage from
+// op 0 streams the input. resolve_patch, the search's budget and the CLI's options call it.
+void check_patch_input(const std::string& patch, bool stream_input);
 
 // The stage `--patch TEXT` asks for (parse_patch_request): none, the automatic choice under
 // `max_overhead`, or the stage by hand, which is refused (Error naming its last op) when

@@ -28,9 +28,7 @@ int activation_decision(const QuantGraph& g, int op_index) {
 // The stages `setting` lets a policy of `graph` use: they depend on the graph's shapes,
 // not on bits, so they are found once (on uniform 8-bit records) and tried per policy.
 std::vector<PatchCandidate> stage_candidates(const QuantGraph& graph, const PatchSetting& setting) {
-  require(!setting.stream_input || setting.enabled(),
-          "--patch-input stream needs a patch stage from op 0 to stream the input; with --patch none there is "
-          "none: give --patch auto or LAST_OP:GRID");
+  check_patch_input(setting.request, setting.stream_input);
   if (!setting.enabled()) return {};
   require(setting.max_overhead >= 0.0,
           "--patch-max-overhead: " + std::to_string(setting.max_overhead) + " is negative");
