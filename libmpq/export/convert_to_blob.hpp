@@ -34,6 +34,7 @@ struct InputNormalization {
 // `patch` present the blob runs that patch stage (blob_layout's buffer table for it); the
 // other bytes are those of the blob without it.
 std::vector<uint8_t> convert_to_blob(Model& fake_quant, const QuantGraph& graph, const Policy& policy,
-                                     const InputNormalization& input, rt::PatchStage patch = {});
+                                     const InputNormalization& input, rt::PatchStage patch = {},
+                                     bool inplace_depthwise = false);
 
 }  // namespace mpq

@@ -13,9 +13,9 @@ uint64_t align_up(uint64_t v) { return (v + blob::kSectionAlignment - 1) / blob:
 
 }  // namespace
 
-BlobLayout blob_layout(const std::vector<rt::OpRecord>& records, rt::PatchStage patch) {
+BlobLayout blob_layout(const std::vector<rt::OpRecord>& records, rt::PatchStage patch, bool inplace_depthwise) {
   BlobLayout L;
-  L.arena = plan_model_arena(records, patch);
+  L.arena = plan_model_arena(records, patch, inplace_depthwise);
   L.records = records;
   const size_t n = records.size();
   L.input_h = records.front().in_h;

@@ -12,8 +12,8 @@ uint32_t aligned(uint32_t bytes) { return (bytes + kArenaAlignment - 1) / kArena
 
 }  // namespace
 
-MemoryReport memory_report(const std::vector<rt::OpRecord>& records, rt::PatchStage patch) {
-  return memory_report(blob_layout(records, patch));
+MemoryReport memory_report(const std::vector<rt::OpRecord>& records, rt::PatchStage patch, bool inplace_depthwise) {
+  return memory_report(blob_layout(records, patch, inplace_depthwise));
 }
 
 MemoryReport memory_report(const BlobLayout& layout) {

@@ -54,7 +54,8 @@ struct MemoryReport {
 };
 
 // The memory of op records (op_records(graph, policy)): Errors as blob_layout's.
-MemoryReport memory_report(const std::vector<rt::OpRecord>& records, rt::PatchStage patch = {});
+MemoryReport memory_report(const std::vector<rt::OpRecord>& records, rt::PatchStage patch = {},
+                           bool inplace_depthwise = false);
 // The same from a layout already computed for them.
 MemoryReport memory_report(const BlobLayout& layout);
 

@@ -1,5 +1,6 @@
 #include "libmpq/mcu/patch_plan.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 
@@ -125,15 +126,20 @@ std::vector<PatchCandidate> patch_candidates(const std::vector<rt::OpRecord>& re
   return out;
 }
 
+uint32_t arena_without_stage(const std::vector<rt::OpRecord>& records, bool inplace_depthwise) {
+  const uint32_t plain = memory_report(records).ram_bytes;
+  return inplace_depthwise ? std::min(plain, memory_report(records, {}, true).ram_bytes) : plain;
+}
+
 rt::PatchStage best_patch_stage(const std::vector<rt::OpRecord>& records,
-                                const std::vector<PatchCandidate>& candidates) {
+                                const std::vector<PatchCandidate>& candidates, bool inplace_depthwise) {
   rt::PatchStage best;
-  uint32_t best_ram = memory_report(records).ram_bytes;
+  uint32_t best_ram = arena_without_stage(records, inplace_depthwise);
   int64_t best_macs = 0;
   for (const PatchCandidate& c : candidates) {
     uint32_t ram = 0;
     try {
-      ram = memory_report(records, c.stage).ram_bytes;
+      ram = memory_report(records, c.stage, inplace_depthwise).ram_bytes;
     } catch (const Error&) {
       continue;  // a tile some kernel refuses at these bits: not a candidate
     }
@@ -164,21 +170,28 @@ void check_patch_input(const std::string& patch, bool stream_input) {
           "--patch auto or LAST_OP:GRID");
 }
 
-rt::PatchStage choose_patch_stage(const std::vector<rt::OpRecord>& records, double max_overhead, bool stream_input) {
+bool parse_inplace_option(const std::string& text) {
+  require(text == "none" || text == "depthwise", "--inplace: '" + text + "' is neither none nor depthwise");
+  return text == "depthwise";
+}
+
+rt::PatchStage choose_patch_stage(const std::vector<rt::OpRecord>& records, double max_overhead, bool stream_input,
+                                  bool inplace_depthwise) {
   std::vector<PatchCandidate> candidates = patch_candidates(records, max_overhead);
   // Every candidate starts at op 0; which one is best depends on whether the input is in
   // the arena, so the streamed ones are compared with each other.
   for (PatchCandidate& c : candidates) c.stage.stream_input = stream_input;
-  return best_patch_stage(records, candidates);
+  return best_patch_stage(records, candidates, inplace_depthwise);
 }
 
 rt::PatchStage resolve_patch(const std::vector<rt::OpRecord>& records, const std::vector<std::string>& names,
-                             const std::string& text, double max_overhead, bool stream_input) {
+                             const std::string& text, double max_overhead, bool stream_input,
+                             bool inplace_depthwise) {
   require(max_overhead >= 0.0, "--patch-max-overhead: " + std::to_string(max_overhead) + " is negative");
   const PatchRequest request = parse_patch_request(text, names);
   check_patch_input(text, stream_input);
   if (request.automatic) {
-    const rt::PatchStage chosen = choose_patch_stage(records, max_overhead, stream_input);
+    const rt::PatchStage chosen = choose_patch_stage(records, max_overhead, stream_input, inplace_depthwise);
     require(!stream_input || chosen.present(),
             "--patch-input stream: --patch auto found no stage from op 0 that lowers RAM within "
             "--patch-max-overhead " + std::to_string(max_overhead));
@@ -187,7 +200,8 @@ rt::PatchStage resolve_patch(const std::vector<rt::OpRecord>& records, const std
   if (!request.present) return {};
   rt::PatchStage patch = patch_stage_through(records, request.last_op, request.grid);
   patch.stream_input = stream_input;
-  const uint32_t without = memory_report(records).ram_bytes, with = memory_report(records, patch).ram_bytes;
+  const uint32_t without = arena_without_stage(records, inplace_depthwise);
+  const uint32_t with = memory_report(records, patch, inplace_depthwise).ram_bytes;
   const std::string name = request.last_op < names.size() ? " (" + names[request.last_op] + ")" : "";
   require(with <= without, "--patch: the stage through op " + std::to_string(request.last_op) + name + " on a " +
                                std::to_string(request.grid) + "x" + std::to_string(request.grid) + " grid needs " +

@@ -43,8 +43,11 @@ std::string patch_request_text(rt::PatchStage stage);
 // Absent (op_count 0) when no candidate beats the arena without a stage. With
 // `stream_input` the candidates stream the input (PatchStage::stream_input) and the arenas
 // compared are theirs.
+// With `inplace_depthwise` the arenas are planned with in-place depthwise pairs, and a
+// stage must beat the arena without a stage both with and without them (load_model's
+// patch_stage_costs_ram check compares with the plain layer-by-layer arena).
 rt::PatchStage choose_patch_stage(const std::vector<rt::OpRecord>& records, double max_overhead,
-                                  bool stream_input = false);
+                                  bool stream_input = false, bool inplace_depthwise = false);
 
 // choose_patch_stage in two halves, for callers that choose for many policies of one
 // graph (the search's budget check): which stages pass the structural check and the MAC
@@ -57,7 +60,10 @@ struct PatchCandidate {
 std::vector<PatchCandidate> patch_candidates(const std::vector<rt::OpRecord>& records, double max_overhead);
 // choose_patch_stage's pick among `candidates` (of records with these shapes, any bits).
 rt::PatchStage best_patch_stage(const std::vector<rt::OpRecord>& records,
-                                const std::vector<PatchCandidate>& candidates);
+                                const std::vector<PatchCandidate>& candidates, bool inplace_depthwise = false);
+// The arena without a stage a stage must not exceed: memory_report's, and with
+// `inplace_depthwise` the smaller of it with and without in-place pairs.
+uint32_t arena_without_stage(const std::vector<rt::OpRecord>& records, bool inplace_depthwise);
 
 // `--patch-input` as the CLI takes it: "whole" (false: the input is in the arena, the
 // default) or "stream" (true: the stage reads it window by window from the caller,
@@ -67,6 +73,9 @@ bool parse_patch_input(const std::string& text);
 // `stream_input` is set and `patch` (--patch's text) is none, since only a patch stage from
 // op 0 streams the input. resolve_patch, the search's budget and the CLI's options call it.
 void check_patch_input(const std::string& patch, bool stream_input);
+// `--inplace` as the CLI takes it: "none" (false, the default) or "depthwise" (true:
+// in-place depthwise pairs, rt::plan_arena_inplace). Error on anything else.
+bool parse_inplace_option(const std::string& text);
 
 // The stage `--patch TEXT` asks for (parse_patch_request): none, the automatic choice under
 // `max_overhead`, or the stage by hand, which is refused (Error naming its last op) when
@@ -74,6 +83,7 @@ void check_patch_input(const std::string& patch, bool stream_input);
 // the stage streams the network input; Error when the request is none, or auto finds no
 // stage.
 rt::PatchStage resolve_patch(const std::vector<rt::OpRecord>& records, const std::vector<std::string>& names,
-                             const std::string& text, double max_overhead, bool stream_input = false);
+                             const std::string& text, double max_overhead, bool stream_input = false,
+                             bool inplace_depthwise = false);
 
 }  // namespace mpq

@@ -57,7 +57,7 @@ rt::PatchBuffers stage_buffers(const std::vector<rt::OpRecord>& records, rt::Pat
 
 }  // namespace
 
-ModelArena plan_model_arena(const std::vector<rt::OpRecord>& records, rt::PatchStage patch) {
+ModelArena plan_model_arena(const std::vector<rt::OpRecord>& records, rt::PatchStage patch, bool inplace_depthwise) {
   const size_t n = records.size();
   require(n > 0 && records[0].input_buffer == 0, "memory model: the first op must read the network input");
   // Steps and buffer ids are u16 in the blob; kNoBuffer is reserved.
@@ -67,6 +67,7 @@ ModelArena plan_model_arena(const std::vector<rt::OpRecord>& records, rt::PatchS
   require(!patch.stream_input || patch.present(), "memory model: a streamed input needs a patch stage from op 0");
   ModelArena arena;
   arena.patch = patch;
+  arena.inplace_depthwise = inplace_depthwise;
   const rt::PatchBuffers tiles = patch.present() ? stage_buffers(records, patch) : rt::PatchBuffers{};
   auto in_stage = [&](size_t i) { return patch.present() && i >= patch.first_op && i < patch.end_op(); };
   arena.ops.resize(n);
@@ -133,9 +134,17 @@ ModelArena plan_model_arena(const std::vector<rt::OpRecord>& records, rt::PatchS
   }
   const uint16_t count = static_cast<uint16_t>(arena.buffers.size());
   std::vector<uint16_t> order(count);
-  const rt::PlanStatus status = rt::plan_arena(arena.buffers.data(), count, kArenaAlignment, order.data(), &arena.arena_bytes);
+  const std::vector<uint8_t> bytes = encoded_records(records);
+  const uint16_t op_count = static_cast<uint16_t>(n);
+  const rt::PlanStatus status = rt::plan_arena_inplace(bytes.data(), op_count, patch, inplace_depthwise,
+                                                       arena.buffers.data(), count, kArenaAlignment, order.data(),
+                                                       &arena.arena_bytes);
   require(status == rt::PlanStatus::ok, "memory model: plan_arena refused the buffer list");
-  arena.lower_bound = rt::arena_lower_bound(arena.buffers.data(), count, kArenaAlignment);
+  // With pairs, the bound is that of the merged list (a pair's two buffers share bytes).
+  std::vector<rt::ArenaBuffer> bound = arena.buffers;
+  if (inplace_depthwise)
+    rt::merge_inplace_depthwise(bytes.data(), op_count, patch, bound.data(), count, kArenaAlignment);
+  arena.lower_bound = rt::arena_lower_bound(bound.data(), count, kArenaAlignment);
   return arena;
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "libmpq/runtime/blob_format.hpp"
+#include "libmpq/runtime/inplace_depthwise.hpp"
 #include "libmpq/runtime/op_record.hpp"
 #include "libmpq/runtime/patch_stage.hpp"
 #include "libmpq/runtime/plan_arena.hpp"
@@ -38,6 +39,10 @@ struct ModelArena {
   // the last and their scratch are per-tile buffers, and two buffers follow the ops' ones:
   // the stage input's window and the last op's tile.
   rt::PatchStage patch;
+  // In-place depthwise pairs (rt::plan_arena_inplace, docs/memory-model.md): eligible
+  // depthwise ops write their output over their input. The buffers keep their own sizes
+  // and lifetimes; the input's offset is its pair's + the aligned lag.
+  bool inplace_depthwise = false;
 };
 
 // Requires: `records` as op_records (libmpq/quant) makes them: op 0 reads the network
@@ -49,7 +54,10 @@ struct ModelArena {
 // kernels' checks (Error naming the op otherwise). With patch.stream_input (a stage from
 // op 0 whose input nothing after it reads) buffer 0 has size 0: the runtime reads the
 // input window by window into the stage's window buffer.
-ModelArena plan_model_arena(const std::vector<rt::OpRecord>& records, rt::PatchStage patch = {});
+// With `inplace_depthwise`, the placement is rt::plan_arena_inplace's, the one load_model
+// re-plans a blob with its header flag blob::kHeaderFlagInplaceDepthwise.
+ModelArena plan_model_arena(const std::vector<rt::OpRecord>& records, rt::PatchStage patch = {},
+                            bool inplace_depthwise = false);
 
 // The records encoded back to back, as the blob's op section holds them: the form the
 // runtime's patch-stage functions read.

@@ -29,9 +29,10 @@ namespace mpq::test {
 // pools averaging exactly, window pools on their input's grid; zero points chained from producer to consumer (0 after ReLU), ReLU
 // clamps sometimes narrowed like PACT; CRC set. Deterministic in `seed`.
 // With `patch` present the blob runs that patch stage; the same seed gives the same weights
-// and parameters with or without one.
+// and parameters with or without one, and with or without in-place depthwise pairs
+// (`inplace_depthwise`: the header flag and plan_arena_inplace's offsets).
 std::vector<uint8_t> random_valid_blob(const QuantGraph& graph, const Policy& policy, uint64_t seed,
-                                       rt::PatchStage patch = {});
+                                       rt::PatchStage patch = {}, bool inplace_depthwise = false);
 
 // A raw 8-bit HWC image of the graph's input shape: random brightness and contrast.
 std::vector<uint8_t> random_image(const QuantGraph& graph, uint64_t seed);

@@ -1,6 +1,7 @@
 #include "libmpq/kernels/packing.hpp"
 #include "libmpq/runtime/detail/blob_context.hpp"
 #include "libmpq/runtime/buffer_record.hpp"
+#include "libmpq/runtime/inplace_depthwise.hpp"
 #include "libmpq/runtime/op_requirements.hpp"
 #include "libmpq/runtime/patch_stage.hpp"
 #include "libmpq/runtime/plan_arena.hpp"
@@ -177,7 +178,8 @@ Status validate_buffer_table(const BlobContext& ctx, uint32_t arena_bytes, uint3
     planned[b].offset = 0;
   }
   uint32_t planned_arena = 0;
-  if (plan_arena(planned, ctx.buffer_count, alignment, order, &planned_arena) != PlanStatus::ok)
+  if (plan_arena_inplace(ctx.record(0), ctx.op_count, ctx.patch, ctx.inplace_depthwise, planned, ctx.buffer_count,
+                         alignment, order, &planned_arena) != PlanStatus::ok)
     return Status::plan_mismatch;
   for (uint16_t b = 0; b < ctx.buffer_count; ++b) {
     if (planned[b].offset != read_buffer(ctx, b).offset) {

@@ -1,0 +1,53 @@
+// In-place depthwise convolution (MCUNet): a depthwise op whose input nothing after it
+// reads may write its output over that input, the output starting `lag` bytes before it,
+// so the pair costs max(lag + in, out) bytes of arena instead of in + out. The rule lives
+// here, freestanding, because the host's memory model (libmpq/mcu's plan_model_arena) and
+// load_model's re-plan must place the same buffers the same way (docs/memory-model.md,
+// "In-place depthwise").
+#pragma once
+
+#include <cstdint>
+
+#include "libmpq/runtime/op_record.hpp"
+#include "libmpq/runtime/patch_stage.hpp"
+#include "libmpq/runtime/plan_arena.hpp"
+
+namespace mpq::rt {
+
+// The smallest lag in bytes (>= 0) that lets the kernels, which finish output pixels in
+// raster order and write only their current pixel's bytes, run with
+// output = input - lag: for every output pixel p, the output bytes up to the end of p,
+// [input - lag, input - lag + (p + 1) * out_pixel), end at or before the first input byte
+// any pixel >= p still reads (p's own taps count: the reference kernel clears its output
+// pixel before reading them). -1 when `record` is not a depthwise op with a valid window.
+// O(out_h * out_w): cheap enough for load_model on a microcontroller.
+int32_t inplace_depthwise_lag(const OpRecord& record);
+
+// Op `op` may run in place: a depthwise op outside the patch stage whose input is not the
+// network input (buffer 0, which callers fill and may read back), is read by no later op
+// (its buffer's last step is this op's step, i.e. buffers[] lifetimes are the table's),
+// and is not the output of a depthwise op (so pairs never chain). `records` are the
+// blob's encoded op records.
+bool inplace_depthwise_eligible(const uint8_t* records, uint16_t op, PatchStage patch, const ArenaBuffer* buffers);
+
+// The two halves of plan_arena_inplace. merge: every eligible op's output entry becomes
+// the pair (size max(align(lag) + in, out), steps from the input's first to the output's
+// last) and its input entry empty. split: the entries back as the table stores them, the
+// input at its pair's offset + align(lag). arena_lower_bound of the merged list is the
+// bound with in-place pairs.
+PlanStatus merge_inplace_depthwise(const uint8_t* records, uint16_t op_count, PatchStage patch, ArenaBuffer* buffers,
+                                   uint16_t count, uint32_t alignment);
+void split_inplace_depthwise(const uint8_t* records, uint16_t op_count, PatchStage patch, ArenaBuffer* buffers,
+                             uint16_t count, uint32_t alignment);
+
+// plan_arena with in-place depthwise pairs: with `inplace`, every eligible op's input and
+// output are placed as one buffer of max(align(lag) + in, out) bytes live from the input's
+// first step to the output's last, and then input offset = output offset + align(lag).
+// Without, exactly plan_arena. On return the buffers hold their own sizes and lifetimes
+// again (as the table stores them), with the offsets placed. `buffers` must be the
+// table's (sizes and lifetimes checked); `order` as plan_arena's.
+PlanStatus plan_arena_inplace(const uint8_t* records, uint16_t op_count, PatchStage patch, bool inplace,
+                              ArenaBuffer* buffers, uint16_t count, uint32_t alignment, uint16_t* order,
+                              uint32_t* arena_bytes);
+
+}  // namespace mpq::rt
