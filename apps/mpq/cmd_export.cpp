@@ -87,10 +87,13 @@ int run_export(const std::vector<std::string>& args) {
        "window from the caller: mpq_fw_run_streamed, docs/memory-model.md \"Streamed input\"; the whole input "
        "never sits in RAM, and mpq_fw_run refuses the blob); without --patch, default: the input the checkpoint "
        "records beside its stage (meta patch_input, written by mpq search --patch-input), else whole")
+      ("inplace", po::value<std::string>()->default_value("none"),
+       "depthwise: eligible depthwise ops write their output over their input (docs/memory-model.md, \"In-place "
+       "depthwise\"; the blob's header flag, which loaders before it refuse); none: separate buffers")
       ("json", "print the result as JSON");
   po::variables_map vm;
   if (!parse(args, opts, vm, "mpq export [--checkpoint Q] [--out model.mpqm] [--c-source model.c] [--patch none|auto|LAST_OP:GRID] "
-             "[--patch-input whole|stream]",
+             "[--patch-input whole|stream] [--inplace none|depthwise]",
              "Converts a fine-tuned (fake-quant) checkpoint into the integer-only model blob that\n"
              "the runtime runs on the host and on Cortex-M (docs/blob-format.md). The blob's size\n"
              "is the memory model's FLASH and its arena the memory model's RAM, to the byte.\n"
@@ -129,14 +132,16 @@ int run_export(const std::vector<std::string>& args) {
                                      ? ckpt.meta_or("patch_input", "whole")
                                      : vm["patch-input"].as<std::string>();
   const bool stream_input = read_patch_input(input_text);
+  const bool inplace = read_inplace(vm["inplace"].as<std::string>());
   const rt::PatchStage patch =
-      resolve_patch(records, names, patch_text, vm["patch-max-overhead"].as<double>(), stream_input);
-  const std::vector<uint8_t> blob = convert_to_blob(fq.model, graph, policy, normalization_of(ckpt, path), patch);
+      resolve_patch(records, names, patch_text, vm["patch-max-overhead"].as<double>(), stream_input, inplace);
+  const std::vector<uint8_t> blob =
+      convert_to_blob(fq.model, graph, policy, normalization_of(ckpt, path), patch, inplace);
   const IntegerModel model(blob, "exported blob");  // validates with the device's loader
   make_parent_directories(out);
   write_file_atomically(out, std::string(blob.begin(), blob.end()));
 
-  const MemoryReport report = memory_report(records, patch);
+  const MemoryReport report = memory_report(records, patch, inplace);
   if (report.flash_bytes != blob.size() || report.ram_bytes != model.arena_bytes())
     throw Error("export: the blob (" + std::to_string(blob.size()) + " B, arena " + std::to_string(model.arena_bytes()) +
                 " B) disagrees with the memory model (" + std::to_string(report.flash_bytes) + " B, " +
@@ -155,6 +160,7 @@ int run_export(const std::vector<std::string>& args) {
     j["patch"] = patch.present() ? nlohmann::json{{"first_op", patch.first_op}, {"op_count", patch.op_count},
                                                   {"grid", patch.grid}, {"stream_input", patch.stream_input}}
                                  : nlohmann::json(nullptr);
+    j["inplace_depthwise"] = inplace;
     j["macs"] = report.macs;
     j["patched_macs"] = report.patched_macs;
     std::cout << j.dump(2) << "\n";
@@ -168,6 +174,7 @@ int run_export(const std::vector<std::string>& args) {
                   static_cast<long long>(report.patched_macs),
                   100.0 * static_cast<double>(report.patched_macs - report.macs) / static_cast<double>(report.macs),
                   static_cast<long long>(report.macs));
+    if (inplace) std::printf("in-place depthwise: eligible depthwise ops overwrite their input\n");
     if (patch.stream_input)
       std::printf("input streamed: the stage reads it window by window (run it with mpq_fw_run_streamed)\n");
     if (!c_path.empty()) std::printf("wrote %s and its header\n", c_path.c_str());

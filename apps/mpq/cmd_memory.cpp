@@ -207,13 +207,16 @@ int run_memory(const std::vector<std::string>& args) {
        "with --patch: whole (the input image sits in the arena) or stream (the stage reads it window by window "
        "from the caller, docs/memory-model.md \"Streamed input\"); stream prints the whole-input figure beside "
        "(--fit: a streamed stage's text ends in s)")
+      ("inplace", po::value<std::string>()->default_value("none"),
+       "depthwise: eligible depthwise ops write their output over their input (docs/memory-model.md, \"In-place "
+       "depthwise\"); prints the RAM without beside. none: every output has its own buffer. Not with --fit")
       ("json", "print JSON instead of a table");
   opts.add(bud);
   po::variables_map vm;
   if (!parse(args, opts, vm,
              "mpq memory [--model NAME ...] [--policy P | --uniform N | --uniform-w W --uniform-a A | --fit] "
              "[--board NAME] [--flash X] [--ram Y] [--code auto|3|2|s|none] [--cpu CPU] [--patch none|auto|LAST_OP:GRID] "
-             "[--patch-input whole|stream] [--json]",
+             "[--patch-input whole|stream] [--inplace none|depthwise] [--json]",
              "Prints what a policy costs on a microcontroller, per op: weight bytes, parameter bytes\n"
              "(per-channel bias/multiplier/shift + op and buffer records), input and output activation\n"
              "bytes, kernel scratch, and the bytes live in the arena at that op's step (* = RAM peak).\n"
@@ -229,6 +232,8 @@ int run_memory(const std::vector<std::string>& args) {
   const Budget budget = read_budget(vm);
   const bool json = vm.count("json") > 0;
   const bool stream_input = read_patch_input(vm["patch-input"].as<std::string>(), vm["patch"].as<std::string>());
+  const bool inplace = read_inplace(vm["inplace"].as<std::string>());
+  if (inplace && vm.count("fit")) throw UsageError("--inplace depthwise: not with --fit (yet)");
 
   Policy policy;
   std::string policy_name;
@@ -265,15 +270,20 @@ int run_memory(const std::vector<std::string>& args) {
   for (const QOp& op : graph.ops) names.push_back(op.name);
   const std::string patch_text = vm["patch"].as<std::string>();
   const double max_overhead = vm["patch-max-overhead"].as<double>();
-  const rt::PatchStage patch = resolve_patch(records, names, patch_text, max_overhead, stream_input);
-  MemoryReport r = memory_report(records, patch);
+  const rt::PatchStage patch = resolve_patch(records, names, patch_text, max_overhead, stream_input, inplace);
+  MemoryReport r = memory_report(records, patch, inplace);
+  // Beside in-place pairs: the same request without them (auto may pick another stage).
+  const rt::PatchStage separate_patch =
+      inplace ? resolve_patch(records, names, patch_text, max_overhead, stream_input) : patch;
+  const uint32_t separate_ram = inplace ? memory_report(records, separate_patch).ram_bytes : r.ram_bytes;
   const CodeBytes code = budget.code.counted() ? code_bytes(budget.code, records) : CodeBytes{};
   count_code(r, records, budget.code);
-  const uint32_t unpatched_ram = patch.present() ? memory_report(records).ram_bytes : r.ram_bytes;
+  const uint32_t unpatched_ram = patch.present() ? memory_report(records, {}, inplace).ram_bytes : r.ram_bytes;
   // Beside a streamed input: the same request with the whole input in the arena (auto may
   // pick another stage there).
-  const rt::PatchStage whole_patch = stream_input ? resolve_patch(records, names, patch_text, max_overhead) : patch;
-  const uint32_t whole_input_ram = stream_input ? memory_report(records, whole_patch).ram_bytes : r.ram_bytes;
+  const rt::PatchStage whole_patch =
+      stream_input ? resolve_patch(records, names, patch_text, max_overhead, false, inplace) : patch;
+  const uint32_t whole_input_ram = stream_input ? memory_report(records, whole_patch, inplace).ram_bytes : r.ram_bytes;
 
   if (json) {
     nlohmann::json layers = nlohmann::json::array();
@@ -322,6 +332,8 @@ int run_memory(const std::vector<std::string>& args) {
                                                     {"stream_input", patch.stream_input}}
                                    : nlohmann::json(nullptr);
     out["whole_input_ram_bytes"] = whole_input_ram;
+    out["inplace_depthwise"] = inplace;
+    out["separate_ram_bytes"] = separate_ram;
     out["layers"] = layers;
     std::cout << out.dump(2) << "\n";
     return 0;
@@ -378,6 +390,14 @@ int run_memory(const std::vector<std::string>& args) {
     std::printf(", %.2fx; layer by layer %s B, %.2fx\n",
                 static_cast<double>(whole_input_ram) / static_cast<double>(r.ram_bytes), grouped(unpatched_ram).c_str(),
                 static_cast<double>(unpatched_ram) / static_cast<double>(r.ram_bytes));
+  }
+  if (inplace) {
+    std::printf("in-place depthwise (--inplace depthwise): RAM %s B; with separate buffers %s B", grouped(r.ram_bytes).c_str(),
+                grouped(separate_ram).c_str());
+    if (separate_patch.present())
+      std::printf(" (stage through %s on a %ux%u grid)", graph.ops[separate_patch.end_op() - 1u].name.c_str(),
+                  separate_patch.grid, separate_patch.grid);
+    std::printf(", %.2fx\n", static_cast<double>(separate_ram) / static_cast<double>(r.ram_bytes));
   }
   if (!patch.present())
     std::printf("MACs %s (no patch stage)\n", grouped(r.macs).c_str());

@@ -79,6 +79,14 @@ bool read_patch_input(const std::string& text, const std::optional<std::string>&
   }
 }
 
+bool read_inplace(const std::string& text) {
+  try {
+    return parse_inplace_option(text);
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
+}
+
 PatchSetting read_patch_setting(const po::variables_map& vm) {
   PatchSetting patch;
   patch.request = vm["patch"].as<std::string>();

@@ -18,6 +18,8 @@ MemoryBudget read_search_budget(const boost::program_options::variables_map& vm)
 // given --patch's text `patch`, on stream with --patch none (check_patch_input). mpq export
 // gives none: its stage may come from the checkpoint, and resolve_patch refuses it there.
 bool read_patch_input(const std::string& text, const std::optional<std::string>& patch = std::nullopt);
+// `--inplace` (none|depthwise), a usage error naming the flag when it is neither.
+bool read_inplace(const std::string& text);
 // --patch, --patch-max-overhead and --patch-input (mpq search's and mpq sweep's): UsageError
 // on a negative cap, a --patch-input other than whole or stream, or stream with --patch none.
 PatchSetting read_patch_setting(const boost::program_options::variables_map& vm);
