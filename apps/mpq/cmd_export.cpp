@@ -89,7 +89,8 @@ int run_export(const std::vector<std::string>& args) {
        "records beside its stage (meta patch_input, written by mpq search --patch-input), else whole")
       ("inplace", po::value<std::string>()->default_value("none"),
        "depthwise: eligible depthwise ops write their output over their input (docs/memory-model.md, \"In-place "
-       "depthwise\"; the blob's header flag, which loaders before it refuse); none: separate buffers")
+       "depthwise\"; the pairs that lower RAM, flagged in their op records, which loaders before it refuse); "
+       "none: separate buffers")
       ("json", "print the result as JSON");
   po::variables_map vm;
   if (!parse(args, opts, vm, "mpq export [--checkpoint Q] [--out model.mpqm] [--c-source model.c] [--patch none|auto|LAST_OP:GRID] "

@@ -208,7 +208,7 @@ int run_memory(const std::vector<std::string>& args) {
        "from the caller, docs/memory-model.md \"Streamed input\"); stream prints the whole-input figure beside "
        "(--fit: a streamed stage's text ends in s)")
       ("inplace", po::value<std::string>()->default_value("none"),
-       "depthwise: eligible depthwise ops write their output over their input (docs/memory-model.md, \"In-place "
+       "depthwise: eligible depthwise ops write their output over their input where that lowers RAM (docs/memory-model.md, \"In-place "
        "depthwise\"); prints the RAM without beside. none: every output has its own buffer. Not with --fit")
       ("json", "print JSON instead of a table");
   opts.add(bud);

@@ -46,9 +46,9 @@ struct BlobLayout {
 // With a patch stage, the header records it and the buffer table is plan_model_arena's for
 // it; nothing else moves, and without one the blob is byte for byte what it was before
 // stages existed.
-// With `inplace_depthwise`, the buffer table is plan_model_arena's with in-place pairs and
-// the header says so (blob::kHeaderFlagInplaceDepthwise).
+// The buffer table is plan_model_arena's with `inplace`'s pairs, whose records get
+// blob::kOpFlagInPlace.
 BlobLayout blob_layout(const std::vector<rt::OpRecord>& records, rt::PatchStage patch = {},
-                       bool inplace_depthwise = false);
+                       InplaceDepthwise inplace = InplaceDepthwise::off);
 
 }  // namespace mpq

@@ -42,7 +42,6 @@ BlobHeader blob_header(const BlobLayout& layout) {
   h.patch_first_op = layout.arena.patch.first_op;
   h.patch_op_count = layout.arena.patch.op_count;
   h.patch_grid = layout.arena.patch.grid;
-  if (layout.arena.inplace_depthwise) h.flags |= blob::kHeaderFlagInplaceDepthwise;
   return h;
 }
 

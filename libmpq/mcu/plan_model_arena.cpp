@@ -1,5 +1,6 @@
 #include "libmpq/mcu/plan_model_arena.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "libmpq/core/error.hpp"
@@ -57,7 +58,65 @@ rt::PatchBuffers stage_buffers(const std::vector<rt::OpRecord>& records, rt::Pat
 
 }  // namespace
 
-ModelArena plan_model_arena(const std::vector<rt::OpRecord>& records, rt::PatchStage patch, bool inplace_depthwise) {
+namespace {
+
+// plan_arena_inplace on a copy of `buffers` with `ops` flagged in place.
+uint32_t planned_arena(std::vector<rt::OpRecord> records, const std::vector<uint16_t>& ops, rt::PatchStage patch,
+                       std::vector<rt::ArenaBuffer> buffers, std::vector<rt::ArenaBuffer>* placed = nullptr) {
+  for (uint16_t i : ops) records[i].flags |= blob::kOpFlagInPlace;
+  const std::vector<uint8_t> bytes = encoded_records(records);
+  const uint16_t count = static_cast<uint16_t>(buffers.size());
+  std::vector<uint16_t> order(count);
+  uint32_t arena = 0;
+  const rt::PlanStatus status = rt::plan_arena_inplace(bytes.data(), static_cast<uint16_t>(records.size()), patch,
+                                                       buffers.data(), count, kArenaAlignment, order.data(), &arena);
+  require(status == rt::PlanStatus::ok, "memory model: plan_arena refused the buffer list");
+  if (placed != nullptr) *placed = std::move(buffers);
+  return arena;
+}
+
+// InplaceDepthwise::best's choice among `eligible`.
+std::vector<uint16_t> best_pairs(const std::vector<rt::OpRecord>& records, const std::vector<uint16_t>& eligible,
+                                 rt::PatchStage patch, const std::vector<rt::ArenaBuffer>& buffers) {
+  auto arena_of = [&](const std::vector<uint16_t>& ops) { return planned_arena(records, ops, patch, buffers); };
+  auto without = [](std::vector<uint16_t> ops, uint16_t op) {
+    ops.erase(std::find(ops.begin(), ops.end(), op));
+    return ops;
+  };
+  // From all: a pair whose removal does not grow the arena goes (it costs its lag before
+  // the depthwise step, where the producer's step may be the peak).
+  std::vector<uint16_t> removing = eligible;
+  uint32_t removing_arena = arena_of(removing);
+  for (uint16_t op : eligible) {
+    const std::vector<uint16_t> fewer = without(removing, op);
+    const uint32_t arena = arena_of(fewer);
+    if (arena <= removing_arena) {
+      removing = fewer;
+      removing_arena = arena;
+    }
+  }
+  // From none: a pair that shrinks the arena stays.
+  std::vector<uint16_t> adding;
+  uint32_t adding_arena = arena_of(adding);
+  for (uint16_t op : eligible) {
+    std::vector<uint16_t> more = adding;
+    more.insert(std::upper_bound(more.begin(), more.end(), op), op);
+    const uint32_t arena = arena_of(more);
+    if (arena < adding_arena) {
+      adding = more;
+      adding_arena = arena;
+    }
+  }
+  return removing_arena < adding_arena ? removing : adding;
+}
+
+}  // namespace
+
+ModelArena plan_model_arena(const std::vector<rt::OpRecord>& input_records, rt::PatchStage patch,
+                            InplaceDepthwise inplace) {
+  // The in-place flag is this function's to set.
+  std::vector<rt::OpRecord> records = input_records;
+  for (rt::OpRecord& r : records) r.flags = static_cast<uint8_t>(r.flags & ~blob::kOpFlagInPlace);
   const size_t n = records.size();
   require(n > 0 && records[0].input_buffer == 0, "memory model: the first op must read the network input");
   // Steps and buffer ids are u16 in the blob; kNoBuffer is reserved.
@@ -67,7 +126,6 @@ ModelArena plan_model_arena(const std::vector<rt::OpRecord>& records, rt::PatchS
   require(!patch.stream_input || patch.present(), "memory model: a streamed input needs a patch stage from op 0");
   ModelArena arena;
   arena.patch = patch;
-  arena.inplace_depthwise = inplace_depthwise;
   const rt::PatchBuffers tiles = patch.present() ? stage_buffers(records, patch) : rt::PatchBuffers{};
   auto in_stage = [&](size_t i) { return patch.present() && i >= patch.first_op && i < patch.end_op(); };
   arena.ops.resize(n);
@@ -132,18 +190,25 @@ ModelArena plan_model_arena(const std::vector<rt::OpRecord>& records, rt::PatchS
     arena.buffers.push_back({tiles.window_bytes, first_step, window_last, 0});
     arena.buffers.push_back({tiles.tile_bytes[patch.op_count - 1], end_step, end_step, 0});
   }
-  const uint16_t count = static_cast<uint16_t>(arena.buffers.size());
-  std::vector<uint16_t> order(count);
-  const std::vector<uint8_t> bytes = encoded_records(records);
-  const uint16_t op_count = static_cast<uint16_t>(n);
-  const rt::PlanStatus status = rt::plan_arena_inplace(bytes.data(), op_count, patch, inplace_depthwise,
-                                                       arena.buffers.data(), count, kArenaAlignment, order.data(),
-                                                       &arena.arena_bytes);
-  require(status == rt::PlanStatus::ok, "memory model: plan_arena refused the buffer list");
+  std::vector<uint16_t> eligible;
+  if (inplace != InplaceDepthwise::off) {
+    const std::vector<uint8_t> bytes = encoded_records(records);
+    for (uint16_t i = 0; i < n; ++i) {
+      const uint16_t in = records[i].input_buffer;
+      if (in < arena.buffers.size() &&
+          rt::inplace_depthwise_eligible(bytes.data(), i, patch, arena.buffers[in].last_step))
+        eligible.push_back(i);
+    }
+  }
+  arena.inplace_ops = inplace == InplaceDepthwise::best ? best_pairs(records, eligible, patch, arena.buffers) : eligible;
+  const std::vector<rt::ArenaBuffer> unplaced = arena.buffers;
+  arena.arena_bytes = planned_arena(records, arena.inplace_ops, patch, unplaced, &arena.buffers);
   // With pairs, the bound is that of the merged list (a pair's two buffers share bytes).
-  std::vector<rt::ArenaBuffer> bound = arena.buffers;
-  if (inplace_depthwise)
-    rt::merge_inplace_depthwise(bytes.data(), op_count, patch, bound.data(), count, kArenaAlignment);
+  for (uint16_t i : arena.inplace_ops) records[i].flags |= blob::kOpFlagInPlace;
+  const std::vector<uint8_t> flagged = encoded_records(records);
+  std::vector<rt::ArenaBuffer> bound = unplaced;
+  const uint16_t count = static_cast<uint16_t>(bound.size());
+  rt::merge_inplace_depthwise(flagged.data(), static_cast<uint16_t>(n), patch, bound.data(), count, kArenaAlignment);
   arena.lower_bound = rt::arena_lower_bound(bound.data(), count, kArenaAlignment);
   return arena;
 }

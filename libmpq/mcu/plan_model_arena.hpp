@@ -39,11 +39,18 @@ struct ModelArena {
   // the last and their scratch are per-tile buffers, and two buffers follow the ops' ones:
   // the stage input's window and the last op's tile.
   rt::PatchStage patch;
-  // In-place depthwise pairs (rt::plan_arena_inplace, docs/memory-model.md): eligible
-  // depthwise ops write their output over their input. The buffers keep their own sizes
-  // and lifetimes; the input's offset is its pair's + the aligned lag.
-  bool inplace_depthwise = false;
+  // The ops that run in place (rt::plan_arena_inplace, docs/memory-model.md, "In-place
+  // depthwise"), increasing: their records get blob::kOpFlagInPlace. The buffers keep
+  // their own sizes and lifetimes; such an op's input sits at its output's offset + the
+  // aligned lag.
+  std::vector<uint16_t> inplace_ops;
 };
+
+// Which eligible depthwise ops run in place: none; those that lower the arena (best: of
+// two greedy passes, removing pairs from all eligible ones while the arena does not grow
+// and adding them to none while it shrinks, the smaller arena, ties the second); or
+// every eligible one (tests: the bit-exact runs need pairs even where they cost RAM).
+enum class InplaceDepthwise : uint8_t { off, best, every };
 
 // Requires: `records` as op_records (libmpq/quant) makes them: op 0 reads the network
 // input, buffer ids follow the table's rule. Sizes come from rt::op_requirements, the
@@ -54,10 +61,11 @@ struct ModelArena {
 // kernels' checks (Error naming the op otherwise). With patch.stream_input (a stage from
 // op 0 whose input nothing after it reads) buffer 0 has size 0: the runtime reads the
 // input window by window into the stage's window buffer.
-// With `inplace_depthwise`, the placement is rt::plan_arena_inplace's, the one load_model
-// re-plans a blob with its header flag blob::kHeaderFlagInplaceDepthwise.
+// The placement is rt::plan_arena_inplace's with the pairs `inplace` picks, as load_model
+// re-plans a blob whose records carry blob::kOpFlagInPlace (records given with that flag:
+// it is ignored, `inplace` decides).
 ModelArena plan_model_arena(const std::vector<rt::OpRecord>& records, rt::PatchStage patch = {},
-                            bool inplace_depthwise = false);
+                            InplaceDepthwise inplace = InplaceDepthwise::off);
 
 // The records encoded back to back, as the blob's op section holds them: the form the
 // runtime's patch-stage functions read.

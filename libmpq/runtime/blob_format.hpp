@@ -50,12 +50,10 @@ static_assert(kLongWindowVersion <= kVersion, "the long form is readable");
 // Op record `flags` bits; every other bit is 0.
 constexpr uint8_t kOpFlagReluOutput = 1;       // conv, depthwise, fc
 constexpr uint8_t kOpFlagCountIncludePad = 2;  // avgpool2d: padding counts in the divisor
-
-// Header `flags` bits; every other bit is 0 (loaders before this bit refuse a blob with it:
-// bad_header_field, so no version bump was needed).
-// In-place depthwise pairs (libmpq/runtime/inplace_depthwise.hpp): the buffer table's
-// placement is plan_arena_inplace's, eligible depthwise ops overwrite their input.
-constexpr uint8_t kHeaderFlagInplaceDepthwise = 1;
+// depthwise: runs in place, its output over its input (libmpq/runtime/inplace_depthwise.hpp;
+// load_model refuses it on an op that is not eligible). Loaders before it refuse it
+// (bad_op_field), so no version bump was needed.
+constexpr uint8_t kOpFlagInPlace = 4;
 
 // Header fields: byte offsets.
 namespace header {

@@ -24,7 +24,7 @@ struct BlobHeader {
   uint32_t input_lut_offset = 0, ops_offset = 0, buffers_offset = 0, data_offset = 0;
   uint16_t output_buffer = 0;
   uint8_t output_bits = 0;
-  uint8_t flags = 0;                      // blob::kHeaderFlag* bits (0 in versions 1 to 3)
+  uint8_t flags = 0;                      // 0 (versions 1 to 3)
   uint16_t patch_first_op = 0;            // the patch stage; all 0 without one
   uint8_t patch_op_count = 0;
   uint8_t patch_grid = 0;

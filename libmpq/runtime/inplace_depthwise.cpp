@@ -48,17 +48,28 @@ int32_t inplace_depthwise_lag(const OpRecord& r) {
   return lag > INT32_MAX ? -1 : static_cast<int32_t>(lag);
 }
 
-bool inplace_depthwise_eligible(const uint8_t* records, uint16_t op, PatchStage patch, const ArenaBuffer* buffers) {
+bool inplace_depthwise_eligible(const uint8_t* records, uint16_t op, PatchStage patch, uint16_t input_last_step) {
   const OpRecord r = record_at(records, op);
   if (r.kind != blob::op_kind::depthwise || r.input_buffer == 0 || r.input_buffer == blob::kNoBuffer) return false;
   if (patch.present() && op >= patch.first_op && op < patch.end_op()) return false;
-  if (buffers[r.input_buffer].last_step != op + 1u) return false;
+  if (input_last_step != op + 1u) return false;
   for (uint16_t j = 0; j < op; ++j) {
     const OpRecord producer = record_at(records, j);
     if (producer.output_buffer == r.input_buffer) return producer.kind != blob::op_kind::depthwise;
   }
   return false;
 }
+
+namespace {
+
+// Op i's pair when its record asks to run in place: false for every other op, and for a
+// flagged op whose buffer ids are out of range (load_model refuses those before).
+bool flagged_pair(const OpRecord& r, uint16_t count) {
+  return r.kind == blob::op_kind::depthwise && (r.flags & blob::kOpFlagInPlace) != 0 && r.output_buffer < count &&
+         r.input_buffer < count;
+}
+
+}  // namespace
 
 PlanStatus merge_inplace_depthwise(const uint8_t* records, uint16_t op_count, PatchStage patch, ArenaBuffer* buffers,
                                    uint16_t count, uint32_t alignment) {
@@ -68,12 +79,11 @@ PlanStatus merge_inplace_depthwise(const uint8_t* records, uint16_t op_count, Pa
   // entry (an empty buffer conflicts with nothing, as a streamed input's buffer 0).
   for (uint16_t i = 0; i < op_count; ++i) {
     const OpRecord r = record_at(records, i);
-    if (r.kind != blob::op_kind::depthwise || r.output_buffer >= count || r.input_buffer >= count) continue;
-    if (!inplace_depthwise_eligible(records, i, patch, buffers)) continue;
-    const int32_t lag = inplace_depthwise_lag(r);
-    if (lag < 0) return PlanStatus::bad_argument;
+    if (!flagged_pair(r, count)) continue;
     ArenaBuffer& in = buffers[r.input_buffer];
     ArenaBuffer& out = buffers[r.output_buffer];
+    const int32_t lag = inplace_depthwise_lag(r);
+    if (lag < 0 || !inplace_depthwise_eligible(records, i, patch, in.last_step)) return PlanStatus::bad_argument;
     const uint64_t extent = static_cast<uint64_t>(align_up(static_cast<uint32_t>(lag), alignment)) + in.size;
     if (extent > INT32_MAX) return PlanStatus::bad_argument;
     if (extent > out.size) out.size = static_cast<uint32_t>(extent);
@@ -83,13 +93,11 @@ PlanStatus merge_inplace_depthwise(const uint8_t* records, uint16_t op_count, Pa
   return PlanStatus::ok;
 }
 
-void split_inplace_depthwise(const uint8_t* records, uint16_t op_count, PatchStage patch, ArenaBuffer* buffers,
-                             uint16_t count, uint32_t alignment) {
-  // Eligibility reads only last steps, which merging left as they were.
+void split_inplace_depthwise(const uint8_t* records, uint16_t op_count, ArenaBuffer* buffers, uint16_t count,
+                             uint32_t alignment) {
   for (uint16_t i = 0; i < op_count; ++i) {
     const OpRecord r = record_at(records, i);
-    if (r.kind != blob::op_kind::depthwise || r.output_buffer >= count || r.input_buffer >= count) continue;
-    if (!inplace_depthwise_eligible(records, i, patch, buffers)) continue;
+    if (!flagged_pair(r, count)) continue;
     ArenaBuffer& in = buffers[r.input_buffer];
     ArenaBuffer& out = buffers[r.output_buffer];
     in.size = static_cast<uint32_t>(activation_buffer_bytes(r.in_h, r.in_w, r.in_c, r.input_bits));
@@ -99,14 +107,12 @@ void split_inplace_depthwise(const uint8_t* records, uint16_t op_count, PatchSta
   }
 }
 
-PlanStatus plan_arena_inplace(const uint8_t* records, uint16_t op_count, PatchStage patch, bool inplace,
-                              ArenaBuffer* buffers, uint16_t count, uint32_t alignment, uint16_t* order,
-                              uint32_t* arena_bytes) {
-  if (!inplace) return plan_arena(buffers, count, alignment, order, arena_bytes);
+PlanStatus plan_arena_inplace(const uint8_t* records, uint16_t op_count, PatchStage patch, ArenaBuffer* buffers,
+                              uint16_t count, uint32_t alignment, uint16_t* order, uint32_t* arena_bytes) {
   PlanStatus s = merge_inplace_depthwise(records, op_count, patch, buffers, count, alignment);
   if (s != PlanStatus::ok) return s;
   s = plan_arena(buffers, count, alignment, order, arena_bytes);
-  split_inplace_depthwise(records, op_count, patch, buffers, count, alignment);
+  split_inplace_depthwise(records, op_count, buffers, count, alignment);
   return s;
 }
 

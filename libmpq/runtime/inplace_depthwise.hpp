@@ -25,29 +25,29 @@ int32_t inplace_depthwise_lag(const OpRecord& record);
 
 // Op `op` may run in place: a depthwise op outside the patch stage whose input is not the
 // network input (buffer 0, which callers fill and may read back), is read by no later op
-// (its buffer's last step is this op's step, i.e. buffers[] lifetimes are the table's),
-// and is not the output of a depthwise op (so pairs never chain). `records` are the
-// blob's encoded op records.
-bool inplace_depthwise_eligible(const uint8_t* records, uint16_t op, PatchStage patch, const ArenaBuffer* buffers);
+// (`input_last_step`, its input buffer's last step as the table stores it, is the op's
+// step: not a residual skip), and is not the output of a depthwise op (so pairs never
+// chain). `records` are the blob's encoded op records.
+bool inplace_depthwise_eligible(const uint8_t* records, uint16_t op, PatchStage patch, uint16_t input_last_step);
 
-// The two halves of plan_arena_inplace. merge: every eligible op's output entry becomes
+// The ops that run in place are those whose record has blob::kOpFlagInPlace (only on
+// eligible depthwise ops: load_model refuses it elsewhere, bad_op_field).
+//
+// The two halves of plan_arena_inplace. merge: every flagged op's output entry becomes
 // the pair (size max(align(lag) + in, out), steps from the input's first to the output's
-// last) and its input entry empty. split: the entries back as the table stores them, the
-// input at its pair's offset + align(lag). arena_lower_bound of the merged list is the
-// bound with in-place pairs.
+// last) and its input entry empty; bad_argument if a flagged op is not eligible. split:
+// the entries back as the table stores them, the input at its pair's offset +
+// align(lag). arena_lower_bound of the merged list is the bound with these pairs.
 PlanStatus merge_inplace_depthwise(const uint8_t* records, uint16_t op_count, PatchStage patch, ArenaBuffer* buffers,
                                    uint16_t count, uint32_t alignment);
-void split_inplace_depthwise(const uint8_t* records, uint16_t op_count, PatchStage patch, ArenaBuffer* buffers,
-                             uint16_t count, uint32_t alignment);
+void split_inplace_depthwise(const uint8_t* records, uint16_t op_count, ArenaBuffer* buffers, uint16_t count,
+                             uint32_t alignment);
 
-// plan_arena with in-place depthwise pairs: with `inplace`, every eligible op's input and
-// output are placed as one buffer of max(align(lag) + in, out) bytes live from the input's
-// first step to the output's last, and then input offset = output offset + align(lag).
-// Without, exactly plan_arena. On return the buffers hold their own sizes and lifetimes
-// again (as the table stores them), with the offsets placed. `buffers` must be the
-// table's (sizes and lifetimes checked); `order` as plan_arena's.
-PlanStatus plan_arena_inplace(const uint8_t* records, uint16_t op_count, PatchStage patch, bool inplace,
-                              ArenaBuffer* buffers, uint16_t count, uint32_t alignment, uint16_t* order,
-                              uint32_t* arena_bytes);
+// plan_arena with in-place pairs: with none flagged, exactly plan_arena. On return the
+// buffers hold their own sizes and lifetimes again (as the table stores them), with the
+// offsets placed. `buffers` must be the table's (sizes and lifetimes checked); `order`
+// as plan_arena's.
+PlanStatus plan_arena_inplace(const uint8_t* records, uint16_t op_count, PatchStage patch, ArenaBuffer* buffers,
+                              uint16_t count, uint32_t alignment, uint16_t* order, uint32_t* arena_bytes);
 
 }  // namespace mpq::rt

@@ -40,7 +40,7 @@ Status check_header_basics(const uint8_t* blob, uint32_t blob_bytes, BlobHeader*
 // Header fields on their own: reserved bytes 0, counts and shapes non-zero, the arena
 // alignment a power of two the kernels' 4-byte scratch alignment divides.
 Status check_header_fields(const BlobHeader& h) {
-  if ((h.flags & ~blob::kHeaderFlagInplaceDepthwise) != 0) return Status::bad_header_field;
+  if (h.flags != 0) return Status::bad_header_field;
   // Without a stage its fields are 0, as they were when they were reserved bytes.
   if (h.patch_op_count == 0 && (h.patch_first_op != 0 || h.patch_grid != 0)) return Status::bad_header_field;
   const uint32_t alignment = h.arena_alignment;
@@ -138,8 +138,7 @@ Status detail::load_model(const uint8_t* blob, uint32_t blob_bytes, void* scratc
   const bool streamed = h.patch_op_count != 0 && decode_buffer_record(blob + h.buffers_offset).size == 0;
   const detail::BlobContext ctx{blob,          blob_bytes,        h.version, h.op_count, h.buffer_count, h.ops_offset,
                                 h.buffers_offset, h.data_offset, h.input_h,  h.input_w,    h.input_c,
-                                PatchStage{h.patch_first_op, h.patch_op_count, h.patch_grid, streamed},
-                                (h.flags & blob::kHeaderFlagInplaceDepthwise) != 0};
+                                PatchStage{h.patch_first_op, h.patch_op_count, h.patch_grid, streamed}};
   if (scratch == nullptr || (reinterpret_cast<uintptr_t>(scratch) & 3u) != 0 ||
       scratch_bytes < load_scratch_bytes(ctx.buffer_count, ctx.patch.op_count))
     return Status::load_scratch_too_small;

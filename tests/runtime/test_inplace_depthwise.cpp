@@ -1,8 +1,9 @@
 // In-place depthwise convolution (libmpq/runtime/inplace_depthwise.hpp): the lag against a
 // byte-level simulation of the kernels' order of writes and reads, and both depthwise
 // kernels run with output = input - lag bit for bit as with separate buffers; whole blobs
-// with the header flag load with mpq memory's arena and run as their separate-buffer twins;
-// load_model refuses a flag that does not match the placement.
+// with depthwise ops flagged in place load with the memory model's arena and run as their
+// separate-buffer twins; load_model refuses a flag that does not match the placement or
+// sits on an op that may not run in place.
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
@@ -162,23 +163,26 @@ mpq::QuantGraph builder_graph(const char* arch) {
   return mpq::build_quant_graph(mpq::build_model(spec, 1));
 }
 
-// The in-place blob of (graph, policy, patch): its arena is mpq memory's RAM with in-place
-// pairs, and it computes what the separate-buffer blob of the same seed computes, with
-// both kernel variants. Returns how many ops run in place.
+// The blob of (graph, policy, patch) with every eligible depthwise op in place: its arena
+// is plan_model_arena's for it, each pair's input sits align(lag) after its output, and it
+// computes what the separate-buffer blob of the same seed computes, with both kernel
+// variants. The blob mpq memory describes (the pairs that lower RAM) loads with its RAM,
+// which is at most the separate one. Returns how many ops run in place in the first.
 int check_in_place_blob(const mpq::QuantGraph& graph, const mpq::Policy& policy, mpq::rt::PatchStage patch,
                         uint64_t seed, const std::string& what) {
   using mpq::rt::Status;
+  using mpq::InplaceDepthwise;
   const std::vector<mpq::rt::OpRecord> records = mpq::op_records(graph, policy);
-  const mpq::MemoryReport report = mpq::memory_report(records, patch, true);
-  const std::vector<uint8_t> separate = mpq::test::random_valid_blob(graph, policy, seed, patch, false);
-  const std::vector<uint8_t> in_place = mpq::test::random_valid_blob(graph, policy, seed, patch, true);
+  const mpq::ModelArena every = mpq::plan_model_arena(records, patch, InplaceDepthwise::every);
+  const std::vector<uint8_t> separate = mpq::test::random_valid_blob(graph, policy, seed, patch, InplaceDepthwise::off);
+  const std::vector<uint8_t> in_place = mpq::test::random_valid_blob(graph, policy, seed, patch, InplaceDepthwise::every);
   BOOST_TEST(in_place.size() == separate.size(), what);
   const mpq::test::LoadResult a = mpq::test::load_any_stage(separate);
   const mpq::test::LoadResult b = mpq::test::load_any_stage(in_place);
   BOOST_REQUIRE_MESSAGE(a.status == Status::ok && b.status == Status::ok,
-                        what << ": load " << a.status << " / in place " << b.status << " (buffer " << b.error.buffer
-                             << ")");
-  BOOST_TEST(b.model.arena_bytes == report.ram_bytes, what << ": loaded arena vs mpq memory's RAM");
+                        what << ": load " << a.status << " / in place " << b.status << " (op " << b.error.op
+                             << ", buffer " << b.error.buffer << ")");
+  BOOST_TEST(b.model.arena_bytes == every.arena_bytes, what << ": loaded arena vs the memory model's");
   // A streamed input runs through another entry point (test_streamed_input.cpp): its
   // blobs are checked for their arena only.
   for (int i = 0; i < (patch.stream_input ? 0 : 2); ++i) {
@@ -189,19 +193,20 @@ int check_in_place_blob(const mpq::QuantGraph& graph, const mpq::Policy& policy,
                       << ": in place differs from separate buffers");
     }
   }
-  const mpq::ModelArena arena = mpq::plan_model_arena(records, patch, true);
-  const std::vector<uint8_t> bytes = mpq::encoded_records(records);
-  int pairs = 0;
-  for (uint16_t i = 0; i < records.size(); ++i) {
-    if (!mpq::rt::inplace_depthwise_eligible(bytes.data(), i, patch, arena.buffers.data())) continue;
-    ++pairs;
-    // The pair as documented: input align(lag) bytes after the output.
-    const mpq::rt::ArenaBuffer& in = arena.buffers[records[i].input_buffer];
-    const mpq::rt::ArenaBuffer& out = arena.buffers[records[i].output_buffer];
+  for (uint16_t i : every.inplace_ops) {
+    const mpq::rt::ArenaBuffer& in = every.buffers[records[i].input_buffer];
+    const mpq::rt::ArenaBuffer& out = every.buffers[records[i].output_buffer];
     const uint32_t lag = (static_cast<uint32_t>(inplace_depthwise_lag(records[i])) + 3u) & ~3u;
     BOOST_TEST(in.offset == out.offset + lag, what << ": op " << i);
+    BOOST_TEST(in.size + lag > 0u, what);
   }
-  return pairs;
+  const mpq::MemoryReport best = mpq::memory_report(records, patch, true);
+  const std::vector<uint8_t> chosen = mpq::test::random_valid_blob(graph, policy, seed, patch, InplaceDepthwise::best);
+  const mpq::test::LoadResult c = mpq::test::load_any_stage(chosen);
+  BOOST_REQUIRE_MESSAGE(c.status == Status::ok, what << ": best pairs: " << c.status);
+  BOOST_TEST(c.model.arena_bytes == best.ram_bytes, what << ": loaded arena vs mpq memory's RAM");
+  BOOST_TEST(best.ram_bytes <= a.model.arena_bytes, what << ": in place costs RAM");
+  return static_cast<int>(every.inplace_ops.size());
 }
 
 }  // namespace
@@ -293,36 +298,62 @@ BOOST_AUTO_TEST_CASE(small_graphs_and_patch_stages_run_in_place_as_with_separate
   }
 }
 
-BOOST_AUTO_TEST_CASE(load_refuses_a_flag_that_does_not_match_the_placement) {
+BOOST_AUTO_TEST_CASE(load_refuses_a_flag_that_does_not_match_the_placement_or_an_ineligible_op) {
   using mpq::rt::Status;
+  using mpq::InplaceDepthwise;
   const mpq::QuantGraph graph = builder_graph("mnasnet");
   const mpq::Policy policy = mpq::uniform_policy(graph, 8, 8);
-  std::vector<uint8_t> in_place = mpq::test::random_valid_blob(graph, policy, 3, {}, true);
-  std::vector<uint8_t> separate = mpq::test::random_valid_blob(graph, policy, 3, {}, false);
-  BOOST_REQUIRE(mpq::test::load(in_place).status == Status::ok);
-  BOOST_REQUIRE(in_place != separate);
-  // The flag off under in-place offsets, and on under separate ones.
-  mpq::test::edit_header(in_place, [](mpq::BlobHeader& h) { h.flags = 0; });
-  BOOST_TEST(mpq::test::load(in_place).status == Status::plan_mismatch);
-  mpq::test::edit_header(separate, [](mpq::BlobHeader& h) { h.flags = mpq::blob::kHeaderFlagInplaceDepthwise; });
-  BOOST_TEST(mpq::test::load(separate).status == Status::plan_mismatch);
-  // Unknown flag bits stay refused.
-  for (uint8_t bit = 1; bit < 8; ++bit) {
-    std::vector<uint8_t> blob = mpq::test::random_valid_blob(graph, policy, 3, {}, true);
-    mpq::test::edit_header(blob, [bit](mpq::BlobHeader& h) { h.flags = static_cast<uint8_t>(h.flags | (1u << bit)); });
-    BOOST_TEST(mpq::test::load(blob).status == Status::bad_header_field, "flag bit " << int(bit));
-  }
-  // An in-place input moved by one alignment step is not the planner's.
-  std::vector<uint8_t> moved = mpq::test::random_valid_blob(graph, policy, 3, {}, true);
   const std::vector<mpq::rt::OpRecord> records = mpq::op_records(graph, policy);
-  const mpq::ModelArena arena = mpq::plan_model_arena(records, {}, true);
-  const std::vector<uint8_t> bytes = mpq::encoded_records(records);
+  const mpq::ModelArena every = mpq::plan_model_arena(records, {}, InplaceDepthwise::every);
+  BOOST_REQUIRE(!every.inplace_ops.empty());
+  const uint16_t op = every.inplace_ops.front();
+  const std::vector<uint8_t> in_place = mpq::test::random_valid_blob(graph, policy, 3, {}, InplaceDepthwise::every);
+  const std::vector<uint8_t> separate = mpq::test::random_valid_blob(graph, policy, 3, {}, InplaceDepthwise::off);
+  BOOST_REQUIRE(mpq::test::load(in_place).status == Status::ok);
+  // The flag off under in-place offsets, and on under separate ones: not the planner's.
+  std::vector<uint8_t> bad = in_place;
+  mpq::test::edit_op(bad, op, [](mpq::OpRecord& r) { r.flags &= static_cast<uint8_t>(~mpq::blob::kOpFlagInPlace); });
+  BOOST_TEST(mpq::test::load(bad).status == Status::plan_mismatch);
+  bad = separate;
+  mpq::test::edit_op(bad, op, [](mpq::OpRecord& r) { r.flags |= mpq::blob::kOpFlagInPlace; });
+  BOOST_TEST(mpq::test::load(bad).status == Status::plan_mismatch);
+  // An in-place input moved by one alignment step.
+  bad = in_place;
+  mpq::test::edit_buffer(bad, records[op].input_buffer, [](mpq::rt::ArenaBuffer& b) { b.offset -= 4; });
+  BOOST_TEST(mpq::test::load(bad).status == Status::plan_mismatch);
+  // The flag on an op that may not run in place: a conv; below, the residual block's
+  // depthwise ops that are not eligible; and any header flag bit.
   for (uint16_t i = 0; i < records.size(); ++i) {
-    if (!mpq::rt::inplace_depthwise_eligible(bytes.data(), i, {}, arena.buffers.data())) continue;
-    mpq::test::edit_buffer(moved, records[i].input_buffer, [](mpq::rt::ArenaBuffer& b) { b.offset -= 4; });
+    if (records[i].kind != mpq::blob::op_kind::conv) continue;
+    bad = separate;
+    mpq::test::edit_op(bad, i, [](mpq::OpRecord& r) { r.flags |= mpq::blob::kOpFlagInPlace; });
+    const mpq::test::LoadResult loaded = mpq::test::load(bad);
+    BOOST_TEST(loaded.status == Status::bad_op_field);
+    BOOST_TEST(loaded.error.op == i);
     break;
   }
-  BOOST_TEST(mpq::test::load(moved).status == Status::plan_mismatch);
+  const mpq::QuantGraph residual = mpq::test::graph_of(mpq::test::residual_model());
+  const std::vector<mpq::rt::OpRecord> block = mpq::op_records(residual, mpq::uniform_policy(residual, 8, 8));
+  const std::vector<uint8_t> block_blob = mpq::test::random_valid_blob(residual, mpq::uniform_policy(residual, 8, 8), 4);
+  int ineligible = 0;
+  const mpq::ModelArena block_every = mpq::plan_model_arena(block, {}, InplaceDepthwise::every);
+  for (uint16_t i = 0; i < block.size(); ++i) {
+    if (block[i].kind != mpq::blob::op_kind::depthwise) continue;
+    if (std::find(block_every.inplace_ops.begin(), block_every.inplace_ops.end(), i) != block_every.inplace_ops.end())
+      continue;
+    ++ineligible;
+    bad = block_blob;
+    mpq::test::edit_op(bad, i, [](mpq::OpRecord& r) { r.flags |= mpq::blob::kOpFlagInPlace; });
+    const mpq::test::LoadResult loaded = mpq::test::load(bad);
+    BOOST_TEST(loaded.status == Status::bad_op_field, "residual block op " << i);
+    BOOST_TEST(loaded.error.op == i);
+  }
+  BOOST_TEST(ineligible > 0);
+  for (uint8_t bit = 0; bit < 8; ++bit) {
+    bad = in_place;
+    mpq::test::edit_header(bad, [bit](mpq::BlobHeader& h) { h.flags = static_cast<uint8_t>(1u << bit); });
+    BOOST_TEST(mpq::test::load(bad).status == Status::bad_header_field, "header flag bit " << int(bit));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(eligibility_skips_residual_skips_the_network_input_and_stage_ops) {
@@ -334,7 +365,8 @@ BOOST_AUTO_TEST_CASE(eligibility_skips_residual_skips_the_network_input_and_stag
   const std::vector<uint8_t> bytes = mpq::encoded_records(records);
   for (uint16_t i = 0; i < records.size(); ++i) {
     const mpq::rt::OpRecord& r = records[i];
-    const bool eligible = mpq::rt::inplace_depthwise_eligible(bytes.data(), i, {}, arena.buffers.data());
+    const uint16_t last = arena.buffers[r.input_buffer].last_step;
+    const bool eligible = mpq::rt::inplace_depthwise_eligible(bytes.data(), i, {}, last);
     if (r.kind != mpq::blob::op_kind::depthwise) {
       BOOST_TEST(!eligible, "op " << i);
       continue;
@@ -342,7 +374,7 @@ BOOST_AUTO_TEST_CASE(eligibility_skips_residual_skips_the_network_input_and_stag
     const bool read_later = arena.buffers[r.input_buffer].last_step > i + 1;
     BOOST_TEST(eligible == (!read_later && r.input_buffer != 0), "op " << i);
     // Inside a stage never.
-    BOOST_TEST(!mpq::rt::inplace_depthwise_eligible(bytes.data(), i, {i, 1, 2}, arena.buffers.data()), "op " << i);
+    BOOST_TEST(!mpq::rt::inplace_depthwise_eligible(bytes.data(), i, {i, 1, 2}, last), "op " << i);
   }
 }
 

@@ -127,12 +127,8 @@ BOOST_AUTO_TEST_CASE(header_fields_that_contradict_the_ops_are_bad_header_fields
   std::vector<uint8_t> bad = f.blob;
   bad[blob::header::patch_first_op + 1] = 1;  // a stage start without a stage
   CHECK_STATUS(bad, Status::bad_header_field);
-  // Bit 0 (in-place depthwise) is known: on this block, whose depthwise input the add reads
-  // again, it pairs nothing and the placement is the same. Any other bit is refused.
   bad = f.blob;
-  bad[blob::header::flags] = blob::kHeaderFlagInplaceDepthwise;
-  CHECK_STATUS(bad, Status::ok);
-  bad[blob::header::flags] = 2;
+  bad[blob::header::flags] = 1;
   CHECK_STATUS(bad, Status::bad_header_field);
   test::edit_header(bad = f.blob, [](BlobHeader& h) { h.arena_alignment = 6; });
   CHECK_STATUS(bad, Status::bad_header_field);

@@ -19,7 +19,6 @@ struct BlobContext {
   uint32_t ops_offset, buffers_offset, data_offset;
   int32_t input_h, input_w, input_c;
   PatchStage patch;  // absent: op_count 0
-  bool inplace_depthwise = false;  // header flag blob::kHeaderFlagInplaceDepthwise
 
   const uint8_t* record(uint32_t op) const { return blob + ops_offset + op * blob::kOpRecordBytes; }
   const uint8_t* buffer(uint32_t id) const { return blob + buffers_offset + id * blob::kBufferRecordBytes; }

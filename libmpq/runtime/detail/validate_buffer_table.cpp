@@ -169,6 +169,21 @@ Status validate_buffer_table(const BlobContext& ctx, uint32_t arena_bytes, uint3
   Status s = check_ids(ctx, rule, error);
   if (s == Status::ok) s = check_sizes_and_lifetimes(ctx, rule, error);
   if (s != Status::ok) return s;
+  // An op flagged in place must be eligible (its lifetimes are now the table's, checked).
+  for (uint16_t i = 0; i < ctx.op_count; ++i) {
+    const OpRecord op = decode_op_record(ctx.record(i));
+    if ((op.flags & blob::kOpFlagInPlace) == 0) continue;
+    uint16_t ids[2] = {op.input_buffer, op.output_buffer};
+    bool eligible = ids[0] < ctx.buffer_count && ids[1] < ctx.buffer_count;
+    if (eligible) {
+      const ArenaBuffer input = read_buffer(ctx, ids[0]);
+      eligible = inplace_depthwise_eligible(ctx.record(0), i, ctx.patch, input.last_step);
+    }
+    if (!eligible) {
+      if (error != nullptr) error->op = i;
+      return Status::bad_op_field;
+    }
+  }
 
   // Re-run the planner on a copy of the table; the stored placement must be its result.
   ArenaBuffer* planned = static_cast<ArenaBuffer*>(scratch);
@@ -178,8 +193,8 @@ Status validate_buffer_table(const BlobContext& ctx, uint32_t arena_bytes, uint3
     planned[b].offset = 0;
   }
   uint32_t planned_arena = 0;
-  if (plan_arena_inplace(ctx.record(0), ctx.op_count, ctx.patch, ctx.inplace_depthwise, planned, ctx.buffer_count,
-                         alignment, order, &planned_arena) != PlanStatus::ok)
+  if (plan_arena_inplace(ctx.record(0), ctx.op_count, ctx.patch, planned, ctx.buffer_count, alignment, order,
+                         &planned_arena) != PlanStatus::ok)
     return Status::plan_mismatch;
   for (uint16_t b = 0; b < ctx.buffer_count; ++b) {
     if (planned[b].offset != read_buffer(ctx, b).offset) {
