@@ -291,6 +291,40 @@ BOOST_AUTO_TEST_CASE(a_streamed_input_lowers_ram_and_keeps_the_integer_outputs) 
   BOOST_TEST(sj["ram_bytes"].get<uint64_t>() > 0u);
 }
 
+// --inplace depthwise: mpq memory gives the in-place arena beside the separate one (lower
+// for MobileNetV2, whose expanded depthwise ops peak), mpq export writes a blob the
+// device's loader accepts with the memory model's arena and mpq eval runs it as the plain
+// blob; misuse is a usage error.
+BOOST_AUTO_TEST_CASE(in_place_depthwise_lowers_ram_and_keeps_the_integer_outputs) {
+  const auto j = nlohmann::json::parse(expect_exit("memory --model mobilenet_v2 --inplace depthwise --json", 0).out);
+  BOOST_TEST(j["inplace_depthwise"].get<bool>());
+  BOOST_TEST(j["ram_bytes"].get<uint64_t>() < j["separate_ram_bytes"].get<uint64_t>());
+  const auto plain = nlohmann::json::parse(expect_exit("memory --model mobilenet_v2 --json", 0).out);
+  BOOST_TEST(plain["ram_bytes"] == j["separate_ram_bytes"]);
+  expect_exit("memory --inplace depthwise", 0, "in-place depthwise (--inplace depthwise): RAM");
+  expect_exit("memory --inplace sideways", 2, "'sideways' is neither none nor depthwise");
+  expect_exit("memory --fit --inplace depthwise", 2, "--inplace depthwise: not with --fit");
+
+  const mpq_cli_test::Workspace& w = mpq_cli_test::workspace();
+  const std::string dir = temp_dir();
+  expect_exit("export --checkpoint " + w.q8 + " --out " + dir + "/plain.mpqm", 0);
+  const Run in_place = expect_exit("export --checkpoint " + w.q8 + " --out " + dir +
+                                       "/inplace.mpqm --patch auto --inplace depthwise --json",
+                                   0, "\"inplace_depthwise\": true");
+  expect_exit("export --checkpoint " + w.q8 + " --out " + dir + "/bad.mpqm --inplace sideways", 2,
+              "'sideways' is neither none nor depthwise");
+  const std::string eval = "eval " + w.data_flags + " --checkpoint " + w.q8 + " --json --model " + dir;
+  auto without_path = [&](std::string out, const std::string& name) {
+    const size_t at = out.find(dir + "/" + name);
+    if (at != std::string::npos) out.erase(at, dir.size() + 1 + name.size());
+    const size_t seconds = out.find("\"seconds\"");
+    if (seconds != std::string::npos) out.erase(seconds, out.find('\n', seconds) - seconds);
+    return out;
+  };
+  BOOST_TEST(without_path(expect_exit(eval + "/plain.mpqm", 0).out, "plain.mpqm") ==
+             without_path(expect_exit(eval + "/inplace.mpqm", 0).out, "inplace.mpqm"));
+  BOOST_TEST(nlohmann::json::parse(in_place.out)["ram_bytes"].get<uint64_t>() > 0u);
+}
 
 // FLASH with a board is blob + libmpq_fw's measured code; --code none and --flash give the
 // blob alone, the figure mpq memory printed before code was counted.
