@@ -117,6 +117,24 @@ Status check_sizes_and_lifetimes(const BlobContext& ctx, const StageRule& rule, 
   return s;
 }
 
+// An op flagged in place (blob::kOpFlagInPlace, only on depthwise ops: validate_op) must
+// be eligible; its input's last step is the table's, which check_sizes_and_lifetimes has
+// checked against the ops.
+Status check_inplace_ops(const BlobContext& ctx, LoadError* error) {
+  for (uint16_t i = 0; i < ctx.op_count; ++i) {
+    const OpRecord op = decode_op_record(ctx.record(i));
+    if ((op.flags & blob::kOpFlagInPlace) == 0) continue;
+    const bool eligible = op.input_buffer < ctx.buffer_count && op.output_buffer < ctx.buffer_count &&
+                          inplace_depthwise_eligible(ctx.record(0), i, ctx.patch,
+                                                     read_buffer(ctx, op.input_buffer).last_step);
+    if (!eligible) {
+      if (error != nullptr) error->op = i;
+      return Status::bad_op_field;
+    }
+  }
+  return Status::ok;
+}
+
 // The arena of the same ops layer by layer: the table plan_model_arena makes without a
 // stage (every output whole, every fast kernel's whole scratch), planned like the stored
 // one. 0 when that table cannot even be planned in 32 bits (then any stage saves RAM).
@@ -169,22 +187,8 @@ Status validate_buffer_table(const BlobContext& ctx, uint32_t arena_bytes, uint3
   Status s = check_ids(ctx, rule, error);
   if (s == Status::ok) s = check_sizes_and_lifetimes(ctx, rule, error);
   if (s != Status::ok) return s;
-  // An op flagged in place must be eligible (its lifetimes are now the table's, checked).
-  for (uint16_t i = 0; i < ctx.op_count; ++i) {
-    const OpRecord op = decode_op_record(ctx.record(i));
-    if ((op.flags & blob::kOpFlagInPlace) == 0) continue;
-    uint16_t ids[2] = {op.input_buffer, op.output_buffer};
-    bool eligible = ids[0] < ctx.buffer_count && ids[1] < ctx.buffer_count;
-    if (eligible) {
-      const ArenaBuffer input = read_buffer(ctx, ids[0]);
-      eligible = inplace_depthwise_eligible(ctx.record(0), i, ctx.patch, input.last_step);
-    }
-    if (!eligible) {
-      if (error != nullptr) error->op = i;
-      return Status::bad_op_field;
-    }
-  }
-
+  s = check_inplace_ops(ctx, error);
+  if (s != Status::ok) return s;
   // Re-run the planner on a copy of the table; the stored placement must be its result.
   ArenaBuffer* planned = static_cast<ArenaBuffer*>(scratch);
   uint16_t* order = reinterpret_cast<uint16_t*>(planned + ctx.buffer_count);
