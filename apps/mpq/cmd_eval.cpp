@@ -13,6 +13,8 @@
 #include "libmpq/data/batch_loader.hpp"
 #include "libmpq/export/convert_to_blob.hpp"
 #include "libmpq/export/integer_model.hpp"
+#include "libmpq/runtime/blob_format.hpp"
+#include "libmpq/runtime/op_record.hpp"
 #include "libmpq/tensor/parallel.hpp"
 #include "libmpq/train/finetune.hpp"
 
@@ -87,9 +89,15 @@ void require_exported_from(const IntegerModel& blob, const std::vector<uint8_t>&
     throw Error(ckpt_path + ": is a '" + ckpt.meta_or("kind", "float") +
                 "' checkpoint; with --model, give the fine-tuned checkpoint the blob was exported from");
   require_integer_deployable(ckpt, ckpt_path);
-  // With the blob's own patch stage, which changes only how it runs, not what it computes.
-  const std::vector<uint8_t> exported =
-      convert_to_blob(fq, *graph, policy_of(ckpt, ckpt_path), normalization_of(ckpt, ckpt_path), blob.view().patch);
+  // With the blob's own patch stage and in-place pairs, which change only how it runs, not
+  // what it computes. Export's pairs are InplaceDepthwise::best's, a function of the
+  // records: a blob with any flagged op was exported with --inplace depthwise.
+  const rt::ModelView& view = blob.view();
+  bool inplace = false;
+  for (uint16_t i = 0; i < view.op_count; ++i)
+    inplace = inplace || (rt::decode_op_record(view.ops + size_t{i} * blob::kOpRecordBytes).flags & blob::kOpFlagInPlace) != 0;
+  const std::vector<uint8_t> exported = convert_to_blob(fq, *graph, policy_of(ckpt, ckpt_path),
+                                                        normalization_of(ckpt, ckpt_path), view.patch, inplace);
   if (exported != blob_bytes)
     throw Error(blob_path + ": was not exported from " + ckpt_path + " (exporting it gives another blob: " +
                 std::to_string(exported.size()) + " bytes vs " + std::to_string(blob.view().blob_bytes) +
