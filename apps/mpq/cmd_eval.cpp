@@ -97,7 +97,8 @@ void require_exported_from(const IntegerModel& blob, const std::vector<uint8_t>&
   for (uint16_t i = 0; i < view.op_count; ++i)
     inplace = inplace || (rt::decode_op_record(view.ops + size_t{i} * blob::kOpRecordBytes).flags & blob::kOpFlagInPlace) != 0;
   const std::vector<uint8_t> exported = convert_to_blob(fq, *graph, policy_of(ckpt, ckpt_path),
-                                                        normalization_of(ckpt, ckpt_path), view.patch, inplace);
+                                                        normalization_of(ckpt, ckpt_path), view.patch,
+                                                        inplace ? InplaceDepthwise::best : InplaceDepthwise::off);
   if (exported != blob_bytes)
     throw Error(blob_path + ": was not exported from " + ckpt_path + " (exporting it gives another blob: " +
                 std::to_string(exported.size()) + " bytes vs " + std::to_string(blob.view().blob_bytes) +

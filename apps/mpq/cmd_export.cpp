@@ -137,7 +137,8 @@ int run_export(const std::vector<std::string>& args) {
   const rt::PatchStage patch =
       resolve_patch(records, names, patch_text, vm["patch-max-overhead"].as<double>(), stream_input, inplace);
   const std::vector<uint8_t> blob =
-      convert_to_blob(fq.model, graph, policy, normalization_of(ckpt, path), patch, inplace);
+      convert_to_blob(fq.model, graph, policy, normalization_of(ckpt, path), patch,
+                      inplace ? InplaceDepthwise::best : InplaceDepthwise::off);
   const IntegerModel model(blob, "exported blob");  // validates with the device's loader
   make_parent_directories(out);
   write_file_atomically(out, std::string(blob.begin(), blob.end()));

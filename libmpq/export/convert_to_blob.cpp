@@ -164,9 +164,8 @@ void fill_pool(const QOp& op, const QuantGrid& in, const QuantGrid& out, rt::OpR
 
 std::vector<uint8_t> convert_to_blob(Model& fq, const QuantGraph& graph, const Policy& policy,
                                      const InputNormalization& input, rt::PatchStage patch,
-                                     bool inplace_depthwise) {
-  const BlobLayout layout = blob_layout(op_records(graph, policy), patch,
-                                       inplace_depthwise ? InplaceDepthwise::best : InplaceDepthwise::off);
+                                     InplaceDepthwise inplace) {
+  const BlobLayout layout = blob_layout(op_records(graph, policy), patch, inplace);
   std::vector<rt::OpRecord> records = layout.records;
   std::vector<uint8_t> blob(layout.total_bytes, 0);
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "libmpq/mcu/plan_model_arena.hpp"
 #include "libmpq/nn/model.hpp"
 #include "libmpq/quant/policy.hpp"
 #include "libmpq/quant/quant_graph.hpp"
@@ -32,9 +33,12 @@ struct InputNormalization {
 // folded into the biases, and the input look-up table maps every raw pixel value to the
 // input grid's code. Throws Error naming the op when a value cannot be represented. With
 // `patch` present the blob runs that patch stage (blob_layout's buffer table for it); the
-// other bytes are those of the blob without it.
+// other bytes are those of the blob without it. `inplace` chooses the depthwise ops that
+// run in place (their records' blob::kOpFlagInPlace, the arena planned with them):
+// `mpq export --inplace depthwise` is InplaceDepthwise::best; ::every (every eligible op,
+// whatever it does to RAM) is for tests that want the most in-place ops.
 std::vector<uint8_t> convert_to_blob(Model& fake_quant, const QuantGraph& graph, const Policy& policy,
                                      const InputNormalization& input, rt::PatchStage patch = {},
-                                     bool inplace_depthwise = false);
+                                     InplaceDepthwise inplace = InplaceDepthwise::off);
 
 }  // namespace mpq
