@@ -1,6 +1,7 @@
 #include "libmpq/search/final_finetunes_on_ranks.hpp"
 
 #include "libmpq/core/byte_io.hpp"
+#include "libmpq/core/work_units_io.hpp"
 #include "libmpq/core/timer.hpp"
 #include "libmpq/dist/run_on_ranks.hpp"
 
@@ -18,9 +19,7 @@ void final_finetunes_on_ranks(const std::vector<FinalFinetuneJob>& jobs, const s
                                               j.ram_budget, j.quantizer, j.code);
         ByteWriter w;
         write_final_run(w, run);
-        w.i64(work.evaluations);
-        w.i64(work.train_batches);
-        w.i64(work.val_images);
+        write_work_units(w, work);
         w.f64(timer.seconds());
         return w.bytes();
       },
@@ -28,10 +27,7 @@ void final_finetunes_on_ranks(const std::vector<FinalFinetuneJob>& jobs, const s
         const FinalFinetuneJob& j = jobs[static_cast<size_t>(index)];
         ByteReader r(bytes, "a final fine-tune from another rank");
         read_final_run(r, *j.row);
-        WorkUnits work;
-        work.evaluations = r.i64("evaluations");
-        work.train_batches = r.i64("training batches");
-        work.val_images = r.i64("validation images");
+        const WorkUnits work = read_work_units(r);
         const double seconds = r.f64("seconds");
         if (j.stage) {
           j.stage->work += work;

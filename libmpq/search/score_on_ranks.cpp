@@ -3,6 +3,7 @@
 #include <set>
 
 #include "libmpq/core/byte_io.hpp"
+#include "libmpq/core/work_units_io.hpp"
 #include "libmpq/dist/ranks.hpp"
 #include "libmpq/dist/run_on_ranks.hpp"
 
@@ -27,9 +28,7 @@ void score_on_ranks(PolicyEvaluator& evaluator, const std::vector<Candidate>& ca
         w.f64(rejected == evaluator.rejected().end() ? -1.0 : rejected->second);
         // Halving rewards the agent with the short score, which every rank needs alike.
         w.f64(evaluator.options().fidelity == Fidelity::halving ? evaluator.short_score(c.policy) : -1.0);
-        w.i64(work.evaluations);
-        w.i64(work.train_batches);
-        w.i64(work.val_images);
+        write_work_units(w, work);
         return w.bytes();
       },
       [&](int64_t job, const std::string& bytes) {
@@ -38,10 +37,7 @@ void score_on_ranks(PolicyEvaluator& evaluator, const std::vector<Candidate>& ca
         const double accuracy = r.f64("accuracy");
         const double bound = r.f64("rejection bound");
         const double short_accuracy = r.f64("short score");
-        WorkUnits work;
-        work.evaluations = r.i64("evaluations");
-        work.train_batches = r.i64("training batches");
-        work.val_images = r.i64("validation images");
+        const WorkUnits work = read_work_units(r);
         // The rank that ran the job has counted it already.
         if (job % dist::size() != dist::rank()) evaluator.adopt_score(policy.key(), accuracy, bound, short_accuracy, work);
         if (scored) scored(policy, accuracy);
