@@ -132,7 +132,10 @@ int run_export(const std::vector<std::string>& args) {
   const std::string input_text = vm["patch-input"].defaulted() && !vm.count("patch") && patch_text != "none"
                                      ? ckpt.meta_or("patch_input", "whole")
                                      : vm["patch-input"].as<std::string>();
-  const bool stream_input = read_patch_input(input_text);
+  // A --patch-input stream given with no stage (none given or recorded) is a usage error,
+  // as in mpq memory and search.
+  const bool stream_input = read_patch_input(
+      input_text, vm["patch-input"].defaulted() ? std::nullopt : std::optional<std::string>(patch_text));
   const bool inplace = read_inplace(vm["inplace"].as<std::string>());
   const rt::PatchStage patch =
       resolve_patch(records, names, patch_text, vm["patch-max-overhead"].as<double>(), stream_input, inplace);

@@ -16,7 +16,7 @@ MemoryBudget read_search_budget(const boost::program_options::variables_map& vm)
 // --patch-input's word as mpq export, memory, search and sweep take it: whether the input
 // is streamed (parse_patch_input); UsageError on a word other than whole or stream and,
 // given --patch's text `patch`, on stream with --patch none (check_patch_input). mpq export
-// gives none: its stage may come from the checkpoint, and resolve_patch refuses it there.
+// gives the stage it resolved (--patch or the checkpoint's) when --patch-input was given.
 bool read_patch_input(const std::string& text, const std::optional<std::string>& patch = std::nullopt);
 // `--inplace` (none|depthwise), a usage error naming the flag when it is neither.
 bool read_inplace(const std::string& text);

@@ -266,7 +266,7 @@ BOOST_AUTO_TEST_CASE(a_streamed_input_lowers_ram_and_keeps_the_integer_outputs) 
 
   const mpq_cli_test::Workspace& w = mpq_cli_test::workspace();
   const std::string dir = temp_dir();
-  const Run none = expect_exit("export --checkpoint " + w.q8 + " --out " + dir + "/bad.mpqm --patch-input stream", 1,
+  const Run none = expect_exit("export --checkpoint " + w.q8 + " --out " + dir + "/bad.mpqm --patch-input stream", 2,
                                "mpq: error: --patch-input stream: the input is streamed by a patch stage from op 0");
   BOOST_TEST(none.out.find('\n') == none.out.size() - 1, none.out);  // one line
   BOOST_TEST(!exists(dir + "/bad.mpqm"));
