@@ -90,7 +90,8 @@ int run_export(const std::vector<std::string>& args) {
       ("inplace", po::value<std::string>()->default_value("none"),
        "depthwise: eligible depthwise ops write their output over their input (docs/memory-model.md, \"In-place "
        "depthwise\"; the pairs that lower RAM, flagged in their op records, which loaders before it refuse); "
-       "none: separate buffers")
+       "none: separate buffers; default: what the checkpoint records (meta inplace, written by mpq search "
+       "--inplace), else none")
       ("json", "print the result as JSON");
   po::variables_map vm;
   if (!parse(args, opts, vm, "mpq export [--checkpoint Q] [--out model.mpqm] [--c-source model.c] [--patch none|auto|LAST_OP:GRID] "
@@ -136,7 +137,9 @@ int run_export(const std::vector<std::string>& args) {
   // as in mpq memory and search.
   const bool stream_input = read_patch_input(
       input_text, vm["patch-input"].defaulted() ? std::nullopt : std::optional<std::string>(patch_text));
-  const bool inplace = read_inplace(vm["inplace"].as<std::string>());
+  // A searched policy's checkpoint also records whether its RAM had in-place pairs (meta inplace).
+  const bool inplace = read_inplace(vm["inplace"].defaulted() ? ckpt.meta_or("inplace", "none")
+                                                               : vm["inplace"].as<std::string>());
   const rt::PatchStage patch =
       resolve_patch(records, names, patch_text, vm["patch-max-overhead"].as<double>(), stream_input, inplace);
   const std::vector<uint8_t> blob =

@@ -46,7 +46,7 @@ int run_memory(const std::vector<std::string>& args) {
        "(--fit: a streamed stage's text ends in s)")
       ("inplace", po::value<std::string>()->default_value("none"),
        "depthwise: eligible depthwise ops write their output over their input where that lowers RAM (docs/memory-model.md, \"In-place "
-       "depthwise\"); prints the RAM without beside. none: every output has its own buffer. Not with --fit")
+       "depthwise\"); prints the RAM without beside (--fit too). none: every output has its own buffer")
       ("json", "print JSON instead of a table");
   opts.add(bud);
   po::variables_map vm;
@@ -70,7 +70,6 @@ int run_memory(const std::vector<std::string>& args) {
   const bool json = vm.count("json") > 0;
   const bool stream_input = read_patch_input(vm["patch-input"].as<std::string>(), vm["patch"].as<std::string>());
   const bool inplace = read_inplace(vm["inplace"].as<std::string>());
-  if (inplace && vm.count("fit")) throw UsageError("--inplace depthwise: not with --fit (yet)");
 
   Policy policy;
   std::string policy_name;
@@ -96,7 +95,7 @@ int run_memory(const std::vector<std::string>& args) {
     graph = build_quant_graph(build_model(spec));
     if (vm.count("fit"))
       return print_fit_table(graph, budget, json, vm["patch"].as<std::string>(), vm["patch-max-overhead"].as<double>(),
-                             stream_input);
+                             stream_input, inplace);
     policy = has_policy_option(vm) ? read_policy_options(vm, spec) : uniform_policy(graph, 8, 8);
     const int w = graph.ops.front().has_weights() ? policy.layers.front().w_bits : 8;
     policy_name = "uniform w" + std::to_string(w) + " a" + std::to_string(policy.layers.front().a_bits);

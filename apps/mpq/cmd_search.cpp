@@ -75,6 +75,8 @@ void print_final_table(const SearchSummary& summary, const std::vector<FinalResu
   const std::string flash = summary.code == "none" ? "the model blob"
                                                     : "the model blob + libmpq_fw's code (" + summary.code + ")";
   std::printf("FLASH B: %s, the quantity the FLASH budget was checked against\n", flash.c_str());
+  if (summary.inplace)
+    std::printf("RAM B: with in-place depthwise pairs (--inplace depthwise); report.md has the separate-buffer RAM\n");
   if (summary.patch_stream)
     std::printf("patch: s marks a stage that streams the network input (--patch-input stream); RAM B leaves it out\n");
   if (summary.final_seeds > 1)
@@ -160,6 +162,10 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
        "with --patch auto or LAST_OP:GRID: whole (the input image sits in the arena) or stream (the stage reads it "
        "window by window from the caller, docs/memory-model.md \"Streamed input\"): the RAM checked, enforced and "
        "reported is then the streamed arena, and mpq export of a final checkpoint streams too")
+      ("inplace", po::value<std::string>()->default_value("none"),
+       "depthwise: every policy's RAM (checked, enforced, reported) is planned with the in-place depthwise pairs "
+       "that lower it (docs/memory-model.md, \"In-place depthwise\"), with --patch too; the final checkpoints record "
+       "it for mpq export, and the report gives the separate-buffer RAM beside. none: separate buffers")
       ("flash", po::value<std::string>(), "FLASH budget, e.g. 2MB (default 112KiB without --board)")
       ("ram", po::value<std::string>(),
        "RAM budget, e.g. 512kB (default 12KiB without --board; none with --weights-only)")
@@ -171,7 +177,7 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
   po::variables_map vm;
   if (!parse(args, opts, vm,
              "mpq search [--checkpoint C] [--board B | --flash X --ram Y] [--weights-only] [--patch none|auto] "
-             "[--patch-input whole|stream] [--episodes N] [--out DIR]",
+             "[--patch-input whole|stream] [--inplace none|depthwise] [--episodes N] [--out DIR]",
              "Searches 2/4/8 bits for every weight and activation tensor with a DDPG agent (HAQ,\n"
              "adapted to MCUs) so that the model fits the FLASH and RAM budgets, rewarded by\n"
              "validation accuracy after a short fake-quant fine-tune. Then compares the best policy\n"
@@ -278,6 +284,7 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
   summary.patch = budget.patch.request;
   summary.patch_max_overhead = budget.patch.max_overhead;
   summary.patch_stream = budget.patch.stream_input;
+  summary.inplace = budget.patch.inplace;
   summary.code = budget.code.text();
   Timer stage_timer;
   summary.float_val_accuracy = evaluate(float_model, *val).accuracy;

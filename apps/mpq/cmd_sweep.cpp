@@ -111,7 +111,11 @@ int run_sweep(const std::vector<std::string>& args) {
        "with --patch auto: extra MACs allowed for the halo, as a fraction of the layer-by-layer MACs")
       ("patch-input", po::value<std::string>()->default_value("whole"),
        "with --patch auto or LAST_OP:GRID, passed on to every search: whole (the input image sits in the arena) or "
-       "stream (the stage reads it window by window; RAM is the streamed arena)");
+       "stream (the stage reads it window by window; RAM is the streamed arena)")
+      ("inplace", po::value<std::string>()->default_value("none"),
+       "depthwise: RAM with the in-place depthwise pairs that lower it, passed on to every search (a resumed "
+       "budget's search refuses another setting); the default grid and the checks use it too. none: separate "
+       "buffers");
   po::options_description board;
   board.add_options()
       ("board", po::value<std::string>(),
@@ -132,7 +136,7 @@ int run_sweep(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse(args, opts, vm,
              "mpq sweep [--checkpoint C] [--budgets 'F1/R1,F2/R2,...'] [--weights-only] [--patch none|auto] "
-             "[--patch-input whole|stream] [--board B [--code 3|2|s|none]] [--out DIR]",
+             "[--patch-input whole|stream] [--inplace none|depthwise] [--board B [--code 3|2|s|none]] [--out DIR]",
              "Runs mpq search with every baseline at each budget (into DIR/<budget>/; the search options\n"
              "below are passed on), then writes sweep.md, sweep.json and sweep.svg: test accuracy of the\n"
              "searched, rule-based, random, best fitting uniform, shrunk 8-bit and (weight-only) k-means\n"
@@ -190,7 +194,7 @@ int run_sweep(const std::vector<std::string>& args) {
   std::printf("sweep%s of %s over %zu budgets into %s%s%s%s\n", weights_only ? " (weight-only)" : "",
               float_ckpt.spec.to_string().c_str(), n, out.c_str(),
               on_board.name.empty() ? "" : (", on " + on_board.name + ": FLASH counts " + board_counts).c_str(),
-              patch_setting.enabled() ? (", RAM" + patch_text(patch_setting)).c_str() : "",
+              patch_text(patch_setting).empty() ? "" : (", RAM" + patch_text(patch_setting)).c_str(),
               grid_note.empty() ? "" : ("; " + grid_note).c_str());
   for (size_t i = 0; i < n; ++i)
     std::printf("  budget %zu/%zu: FLASH %s, RAM %s -> %s/  (%s)\n", i + 1, n, format_bytes(budgets[i].flash).c_str(),

@@ -32,8 +32,9 @@ std::string grouped(uint64_t v);
 // "fits, 12.00 KiB to spare" / "over by 3.50 KiB"
 std::string verdict(uint64_t used, uint64_t budget);
 nlohmann::json budget_json(const Budget& b, uint64_t flash, uint64_t ram);
-// mpq memory --fit: every uniform policy's FLASH and RAM against the budget.
+// mpq memory --fit: every uniform policy's FLASH and RAM against the budget (with
+// `inplace`, RAM with in-place depthwise pairs, and the separate-buffer RAM beside).
 int print_fit_table(const QuantGraph& graph, const Budget& budget, bool json, const std::string& patch_request,
-                    double max_overhead, bool stream_input);
+                    double max_overhead, bool stream_input, bool inplace = false);
 
 }  // namespace mpq::cli

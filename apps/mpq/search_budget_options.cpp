@@ -93,12 +93,15 @@ PatchSetting read_patch_setting(const po::variables_map& vm) {
   patch.max_overhead = vm["patch-max-overhead"].as<double>();
   if (!(patch.max_overhead >= 0)) throw UsageError("--patch-max-overhead: expected a fraction >= 0");
   patch.stream_input = read_patch_input(vm["patch-input"].as<std::string>(), patch.request);
+  patch.inplace = read_inplace(vm["inplace"].as<std::string>());
   return patch;
 }
 
 std::string patch_text(const PatchSetting& patch) {
-  if (!patch.enabled()) return "";
-  return " with --patch " + patch.request + (patch.stream_input ? " --patch-input stream" : "");
+  std::string text = patch.enabled() ? " --patch " + patch.request : std::string();
+  if (patch.stream_input) text += " --patch-input stream";
+  if (patch.inplace) text += " --inplace depthwise";
+  return text.empty() ? text : " with" + text;
 }
 
 }  // namespace mpq::cli

@@ -20,10 +20,12 @@ MemoryBudget read_search_budget(const boost::program_options::variables_map& vm)
 bool read_patch_input(const std::string& text, const std::optional<std::string>& patch = std::nullopt);
 // `--inplace` (none|depthwise), a usage error naming the flag when it is neither.
 bool read_inplace(const std::string& text);
-// --patch, --patch-max-overhead and --patch-input (mpq search's and mpq sweep's): UsageError
-// on a negative cap, a --patch-input other than whole or stream, or stream with --patch none.
+// --patch, --patch-max-overhead, --patch-input and --inplace (mpq search's and mpq sweep's):
+// UsageError on a negative cap, a --patch-input other than whole or stream, stream with
+// --patch none, or an --inplace other than none or depthwise.
 PatchSetting read_patch_setting(const boost::program_options::variables_map& vm);
-// " with --patch auto" and " --patch-input stream" when set, for the commands' first line ("" with none).
+// " with --patch auto", " --patch-input stream" and " --inplace depthwise" when set, for the
+// commands' first line ("" with none of them).
 std::string patch_text(const PatchSetting& patch);
 
 }  // namespace mpq::cli

@@ -1,6 +1,9 @@
 #include "libmpq/mcu/plan_model_arena.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <map>
+#include <mutex>
 #include <string>
 
 #include "libmpq/core/error.hpp"
@@ -60,25 +63,53 @@ rt::PatchBuffers stage_buffers(const std::vector<rt::OpRecord>& records, rt::Pat
 
 namespace {
 
-// plan_arena_inplace on a copy of `buffers` with `ops` flagged in place.
-uint32_t planned_arena(std::vector<rt::OpRecord> records, const std::vector<uint16_t>& ops, rt::PatchStage patch,
-                       std::vector<rt::ArenaBuffer> buffers, std::vector<rt::ArenaBuffer>* placed = nullptr) {
-  for (uint16_t i : ops) records[i].flags |= blob::kOpFlagInPlace;
-  const std::vector<uint8_t> bytes = encoded_records(records);
-  const uint16_t count = static_cast<uint16_t>(buffers.size());
-  std::vector<uint16_t> order(count);
-  uint32_t arena = 0;
-  const rt::PlanStatus status = rt::plan_arena_inplace(bytes.data(), static_cast<uint16_t>(records.size()), patch,
-                                                       buffers.data(), count, kArenaAlignment, order.data(), &arena);
-  require(status == rt::PlanStatus::ok, "memory model: plan_arena refused the buffer list");
-  if (placed != nullptr) *placed = std::move(buffers);
-  return arena;
-}
+// best_pairs' trial arenas. The records are encoded once and a trial re-encodes only the
+// ops it flags; a trial whose merged buffer list's lower bound already settles the
+// comparison its caller makes is not planned (plan_arena never goes below
+// arena_lower_bound), so the choice is the one full plans of every trial would make.
+class PairTrials {
+ public:
+  PairTrials(const std::vector<rt::OpRecord>& records, rt::PatchStage patch, const std::vector<rt::ArenaBuffer>& buffers)
+      : records_(records), bytes_(encoded_records(records)), patch_(patch), buffers_(buffers),
+        merged_(buffers.size()), order_(buffers.size()) {}
+
+  // The arena with `ops` in place, or `limit` when it is at least `limit` and the bound
+  // shows it without planning.
+  uint32_t arena(const std::vector<uint16_t>& ops, uint32_t limit = UINT32_MAX) {
+    flag(ops, true);
+    merged_ = buffers_;
+    const uint16_t count = static_cast<uint16_t>(merged_.size());
+    const uint16_t n = static_cast<uint16_t>(records_.size());
+    rt::PlanStatus status = rt::merge_inplace_depthwise(bytes_.data(), n, patch_, merged_.data(), count, kArenaAlignment);
+    flag(ops, false);
+    uint32_t arena = limit;
+    if (status == rt::PlanStatus::ok && rt::arena_lower_bound(merged_.data(), count, kArenaAlignment) < limit)
+      status = rt::plan_arena(merged_.data(), count, kArenaAlignment, order_.data(), &arena);
+    require(status == rt::PlanStatus::ok, "memory model: plan_arena refused the buffer list");
+    return arena;
+  }
+
+ private:
+  void flag(const std::vector<uint16_t>& ops, bool in_place) {
+    for (uint16_t i : ops) {
+      rt::OpRecord r = records_[i];
+      if (in_place) r.flags |= blob::kOpFlagInPlace;
+      rt::encode_op_record(r, bytes_.data() + size_t{i} * blob::kOpRecordBytes);
+    }
+  }
+
+  const std::vector<rt::OpRecord>& records_;  // without the in-place flag
+  std::vector<uint8_t> bytes_;
+  rt::PatchStage patch_;
+  const std::vector<rt::ArenaBuffer>& buffers_;
+  std::vector<rt::ArenaBuffer> merged_;
+  std::vector<uint16_t> order_;
+};
 
 // InplaceDepthwise::best's choice among `eligible`.
 std::vector<uint16_t> best_pairs(const std::vector<rt::OpRecord>& records, const std::vector<uint16_t>& eligible,
                                  rt::PatchStage patch, const std::vector<rt::ArenaBuffer>& buffers) {
-  auto arena_of = [&](const std::vector<uint16_t>& ops) { return planned_arena(records, ops, patch, buffers); };
+  PairTrials trials(records, patch, buffers);
   auto without = [](std::vector<uint16_t> ops, uint16_t op) {
     ops.erase(std::find(ops.begin(), ops.end(), op));
     return ops;
@@ -86,10 +117,10 @@ std::vector<uint16_t> best_pairs(const std::vector<rt::OpRecord>& records, const
   // From all: a pair whose removal does not grow the arena goes (it costs its lag before
   // the depthwise step, where the producer's step may be the peak).
   std::vector<uint16_t> removing = eligible;
-  uint32_t removing_arena = arena_of(removing);
+  uint32_t removing_arena = trials.arena(removing);
   for (uint16_t op : eligible) {
     const std::vector<uint16_t> fewer = without(removing, op);
-    const uint32_t arena = arena_of(fewer);
+    const uint32_t arena = trials.arena(fewer, removing_arena + 1);  // more: kept
     if (arena <= removing_arena) {
       removing = fewer;
       removing_arena = arena;
@@ -97,17 +128,44 @@ std::vector<uint16_t> best_pairs(const std::vector<rt::OpRecord>& records, const
   }
   // From none: a pair that shrinks the arena stays.
   std::vector<uint16_t> adding;
-  uint32_t adding_arena = arena_of(adding);
+  uint32_t adding_arena = trials.arena(adding);
   for (uint16_t op : eligible) {
     std::vector<uint16_t> more = adding;
     more.insert(std::upper_bound(more.begin(), more.end(), op), op);
-    const uint32_t arena = arena_of(more);
+    const uint32_t arena = trials.arena(more, adding_arena);  // as much or more: left out
     if (arena < adding_arena) {
       adding = more;
       adding_arena = arena;
     }
   }
   return removing_arena < adding_arena ? removing : adding;
+}
+
+// best_pairs remembered by records (their encoding without the flag, which holds every
+// field the choice depends on) and stage: the search's budget check plans a policy's arena
+// with the same records several times (the stageless arena, then arena_without_stage
+// compares with it; the chosen stage again), and mpq memory resolves a request with and
+// without the streamed input. A few thousand entries of a few KiB; cleared when full.
+std::vector<uint16_t> remembered_best_pairs(const std::vector<rt::OpRecord>& records,
+                                            const std::vector<uint16_t>& eligible, rt::PatchStage patch,
+                                            const std::vector<rt::ArenaBuffer>& buffers) {
+  static std::mutex mutex;
+  static std::map<std::string, std::vector<uint16_t>> known;
+  const std::vector<uint8_t> bytes = encoded_records(records);
+  std::string key(bytes.begin(), bytes.end());
+  for (uint32_t v : {uint32_t{patch.first_op}, uint32_t{patch.op_count}, uint32_t{patch.grid},
+                     uint32_t{patch.stream_input}})
+    key += std::to_string(v) + ",";
+  {
+    const std::lock_guard<std::mutex> lock(mutex);
+    const auto it = known.find(key);
+    if (it != known.end()) return it->second;
+  }
+  std::vector<uint16_t> pairs = best_pairs(records, eligible, patch, buffers);
+  const std::lock_guard<std::mutex> lock(mutex);
+  if (known.size() >= 4096) known.clear();
+  known.emplace(std::move(key), pairs);
+  return pairs;
 }
 
 }  // namespace
@@ -200,14 +258,19 @@ ModelArena plan_model_arena(const std::vector<rt::OpRecord>& input_records, rt::
         eligible.push_back(i);
     }
   }
-  arena.inplace_ops = inplace == InplaceDepthwise::best ? best_pairs(records, eligible, patch, arena.buffers) : eligible;
-  const std::vector<rt::ArenaBuffer> unplaced = arena.buffers;
-  arena.arena_bytes = planned_arena(records, arena.inplace_ops, patch, unplaced, &arena.buffers);
-  // With pairs, the bound is that of the merged list (a pair's two buffers share bytes).
+  arena.inplace_ops = inplace == InplaceDepthwise::best ? remembered_best_pairs(records, eligible, patch, arena.buffers)
+                                                       : eligible;
+  // The placement load_model re-plans a blob with these flags with.
   for (uint16_t i : arena.inplace_ops) records[i].flags |= blob::kOpFlagInPlace;
   const std::vector<uint8_t> flagged = encoded_records(records);
-  std::vector<rt::ArenaBuffer> bound = unplaced;
-  const uint16_t count = static_cast<uint16_t>(bound.size());
+  const uint16_t count = static_cast<uint16_t>(arena.buffers.size());
+  // With pairs, the bound is that of the merged list (a pair's two buffers share bytes).
+  std::vector<rt::ArenaBuffer> bound = arena.buffers;
+  std::vector<uint16_t> order(count);
+  const rt::PlanStatus status = rt::plan_arena_inplace(flagged.data(), static_cast<uint16_t>(n), patch,
+                                                       arena.buffers.data(), count, kArenaAlignment, order.data(),
+                                                       &arena.arena_bytes);
+  require(status == rt::PlanStatus::ok, "memory model: plan_arena refused the buffer list");
   rt::merge_inplace_depthwise(flagged.data(), static_cast<uint16_t>(n), patch, bound.data(), count, kArenaAlignment);
   arena.lower_bound = rt::arena_lower_bound(bound.data(), count, kArenaAlignment);
   return arena;

@@ -50,13 +50,14 @@ std::vector<PatchCandidate> stage_candidates(const QuantGraph& graph, const Patc
 
 // The memory of `policy` with no stage when its layer-by-layer arena fits `ram`, else with
 // the stage of least RAM among `stages` (policy_memory's overload with a RAM budget).
+// With `inplace` every arena has the in-place depthwise pairs that lower it.
 MemoryReport memory_among(const QuantGraph& graph, const Policy& policy, const std::vector<PatchCandidate>& stages,
-                          const CodeTarget& code, uint64_t ram) {
+                          bool inplace, const CodeTarget& code, uint64_t ram) {
   const std::vector<rt::OpRecord> records = op_records(graph, op_bits(graph, policy));
-  MemoryReport r = memory_report(records);
+  MemoryReport r = memory_report(records, {}, inplace);
   if (!stages.empty() && r.ram_bytes > ram) {
-    const rt::PatchStage stage = best_patch_stage(records, stages);
-    if (stage.present()) r = memory_report(records, stage);
+    const rt::PatchStage stage = best_patch_stage(records, stages, inplace);
+    if (stage.present()) r = memory_report(records, stage, inplace);
   }
   count_code(r, records, code);
   return r;
@@ -66,7 +67,7 @@ MemoryReport memory_among(const QuantGraph& graph, const Policy& policy, const s
 MemoryReport lower_until_fits(const QuantGraph& graph, Policy& policy, const MemoryBudget& budget,
                               const std::vector<PatchCandidate>& stages) {
   auto policy_memory = [&](const QuantGraph& g, const Policy& p) {
-    return memory_among(g, p, stages, budget.code, budget.ram);
+    return memory_among(g, p, stages, budget.patch.inplace, budget.code, budget.ram);
   };
   MemoryReport r = policy_memory(graph, policy);
   while (!budget.weights_only && r.ram_bytes > budget.ram) {
@@ -110,15 +111,16 @@ MemoryReport policy_memory(const QuantGraph& graph, const Policy& policy) {
 }
 
 MemoryReport policy_memory(const QuantGraph& graph, const Policy& policy, const PatchSetting& patch) {
-  return memory_among(graph, policy, stage_candidates(graph, patch), CodeTarget{}, 0);
+  return memory_among(graph, policy, stage_candidates(graph, patch), patch.inplace, CodeTarget{}, 0);
 }
 
 MemoryReport policy_memory(const QuantGraph& graph, const Policy& policy, const PatchSetting& patch, uint64_t ram) {
-  return memory_among(graph, policy, stage_candidates(graph, patch), CodeTarget{}, ram);
+  return memory_among(graph, policy, stage_candidates(graph, patch), patch.inplace, CodeTarget{}, ram);
 }
 
 MemoryReport budget_memory(const QuantGraph& graph, const Policy& policy, const MemoryBudget& budget) {
-  return memory_among(graph, policy, stage_candidates(graph, budget.patch), budget.code, budget.ram);
+  return memory_among(graph, policy, stage_candidates(graph, budget.patch), budget.patch.inplace, budget.code,
+                      budget.ram);
 }
 
 std::string ram_budget_text(const MemoryBudget& b) {
@@ -128,7 +130,7 @@ std::string ram_budget_text(const MemoryBudget& b) {
 void check_budget_feasible(const QuantGraph& graph, const MemoryBudget& budget) {
   const std::vector<PatchCandidate> stages = stage_candidates(graph, budget.patch);
   auto policy_memory = [&](const QuantGraph& g, const Policy& p) {
-    return memory_among(g, p, stages, budget.code, budget.ram);
+    return memory_among(g, p, stages, budget.patch.inplace, budget.code, budget.ram);
   };
   if (budget.weights_only) {
     const MemoryReport least = policy_memory(graph, uniform_policy(graph, 2, 8));
@@ -152,7 +154,8 @@ void check_budget_feasible(const QuantGraph& graph, const MemoryBudget& budget) 
                 " (" + std::to_string(least.flash_bytes) + " B) and RAM " + format_bytes(least.ram_bytes) + " (" +
                 std::to_string(least.ram_bytes) + " B), with 2-bit weights and activations" +
                 (budget.patch.enabled() ? " and --patch " + budget.patch.request : std::string()) +
-                (budget.patch.stream_input ? " --patch-input stream" : ""));
+                (budget.patch.stream_input ? " --patch-input stream" : "") +
+                (budget.patch.inplace ? " --inplace depthwise" : ""));
 }
 
 bool lower_largest_weights(const QuantGraph& graph, Policy& policy, const MemoryReport& report) {

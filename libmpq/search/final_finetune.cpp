@@ -22,6 +22,9 @@ constexpr const char* kTestMeta = "final_test_accuracy";
 constexpr const char* kTestImagesMeta = "final_test_images";
 constexpr const char* kPatchMeta = "patch_stage";
 constexpr const char* kPatchInputMeta = "patch_input";  // whole or stream, mpq export's default --patch-input
+constexpr const char* kInplaceMeta = "inplace";          // none or depthwise, mpq export's default --inplace
+
+std::string inplace_text(bool inplace) { return inplace ? "depthwise" : "none"; }  // --inplace's word
 
 // A double as text that std::stod reads back to the same value.
 std::string exact(double v) {
@@ -46,16 +49,22 @@ bool finished_with_accuracies(const Checkpoint& done, const std::string& path, c
   }
 }
 
-// The policy's memory is the same for every seed.
+// The policy's memory is the same for every seed. `patch` and `ram_budget`: the check's,
+// for the separate-buffer RAM beside an in-place one.
 void fill_memory(FinalResult& row, const Checkpoint& float_ckpt, const QuantGraph& graph, const Policy& policy,
-                 const MemoryReport& memory, bool kmeans_weights) {
+                 const MemoryReport& memory, bool kmeans_weights, const PatchSetting& patch, uint64_t ram_budget) {
   row.bits = policy.key();
   row.model = float_ckpt.spec.to_string();
   row.flash = kmeans_weights ? kmeans_flash_bytes(memory) : memory.flash_bytes;
   row.code_flash = memory.code_flash_bytes;
   row.model_flash = row.flash - row.code_flash;
   row.ram = memory.ram_bytes;
-  row.unpatched_ram = memory.patch.present() ? policy_memory(graph, policy).ram_bytes : memory.ram_bytes;
+  const std::vector<rt::OpRecord> records = op_records(graph, op_bits(graph, policy));
+  row.unpatched_ram = memory.patch.present() ? memory_report(records, {}, patch.inplace).ram_bytes : memory.ram_bytes;
+  row.inplace = patch.inplace;
+  PatchSetting separate = patch;
+  separate.inplace = false;
+  row.separate_ram = patch.inplace ? policy_memory(graph, policy, separate, ram_budget).ram_bytes : memory.ram_bytes;
   row.patch = patch_request_text(memory.patch);
   row.patch_op = memory.patch.present() ? graph.ops[memory.patch.end_op() - 1u].name : "";
   row.patch_stream = memory.patch.stream_input;
@@ -73,20 +82,22 @@ WorkUnits final_finetune(const Checkpoint& float_ckpt, const std::string& float_
   make_parent_directories(path);
   MemoryReport memory = policy_memory(graph, policy, patch, ram_budget);
   count_code(memory, op_records(graph, op_bits(graph, policy)), code);  // as the budget's check counted it
-  fill_memory(row, float_ckpt, graph, policy, memory, kmeans_weights);
+  fill_memory(row, float_ckpt, graph, policy, memory, kmeans_weights, patch, ram_budget);
   const FinetuneRecipe recipe = recipe_for(quantizer, policy, kmeans_weights);
   WorkUnits work;
   std::optional<Checkpoint> done;
   if (epochs > 0 && file_exists(path)) done = load_checkpoint(path);
   if (done && finished_with_accuracies(*done, path, policy, epochs, test.size(), kmeans_weights, recipe)) {
     // A finished fine-tune of this policy whose accuracies were recorded: nothing to redo
-    // but the stage it records, which a search with another --patch or --patch-input may change.
+    // but the stage it records, which a search with another --patch, --patch-input or --inplace may change.
     row.val_runs.push_back(std::stod(done->meta.at(kValMeta)));
     row.test_runs.push_back(std::stod(done->meta.at(kTestMeta)));
     if (done->meta_or(kPatchMeta, "none") != row.patch ||
-        done->meta_or(kPatchInputMeta, "whole") != row.patch_input()) {
+        done->meta_or(kPatchInputMeta, "whole") != row.patch_input() ||
+        done->meta_or(kInplaceMeta, "none") != inplace_text(row.inplace)) {
       done->meta[kPatchMeta] = row.patch;
       done->meta[kPatchInputMeta] = row.patch_input();
+      done->meta[kInplaceMeta] = inplace_text(row.inplace);
       save_checkpoint(path, *done);
     }
     return work;
@@ -107,6 +118,7 @@ WorkUnits final_finetune(const Checkpoint& float_ckpt, const std::string& float_
   record_recipe(quantizer, recipe, trainer.extra_meta);
   trainer.extra_meta[kPatchMeta] = row.patch;
   trainer.extra_meta[kPatchInputMeta] = row.patch_input();
+  trainer.extra_meta[kInplaceMeta] = inplace_text(row.inplace);
   add_input_normalization(train, trainer.extra_meta);
   if (epochs > 0) {
     // Resume a killed final fine-tune, but not from the calibrated-only checkpoint that

@@ -26,7 +26,9 @@ namespace mpq {
 // row.ram is the RAM with the patch stage the budget check takes for the policy (`patch`
 // under the RAM budget `ram_budget`: none where the policy fits it layer by layer); the
 // checkpoint records that stage (meta "patch_stage", mpq export's default --patch) and its input
-// (meta "patch_input": stream or whole, mpq export's default --patch-input). quantizer: the
+// (meta "patch_input": stream or whole, mpq export's default --patch-input) and whether RAM
+// has in-place depthwise pairs (meta "inplace": depthwise or none, patch.inplace, mpq
+// export's default --inplace; row.separate_ram the RAM without them). quantizer: the
 // recipe (recipe_for), recorded as checkpoint meta "recipe"; a finished or killed fine-tune
 // of another recipe is done again. code: whose code row.flash counts beside the blob (the
 // budget's, so that row.flash is what its FLASH check counted; none: the blob alone).

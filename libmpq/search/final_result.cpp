@@ -38,6 +38,8 @@ void write_final_run(ByteWriter& w, const FinalResult& run) {
   w.str(run.patch_op);
   w.u8(run.patch_stream ? 1 : 0);
   w.u32(run.unpatched_ram);
+  w.u8(run.inplace ? 1 : 0);
+  w.u32(run.separate_ram);
   w.i64(run.macs);
   w.i64(run.patched_macs);
 }
@@ -58,6 +60,8 @@ void read_final_run(ByteReader& r, FinalResult& row) {
   memory.patch_op = r.str("patch stage's last op");
   memory.patch_stream = r.flag("streamed input");
   memory.unpatched_ram = r.u32("RAM layer by layer");
+  memory.inplace = r.flag("in-place depthwise");
+  memory.separate_ram = r.u32("RAM with separate buffers");
   memory.macs = r.i64("MACs");
   memory.patched_macs = r.i64("MACs with the stage");
 }

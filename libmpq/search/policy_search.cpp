@@ -269,6 +269,7 @@ std::string PolicySearch::fingerprint() const {
     f += "|patch " + budget_.patch.request + "," + std::to_string(budget_.patch.max_overhead);
   // Likewise a streamed input (whole, the default, leaves the fingerprint as it was).
   if (budget_.patch.stream_input) f += "|patch-input stream";
+  if (budget_.patch.inplace) f += "|inplace depthwise";  // likewise: every arena moves
   return f;
 }
 

@@ -70,6 +70,10 @@ std::string report_markdown(const SearchSummary& s, const std::vector<FinalResul
                            : std::string()) +
            "): every policy's RAM is the arena with its stage; `mpq export` of a final checkpoint uses the stage "
            "(and input) it records\n";
+  if (s.inplace)
+    out += "- RAM with in-place depthwise (--inplace depthwise): every policy's RAM is planned with the in-place "
+           "depthwise pairs that lower it, as the budget was checked; \"RAM separate\" is what the same check "
+           "takes with separate buffers; `mpq export` of a final checkpoint flags the same pairs\n";
   out += "- float model: validation " + pct(s.float_val_accuracy) + ", test " + pct(s.float_test_accuracy) + "\n";
   out += "- search: " + std::to_string(s.episodes) + " DDPG episodes (" + std::to_string(s.warmup) +
          " warm-up), random search " + std::to_string(s.random_evaluations) + " evaluations, " +
@@ -91,12 +95,12 @@ std::string report_markdown(const SearchSummary& s, const std::vector<FinalResul
     out += "; recipe --quantizer " + s.quantizer;
   out += "; \"search val\" is the validation accuracy after the search's short fine-tune (the reward). Test "
          "accuracy is measured only here.\n\n";
-  out += "| policy | model | " + flash_column(s) +
-         " | RAM | RAM layer by layer | patch stage | MACs | search val | val | test "
-         "|\n|---|---|---:|---:|---:|---|---:|---:|---:|---:|\n";
+  out += "| policy | model | " + flash_column(s) + " | RAM | " + (s.inplace ? "RAM separate | " : "") +
+         "RAM layer by layer | patch stage | MACs | search val | val | test |\n|---|---|---:|---:|" +
+         (s.inplace ? "---:|" : "") + "---:|---|---:|---:|---:|---:|\n";
   for (const auto& r : results)
     out += "| " + r.name + " | " + r.model + " | " + std::to_string(r.flash) + " B | " + std::to_string(r.ram) + " B | " +
-           std::to_string(r.unpatched_ram) + " B | " +
+           (s.inplace ? std::to_string(r.separate_ram) + " B | " : "") + std::to_string(r.unpatched_ram) + " B | " +
            stage_cell(r) +
            " | " + fmt("%+.1f%%", 100 * r.mac_overhead()) + " | " + pct(r.search_accuracy) + " | " +
            pct_runs(r, r.val_runs, r.val_mean()) + " | " +
@@ -114,6 +118,7 @@ std::string report_json(const SearchSummary& s, const std::vector<FinalResult>& 
     rows.push_back({{"name", r.name}, {"model", r.model}, {"bits", r.bits}, {"flash_bytes", r.flash},
                     {"model_flash_bytes", r.model_flash}, {"code_flash_bytes", r.code_flash},
                     {"ram_bytes", r.ram}, {"unpatched_ram_bytes", r.unpatched_ram},
+                    {"inplace_depthwise", r.inplace}, {"separate_ram_bytes", r.separate_ram},
                     {"patch", r.patch == "none" ? nlohmann::json(nullptr) : nlohmann::json(r.patch)},
                     {"patch_last_op", r.patch == "none" ? nlohmann::json(nullptr) : nlohmann::json(r.patch_op)},
                     {"patch_input", r.patch == "none" ? nlohmann::json(nullptr) : nlohmann::json(r.patch_input())},
@@ -151,6 +156,7 @@ std::string report_json(const SearchSummary& s, const std::vector<FinalResult>& 
                       {"patch", s.patch},
                       {"patch_max_overhead", s.patch_max_overhead},
                       {"patch_input", s.patch_stream ? "stream" : "whole"},
+                      {"inplace", s.inplace ? "depthwise" : "none"},
                       {"code_target", s.code == "none" ? nlohmann::json(nullptr) : nlohmann::json(s.code)},
                       {"stages", stages},
                       {"results", rows}};

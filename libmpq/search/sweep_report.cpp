@@ -168,6 +168,9 @@ std::string sweep_markdown(const std::vector<SweepEntry>& entries, bool weights_
            (f.budget.patch.stream_input ? " --patch-input stream" : "") +
            "` (MAC overhead at most " + pct(f.budget.patch.max_overhead) +
            " with auto), so a policy's RAM is its arena with its stage (each budget's report.md names the stages)\n";
+    if (f.budget.patch.inplace)
+      o += "- RAM with in-place depthwise: every search ran with `--inplace depthwise`, so a policy's RAM is its "
+           "arena with the in-place pairs that lower it (each budget's report.md gives the separate-buffer RAM)\n";
     o += "\n";
   }
   const auto ms = methods(weights_only);
@@ -264,6 +267,7 @@ std::string sweep_json(const std::vector<SweepEntry>& entries, bool weights_only
                       {"patch", entries.empty() ? "none" : entries.front().budget.patch.request},
                       {"patch_max_overhead", entries.empty() ? 0.2 : entries.front().budget.patch.max_overhead},
                       {"patch_input", !entries.empty() && entries.front().budget.patch.stream_input ? "stream" : "whole"},
+                      {"inplace", !entries.empty() && entries.front().budget.patch.inplace ? "depthwise" : "none"},
                       {"code_target", code_text(entries) == "none" ? nlohmann::json(nullptr)
                                                                    : nlohmann::json(code_text(entries))},
                       {"budgets", budgets}};
