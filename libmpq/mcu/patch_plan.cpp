@@ -139,6 +139,12 @@ rt::PatchStage best_patch_stage(const std::vector<rt::OpRecord>& records,
   for (const PatchCandidate& c : candidates) {
     uint32_t ram = 0;
     try {
+      if (inplace_depthwise) {
+        // Choosing its pairs plans the arena about 2 x (eligible ops) times: not for a
+        // stage that loses whichever pairs it gets.
+        const uint32_t bound = inplace_arena_lower_bound(records, c.stage);
+        if (bound > best_ram || (bound == best_ram && !(best.present() && c.macs < best_macs))) continue;
+      }
       ram = memory_report(records, c.stage, inplace_depthwise).ram_bytes;
     } catch (const Error&) {
       continue;  // a tile some kernel refuses at these bits: not a candidate

@@ -59,6 +59,8 @@ struct PatchCandidate {
 // The stages choose_patch_stage tries that are valid and within the MAC cap, in its order.
 std::vector<PatchCandidate> patch_candidates(const std::vector<rt::OpRecord>& records, double max_overhead);
 // choose_patch_stage's pick among `candidates` (of records with these shapes, any bits).
+// With `inplace_depthwise`, a candidate whose inplace_arena_lower_bound already loses is
+// not planned (the pick is the same).
 rt::PatchStage best_patch_stage(const std::vector<rt::OpRecord>& records,
                                 const std::vector<PatchCandidate>& candidates, bool inplace_depthwise = false);
 // The arena without a stage a stage must not exceed: memory_report's, and with

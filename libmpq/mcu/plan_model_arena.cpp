@@ -170,11 +170,16 @@ std::vector<uint16_t> remembered_best_pairs(const std::vector<rt::OpRecord>& rec
 
 }  // namespace
 
-ModelArena plan_model_arena(const std::vector<rt::OpRecord>& input_records, rt::PatchStage patch,
-                            InplaceDepthwise inplace) {
-  // The in-place flag is this function's to set.
-  std::vector<rt::OpRecord> records = input_records;
+namespace {
+
+// The records without the in-place flag: plan_model_arena's to set.
+std::vector<rt::OpRecord> without_inplace_flags(std::vector<rt::OpRecord> records) {
   for (rt::OpRecord& r : records) r.flags = static_cast<uint8_t>(r.flags & ~blob::kOpFlagInPlace);
+  return records;
+}
+
+// The buffer table of `records` (unflagged) with `patch`, unplaced (offsets 0).
+ModelArena buffer_table(const std::vector<rt::OpRecord>& records, rt::PatchStage patch) {
   const size_t n = records.size();
   require(n > 0 && records[0].input_buffer == 0, "memory model: the first op must read the network input");
   // Steps and buffer ids are u16 in the blob; kNoBuffer is reserved.
@@ -248,16 +253,31 @@ ModelArena plan_model_arena(const std::vector<rt::OpRecord>& input_records, rt::
     arena.buffers.push_back({tiles.window_bytes, first_step, window_last, 0});
     arena.buffers.push_back({tiles.tile_bytes[patch.op_count - 1], end_step, end_step, 0});
   }
+  return arena;
+}
+
+// The ops of `records` (unflagged) that may run in place with the table `buffers`.
+std::vector<uint16_t> eligible_ops(const std::vector<rt::OpRecord>& records, rt::PatchStage patch,
+                                   const std::vector<rt::ArenaBuffer>& buffers) {
   std::vector<uint16_t> eligible;
-  if (inplace != InplaceDepthwise::off) {
-    const std::vector<uint8_t> bytes = encoded_records(records);
-    for (uint16_t i = 0; i < n; ++i) {
-      const uint16_t in = records[i].input_buffer;
-      if (in < arena.buffers.size() &&
-          rt::inplace_depthwise_eligible(bytes.data(), i, patch, arena.buffers[in].last_step))
-        eligible.push_back(i);
-    }
+  const std::vector<uint8_t> bytes = encoded_records(records);
+  for (uint16_t i = 0; i < records.size(); ++i) {
+    const uint16_t in = records[i].input_buffer;
+    if (in < buffers.size() && rt::inplace_depthwise_eligible(bytes.data(), i, patch, buffers[in].last_step))
+      eligible.push_back(i);
   }
+  return eligible;
+}
+
+}  // namespace
+
+ModelArena plan_model_arena(const std::vector<rt::OpRecord>& input_records, rt::PatchStage patch,
+                            InplaceDepthwise inplace) {
+  std::vector<rt::OpRecord> records = without_inplace_flags(input_records);
+  const size_t n = records.size();
+  ModelArena arena = buffer_table(records, patch);
+  const std::vector<uint16_t> eligible =
+      inplace == InplaceDepthwise::off ? std::vector<uint16_t>{} : eligible_ops(records, patch, arena.buffers);
   arena.inplace_ops = inplace == InplaceDepthwise::best ? remembered_best_pairs(records, eligible, patch, arena.buffers)
                                                        : eligible;
   // The placement load_model re-plans a blob with these flags with.
@@ -274,6 +294,40 @@ ModelArena plan_model_arena(const std::vector<rt::OpRecord>& input_records, rt::
   rt::merge_inplace_depthwise(flagged.data(), static_cast<uint16_t>(n), patch, bound.data(), count, kArenaAlignment);
   arena.lower_bound = rt::arena_lower_bound(bound.data(), count, kArenaAlignment);
   return arena;
+}
+
+uint32_t inplace_arena_lower_bound(const std::vector<rt::OpRecord>& input_records, rt::PatchStage patch) {
+  std::vector<rt::OpRecord> records = without_inplace_flags(input_records);
+  const std::vector<rt::ArenaBuffer> plain = buffer_table(records, patch).buffers;
+  const std::vector<uint16_t> eligible = eligible_ops(records, patch, plain);
+  // Every eligible pair merged (pairs share no buffer: they never chain); per step, each
+  // pair adds the smaller of its two buffers' live bytes unmerged and merged.
+  for (uint16_t i : eligible) records[i].flags |= blob::kOpFlagInPlace;
+  const std::vector<uint8_t> flagged = encoded_records(records);
+  std::vector<rt::ArenaBuffer> merged = plain;
+  const uint16_t count = static_cast<uint16_t>(plain.size());
+  require(rt::merge_inplace_depthwise(flagged.data(), static_cast<uint16_t>(records.size()), patch, merged.data(),
+                                      count, kArenaAlignment) == rt::PlanStatus::ok,
+          "memory model: plan_arena refused the buffer list");
+  std::vector<bool> in_pair(count, false);
+  for (uint16_t i : eligible) in_pair[records[i].input_buffer] = in_pair[records[i].output_buffer] = true;
+  auto live = [](const rt::ArenaBuffer& b, uint32_t step) {
+    return b.first_step <= step && step <= b.last_step ? (b.size + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment
+                                                      : 0u;
+  };
+  uint32_t last = 0, peak = 0;
+  for (const rt::ArenaBuffer& b : plain) last = std::max<uint32_t>(last, b.last_step);
+  for (uint32_t step = 0; step <= last; ++step) {
+    uint32_t bytes = 0;
+    for (uint16_t b = 0; b < count; ++b)
+      if (!in_pair[b]) bytes += live(plain[b], step);
+    for (uint16_t i : eligible) {
+      const uint16_t in = records[i].input_buffer, out = records[i].output_buffer;
+      bytes += std::min(live(plain[in], step) + live(plain[out], step), live(merged[in], step) + live(merged[out], step));
+    }
+    peak = std::max(peak, bytes);
+  }
+  return peak;
 }
 
 }  // namespace mpq

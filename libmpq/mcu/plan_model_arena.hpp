@@ -67,6 +67,12 @@ enum class InplaceDepthwise : uint8_t { off, best, every };
 ModelArena plan_model_arena(const std::vector<rt::OpRecord>& records, rt::PatchStage patch = {},
                             InplaceDepthwise inplace = InplaceDepthwise::off);
 
+// A bound no choice of in-place pairs goes below: the arena plan_model_arena(records,
+// patch, any InplaceDepthwise) plans is at least this (per step, the live bytes with each
+// eligible pair merged or not, whichever is fewer). Without planning: best_patch_stage
+// skips with it the stages whose pairs cannot win. Errors as plan_model_arena's.
+uint32_t inplace_arena_lower_bound(const std::vector<rt::OpRecord>& records, rt::PatchStage patch = {});
+
 // The records encoded back to back, as the blob's op section holds them: the form the
 // runtime's patch-stage functions read.
 std::vector<uint8_t> encoded_records(const std::vector<rt::OpRecord>& records);

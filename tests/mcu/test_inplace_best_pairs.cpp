@@ -2,13 +2,16 @@
 // greedy passes over the eligible depthwise ops, each trial a full plan_arena_inplace of
 // the records with those ops flagged, the smaller arena kept (ties: the adding pass). The
 // planner skips trials whose lower bound settles them, encodes the records once and
-// remembers choices: none of that may change which pairs it picks.
+// remembers choices: none of that may change which pairs it picks. inplace_arena_lower_bound
+// is below every choice, and best_patch_stage, which skips stages by it, picks the stage
+// planning every candidate would.
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
 #include <string>
 #include <vector>
 
+#include "libmpq/core/error.hpp"
 #include "libmpq/mcu/patch_plan.hpp"
 #include "libmpq/mcu/plan_model_arena.hpp"
 #include "libmpq/nn/model_builders.hpp"
@@ -75,6 +78,10 @@ BOOST_AUTO_TEST_CASE(best_picks_what_the_plain_rule_picks) {
       BOOST_TEST(best.inplace_ops == expected.ops, what);
       BOOST_TEST(best.arena_bytes == expected.arena, what);
     }
+    // No choice of pairs goes below inplace_arena_lower_bound.
+    const uint32_t bound = mpq::inplace_arena_lower_bound(records, patch);
+    for (auto inplace : {mpq::InplaceDepthwise::off, mpq::InplaceDepthwise::best, mpq::InplaceDepthwise::every})
+      BOOST_TEST(bound <= mpq::plan_model_arena(records, patch, inplace).arena_bytes, what);
     chosen += expected.ops.empty() ? 0 : 1;
     ++cases;
   };
@@ -108,6 +115,26 @@ BOOST_AUTO_TEST_CASE(best_picks_what_the_plain_rule_picks) {
           mpq::op_records(graph, mpq::op_bits(graph, mpq::uniform_policy(graph, 8, a)));
       const PatchStage stage = mpq::choose_patch_stage(records, 0.2, true, true);
       BOOST_TEST(stage.present());
+      // best_patch_stage skips stages by the bound: the stage it picks is the one every
+      // candidate planned with its best pairs gives (least RAM, then fewest MACs).
+      PatchStage expected;
+      uint32_t least = mpq::arena_without_stage(records, true);
+      int64_t macs = 0;
+      for (mpq::PatchCandidate c : mpq::patch_candidates(records, 0.2)) {
+        c.stage.stream_input = true;
+        uint32_t ram = 0;
+        try {
+          ram = mpq::plan_model_arena(records, c.stage, mpq::InplaceDepthwise::best).arena_bytes;
+        } catch (const mpq::Error&) {
+          continue;
+        }
+        if (ram < least || (ram == least && expected.present() && c.macs < macs)) {
+          expected = c.stage;
+          least = ram;
+          macs = c.macs;
+        }
+      }
+      BOOST_TEST((stage.op_count == expected.op_count && stage.grid == expected.grid), arch << " a" << a);
       check(records, stage, std::string(arch) + " 224 a" + std::to_string(a) + " streamed stage");
       check(records, {}, std::string(arch) + " 224 a" + std::to_string(a));
     }
