@@ -6,6 +6,7 @@
 #include "libmpq/core/error.hpp"
 #include "libmpq/mcu/blob_records.hpp"
 #include "libmpq/quant/activation_quantizer.hpp"
+#include "libmpq/quant/integer_forward.hpp"
 #include "libmpq/quant/op_records.hpp"
 #include "libmpq/quant/weight_quantizer.hpp"
 #include "libmpq/runtime/blob_encoding.hpp"
@@ -114,11 +115,8 @@ void fill_weighted_op(WeightQuantized& wq, const QOp& op, const rt::OpRecord& re
   std::vector<int32_t> bias_q(static_cast<size_t>(out_c)), mult(bias_q.size()), shift(bias_q.size());
   for (size_t o = 0; o < bias_q.size(); ++o) {
     const double acc_scale = accumulator_scale(in.scale, wq.scales()[o], bits);
-    // The fake-quant forward's rounding exactly (bias_step), then in accumulator units: a
-    // coarse step is 2^(8 - bits) of them.
-    const double step = bias_step(in.scale, wq.scales()[o], bits, wq.fine_bias());
-    const double units = wq.fine_bias() ? 1.0 : static_cast<double>(1 << (8 - bits));
-    const double b = std::nearbyint(bias[static_cast<int64_t>(o)] / step) * units;
+    // The fake-quant forward's rounding exactly (bias_step), in accumulator units.
+    const double b = accumulator_bias(bias[static_cast<int64_t>(o)], in.scale, wq.scales()[o], bits, wq.fine_bias());
     if (!(std::abs(b) < 2147483647.0))
       throw Error("export: op '" + op.name + "' channel " + std::to_string(o) + ": bias does not fit in int32");
     bias_q[o] = static_cast<int32_t>(b);

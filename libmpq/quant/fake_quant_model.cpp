@@ -121,6 +121,8 @@ Model build_fake_quant_model(Model& folded, const QuantGraph& graph, const Polic
       else q = std::make_unique<RangeQuantizer>(bits.a_bits, -1.f, 1.f);
       q->set_init(options.activation_init);
     }
+    if (auto* wq = dynamic_cast<WeightQuantized*>(out.node(static_cast<size_t>(node)).layer.get()))
+      wq->set_output_quantizer(q.get());
     op_quantizer[i] = q.get();
     op_output[i] = out.add(op.name + ".q", std::move(q), {node});
   }

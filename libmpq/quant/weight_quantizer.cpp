@@ -7,6 +7,7 @@
 #include "libmpq/core/error.hpp"
 #include "libmpq/quant/activation_quantizer.hpp"
 #include "libmpq/quant/fast_round.hpp"
+#include "libmpq/quant/integer_forward.hpp"
 #include "libmpq/quant/lsq_quantizer.hpp"
 #include "libmpq/tensor/parallel.hpp"
 
@@ -241,6 +242,14 @@ void WeightQuantized::forward(const std::vector<const Tensor*>& inputs, Tensor& 
   // Projected SGD: a learned step under its floor continues from the floor.
   if (learned_step_ && training)
     for (int64_t i = 0; i < step_.value.size(); ++i) step_.value[i] = scales_[static_cast<size_t>(i)];
+  // Training keeps the float forward (its backward is the inner layer's); evaluation
+  // computes what the integer model computes, code for code.
+  if (!training && input_ && output_ && !input_->observing() && !output_->observing()) {
+    const IntegerForwardArgs args{inner_.get(), inner_weight_, inner_bias_, &master_.value,
+                                  inner_bias_ ? &master_bias_.value : nullptr, &scales_, bits_, fine_bias_,
+                                  input_->grid(), output_->grid()};
+    if (integer_forward(args, *inputs[0], output)) return;
+  }
   inner_->forward(inputs, output, training);
 }
 

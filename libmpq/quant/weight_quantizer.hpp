@@ -92,6 +92,10 @@ class WeightQuantized : public Layer {
   Parameter& master_bias() { return master_bias_; }
   Parameter& step() { return step_; }  // empty without learned_step
   void set_input_quantizer(const ActivationQuantizer* input) { input_ = input; }
+  // The quantizer of this layer's output. Once both are known (and calibrated), the
+  // evaluation forward computes as the integer kernel does (integer_forward): the float
+  // sums' rounding put outputs near a half on the other side (issue 13).
+  void set_output_quantizer(const ActivationQuantizer* output) { output_ = output; }
   // Quantizes the current master weights into the inner layer (done by forward too).
   // Skipped when the master weights, bias and input scale are those of the last refresh:
   // at inference the scale search was 40% of a fake-quant forward.
@@ -108,6 +112,7 @@ class WeightQuantized : public Layer {
   Parameter* inner_bias_ = nullptr;
   Parameter master_, master_bias_, step_;
   const ActivationQuantizer* input_ = nullptr;
+  const ActivationQuantizer* output_ = nullptr;
   int bits_;
   bool per_tensor_;
   bool learned_step_;
