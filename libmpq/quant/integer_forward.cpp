@@ -32,30 +32,33 @@ struct Swapped {
 bool integer_forward(const IntegerForwardArgs& a, const Tensor& x, Tensor& output) {
   const Tensor& w = *a.master_weight;
   const int64_t channels = w.dim(0), per_channel = w.size() / channels;
-  // Requantization of each channel: the exporter's multiplier of the same ratio.
-  std::vector<int32_t> multiplier(static_cast<size_t>(channels)), shift(multiplier.size());
-  std::vector<int64_t> bias(multiplier.size(), 0);
-  std::vector<double> acc_scale(multiplier.size());
+  // Per channel, rows of one vector: the accumulator's unit, the bias in it (an integer),
+  // and the exporter's multiplier and shift of unit / s_out.
+  enum : int64_t { kScale, kBias, kMultiplier, kShift, kFields };
+  std::vector<double> params(static_cast<size_t>(kFields * channels), 0.0);
+  double* const acc_scale = params.data() + kScale * channels;
+  double* const bias = params.data() + kBias * channels;
   for (int64_t c = 0; c < channels; ++c) {
-    const size_t k = static_cast<size_t>(c);
-    const double s_w = (*a.scales)[k];
-    acc_scale[k] = accumulator_scale(a.in.scale, s_w, a.bits);
-    if (rt::encoding::quantize_multiplier(acc_scale[k] / a.out.scale, &multiplier[k], &shift[k]) !=
-        rt::encoding::Status::ok)
-      return false;
+    const double s_w = (*a.scales)[static_cast<size_t>(c)];
+    acc_scale[c] = accumulator_scale(a.in.scale, s_w, a.bits);
+    int32_t m = 0, e = 0;
+    if (rt::encoding::quantize_multiplier(acc_scale[c] / a.out.scale, &m, &e) != rt::encoding::Status::ok) return false;
+    params[static_cast<size_t>(kMultiplier * channels + c)] = m;
+    params[static_cast<size_t>(kShift * channels + c)] = e;
     if (a.inner_bias) {
-      const double b = accumulator_bias((*a.master_bias)[c], a.in.scale, s_w, a.bits, a.fine_bias);
-      if (!(std::abs(b) < 2147483647.0)) return false;  // the exporter refuses it too
-      bias[k] = static_cast<int64_t>(b);
+      bias[c] = accumulator_bias((*a.master_bias)[c], a.in.scale, s_w, a.bits, a.fine_bias);
+      if (!(std::abs(bias[c]) < 2147483647.0)) return false;  // the exporter refuses it too
     }
   }
-  // Codes relative to the zero points: the input's are exact multiples of its scale.
+  // Codes relative to the zero points: the input's are exact multiples of its scale, and
+  // within its grid (clamped all the same, so that the bound below holds).
   Tensor xc(x.shape());
   const float inv = 1.f / a.in.scale;
-  float x_max = 0.f;
-  for (int64_t i = 0; i < x.size(); ++i) {
-    xc[i] = round_small(std::min(std::max(x[i] * inv, -1048576.f), 1048576.f));
-    x_max = std::max(x_max, std::abs(xc[i]));
+  const float x_lo = static_cast<float>(a.in.qmin - a.in.zero_point), x_hi = static_cast<float>(a.in.qmax - a.in.zero_point);
+  {
+    const float* __restrict xs = x.data();
+    float* __restrict cs = xc.data();
+    for (int64_t i = 0; i < x.size(); ++i) cs[i] = std::min(std::max(round_small(std::min(std::max(xs[i] * inv, x_lo - 1.f), x_hi + 1.f)), x_lo), x_hi);
   }
   Tensor wc(w.shape());
   float w_max = 0.f;
@@ -65,32 +68,56 @@ bool integer_forward(const IntegerForwardArgs& a, const Tensor& x, Tensor& outpu
       w_max = std::max(w_max, std::abs(wc[k]));
     }
   // Every partial sum of integer products is an exact float below 2^24, whatever order
-  // the inner layer sums in.
-  if (static_cast<double>(per_channel) * x_max * w_max >= 16777216.0) return false;
+  // the inner layer sums in: bounded by the grid's codes, else by the batch's.
+  auto exact = [&](float x_max) { return static_cast<double>(per_channel) * x_max * w_max < 16777216.0; };
+  if (!exact(std::max(-x_lo, x_hi))) {
+    float x_max = 0.f;
+    for (int64_t i = 0; i < xc.size(); ++i) x_max = std::max(x_max, std::abs(xc[i]));
+    if (!exact(x_max)) return false;
+  }
   {
     Swapped weights(a.inner_weight->value, wc);
     Tensor zero = a.inner_bias ? Tensor(a.inner_bias->value.shape()) : Tensor(), none;
     Swapped no_bias(a.inner_bias ? a.inner_bias->value : none, zero);
     a.inner->forward({&xc}, output, /*training=*/false);
   }
-  // Channels are the last dimension (NHWC, or [N, C]).
-  const int64_t unit = int64_t{1} << (8 - a.bits);  // a b-bit code counts as code * 2^(8 - b)
-  for (int64_t i = 0; i < output.size(); ++i) {
-    const size_t c = static_cast<size_t>(i % channels);
-    const int64_t acc = static_cast<int64_t>(output[i]) * unit + bias[c];
-    const int64_t clamped = std::min<int64_t>(std::max<int64_t>(acc, INT32_MIN), INT32_MAX);
-    const double real = static_cast<double>(acc) * acc_scale[c];  // the exact accumulator's value
-    const double v = real / a.out.scale;
-    if (std::abs(v - std::floor(v) - 0.5) < 1e-5 * (1.0 + std::abs(v))) {
-      // Near a half, where the quantizer's float rounding could go either way: the kernel's
-      // code itself, on the grid.
-      const int64_t r = kernels::requantize_exact(static_cast<int32_t>(clamped), multiplier[c], shift[c]);
-      output[i] = static_cast<float>(std::min<int64_t>(std::max<int64_t>(r, -65536), 65536)) * a.out.scale;
-    } else {
-      // Elsewhere the value itself (what the channel statistics measure): the float and the
-      // kernel's rounding of it agree, their errors (about 1e-7 of it) being far below 1e-5.
-      output[i] = static_cast<float>(real);
+  // Channels are the last dimension (NHWC, or [N, C]). A b-bit code counts as code * 2^(8 - b).
+  const double unit = static_cast<double>(int64_t{1} << (8 - a.bits));
+  const int64_t rows = output.size() / channels;
+  const float inv_out = 1.f / a.out.scale;  // as the output quantizer computes x / s
+  std::vector<float> values(static_cast<size_t>(channels));
+  for (int64_t n = 0; n < rows; ++n) {
+    float* __restrict y = output.data() + n * channels;  // the sums of code products
+    float* __restrict out = values.data();
+    const double* __restrict bd = bias;
+    const double* __restrict as = acc_scale;
+    // The accumulator's value (exact integers in double): what the channel statistics
+    // measure, and what the quantizer rounds to the kernel's code away from a half.
+    for (int64_t c = 0; c < channels; ++c) out[c] = static_cast<float>((static_cast<double>(y[c]) * unit + bd[c]) * as[c]);
+    // How many lie within 1e-5 of a step of an output half, where the quantizer's float
+    // rounding (errors of about 2e-7 of the value) and the kernel's could differ; beyond
+    // 2^22 steps the quantizer clamps anyway. Branch-free: it vectorizes.
+    int32_t near = 0;
+    for (int64_t c = 0; c < channels; ++c) {
+      const float v = out[c] * inv_out, av = std::abs(v);
+      const float r = (v + 12582912.f) - 12582912.f;  // the nearest integer
+      near += (av < 4194304.f) & (std::abs(std::abs(v - r) - 0.5f) < 1e-5f * (1.f + av));
     }
+    if (near > 0) {
+      // There: the kernel's code itself, on the grid (unclamped; the quantizer clamps).
+      for (int64_t c = 0; c < channels; ++c) {
+        const float v = out[c] * inv_out, av = std::abs(v);
+        const float r = (v + 12582912.f) - 12582912.f;
+        if (!(av < 4194304.f && std::abs(std::abs(v - r) - 0.5f) < 1e-5f * (1.f + av))) continue;
+        const double acc = static_cast<double>(y[c]) * unit + bd[c];
+        const int64_t a32 = static_cast<int64_t>(std::min(std::max(acc, -2147483648.0), 2147483647.0));
+        const int64_t q = kernels::requantize_exact(static_cast<int32_t>(a32),
+                                                    static_cast<int32_t>(params[static_cast<size_t>(kMultiplier * channels + c)]),
+                                                    static_cast<int32_t>(params[static_cast<size_t>(kShift * channels + c)]));
+        out[c] = static_cast<float>(std::min<int64_t>(std::max<int64_t>(q, -65536), 65536)) * a.out.scale;
+      }
+    }
+    std::copy(out, out + channels, y);
   }
   return true;
 }
