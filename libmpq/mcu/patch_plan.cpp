@@ -181,6 +181,8 @@ bool parse_inplace_option(const std::string& text) {
   return text == "depthwise";
 }
 
+const char* inplace_option_word(bool inplace) { return inplace ? "depthwise" : "none"; }
+
 rt::PatchStage choose_patch_stage(const std::vector<rt::OpRecord>& records, double max_overhead, bool stream_input,
                                   bool inplace_depthwise) {
   std::vector<PatchCandidate> candidates = patch_candidates(records, max_overhead);

@@ -78,6 +78,8 @@ void check_patch_input(const std::string& patch, bool stream_input);
 // `--inplace` as the CLI takes it: "none" (false, the default) or "depthwise" (true:
 // in-place depthwise pairs, rt::plan_arena_inplace). Error on anything else.
 bool parse_inplace_option(const std::string& text);
+// The word parse_inplace_option reads back to `inplace`: "depthwise" or "none".
+const char* inplace_option_word(bool inplace);
 
 // The stage `--patch TEXT` asks for (parse_patch_request): none, the automatic choice under
 // `max_overhead`, or the stage by hand, which is refused (Error naming its last op) when

@@ -24,8 +24,6 @@ constexpr const char* kPatchMeta = "patch_stage";
 constexpr const char* kPatchInputMeta = "patch_input";  // whole or stream, mpq export's default --patch-input
 constexpr const char* kInplaceMeta = "inplace";          // none or depthwise, mpq export's default --inplace
 
-std::string inplace_text(bool inplace) { return inplace ? "depthwise" : "none"; }  // --inplace's word
-
 // A double as text that std::stod reads back to the same value.
 std::string exact(double v) {
   char buf[40];
@@ -94,10 +92,10 @@ WorkUnits final_finetune(const Checkpoint& float_ckpt, const std::string& float_
     row.test_runs.push_back(std::stod(done->meta.at(kTestMeta)));
     if (done->meta_or(kPatchMeta, "none") != row.patch ||
         done->meta_or(kPatchInputMeta, "whole") != row.patch_input() ||
-        done->meta_or(kInplaceMeta, "none") != inplace_text(row.inplace)) {
+        done->meta_or(kInplaceMeta, "none") != inplace_option_word(row.inplace)) {
       done->meta[kPatchMeta] = row.patch;
       done->meta[kPatchInputMeta] = row.patch_input();
-      done->meta[kInplaceMeta] = inplace_text(row.inplace);
+      done->meta[kInplaceMeta] = inplace_option_word(row.inplace);
       save_checkpoint(path, *done);
     }
     return work;
@@ -118,7 +116,7 @@ WorkUnits final_finetune(const Checkpoint& float_ckpt, const std::string& float_
   record_recipe(quantizer, recipe, trainer.extra_meta);
   trainer.extra_meta[kPatchMeta] = row.patch;
   trainer.extra_meta[kPatchInputMeta] = row.patch_input();
-  trainer.extra_meta[kInplaceMeta] = inplace_text(row.inplace);
+  trainer.extra_meta[kInplaceMeta] = inplace_option_word(row.inplace);
   add_input_normalization(train, trainer.extra_meta);
   if (epochs > 0) {
     // Resume a killed final fine-tune, but not from the calibrated-only checkpoint that

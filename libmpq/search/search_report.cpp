@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "libmpq/mcu/byte_size.hpp"
+#include "libmpq/mcu/patch_plan.hpp"
 #include "libmpq/search/svg_chart.hpp"
 
 namespace mpq {
@@ -156,7 +157,7 @@ std::string report_json(const SearchSummary& s, const std::vector<FinalResult>& 
                       {"patch", s.patch},
                       {"patch_max_overhead", s.patch_max_overhead},
                       {"patch_input", s.patch_stream ? "stream" : "whole"},
-                      {"inplace", s.inplace ? "depthwise" : "none"},
+                      {"inplace", inplace_option_word(s.inplace)},
                       {"code_target", s.code == "none" ? nlohmann::json(nullptr) : nlohmann::json(s.code)},
                       {"stages", stages},
                       {"results", rows}};

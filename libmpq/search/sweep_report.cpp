@@ -9,6 +9,7 @@
 #include "libmpq/core/error.hpp"
 #include "libmpq/core/json_number.hpp"
 #include "libmpq/mcu/byte_size.hpp"
+#include "libmpq/mcu/patch_plan.hpp"
 #include "libmpq/search/svg_chart.hpp"
 #include "libmpq/search/sweep_budgets.hpp"
 
@@ -267,7 +268,7 @@ std::string sweep_json(const std::vector<SweepEntry>& entries, bool weights_only
                       {"patch", entries.empty() ? "none" : entries.front().budget.patch.request},
                       {"patch_max_overhead", entries.empty() ? 0.2 : entries.front().budget.patch.max_overhead},
                       {"patch_input", !entries.empty() && entries.front().budget.patch.stream_input ? "stream" : "whole"},
-                      {"inplace", !entries.empty() && entries.front().budget.patch.inplace ? "depthwise" : "none"},
+                      {"inplace", inplace_option_word(!entries.empty() && entries.front().budget.patch.inplace)},
                       {"code_target", code_text(entries) == "none" ? nlohmann::json(nullptr)
                                                                    : nlohmann::json(code_text(entries))},
                       {"budgets", budgets}};
