@@ -44,7 +44,8 @@ int run_finetune(const std::vector<std::string>& args) {
        "and the inits given override the choice's")
       ("weight-step-init", po::value<std::string>(),
        "how learned weight steps start (lsq, lsq-pact): lsq, the LSQ paper's 2 mean|w| / sqrt(Qp); mse, the step of "
-       "least squared rounding error per channel; mse-depthwise, mse for 2-bit depthwise convs only (default: the --quantizer choice's)")
+       "least squared rounding error per channel; mse-depthwise, mse for 2-bit depthwise convs only; mse-8, mse for 8-bit "
+       "weights only; mse-4-8, mse for 4- and 8-bit weights (default: the --quantizer choice's)")
       ("activation-init", po::value<std::string>(),
        "how calibration sets 2-bit activation grids: mse (the clip of least squared error, 1.00..0.30 of the "
        "observed maximum), mse-wide (1.00..0.05), p99.9 (the 99.9th percentile), lsq (2 mean|x| / sqrt(Qp)); "

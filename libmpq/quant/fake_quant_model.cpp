@@ -106,10 +106,8 @@ Model build_fake_quant_model(Model& folded, const QuantGraph& graph, const Polic
       } else if (options.kmeans_weights) {
         node = out.add(op.name, std::make_unique<KmeansWeightQuantized>(copy_weighted(src), bits.w_bits), inputs);
       } else {
-        WeightStepInit step_init = options.weight_step_init;
-        if (step_init == WeightStepInit::mse_depthwise)
-          step_init =
-              op.kind == QOpKind::depthwise && bits.w_bits == 2 ? WeightStepInit::mse : WeightStepInit::lsq;
+        const WeightStepInit step_init =
+            layer_weight_step_init(options.weight_step_init, bits.w_bits, op.kind == QOpKind::depthwise);
         auto layer = std::make_unique<WeightQuantized>(copy_weighted(src), bits.w_bits, options.per_tensor_weights,
                                                        learned_weight_steps, options.fine_bias, step_init);
         const int producer = op.inputs[0];

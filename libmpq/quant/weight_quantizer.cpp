@@ -112,14 +112,29 @@ float lsq_initial_weight_step(const float* w, int64_t n, int bits) {
 }
 
 const char* weight_step_init_name(WeightStepInit init) {
-  return init == WeightStepInit::mse ? "mse" : init == WeightStepInit::mse_depthwise ? "mse-depthwise" : "lsq";
+  switch (init) {
+    case WeightStepInit::mse: return "mse";
+    case WeightStepInit::mse_depthwise: return "mse-depthwise";
+    case WeightStepInit::mse_8: return "mse-8";
+    case WeightStepInit::mse_4_8: return "mse-4-8";
+    case WeightStepInit::lsq: break;
+  }
+  return "lsq";
 }
 
 WeightStepInit parse_weight_step_init(const std::string& name) {
-  if (name == "lsq") return WeightStepInit::lsq;
-  if (name == "mse") return WeightStepInit::mse;
-  if (name == "mse-depthwise") return WeightStepInit::mse_depthwise;
-  throw Error("weight step init: '" + name + "' is not one of lsq, mse, mse-depthwise");
+  for (WeightStepInit init : {WeightStepInit::lsq, WeightStepInit::mse, WeightStepInit::mse_depthwise,
+                              WeightStepInit::mse_8, WeightStepInit::mse_4_8})
+    if (name == weight_step_init_name(init)) return init;
+  throw Error("weight step init: '" + name + "' is not one of lsq, mse, mse-depthwise, mse-8, mse-4-8");
+}
+
+WeightStepInit layer_weight_step_init(WeightStepInit init, int bits, bool depthwise) {
+  bool mse = init == WeightStepInit::mse;
+  if (init == WeightStepInit::mse_depthwise) mse = depthwise && bits == 2;
+  if (init == WeightStepInit::mse_8) mse = bits == 8;
+  if (init == WeightStepInit::mse_4_8) mse = bits >= 4;
+  return mse ? WeightStepInit::mse : WeightStepInit::lsq;
 }
 
 float mse_initial_weight_step(const float* w, int64_t n, int bits) {
@@ -178,7 +193,10 @@ WeightQuantized::WeightQuantized(std::unique_ptr<Layer> inner, int bits, bool pe
 void WeightQuantized::restart_learned_step() {
   if (!learned_step_) return;
   const int64_t channels = master_.value.dim(0), per_channel = master_.value.size() / channels;
-  const auto initial = step_init_ == WeightStepInit::mse ? mse_initial_weight_step : lsq_initial_weight_step;
+  // Per-depthwise choices are resolved by build_fake_quant_model; here a layer knows its bits.
+  const auto initial = layer_weight_step_init(step_init_, bits_, /*depthwise=*/false) == WeightStepInit::mse
+                           ? mse_initial_weight_step
+                           : lsq_initial_weight_step;
   for (int64_t c = 0; c < step_.value.size(); ++c)
     step_.value[c] = per_tensor_ ? initial(master_.value.data(), master_.value.size(), bits_)
                                  : initial(master_.value.data() + c * per_channel, per_channel, bits_);

@@ -22,10 +22,15 @@ int32_t weight_code(float w, float scale, int bits);
 float lsq_initial_weight_step(const float* w, int64_t n, int bits);
 // How a learned weight step starts: the LSQ paper's 2 * mean|w| / sqrt(Qp), or the step of
 // least squared rounding error (mse_initial_weight_step); mse_depthwise: mse for 2-bit
-// depthwise convs (9 weights a channel), lsq for the rest (resolved per layer by
-// build_fake_quant_model).
-enum class WeightStepInit : int { lsq, mse, mse_depthwise };
-const char* weight_step_init_name(WeightStepInit init);  // "lsq", "mse", "mse-depthwise"
+// depthwise convs (9 weights a channel), lsq for the rest; mse_8: mse for 8-bit weights,
+// lsq for 2 and 4 bits; mse_4_8: mse for 4- and 8-bit weights, lsq for 2 bits (the mixed
+// ones resolved per layer by build_fake_quant_model). Why mse_8: LSQ's start suits few
+// levels; an 8-bit layer starts with codes within about +-17 of +-127, and the 8-bit first
+// conv of a w4a2 policy lost 12-15 points after its fine-tune (docs/quantization.md).
+enum class WeightStepInit : int { lsq, mse, mse_depthwise, mse_8, mse_4_8 };
+const char* weight_step_init_name(WeightStepInit init);  // "lsq", "mse", "mse-depthwise", "mse-8", "mse-4-8"
+// The init a layer of `bits`-bit weights (depthwise or not) starts from: lsq or mse.
+WeightStepInit layer_weight_step_init(WeightStepInit init, int bits, bool depthwise);
 WeightStepInit parse_weight_step_init(const std::string& name);  // throws Error naming the choices
 // The step f * max|w| / Qp, f in {1.00, 0.98, ..., 0.10}, with the least squared rounding
 // error of w: a ternary depthwise channel has only 9 weights, and the paper's initial step

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "libmpq/core/error.hpp"
@@ -129,6 +130,43 @@ BOOST_AUTO_TEST_CASE(mse_depthwise_starts_2_bit_depthwise_steps_from_mse_and_the
     BOOST_TEST(w->step().value[0] == expected, op.name);
   }
   BOOST_TEST(depthwise == 12);
+}
+
+// mse-8 and mse-4-8 start the steps of 8-bit (and 4-bit) weights from mse, the others as
+// LSQ does, in a model with every width; the names round-trip and a wrong one is refused.
+BOOST_AUTO_TEST_CASE(mse_8_and_mse_4_8_choose_the_start_by_weight_bits) {
+  mpq::ModelSpec s;
+  mpq::Model float_model = mpq::build_model(s, 2);
+  mpq::Model folded = mpq::fold_batch_norm(float_model);
+  const mpq::QuantGraph graph = mpq::build_quant_graph(folded);
+  mpq::Policy policy = mpq::uniform_policy(graph, 2, 4);
+  const int widths[] = {8, 4, 2};
+  for (size_t i = 0; i < policy.layers.size(); ++i) policy.layers[i].w_bits = widths[i % 3];
+  for (const char* name : {"mse-8", "mse-4-8"}) {
+    mpq::FakeQuantOptions o;
+    o.quantizer = mpq::QuantizerKind::lsq;
+    o.weight_step_init = mpq::parse_weight_step_init(name);
+    BOOST_TEST(mpq::weight_step_init_name(o.weight_step_init) == std::string(name));
+    mpq::Model fq = mpq::build_fake_quant_model(folded, policy, o);
+    int mse = 0, lsq = 0;
+    for (const auto& op : graph.ops) {
+      const int node = fq.find(op.name);
+      auto* w = node < 0 ? nullptr : dynamic_cast<mpq::WeightQuantized*>(fq.node(static_cast<size_t>(node)).layer.get());
+      if (!w) continue;
+      const bool from_mse = w->bits() == 8 || (w->bits() == 4 && std::string(name) == "mse-4-8");
+      const int64_t per = w->master_weight().value.size() / w->master_weight().value.dim(0);
+      const float* first = w->master_weight().value.data();
+      const float expected = from_mse ? mpq::mse_initial_weight_step(first, per, w->bits())
+                                      : mpq::lsq_initial_weight_step(first, per, w->bits());
+      // The two starts differ on these layers, so the check can tell them apart.
+      BOOST_TEST(mpq::mse_initial_weight_step(first, per, w->bits()) != mpq::lsq_initial_weight_step(first, per, w->bits()));
+      BOOST_TEST(w->step().value[0] == expected, name << " " << op.name);
+      (from_mse ? mse : lsq) += 1;
+    }
+    BOOST_TEST(mse > 0);
+    BOOST_TEST(lsq > 0);
+  }
+  BOOST_CHECK_THROW(mpq::parse_weight_step_init("mse-2"), mpq::Error);
 }
 
 // The exporter's weight codes (weight_code) are the fake-quant forward's, also for weights
