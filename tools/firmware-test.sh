@@ -6,7 +6,8 @@
 #     (w8a8_stream: apps/firmware reads the image window by window), MobileNetV2 with a
 #     residual block inside
 #     its stage (residual_patch), MobileNetV2 at width 0.0625 with every eligible depthwise
-#     op in place (inplace), a model with every window pool, real Fashion-MNIST test
+#     op in place (inplace) and with every eligible depthwise op and pointwise conv in
+#     place, chained (inplace_all), a model with every window pool, real Fashion-MNIST test
 #     images, the host runtime's outputs) into build-fw-fixtures/;
 #  2. per core, configures (once) a bare-metal build with those fixtures, builds it and
 #     runs its tests under QEMU: the kernel firmware tests and one firmware per model that

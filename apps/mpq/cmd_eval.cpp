@@ -91,14 +91,26 @@ void require_exported_from(const IntegerModel& blob, const std::vector<uint8_t>&
   require_integer_deployable(ckpt, ckpt_path);
   // With the blob's own patch stage and in-place pairs, which change only how it runs, not
   // what it computes. Export's pairs are InplaceDepthwise::best's, a function of the
-  // records: a blob with any flagged op was exported with --inplace depthwise.
+  // records: a blob with a flagged conv was exported with --inplace all, one with only
+  // flagged depthwise ops with --inplace depthwise or all (whose best pairs may be
+  // depthwise ones only), one without with none.
   const rt::ModelView& view = blob.view();
-  bool inplace = false;
-  for (uint16_t i = 0; i < view.op_count; ++i)
-    inplace = inplace || (rt::decode_op_record(view.ops + size_t{i} * blob::kOpRecordBytes).flags & blob::kOpFlagInPlace) != 0;
-  const std::vector<uint8_t> exported = convert_to_blob(fq, *graph, policy_of(ckpt, ckpt_path),
-                                                        normalization_of(ckpt, ckpt_path), view.patch,
-                                                        inplace ? InplaceDepthwise::best : InplaceDepthwise::off);
+  bool flagged = false, flagged_conv = false;
+  for (uint16_t i = 0; i < view.op_count; ++i) {
+    const rt::OpRecord r = rt::decode_op_record(view.ops + size_t{i} * blob::kOpRecordBytes);
+    const bool in_place = (r.flags & blob::kOpFlagInPlace) != 0;
+    flagged = flagged || in_place;
+    flagged_conv = flagged_conv || (in_place && r.kind == blob::op_kind::conv);
+  }
+  std::vector<InplaceKinds> kinds = {InplaceKinds::none};
+  if (flagged) kinds = flagged_conv ? std::vector<InplaceKinds>{InplaceKinds::all}
+                                    : std::vector<InplaceKinds>{InplaceKinds::depthwise, InplaceKinds::all};
+  std::vector<uint8_t> exported;
+  for (InplaceKinds k : kinds) {
+    exported = convert_to_blob(fq, *graph, policy_of(ckpt, ckpt_path), normalization_of(ckpt, ckpt_path), view.patch,
+                               k == InplaceKinds::none ? InplaceDepthwise::off : InplaceDepthwise::best, k);
+    if (exported == blob_bytes) break;
+  }
   if (exported != blob_bytes)
     throw Error(blob_path + ": was not exported from " + ckpt_path + " (exporting it gives another blob: " +
                 std::to_string(exported.size()) + " bytes vs " + std::to_string(blob.view().blob_bytes) +

@@ -90,12 +90,13 @@ int run_export(const std::vector<std::string>& args) {
       ("inplace", po::value<std::string>()->default_value("none"),
        "depthwise: eligible depthwise ops write their output over their input (docs/memory-model.md, \"In-place "
        "depthwise\"; the pairs that lower RAM, flagged in their op records, which loaders before it refuse); "
+       "all: depthwise ops and pointwise convs (\"In-place pointwise\"; loaders before it refuse the flag on a conv); "
        "none: separate buffers; default: what the checkpoint records (meta inplace, written by mpq search "
        "--inplace), else none")
       ("json", "print the result as JSON");
   po::variables_map vm;
   if (!parse(args, opts, vm, "mpq export [--checkpoint Q] [--out model.mpqm] [--c-source model.c] [--patch none|auto|LAST_OP:GRID] "
-             "[--patch-input whole|stream] [--inplace none|depthwise]",
+             "[--patch-input whole|stream] [--inplace none|depthwise|all]",
              "Converts a fine-tuned (fake-quant) checkpoint into the integer-only model blob that\n"
              "the runtime runs on the host and on Cortex-M (docs/blob-format.md). The blob's size\n"
              "is the memory model's FLASH and its arena the memory model's RAM, to the byte.\n"
@@ -138,13 +139,13 @@ int run_export(const std::vector<std::string>& args) {
   const bool stream_input = read_patch_input(
       input_text, vm["patch-input"].defaulted() ? std::nullopt : std::optional<std::string>(patch_text));
   // A searched policy's checkpoint also records whether its RAM had in-place pairs (meta inplace).
-  const bool inplace = read_inplace(vm["inplace"].defaulted() ? ckpt.meta_or("inplace", "none")
+  const InplaceKinds inplace = read_inplace(vm["inplace"].defaulted() ? ckpt.meta_or("inplace", "none")
                                                                : vm["inplace"].as<std::string>());
   const rt::PatchStage patch =
       resolve_patch(records, names, patch_text, vm["patch-max-overhead"].as<double>(), stream_input, inplace);
   const std::vector<uint8_t> blob =
       convert_to_blob(fq.model, graph, policy, normalization_of(ckpt, path), patch,
-                      inplace ? InplaceDepthwise::best : InplaceDepthwise::off);
+                      inplace == InplaceKinds::none ? InplaceDepthwise::off : InplaceDepthwise::best, inplace);
   const IntegerModel model(blob, "exported blob");  // validates with the device's loader
   make_parent_directories(out);
   write_file_atomically(out, std::string(blob.begin(), blob.end()));
@@ -168,7 +169,8 @@ int run_export(const std::vector<std::string>& args) {
     j["patch"] = patch.present() ? nlohmann::json{{"first_op", patch.first_op}, {"op_count", patch.op_count},
                                                   {"grid", patch.grid}, {"stream_input", patch.stream_input}}
                                  : nlohmann::json(nullptr);
-    j["inplace_depthwise"] = inplace;
+    j["inplace_depthwise"] = inplace != InplaceKinds::none;  // depthwise pairs (also with all)
+    j["inplace"] = inplace_option_word(inplace);
     j["macs"] = report.macs;
     j["patched_macs"] = report.patched_macs;
     std::cout << j.dump(2) << "\n";
@@ -182,7 +184,9 @@ int run_export(const std::vector<std::string>& args) {
                   static_cast<long long>(report.patched_macs),
                   100.0 * static_cast<double>(report.patched_macs - report.macs) / static_cast<double>(report.macs),
                   static_cast<long long>(report.macs));
-    if (inplace) std::printf("in-place depthwise: eligible depthwise ops overwrite their input\n");
+    if (inplace != InplaceKinds::none)
+      std::printf("in-place %s: the pairs that lower RAM overwrite their input\n",
+                  inplace == InplaceKinds::all ? "depthwise and pointwise" : "depthwise");
     if (patch.stream_input)
       std::printf("input streamed: the stage reads it window by window (run it with mpq_fw_run_streamed)\n");
     if (!c_path.empty()) std::printf("wrote %s and its header\n", c_path.c_str());

@@ -46,14 +46,15 @@ int run_memory(const std::vector<std::string>& args) {
        "(--fit: a streamed stage's text ends in s)")
       ("inplace", po::value<std::string>()->default_value("none"),
        "depthwise: eligible depthwise ops write their output over their input where that lowers RAM (docs/memory-model.md, \"In-place "
-       "depthwise\"); prints the RAM without beside (--fit too). none: every output has its own buffer")
+       "depthwise\"); all: depthwise ops and pointwise convs, whose pairs may chain (\"In-place pointwise\"); prints "
+       "the RAM without beside (--fit too). none: every output has its own buffer")
       ("json", "print JSON instead of a table");
   opts.add(bud);
   po::variables_map vm;
   if (!parse(args, opts, vm,
              "mpq memory [--model NAME ...] [--policy P | --uniform N | --uniform-w W --uniform-a A | --fit] "
              "[--board NAME] [--flash X] [--ram Y] [--code auto|3|2|s|none] [--cpu CPU] [--patch none|auto|LAST_OP:GRID] "
-             "[--patch-input whole|stream] [--inplace none|depthwise] [--json]",
+             "[--patch-input whole|stream] [--inplace none|depthwise|all] [--json]",
              "Prints what a policy costs on a microcontroller, per op: weight bytes, parameter bytes\n"
              "(per-channel bias/multiplier/shift + op and buffer records), input and output activation\n"
              "bytes, kernel scratch, and the bytes live in the arena at that op's step (* = RAM peak).\n"
@@ -69,7 +70,7 @@ int run_memory(const std::vector<std::string>& args) {
   const Budget budget = read_budget(vm);
   const bool json = vm.count("json") > 0;
   const bool stream_input = read_patch_input(vm["patch-input"].as<std::string>(), vm["patch"].as<std::string>());
-  const bool inplace = read_inplace(vm["inplace"].as<std::string>());
+  const InplaceKinds inplace = read_inplace(vm["inplace"].as<std::string>());
 
   Policy policy;
   std::string policy_name;
@@ -110,8 +111,8 @@ int run_memory(const std::vector<std::string>& args) {
   MemoryReport r = memory_report(records, patch, inplace);
   // Beside in-place pairs: the same request without them (auto may pick another stage).
   const rt::PatchStage separate_patch =
-      inplace ? resolve_patch(records, names, patch_text, max_overhead, stream_input) : patch;
-  const uint32_t separate_ram = inplace ? memory_report(records, separate_patch).ram_bytes : r.ram_bytes;
+      inplace != InplaceKinds::none ? resolve_patch(records, names, patch_text, max_overhead, stream_input) : patch;
+  const uint32_t separate_ram = inplace != InplaceKinds::none ? memory_report(records, separate_patch).ram_bytes : r.ram_bytes;
   const CodeBytes code = budget.code.counted() ? code_bytes(budget.code, records) : CodeBytes{};
   count_code(r, records, budget.code);
   const uint32_t unpatched_ram = patch.present() ? memory_report(records, {}, inplace).ram_bytes : r.ram_bytes;
@@ -168,7 +169,8 @@ int run_memory(const std::vector<std::string>& args) {
                                                     {"stream_input", patch.stream_input}}
                                    : nlohmann::json(nullptr);
     out["whole_input_ram_bytes"] = whole_input_ram;
-    out["inplace_depthwise"] = inplace;
+    out["inplace_depthwise"] = inplace != InplaceKinds::none;  // depthwise pairs (also with all)
+    out["inplace"] = inplace_option_word(inplace);
     out["separate_ram_bytes"] = separate_ram;
     out["layers"] = layers;
     std::cout << out.dump(2) << "\n";
@@ -227,9 +229,10 @@ int run_memory(const std::vector<std::string>& args) {
                 static_cast<double>(whole_input_ram) / static_cast<double>(r.ram_bytes), grouped(unpatched_ram).c_str(),
                 static_cast<double>(unpatched_ram) / static_cast<double>(r.ram_bytes));
   }
-  if (inplace) {
-    std::printf("in-place depthwise (--inplace depthwise): RAM %s B; with separate buffers %s B", grouped(r.ram_bytes).c_str(),
-                grouped(separate_ram).c_str());
+  if (inplace != InplaceKinds::none) {
+    std::printf("in-place %s (--inplace %s): RAM %s B; with separate buffers %s B",
+                inplace == InplaceKinds::all ? "depthwise and pointwise" : "depthwise", inplace_option_word(inplace),
+                grouped(r.ram_bytes).c_str(), grouped(separate_ram).c_str());
     if (separate_patch.present())
       std::printf(" (stage through %s on a %ux%u grid)", graph.ops[separate_patch.end_op() - 1u].name.c_str(),
                   separate_patch.grid, separate_patch.grid);

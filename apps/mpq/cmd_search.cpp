@@ -15,6 +15,7 @@
 #include "libmpq/dist/ranks.hpp"
 #include "libmpq/mcu/board.hpp"
 #include "libmpq/mcu/byte_size.hpp"
+#include "libmpq/mcu/patch_plan.hpp"
 #include "libmpq/nn/model_builders.hpp"
 #include "libmpq/search/compare_policies.hpp"
 #include "libmpq/search/policy_search.hpp"
@@ -75,8 +76,9 @@ void print_final_table(const SearchSummary& summary, const std::vector<FinalResu
   const std::string flash = summary.code == "none" ? "the model blob"
                                                     : "the model blob + libmpq_fw's code (" + summary.code + ")";
   std::printf("FLASH B: %s, the quantity the FLASH budget was checked against\n", flash.c_str());
-  if (summary.inplace)
-    std::printf("RAM B: with in-place depthwise pairs (--inplace depthwise); report.md has the separate-buffer RAM\n");
+  if (summary.inplace != InplaceKinds::none)
+    std::printf("RAM B: with in-place pairs (--inplace %s); report.md has the separate-buffer RAM\n",
+                inplace_option_word(summary.inplace));
   if (summary.patch_stream)
     std::printf("patch: s marks a stage that streams the network input (--patch-input stream); RAM B leaves it out\n");
   if (summary.final_seeds > 1)
@@ -165,7 +167,8 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
       ("inplace", po::value<std::string>()->default_value("none"),
        "depthwise: every policy's RAM (checked, enforced, reported) is planned with the in-place depthwise pairs "
        "that lower it (docs/memory-model.md, \"In-place depthwise\"), with --patch too; the final checkpoints record "
-       "it for mpq export, and the report gives the separate-buffer RAM beside. none: separate buffers")
+       "it for mpq export, and the report gives the separate-buffer RAM beside. all: depthwise and pointwise pairs "
+       "(\"In-place pointwise\"). none: separate buffers")
       ("flash", po::value<std::string>(), "FLASH budget, e.g. 2MB (default 112KiB without --board)")
       ("ram", po::value<std::string>(),
        "RAM budget, e.g. 512kB (default 12KiB without --board; none with --weights-only)")
@@ -177,7 +180,7 @@ int run_search(const std::vector<std::string>& args, std::vector<StageTime>* sta
   po::variables_map vm;
   if (!parse(args, opts, vm,
              "mpq search [--checkpoint C] [--board B | --flash X --ram Y] [--weights-only] [--patch none|auto] "
-             "[--patch-input whole|stream] [--inplace none|depthwise] [--episodes N] [--out DIR]",
+             "[--patch-input whole|stream] [--inplace none|depthwise|all] [--episodes N] [--out DIR]",
              "Searches 2/4/8 bits for every weight and activation tensor with a DDPG agent (HAQ,\n"
              "adapted to MCUs) so that the model fits the FLASH and RAM budgets, rewarded by\n"
              "validation accuracy after a short fake-quant fine-tune. Then compares the best policy\n"

@@ -114,8 +114,8 @@ int run_sweep(const std::vector<std::string>& args) {
        "stream (the stage reads it window by window; RAM is the streamed arena)")
       ("inplace", po::value<std::string>()->default_value("none"),
        "depthwise: RAM with the in-place depthwise pairs that lower it, passed on to every search (a resumed "
-       "budget's search refuses another setting); the default grid and the checks use it too. none: separate "
-       "buffers");
+       "budget's search refuses another setting); the default grid and the checks use it too. all: depthwise and "
+       "pointwise pairs. none: separate buffers");
   po::options_description board;
   board.add_options()
       ("board", po::value<std::string>(),
@@ -136,7 +136,7 @@ int run_sweep(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse(args, opts, vm,
              "mpq sweep [--checkpoint C] [--budgets 'F1/R1,F2/R2,...'] [--weights-only] [--patch none|auto] "
-             "[--patch-input whole|stream] [--inplace none|depthwise] [--board B [--code 3|2|s|none]] [--out DIR]",
+             "[--patch-input whole|stream] [--inplace none|depthwise|all] [--board B [--code 3|2|s|none]] [--out DIR]",
              "Runs mpq search with every baseline at each budget (into DIR/<budget>/; the search options\n"
              "below are passed on), then writes sweep.md, sweep.json and sweep.svg: test accuracy of the\n"
              "searched, rule-based, random, best fitting uniform, shrunk 8-bit and (weight-only) k-means\n"

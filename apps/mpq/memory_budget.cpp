@@ -108,13 +108,13 @@ std::string pad_left(const std::string& s, size_t width) {
 
 // With --patch, each policy's RAM with the stage the request resolves to for it where its
 // arena is over the RAM budget layer by layer, as mpq search checks it: elsewhere a stage
-// would only add its records' FLASH. With `inplace`, every arena with in-place depthwise
-// pairs (as mpq search --inplace depthwise checks it), and the separate-buffer RAM beside.
+// would only add its records' FLASH. With `inplace`, every arena with in-place pairs of
+// those kinds (as mpq search --inplace checks it), and the separate-buffer RAM beside.
 int print_fit_table(const QuantGraph& graph, const Budget& budget, bool json, const std::string& patch_request,
-                    double max_overhead, bool stream_input, bool inplace) {
+                    double max_overhead, bool stream_input, InplaceKinds inplace) {
   std::vector<std::string> names;
   for (const QOp& op : graph.ops) names.push_back(op.name);
-  auto checked = [&](const std::vector<rt::OpRecord>& records, bool pairs) {
+  auto checked = [&](const std::vector<rt::OpRecord>& records, InplaceKinds pairs) {
     const MemoryReport plain = memory_report(records, {}, pairs);
     if (plain.ram_bytes <= budget.ram) return plain;
     return memory_report(records, resolve_patch(records, names, patch_request, max_overhead, stream_input, pairs),
@@ -134,8 +134,10 @@ int print_fit_table(const QuantGraph& graph, const Budget& budget, bool json, co
                       {"ram_bytes", r.ram_bytes},
                       {"unpatched_ram_bytes",
                        r.patch.present() ? memory_report(records, {}, inplace).ram_bytes : r.ram_bytes},
-                      {"inplace_depthwise", inplace},
-                      {"separate_ram_bytes", inplace ? checked(records, false).ram_bytes : r.ram_bytes},
+                      {"inplace_depthwise", inplace != InplaceKinds::none},
+                      {"inplace", inplace_option_word(inplace)},
+                      {"separate_ram_bytes",
+                       inplace != InplaceKinds::none ? checked(records, InplaceKinds::none).ram_bytes : r.ram_bytes},
                       {"patch", r.patch.present() ? nlohmann::json(patch_request_text(r.patch))
                                                   : nlohmann::json(nullptr)},
                       {"stream_input", r.patch.stream_input},
@@ -156,10 +158,11 @@ int print_fit_table(const QuantGraph& graph, const Budget& budget, bool json, co
               graph.spec.to_string().c_str(), budget.source.c_str(), format_bytes(budget.flash).c_str(),
               grouped(budget.flash).c_str(), format_bytes(budget.ram).c_str(), grouped(budget.ram).c_str(),
               (budget.code.counted() ? "blob + code (" + budget.code.text() + ")" : "the blob alone (" + budget.code_note + ")").c_str());
-  if (inplace)
-    std::printf("RAM with in-place depthwise pairs (--inplace depthwise); separate B: with separate buffers\n");
+  if (inplace != InplaceKinds::none)
+    std::printf("RAM with in-place %s pairs (--inplace %s); separate B: with separate buffers\n",
+                inplace == InplaceKinds::all ? "depthwise and pointwise" : "depthwise", inplace_option_word(inplace));
   std::printf("%-8s %14s %12s %14s %12s %14s%s %7s %7s  %s\n", "policy", "FLASH B", "FLASH", "RAM B", "RAM",
-              "unpatched B", inplace ? "     separate B" : "", "stage", "MACs", "fits");
+              "unpatched B", inplace != InplaceKinds::none ? "     separate B" : "", "stage", "MACs", "fits");
   for (const auto& row : rows) {
     const std::string name = "w" + std::to_string(row["w_bits"].get<int>()) + "a" + std::to_string(row["a_bits"].get<int>());
     const uint64_t f = row["flash_bytes"], m = row["ram_bytes"];
@@ -169,7 +172,7 @@ int print_fit_table(const QuantGraph& graph, const Budget& budget, bool json, co
     const uint64_t u = row["unpatched_ram_bytes"];
     std::string stage = row["patch"].is_null() ? "none" : row["patch"].get<std::string>();
     if (row["stream_input"].get<bool>()) stage += "s";  // the input streamed
-    const std::string separate = inplace ? " " + pad_left(grouped(row["separate_ram_bytes"].get<uint64_t>()), 14) : "";
+    const std::string separate = inplace != InplaceKinds::none ? " " + pad_left(grouped(row["separate_ram_bytes"].get<uint64_t>()), 14) : "";
     std::printf("%-8s %14s %12s %14s %12s %14s%s %7s %+6.1f%%  %s\n", name.c_str(), grouped(f).c_str(),
                 format_bytes(f).c_str(), grouped(m).c_str(), format_bytes(m).c_str(), grouped(u).c_str(),
                 separate.c_str(), stage.c_str(), 100 * row["mac_overhead"].get<double>(), fits.c_str());

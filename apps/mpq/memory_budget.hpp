@@ -33,8 +33,8 @@ std::string grouped(uint64_t v);
 std::string verdict(uint64_t used, uint64_t budget);
 nlohmann::json budget_json(const Budget& b, uint64_t flash, uint64_t ram);
 // mpq memory --fit: every uniform policy's FLASH and RAM against the budget (with
-// `inplace`, RAM with in-place depthwise pairs, and the separate-buffer RAM beside).
+// `inplace`, RAM with in-place pairs of those kinds, and the separate-buffer RAM beside).
 int print_fit_table(const QuantGraph& graph, const Budget& budget, bool json, const std::string& patch_request,
-                    double max_overhead, bool stream_input, bool inplace = false);
+                    double max_overhead, bool stream_input, InplaceKinds inplace = InplaceKinds::none);
 
 }  // namespace mpq::cli

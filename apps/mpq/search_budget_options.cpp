@@ -79,7 +79,7 @@ bool read_patch_input(const std::string& text, const std::optional<std::string>&
   }
 }
 
-bool read_inplace(const std::string& text) {
+InplaceKinds read_inplace(const std::string& text) {
   try {
     return parse_inplace_option(text);
   } catch (const Error& e) {
@@ -100,7 +100,7 @@ PatchSetting read_patch_setting(const po::variables_map& vm) {
 std::string patch_text(const PatchSetting& patch) {
   std::string text = patch.enabled() ? " --patch " + patch.request : std::string();
   if (patch.stream_input) text += " --patch-input stream";
-  if (patch.inplace) text += " --inplace depthwise";
+  if (patch.inplace != InplaceKinds::none) text += std::string(" --inplace ") + inplace_option_word(patch.inplace);
   return text.empty() ? text : " with" + text;
 }
 

@@ -18,13 +18,13 @@ MemoryBudget read_search_budget(const boost::program_options::variables_map& vm)
 // given --patch's text `patch`, on stream with --patch none (check_patch_input). mpq export
 // gives the stage it resolved (--patch or the checkpoint's) when --patch-input was given.
 bool read_patch_input(const std::string& text, const std::optional<std::string>& patch = std::nullopt);
-// `--inplace` (none|depthwise), a usage error naming the flag when it is neither.
-bool read_inplace(const std::string& text);
+// `--inplace` (none|depthwise|all), a usage error naming the flag when it is none of them.
+InplaceKinds read_inplace(const std::string& text);
 // --patch, --patch-max-overhead, --patch-input and --inplace (mpq search's and mpq sweep's):
 // UsageError on a negative cap, a --patch-input other than whole or stream, stream with
-// --patch none, or an --inplace other than none or depthwise.
+// --patch none, or an --inplace other than none, depthwise or all.
 PatchSetting read_patch_setting(const boost::program_options::variables_map& vm);
-// " with --patch auto", " --patch-input stream" and " --inplace depthwise" when set, for the
+// " with --patch auto", " --patch-input stream" and " --inplace depthwise|all" when set, for the
 // commands' first line ("" with none of them).
 std::string patch_text(const PatchSetting& patch);
 

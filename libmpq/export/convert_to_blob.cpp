@@ -162,8 +162,8 @@ void fill_pool(const QOp& op, const QuantGrid& in, const QuantGrid& out, rt::OpR
 
 std::vector<uint8_t> convert_to_blob(Model& fq, const QuantGraph& graph, const Policy& policy,
                                      const InputNormalization& input, rt::PatchStage patch,
-                                     InplaceDepthwise inplace) {
-  const BlobLayout layout = blob_layout(op_records(graph, policy), patch, inplace);
+                                     InplaceDepthwise inplace, InplaceKinds kinds) {
+  const BlobLayout layout = blob_layout(op_records(graph, policy), patch, inplace, kinds);
   std::vector<rt::OpRecord> records = layout.records;
   std::vector<uint8_t> blob(layout.total_bytes, 0);
 

@@ -36,9 +36,11 @@ struct InputNormalization {
 // other bytes are those of the blob without it. `inplace` chooses the depthwise ops that
 // run in place (their records' blob::kOpFlagInPlace, the arena planned with them):
 // `mpq export --inplace depthwise` is InplaceDepthwise::best; ::every (every eligible op,
-// whatever it does to RAM) is for tests that want the most in-place ops.
+// whatever it does to RAM) is for tests that want the most in-place ops. `kinds` (`--inplace
+// all`: pointwise convs too) as plan_model_arena's.
 std::vector<uint8_t> convert_to_blob(Model& fake_quant, const QuantGraph& graph, const Policy& policy,
                                      const InputNormalization& input, rt::PatchStage patch = {},
-                                     InplaceDepthwise inplace = InplaceDepthwise::off);
+                                     InplaceDepthwise inplace = InplaceDepthwise::off,
+                                     InplaceKinds kinds = InplaceKinds::depthwise);
 
 }  // namespace mpq

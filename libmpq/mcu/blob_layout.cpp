@@ -13,9 +13,10 @@ uint64_t align_up(uint64_t v) { return (v + blob::kSectionAlignment - 1) / blob:
 
 }  // namespace
 
-BlobLayout blob_layout(const std::vector<rt::OpRecord>& records, rt::PatchStage patch, InplaceDepthwise inplace) {
+BlobLayout blob_layout(const std::vector<rt::OpRecord>& records, rt::PatchStage patch, InplaceDepthwise inplace,
+                       InplaceKinds kinds) {
   BlobLayout L;
-  L.arena = plan_model_arena(records, patch, inplace);
+  L.arena = plan_model_arena(records, patch, inplace, kinds);
   L.records = records;
   for (rt::OpRecord& r : L.records) r.flags = static_cast<uint8_t>(r.flags & ~blob::kOpFlagInPlace);
   for (uint16_t i : L.arena.inplace_ops) L.records[i].flags |= blob::kOpFlagInPlace;

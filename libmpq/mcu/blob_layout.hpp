@@ -48,7 +48,9 @@ struct BlobLayout {
 // stages existed.
 // The buffer table is plan_model_arena's with `inplace`'s pairs, whose records get
 // blob::kOpFlagInPlace.
+// `kinds`: which ops `inplace` picks among (plan_model_arena).
 BlobLayout blob_layout(const std::vector<rt::OpRecord>& records, rt::PatchStage patch = {},
-                       InplaceDepthwise inplace = InplaceDepthwise::off);
+                       InplaceDepthwise inplace = InplaceDepthwise::off,
+                       InplaceKinds kinds = InplaceKinds::depthwise);
 
 }  // namespace mpq

@@ -12,9 +12,10 @@ uint32_t aligned(uint32_t bytes) { return (bytes + kArenaAlignment - 1) / kArena
 
 }  // namespace
 
-MemoryReport memory_report(const std::vector<rt::OpRecord>& records, rt::PatchStage patch, bool inplace_depthwise) {
-  return memory_report(
-      blob_layout(records, patch, inplace_depthwise ? InplaceDepthwise::best : InplaceDepthwise::off));
+MemoryReport memory_report(const std::vector<rt::OpRecord>& records, rt::PatchStage patch, InplaceKinds inplace) {
+  return memory_report(blob_layout(records, patch,
+                                   inplace == InplaceKinds::none ? InplaceDepthwise::off : InplaceDepthwise::best,
+                                   inplace));
 }
 
 MemoryReport memory_report(const BlobLayout& layout) {

@@ -54,8 +54,9 @@ struct MemoryReport {
 };
 
 // The memory of op records (op_records(graph, policy)): Errors as blob_layout's.
+// `inplace`: plan with the in-place pairs of those kinds that lower RAM (InplaceDepthwise::best).
 MemoryReport memory_report(const std::vector<rt::OpRecord>& records, rt::PatchStage patch = {},
-                           bool inplace_depthwise = false);
+                           InplaceKinds inplace = InplaceKinds::none);
 // The same from a layout already computed for them.
 MemoryReport memory_report(const BlobLayout& layout);
 

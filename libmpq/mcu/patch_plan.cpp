@@ -126,26 +126,26 @@ std::vector<PatchCandidate> patch_candidates(const std::vector<rt::OpRecord>& re
   return out;
 }
 
-uint32_t arena_without_stage(const std::vector<rt::OpRecord>& records, bool inplace_depthwise) {
+uint32_t arena_without_stage(const std::vector<rt::OpRecord>& records, InplaceKinds inplace) {
   const uint32_t plain = memory_report(records).ram_bytes;
-  return inplace_depthwise ? std::min(plain, memory_report(records, {}, true).ram_bytes) : plain;
+  return inplace != InplaceKinds::none ? std::min(plain, memory_report(records, {}, inplace).ram_bytes) : plain;
 }
 
 rt::PatchStage best_patch_stage(const std::vector<rt::OpRecord>& records,
-                                const std::vector<PatchCandidate>& candidates, bool inplace_depthwise) {
+                                const std::vector<PatchCandidate>& candidates, InplaceKinds inplace) {
   rt::PatchStage best;
-  uint32_t best_ram = arena_without_stage(records, inplace_depthwise);
+  uint32_t best_ram = arena_without_stage(records, inplace);
   int64_t best_macs = 0;
   for (const PatchCandidate& c : candidates) {
     uint32_t ram = 0;
     try {
-      if (inplace_depthwise) {
+      if (inplace != InplaceKinds::none) {
         // Choosing its pairs plans the arena about 2 x (eligible ops) times: not for a
         // stage that loses whichever pairs it gets.
-        const uint32_t bound = inplace_arena_lower_bound(records, c.stage);
+        const uint32_t bound = inplace_arena_lower_bound(records, c.stage, inplace);
         if (bound > best_ram || (bound == best_ram && !(best.present() && c.macs < best_macs))) continue;
       }
-      ram = memory_report(records, c.stage, inplace_depthwise).ram_bytes;
+      ram = memory_report(records, c.stage, inplace).ram_bytes;
     } catch (const Error&) {
       continue;  // a tile some kernel refuses at these bits: not a candidate
     }
@@ -176,30 +176,33 @@ void check_patch_input(const std::string& patch, bool stream_input) {
           "--patch auto or LAST_OP:GRID");
 }
 
-bool parse_inplace_option(const std::string& text) {
-  require(text == "none" || text == "depthwise", "--inplace: '" + text + "' is neither none nor depthwise");
-  return text == "depthwise";
+InplaceKinds parse_inplace_option(const std::string& text) {
+  require(text == "none" || text == "depthwise" || text == "all",
+          "--inplace: '" + text + "' is none of none, depthwise and all");
+  return text == "all" ? InplaceKinds::all : text == "depthwise" ? InplaceKinds::depthwise : InplaceKinds::none;
 }
 
-const char* inplace_option_word(bool inplace) { return inplace ? "depthwise" : "none"; }
+const char* inplace_option_word(InplaceKinds inplace) {
+  return inplace == InplaceKinds::all ? "all" : inplace == InplaceKinds::depthwise ? "depthwise" : "none";
+}
 
 rt::PatchStage choose_patch_stage(const std::vector<rt::OpRecord>& records, double max_overhead, bool stream_input,
-                                  bool inplace_depthwise) {
+                                  InplaceKinds inplace) {
   std::vector<PatchCandidate> candidates = patch_candidates(records, max_overhead);
   // Every candidate starts at op 0; which one is best depends on whether the input is in
   // the arena, so the streamed ones are compared with each other.
   for (PatchCandidate& c : candidates) c.stage.stream_input = stream_input;
-  return best_patch_stage(records, candidates, inplace_depthwise);
+  return best_patch_stage(records, candidates, inplace);
 }
 
 rt::PatchStage resolve_patch(const std::vector<rt::OpRecord>& records, const std::vector<std::string>& names,
                              const std::string& text, double max_overhead, bool stream_input,
-                             bool inplace_depthwise) {
+                             InplaceKinds inplace) {
   require(max_overhead >= 0.0, "--patch-max-overhead: " + std::to_string(max_overhead) + " is negative");
   const PatchRequest request = parse_patch_request(text, names);
   check_patch_input(text, stream_input);
   if (request.automatic) {
-    const rt::PatchStage chosen = choose_patch_stage(records, max_overhead, stream_input, inplace_depthwise);
+    const rt::PatchStage chosen = choose_patch_stage(records, max_overhead, stream_input, inplace);
     require(!stream_input || chosen.present(),
             "--patch-input stream: --patch auto found no stage from op 0 that lowers RAM within "
             "--patch-max-overhead " + std::to_string(max_overhead));
@@ -208,8 +211,8 @@ rt::PatchStage resolve_patch(const std::vector<rt::OpRecord>& records, const std
   if (!request.present) return {};
   rt::PatchStage patch = patch_stage_through(records, request.last_op, request.grid);
   patch.stream_input = stream_input;
-  const uint32_t without = arena_without_stage(records, inplace_depthwise);
-  const uint32_t with = memory_report(records, patch, inplace_depthwise).ram_bytes;
+  const uint32_t without = arena_without_stage(records, inplace);
+  const uint32_t with = memory_report(records, patch, inplace).ram_bytes;
   const std::string name = request.last_op < names.size() ? " (" + names[request.last_op] + ")" : "";
   require(with <= without, "--patch: the stage through op " + std::to_string(request.last_op) + name + " on a " +
                                std::to_string(request.grid) + "x" + std::to_string(request.grid) + " grid needs " +

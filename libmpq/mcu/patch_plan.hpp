@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "libmpq/mcu/plan_model_arena.hpp"
 #include "libmpq/runtime/op_record.hpp"
 #include "libmpq/runtime/patch_stage.hpp"
 
@@ -43,11 +44,11 @@ std::string patch_request_text(rt::PatchStage stage);
 // Absent (op_count 0) when no candidate beats the arena without a stage. With
 // `stream_input` the candidates stream the input (PatchStage::stream_input) and the arenas
 // compared are theirs.
-// With `inplace_depthwise` the arenas are planned with in-place depthwise pairs, and a
+// With `inplace` the arenas are planned with in-place pairs of those kinds, and a
 // stage must beat the arena without a stage both with and without them (load_model's
 // patch_stage_costs_ram check compares with the plain layer-by-layer arena).
 rt::PatchStage choose_patch_stage(const std::vector<rt::OpRecord>& records, double max_overhead,
-                                  bool stream_input = false, bool inplace_depthwise = false);
+                                  bool stream_input = false, InplaceKinds inplace = InplaceKinds::none);
 
 // choose_patch_stage in two halves, for callers that choose for many policies of one
 // graph (the search's budget check): which stages pass the structural check and the MAC
@@ -59,13 +60,13 @@ struct PatchCandidate {
 // The stages choose_patch_stage tries that are valid and within the MAC cap, in its order.
 std::vector<PatchCandidate> patch_candidates(const std::vector<rt::OpRecord>& records, double max_overhead);
 // choose_patch_stage's pick among `candidates` (of records with these shapes, any bits).
-// With `inplace_depthwise`, a candidate whose inplace_arena_lower_bound already loses is
+// With `inplace`, a candidate whose inplace_arena_lower_bound already loses is
 // not planned (the pick is the same).
 rt::PatchStage best_patch_stage(const std::vector<rt::OpRecord>& records,
-                                const std::vector<PatchCandidate>& candidates, bool inplace_depthwise = false);
+                                const std::vector<PatchCandidate>& candidates, InplaceKinds inplace = InplaceKinds::none);
 // The arena without a stage a stage must not exceed: memory_report's, and with
-// `inplace_depthwise` the smaller of it with and without in-place pairs.
-uint32_t arena_without_stage(const std::vector<rt::OpRecord>& records, bool inplace_depthwise);
+// `inplace` the smaller of it with and without in-place pairs.
+uint32_t arena_without_stage(const std::vector<rt::OpRecord>& records, InplaceKinds inplace);
 
 // `--patch-input` as the CLI takes it: "whole" (false: the input is in the arena, the
 // default) or "stream" (true: the stage reads it window by window from the caller,
@@ -75,11 +76,12 @@ bool parse_patch_input(const std::string& text);
 // `stream_input` is set and `patch` (--patch's text) is none, since only a patch stage from
 // op 0 streams the input. resolve_patch, the search's budget and the CLI's options call it.
 void check_patch_input(const std::string& patch, bool stream_input);
-// `--inplace` as the CLI takes it: "none" (false, the default) or "depthwise" (true:
-// in-place depthwise pairs, rt::plan_arena_inplace). Error on anything else.
-bool parse_inplace_option(const std::string& text);
-// The word parse_inplace_option reads back to `inplace`: "depthwise" or "none".
-const char* inplace_option_word(bool inplace);
+// `--inplace` as the CLI takes it: "none" (the default), "depthwise" (in-place depthwise
+// pairs, rt::plan_arena_inplace) or "all" (depthwise and pointwise pairs, which may chain).
+// Error on anything else.
+InplaceKinds parse_inplace_option(const std::string& text);
+// The word parse_inplace_option reads back to `inplace`: "none", "depthwise" or "all".
+const char* inplace_option_word(InplaceKinds inplace);
 
 // The stage `--patch TEXT` asks for (parse_patch_request): none, the automatic choice under
 // `max_overhead`, or the stage by hand, which is refused (Error naming its last op) when
@@ -88,6 +90,6 @@ const char* inplace_option_word(bool inplace);
 // stage.
 rt::PatchStage resolve_patch(const std::vector<rt::OpRecord>& records, const std::vector<std::string>& names,
                              const std::string& text, double max_overhead, bool stream_input = false,
-                             bool inplace_depthwise = false);
+                             InplaceKinds inplace = InplaceKinds::none);
 
 }  // namespace mpq

@@ -106,7 +106,14 @@ class PairTrials {
   std::vector<uint16_t> order_;
 };
 
-// InplaceDepthwise::best's choice among `eligible`.
+// The op whose output op `op` reads (its first input), or kNoBuffer (the network input).
+uint16_t producer_op(const std::vector<rt::OpRecord>& records, uint16_t op) {
+  for (uint16_t j = 0; j < op; ++j)
+    if (records[j].output_buffer == records[op].input_buffer) return j;
+  return kNoBuffer;
+}
+
+// InplaceDepthwise::best's choice among `eligible` (increasing).
 std::vector<uint16_t> best_pairs(const std::vector<rt::OpRecord>& records, const std::vector<uint16_t>& eligible,
                                  rt::PatchStage patch, const std::vector<rt::ArenaBuffer>& buffers) {
   PairTrials trials(records, patch, buffers);
@@ -126,13 +133,24 @@ std::vector<uint16_t> best_pairs(const std::vector<rt::OpRecord>& records, const
       removing_arena = arena;
     }
   }
-  // From none: a pair that shrinks the arena stays.
+  // From none: a pair that shrinks the arena stays. A pair alone may not, where its
+  // buffer (from its input's first step) meets its input's producer's input at the
+  // producer's step: then the pair with its producer's pair, chained, is tried too
+  // (pointwise after depthwise and back; with depthwise pairs only, a producer is never
+  // a candidate).
+  auto is_eligible = [&](uint16_t op) { return std::binary_search(eligible.begin(), eligible.end(), op); };
   std::vector<uint16_t> adding;
   uint32_t adding_arena = trials.arena(adding);
   for (uint16_t op : eligible) {
     std::vector<uint16_t> more = adding;
     more.insert(std::upper_bound(more.begin(), more.end(), op), op);
-    const uint32_t arena = trials.arena(more, adding_arena);  // as much or more: left out
+    uint32_t arena = trials.arena(more, adding_arena);  // as much or more: left out
+    const uint16_t producer = producer_op(records, op);
+    if (arena >= adding_arena && producer != kNoBuffer && is_eligible(producer) &&
+        !std::binary_search(more.begin(), more.end(), producer)) {
+      more.insert(std::upper_bound(more.begin(), more.end(), producer), producer);
+      arena = trials.arena(more, adding_arena);
+    }
     if (arena < adding_arena) {
       adding = more;
       adding_arena = arena;
@@ -148,11 +166,13 @@ std::vector<uint16_t> best_pairs(const std::vector<rt::OpRecord>& records, const
 // without the streamed input. A few thousand entries of a few KiB; cleared when full.
 std::vector<uint16_t> remembered_best_pairs(const std::vector<rt::OpRecord>& records,
                                             const std::vector<uint16_t>& eligible, rt::PatchStage patch,
-                                            const std::vector<rt::ArenaBuffer>& buffers) {
+                                            const std::vector<rt::ArenaBuffer>& buffers, InplaceKinds kinds,
+                                            const std::vector<uint16_t>& depthwise_eligible) {
   static std::mutex mutex;
   static std::map<std::string, std::vector<uint16_t>> known;
   const std::vector<uint8_t> bytes = encoded_records(records);
   std::string key(bytes.begin(), bytes.end());
+  key += std::to_string(static_cast<int>(kinds)) + ";";
   for (uint32_t v : {uint32_t{patch.first_op}, uint32_t{patch.op_count}, uint32_t{patch.grid},
                      uint32_t{patch.stream_input}})
     key += std::to_string(v) + ",";
@@ -162,6 +182,14 @@ std::vector<uint16_t> remembered_best_pairs(const std::vector<rt::OpRecord>& rec
     if (it != known.end()) return it->second;
   }
   std::vector<uint16_t> pairs = best_pairs(records, eligible, patch, buffers);
+  if (kinds == InplaceKinds::all) {
+    // Never more RAM than --inplace depthwise: its choice is a third candidate (the greedy
+    // passes over more ops may end elsewhere). Ties keep the passes' choice.
+    const std::vector<uint16_t> depthwise =
+        remembered_best_pairs(records, depthwise_eligible, patch, buffers, InplaceKinds::depthwise, {});
+    PairTrials trials(records, patch, buffers);
+    if (trials.arena(depthwise) < trials.arena(pairs)) pairs = depthwise;
+  }
   const std::lock_guard<std::mutex> lock(mutex);
   if (known.size() >= 4096) known.clear();
   known.emplace(std::move(key), pairs);
@@ -256,15 +284,16 @@ ModelArena buffer_table(const std::vector<rt::OpRecord>& records, rt::PatchStage
   return arena;
 }
 
-// The ops of `records` (unflagged) that may run in place with the table `buffers`.
+// The ops of `records` (unflagged) of `kinds` that may run in place with the table `buffers`.
 std::vector<uint16_t> eligible_ops(const std::vector<rt::OpRecord>& records, rt::PatchStage patch,
-                                   const std::vector<rt::ArenaBuffer>& buffers) {
+                                   const std::vector<rt::ArenaBuffer>& buffers, InplaceKinds kinds) {
   std::vector<uint16_t> eligible;
+  if (kinds == InplaceKinds::none) return eligible;
   const std::vector<uint8_t> bytes = encoded_records(records);
+  const auto rule = kinds == InplaceKinds::all ? rt::inplace_eligible : rt::inplace_depthwise_eligible;
   for (uint16_t i = 0; i < records.size(); ++i) {
     const uint16_t in = records[i].input_buffer;
-    if (in < buffers.size() && rt::inplace_depthwise_eligible(bytes.data(), i, patch, buffers[in].last_step))
-      eligible.push_back(i);
+    if (in < buffers.size() && rule(bytes.data(), i, patch, buffers[in].last_step)) eligible.push_back(i);
   }
   return eligible;
 }
@@ -272,14 +301,19 @@ std::vector<uint16_t> eligible_ops(const std::vector<rt::OpRecord>& records, rt:
 }  // namespace
 
 ModelArena plan_model_arena(const std::vector<rt::OpRecord>& input_records, rt::PatchStage patch,
-                            InplaceDepthwise inplace) {
+                            InplaceDepthwise inplace, InplaceKinds kinds) {
   std::vector<rt::OpRecord> records = without_inplace_flags(input_records);
   const size_t n = records.size();
   ModelArena arena = buffer_table(records, patch);
   const std::vector<uint16_t> eligible =
-      inplace == InplaceDepthwise::off ? std::vector<uint16_t>{} : eligible_ops(records, patch, arena.buffers);
-  arena.inplace_ops = inplace == InplaceDepthwise::best ? remembered_best_pairs(records, eligible, patch, arena.buffers)
-                                                       : eligible;
+      inplace == InplaceDepthwise::off ? std::vector<uint16_t>{} : eligible_ops(records, patch, arena.buffers, kinds);
+  const std::vector<uint16_t> depthwise_eligible =
+      inplace == InplaceDepthwise::best && kinds == InplaceKinds::all
+          ? eligible_ops(records, patch, arena.buffers, InplaceKinds::depthwise)
+          : std::vector<uint16_t>{};
+  arena.inplace_ops = inplace == InplaceDepthwise::best
+                          ? remembered_best_pairs(records, eligible, patch, arena.buffers, kinds, depthwise_eligible)
+                          : eligible;
   // The placement load_model re-plans a blob with these flags with.
   for (uint16_t i : arena.inplace_ops) records[i].flags |= blob::kOpFlagInPlace;
   const std::vector<uint8_t> flagged = encoded_records(records);
@@ -296,38 +330,38 @@ ModelArena plan_model_arena(const std::vector<rt::OpRecord>& input_records, rt::
   return arena;
 }
 
-uint32_t inplace_arena_lower_bound(const std::vector<rt::OpRecord>& input_records, rt::PatchStage patch) {
-  std::vector<rt::OpRecord> records = without_inplace_flags(input_records);
+uint32_t inplace_arena_lower_bound(const std::vector<rt::OpRecord>& input_records, rt::PatchStage patch,
+                                   InplaceKinds kinds) {
+  const std::vector<rt::OpRecord> records = without_inplace_flags(input_records);
   const std::vector<rt::ArenaBuffer> plain = buffer_table(records, patch).buffers;
-  const std::vector<uint16_t> eligible = eligible_ops(records, patch, plain);
-  // Every eligible pair merged (pairs share no buffer: they never chain); per step, each
-  // pair adds the smaller of its two buffers' live bytes unmerged and merged.
-  for (uint16_t i : eligible) records[i].flags |= blob::kOpFlagInPlace;
-  const std::vector<uint8_t> flagged = encoded_records(records);
-  std::vector<rt::ArenaBuffer> merged = plain;
-  const uint16_t count = static_cast<uint16_t>(plain.size());
-  require(rt::merge_inplace_depthwise(flagged.data(), static_cast<uint16_t>(records.size()), patch, merged.data(),
-                                      count, kArenaAlignment) == rt::PlanStatus::ok,
-          "memory model: plan_arena refused the buffer list");
-  std::vector<bool> in_pair(count, false);
-  for (uint16_t i : eligible) in_pair[records[i].input_buffer] = in_pair[records[i].output_buffer] = true;
-  auto live = [](const rt::ArenaBuffer& b, uint32_t step) {
-    return b.first_step <= step && step <= b.last_step ? (b.size + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment
-                                                      : 0u;
+  const std::vector<uint16_t> eligible = eligible_ops(records, patch, plain, kinds);
+  auto aligned = [](uint64_t bytes) { return (bytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment; };
+  auto live = [&](const rt::ArenaBuffer& b, uint32_t step) {
+    return b.first_step <= step && step <= b.last_step ? aligned(b.size) : 0u;
   };
-  uint32_t last = 0, peak = 0;
+  // Per step, every buffer's live bytes; at a candidate's own step (the only one where its
+  // input and output are both live: the input ends there, the output starts there) the
+  // two count as the smaller of their sum and the pair's extent. Any buffer a choice merges
+  // (a pair, or a chain of them) is at least as large as each tensor in it and as each of
+  // its pairs' extents, over the union of their lifetimes, and holds two live tensors only
+  // at such a step: so no choice goes below this.
+  uint32_t last = 0;
   for (const rt::ArenaBuffer& b : plain) last = std::max<uint32_t>(last, b.last_step);
-  for (uint32_t step = 0; step <= last; ++step) {
-    uint32_t bytes = 0;
-    for (uint16_t b = 0; b < count; ++b)
-      if (!in_pair[b]) bytes += live(plain[b], step);
-    for (uint16_t i : eligible) {
-      const uint16_t in = records[i].input_buffer, out = records[i].output_buffer;
-      bytes += std::min(live(plain[in], step) + live(plain[out], step), live(merged[in], step) + live(merged[out], step));
-    }
-    peak = std::max(peak, bytes);
+  std::vector<uint64_t> bytes(last + 1, 0);
+  for (const rt::ArenaBuffer& b : plain)
+    for (uint32_t step = b.first_step; step <= b.last_step; ++step) bytes[step] += aligned(b.size);
+  for (uint16_t i : eligible) {
+    const uint32_t step = i + 1u;
+    const rt::ArenaBuffer& in = plain[records[i].input_buffer];
+    const rt::ArenaBuffer& out = plain[records[i].output_buffer];
+    const uint64_t lag = aligned(static_cast<uint32_t>(rt::inplace_lag(records[i])));
+    const uint64_t pair = aligned(std::max<uint64_t>(lag + in.size, out.size));
+    const uint64_t both = live(in, step) + live(out, step);
+    if (pair < both) bytes[step] -= both - pair;
   }
-  return peak;
+  uint64_t peak = 0;
+  for (uint64_t b : bytes) peak = std::max(peak, b);
+  return static_cast<uint32_t>(peak);
 }
 
 }  // namespace mpq

@@ -46,11 +46,20 @@ struct ModelArena {
   std::vector<uint16_t> inplace_ops;
 };
 
-// Which eligible depthwise ops run in place: none; those that lower the arena (best: of
-// two greedy passes, removing pairs from all eligible ones while the arena does not grow
-// and adding them to none while it shrinks, the smaller arena, ties the second); or
-// every eligible one (tests: the bit-exact runs need pairs even where they cost RAM).
+// Which eligible ops run in place: none; those that lower the arena (best: of two greedy
+// passes, removing pairs from all eligible ones while the arena does not grow and adding
+// them to none while it shrinks (a pair that does not shrink it alone is tried with its
+// producer's pair, chained), the smaller arena, ties the second; with InplaceKinds::all
+// also the depthwise choice, kept where its arena is smaller, so `all` never needs more
+// RAM than `depthwise`); or every eligible one (tests: the bit-exact runs need pairs even
+// where they cost RAM).
 enum class InplaceDepthwise : uint8_t { off, best, every };
+
+// Which ops are candidates (`--inplace`, docs/memory-model.md): none; `depthwise`, the
+// eligible depthwise ops whose producer is not a depthwise op (rt::inplace_depthwise_eligible:
+// pairs never chain; what `--inplace depthwise` has chosen since it exists); `all`, every
+// eligible depthwise op and pointwise conv (rt::inplace_eligible: chains allowed).
+enum class InplaceKinds : uint8_t { none, depthwise, all };
 
 // Requires: `records` as op_records (libmpq/quant) makes them: op 0 reads the network
 // input, buffer ids follow the table's rule. Sizes come from rt::op_requirements, the
@@ -64,14 +73,19 @@ enum class InplaceDepthwise : uint8_t { off, best, every };
 // The placement is rt::plan_arena_inplace's with the pairs `inplace` picks, as load_model
 // re-plans a blob whose records carry blob::kOpFlagInPlace (records given with that flag:
 // it is ignored, `inplace` decides).
+// `kinds` says which eligible ops `inplace` picks among (none: as InplaceDepthwise::off).
 ModelArena plan_model_arena(const std::vector<rt::OpRecord>& records, rt::PatchStage patch = {},
-                            InplaceDepthwise inplace = InplaceDepthwise::off);
+                            InplaceDepthwise inplace = InplaceDepthwise::off,
+                            InplaceKinds kinds = InplaceKinds::depthwise);
 
 // A bound no choice of in-place pairs goes below: the arena plan_model_arena(records,
-// patch, any InplaceDepthwise) plans is at least this (per step, the live bytes with each
-// eligible pair merged or not, whichever is fewer). Without planning: best_patch_stage
-// skips with it the stages whose pairs cannot win. Errors as plan_model_arena's.
-uint32_t inplace_arena_lower_bound(const std::vector<rt::OpRecord>& records, rt::PatchStage patch = {});
+// patch, any InplaceDepthwise, kinds) plans is at least this (per step, the live bytes,
+// the running op's input and output counted as its pair's extent when it is a candidate
+// and that is fewer: a pair or chain is one buffer at least that large over their
+// lifetimes). Without planning: best_patch_stage skips with it the stages whose pairs
+// cannot win. Errors as plan_model_arena's.
+uint32_t inplace_arena_lower_bound(const std::vector<rt::OpRecord>& records, rt::PatchStage patch = {},
+                                   InplaceKinds kinds = InplaceKinds::depthwise);
 
 // The records encoded back to back, as the blob's op section holds them: the form the
 // runtime's patch-stage functions read.

@@ -50,9 +50,10 @@ static_assert(kLongWindowVersion <= kVersion, "the long form is readable");
 // Op record `flags` bits; every other bit is 0.
 constexpr uint8_t kOpFlagReluOutput = 1;       // conv, depthwise, fc
 constexpr uint8_t kOpFlagCountIncludePad = 2;  // avgpool2d: padding counts in the divisor
-// depthwise: runs in place, its output over its input (libmpq/runtime/inplace_depthwise.hpp;
-// load_model refuses it on an op that is not eligible). Loaders before it refuse it
-// (bad_op_field), so no version bump was needed.
+// depthwise, and conv when the pointwise kernel runs it (1x1, stride 1, no padding): runs
+// in place, its output over its input (libmpq/runtime/inplace_depthwise.hpp; load_model
+// refuses it on an op that is not eligible). Loaders before it refuse it (bad_op_field; on
+// a conv, loaders before in-place pointwise), so no version bump was needed.
 constexpr uint8_t kOpFlagInPlace = 4;
 
 // Header fields: byte offsets.

@@ -1,6 +1,7 @@
 #include "libmpq/runtime/inplace_depthwise.hpp"
 
 #include "libmpq/kernels/packing.hpp"
+#include "libmpq/runtime/inplace_pointwise.hpp"
 #include "libmpq/runtime/op_requirements.hpp"
 
 namespace mpq::rt {
@@ -48,16 +49,36 @@ int32_t inplace_depthwise_lag(const OpRecord& r) {
   return lag > INT32_MAX ? -1 : static_cast<int32_t>(lag);
 }
 
-bool inplace_depthwise_eligible(const uint8_t* records, uint16_t op, PatchStage patch, uint16_t input_last_step) {
+int32_t inplace_lag(const OpRecord& r) {
+  if (r.kind == blob::op_kind::depthwise) return inplace_depthwise_lag(r);
+  return inplace_pointwise_lag(r);
+}
+
+namespace {
+
+constexpr uint16_t kNoProducer = 0xFFFF;
+
+// The op writing `buffer` before op `op`, or kNoProducer (the network input, or a bad id).
+uint16_t producer_of(const uint8_t* records, uint16_t op, uint16_t buffer) {
+  for (uint16_t j = 0; j < op; ++j)
+    if (record_at(records, j).output_buffer == buffer) return j;
+  return kNoProducer;
+}
+
+}  // namespace
+
+bool inplace_eligible(const uint8_t* records, uint16_t op, PatchStage patch, uint16_t input_last_step) {
   const OpRecord r = record_at(records, op);
-  if (r.kind != blob::op_kind::depthwise || r.input_buffer == 0 || r.input_buffer == blob::kNoBuffer) return false;
+  if (inplace_lag(r) < 0 || r.input_buffer == 0 || r.input_buffer == blob::kNoBuffer) return false;
   if (patch.present() && op >= patch.first_op && op < patch.end_op()) return false;
   if (input_last_step != op + 1u) return false;
-  for (uint16_t j = 0; j < op; ++j) {
-    const OpRecord producer = record_at(records, j);
-    if (producer.output_buffer == r.input_buffer) return producer.kind != blob::op_kind::depthwise;
-  }
-  return false;
+  return producer_of(records, op, r.input_buffer) != kNoProducer;
+}
+
+bool inplace_depthwise_eligible(const uint8_t* records, uint16_t op, PatchStage patch, uint16_t input_last_step) {
+  const OpRecord r = record_at(records, op);
+  if (r.kind != blob::op_kind::depthwise || !inplace_eligible(records, op, patch, input_last_step)) return false;
+  return record_at(records, producer_of(records, op, r.input_buffer)).kind != blob::op_kind::depthwise;
 }
 
 namespace {
@@ -65,8 +86,7 @@ namespace {
 // Op i's pair when its record asks to run in place: false for every other op, and for a
 // flagged op whose buffer ids are out of range (load_model refuses those before).
 bool flagged_pair(const OpRecord& r, uint16_t count) {
-  return r.kind == blob::op_kind::depthwise && (r.flags & blob::kOpFlagInPlace) != 0 && r.output_buffer < count &&
-         r.input_buffer < count;
+  return (r.flags & blob::kOpFlagInPlace) != 0 && r.output_buffer < count && r.input_buffer < count;
 }
 
 }  // namespace
@@ -76,14 +96,16 @@ PlanStatus merge_inplace_depthwise(const uint8_t* records, uint16_t op_count, Pa
   if (records == nullptr || buffers == nullptr || alignment == 0 || (alignment & (alignment - 1)) != 0)
     return PlanStatus::bad_argument;
   // Each pair becomes its output's entry grown to the pair's extent and an empty input
-  // entry (an empty buffer conflicts with nothing, as a streamed input's buffer 0).
+  // entry (an empty buffer conflicts with nothing, as a streamed input's buffer 0). In a
+  // chain the input entry is the earlier pair's merged buffer, whose first bytes are the
+  // input itself: the lag still counts from there.
   for (uint16_t i = 0; i < op_count; ++i) {
     const OpRecord r = record_at(records, i);
     if (!flagged_pair(r, count)) continue;
     ArenaBuffer& in = buffers[r.input_buffer];
     ArenaBuffer& out = buffers[r.output_buffer];
-    const int32_t lag = inplace_depthwise_lag(r);
-    if (lag < 0 || !inplace_depthwise_eligible(records, i, patch, in.last_step)) return PlanStatus::bad_argument;
+    const int32_t lag = inplace_lag(r);
+    if (lag < 0 || !inplace_eligible(records, i, patch, in.last_step)) return PlanStatus::bad_argument;
     const uint64_t extent = static_cast<uint64_t>(align_up(static_cast<uint32_t>(lag), alignment)) + in.size;
     if (extent > INT32_MAX) return PlanStatus::bad_argument;
     if (extent > out.size) out.size = static_cast<uint32_t>(extent);
@@ -95,13 +117,15 @@ PlanStatus merge_inplace_depthwise(const uint8_t* records, uint16_t op_count, Pa
 
 void split_inplace_depthwise(const uint8_t* records, uint16_t op_count, ArenaBuffer* buffers, uint16_t count,
                              uint32_t alignment) {
-  for (uint16_t i = 0; i < op_count; ++i) {
+  // Backwards: a chain's last output holds the merged buffer's offset, and each input
+  // then follows its output's, placed just before.
+  for (uint16_t i = op_count; i-- > 0;) {
     const OpRecord r = record_at(records, i);
     if (!flagged_pair(r, count)) continue;
     ArenaBuffer& in = buffers[r.input_buffer];
     ArenaBuffer& out = buffers[r.output_buffer];
     in.size = static_cast<uint32_t>(activation_buffer_bytes(r.in_h, r.in_w, r.in_c, r.input_bits));
-    in.offset = out.offset + align_up(static_cast<uint32_t>(inplace_depthwise_lag(r)), alignment);
+    in.offset = out.offset + align_up(static_cast<uint32_t>(inplace_lag(r)), alignment);
     out.size = static_cast<uint32_t>(activation_buffer_bytes(r.out_h, r.out_w, r.out_c, r.output_bits));
     out.first_step = static_cast<uint16_t>(i + 1u);
   }

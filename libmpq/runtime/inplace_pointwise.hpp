@@ -2,9 +2,10 @@
 // pointwise op (1x1, stride 1, no padding) reads output pixel p's input from pixel p
 // alone, so its output may be written over its input as well: the output starting `lag`
 // bytes before the input, the pair costs max(lag + in, out) bytes, about the larger of
-// the two tensors plus one pixel, instead of in + out. Only the rule is here so far
-// (freestanding, for load_model and the host planner alike); no blob flags a pointwise op
-// yet (docs/memory-model.md, "In-place pointwise: first step").
+// the two tensors plus one pixel, instead of in + out. The lag rule (freestanding, for
+// load_model and the host planner alike); rt::inplace_lag and the merge in
+// inplace_depthwise.hpp take it for flagged pointwise convs (docs/memory-model.md,
+// "In-place pointwise").
 #pragma once
 
 #include <cstdint>

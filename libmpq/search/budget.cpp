@@ -50,9 +50,9 @@ std::vector<PatchCandidate> stage_candidates(const QuantGraph& graph, const Patc
 
 // The memory of `policy` with no stage when its layer-by-layer arena fits `ram`, else with
 // the stage of least RAM among `stages` (policy_memory's overload with a RAM budget).
-// With `inplace` every arena has the in-place depthwise pairs that lower it.
+// With `inplace` every arena has the in-place pairs of those kinds that lower it.
 MemoryReport memory_among(const QuantGraph& graph, const Policy& policy, const std::vector<PatchCandidate>& stages,
-                          bool inplace, const CodeTarget& code, uint64_t ram) {
+                          InplaceKinds inplace, const CodeTarget& code, uint64_t ram) {
   const std::vector<rt::OpRecord> records = op_records(graph, op_bits(graph, policy));
   MemoryReport r = memory_report(records, {}, inplace);
   if (!stages.empty() && r.ram_bytes > ram) {
@@ -155,7 +155,8 @@ void check_budget_feasible(const QuantGraph& graph, const MemoryBudget& budget) 
                 std::to_string(least.ram_bytes) + " B), with 2-bit weights and activations" +
                 (budget.patch.enabled() ? " and --patch " + budget.patch.request : std::string()) +
                 (budget.patch.stream_input ? " --patch-input stream" : "") +
-                (budget.patch.inplace ? " --inplace depthwise" : ""));
+                (budget.patch.inplace != InplaceKinds::none ? std::string(" --inplace ") + inplace_option_word(budget.patch.inplace)
+                                                            : std::string()));
 }
 
 bool lower_largest_weights(const QuantGraph& graph, Policy& policy, const MemoryReport& report) {

@@ -24,15 +24,15 @@ constexpr uint64_t kNoRamBudget = UINT64_MAX;
 // (`--patch-input stream`): the stages stream the network input (PatchStage::stream_input),
 // so the arenas compared, checked and reported are the streamed ones; it needs a stage,
 // so with request "none" every use is an Error naming both flags. inplace (`--inplace
-// depthwise`): every arena, with a stage or without, is planned with the in-place
-// depthwise pairs InplaceDepthwise::best picks (docs/memory-model.md, "In-place
-// depthwise"), and a stage must beat the stageless arena with them; enabled() stays
-// about the stage alone.
+// depthwise|all`): every arena, with a stage or without, is planned with the in-place
+// pairs of those kinds InplaceDepthwise::best picks (docs/memory-model.md, "In-place
+// depthwise", "In-place pointwise"), and a stage must beat the stageless arena with them;
+// enabled() stays about the stage alone.
 struct PatchSetting {
   std::string request = "none";
   double max_overhead = 0.2;
   bool stream_input = false;
-  bool inplace = false;
+  InplaceKinds inplace = InplaceKinds::none;
   bool enabled() const { return request != "none"; }
 };
 

@@ -22,7 +22,7 @@ constexpr const char* kTestMeta = "final_test_accuracy";
 constexpr const char* kTestImagesMeta = "final_test_images";
 constexpr const char* kPatchMeta = "patch_stage";
 constexpr const char* kPatchInputMeta = "patch_input";  // whole or stream, mpq export's default --patch-input
-constexpr const char* kInplaceMeta = "inplace";          // none or depthwise, mpq export's default --inplace
+constexpr const char* kInplaceMeta = "inplace";          // none, depthwise or all, mpq export's default --inplace
 
 // A double as text that std::stod reads back to the same value.
 std::string exact(double v) {
@@ -61,8 +61,8 @@ void fill_memory(FinalResult& row, const Checkpoint& float_ckpt, const QuantGrap
   row.unpatched_ram = memory.patch.present() ? memory_report(records, {}, patch.inplace).ram_bytes : memory.ram_bytes;
   row.inplace = patch.inplace;
   PatchSetting separate = patch;
-  separate.inplace = false;
-  row.separate_ram = patch.inplace ? policy_memory(graph, policy, separate, ram_budget).ram_bytes : memory.ram_bytes;
+  separate.inplace = InplaceKinds::none;
+  row.separate_ram = patch.inplace != InplaceKinds::none ? policy_memory(graph, policy, separate, ram_budget).ram_bytes : memory.ram_bytes;
   row.patch = patch_request_text(memory.patch);
   row.patch_op = memory.patch.present() ? graph.ops[memory.patch.end_op() - 1u].name : "";
   row.patch_stream = memory.patch.stream_input;

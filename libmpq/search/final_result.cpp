@@ -1,6 +1,9 @@
 #include "libmpq/search/final_result.hpp"
 
 #include <cmath>
+#include <string>
+
+#include "libmpq/core/error.hpp"
 
 namespace mpq {
 
@@ -38,7 +41,7 @@ void write_final_run(ByteWriter& w, const FinalResult& run) {
   w.str(run.patch_op);
   w.u8(run.patch_stream ? 1 : 0);
   w.u32(run.unpatched_ram);
-  w.u8(run.inplace ? 1 : 0);
+  w.u8(static_cast<uint8_t>(run.inplace));  // 0 none, 1 depthwise (a flag before all), 2 all
   w.u32(run.separate_ram);
   w.i64(run.macs);
   w.i64(run.patched_macs);
@@ -60,7 +63,9 @@ void read_final_run(ByteReader& r, FinalResult& row) {
   memory.patch_op = r.str("patch stage's last op");
   memory.patch_stream = r.flag("streamed input");
   memory.unpatched_ram = r.u32("RAM layer by layer");
-  memory.inplace = r.flag("in-place depthwise");
+  const uint8_t inplace = r.u8("in-place kinds");
+  require(inplace <= static_cast<uint8_t>(InplaceKinds::all), "in-place kinds: " + std::to_string(inplace) + " is not 0, 1 or 2");
+  memory.inplace = static_cast<InplaceKinds>(inplace);
   memory.separate_ram = r.u32("RAM with separate buffers");
   memory.macs = r.i64("MACs");
   memory.patched_macs = r.i64("MACs with the stage");

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "libmpq/core/byte_io.hpp"
+#include "libmpq/mcu/plan_model_arena.hpp"
 
 namespace mpq {
 
@@ -31,10 +32,10 @@ struct FinalResult {
   bool patch_stream = false;
   std::string patch_input() const { return patch_stream ? "stream" : "whole"; }  // --patch-input's word
   uint32_t unpatched_ram = 0;
-  // inplace: `ram` (and unpatched_ram) are planned with in-place depthwise pairs
-  // (--inplace depthwise); separate_ram is then the RAM the same check takes with separate
-  // buffers (its own stage choice), == ram without in-place.
-  bool inplace = false;
+  // inplace: `ram` (and unpatched_ram) are planned with in-place pairs of those kinds
+  // (--inplace depthwise|all); separate_ram is then the RAM the same check takes with
+  // separate buffers (its own stage choice), == ram without in-place.
+  InplaceKinds inplace = InplaceKinds::none;
   uint32_t separate_ram = 0;
   int64_t macs = 0, patched_macs = 0;
   double mac_overhead() const;  // patched_macs / macs - 1 (0 without MACs)

@@ -10,6 +10,7 @@
 #include "libmpq/core/frame.hpp"
 #include "libmpq/core/timer.hpp"
 #include "libmpq/dist/ranks.hpp"
+#include "libmpq/mcu/patch_plan.hpp"
 #include "libmpq/rl/truncated_normal.hpp"
 #include "libmpq/search/score_on_ranks.hpp"
 
@@ -269,7 +270,8 @@ std::string PolicySearch::fingerprint() const {
     f += "|patch " + budget_.patch.request + "," + std::to_string(budget_.patch.max_overhead);
   // Likewise a streamed input (whole, the default, leaves the fingerprint as it was).
   if (budget_.patch.stream_input) f += "|patch-input stream";
-  if (budget_.patch.inplace) f += "|inplace depthwise";  // likewise: every arena moves
+  // Likewise in-place pairs: every arena moves ("|inplace depthwise" as before all existed).
+  if (budget_.patch.inplace != InplaceKinds::none) f += std::string("|inplace ") + inplace_option_word(budget_.patch.inplace);
   return f;
 }
 

@@ -71,9 +71,11 @@ std::string report_markdown(const SearchSummary& s, const std::vector<FinalResul
                            : std::string()) +
            "): every policy's RAM is the arena with its stage; `mpq export` of a final checkpoint uses the stage "
            "(and input) it records\n";
-  if (s.inplace)
-    out += "- RAM with in-place depthwise (--inplace depthwise): every policy's RAM is planned with the in-place "
-           "depthwise pairs that lower it, as the budget was checked; \"RAM separate\" is what the same check "
+  if (s.inplace != InplaceKinds::none)
+    out += std::string("- RAM with in-place ") +
+           (s.inplace == InplaceKinds::all ? "depthwise and pointwise" : "depthwise") + " (--inplace " +
+           inplace_option_word(s.inplace) + "): every policy's RAM is planned with the in-place "
+           "pairs that lower it, as the budget was checked; \"RAM separate\" is what the same check "
            "takes with separate buffers; `mpq export` of a final checkpoint flags the same pairs\n";
   out += "- float model: validation " + pct(s.float_val_accuracy) + ", test " + pct(s.float_test_accuracy) + "\n";
   out += "- search: " + std::to_string(s.episodes) + " DDPG episodes (" + std::to_string(s.warmup) +
@@ -96,12 +98,12 @@ std::string report_markdown(const SearchSummary& s, const std::vector<FinalResul
     out += "; recipe --quantizer " + s.quantizer;
   out += "; \"search val\" is the validation accuracy after the search's short fine-tune (the reward). Test "
          "accuracy is measured only here.\n\n";
-  out += "| policy | model | " + flash_column(s) + " | RAM | " + (s.inplace ? "RAM separate | " : "") +
+  out += "| policy | model | " + flash_column(s) + " | RAM | " + (s.inplace != InplaceKinds::none ? "RAM separate | " : "") +
          "RAM layer by layer | patch stage | MACs | search val | val | test |\n|---|---|---:|---:|" +
-         (s.inplace ? "---:|" : "") + "---:|---|---:|---:|---:|---:|\n";
+         (s.inplace != InplaceKinds::none ? "---:|" : "") + "---:|---|---:|---:|---:|---:|\n";
   for (const auto& r : results)
     out += "| " + r.name + " | " + r.model + " | " + std::to_string(r.flash) + " B | " + std::to_string(r.ram) + " B | " +
-           (s.inplace ? std::to_string(r.separate_ram) + " B | " : "") + std::to_string(r.unpatched_ram) + " B | " +
+           (s.inplace != InplaceKinds::none ? std::to_string(r.separate_ram) + " B | " : "") + std::to_string(r.unpatched_ram) + " B | " +
            stage_cell(r) +
            " | " + fmt("%+.1f%%", 100 * r.mac_overhead()) + " | " + pct(r.search_accuracy) + " | " +
            pct_runs(r, r.val_runs, r.val_mean()) + " | " +
@@ -119,7 +121,7 @@ std::string report_json(const SearchSummary& s, const std::vector<FinalResult>& 
     rows.push_back({{"name", r.name}, {"model", r.model}, {"bits", r.bits}, {"flash_bytes", r.flash},
                     {"model_flash_bytes", r.model_flash}, {"code_flash_bytes", r.code_flash},
                     {"ram_bytes", r.ram}, {"unpatched_ram_bytes", r.unpatched_ram},
-                    {"inplace_depthwise", r.inplace}, {"separate_ram_bytes", r.separate_ram},
+                    {"inplace_depthwise", r.inplace != InplaceKinds::none}, {"inplace", inplace_option_word(r.inplace)}, {"separate_ram_bytes", r.separate_ram},
                     {"patch", r.patch == "none" ? nlohmann::json(nullptr) : nlohmann::json(r.patch)},
                     {"patch_last_op", r.patch == "none" ? nlohmann::json(nullptr) : nlohmann::json(r.patch_op)},
                     {"patch_input", r.patch == "none" ? nlohmann::json(nullptr) : nlohmann::json(r.patch_input())},

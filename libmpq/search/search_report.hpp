@@ -25,7 +25,7 @@ struct SearchSummary {
   std::string code = "none";       // whose code FLASH counts beside the blob (CodeTarget::text)
   double patch_max_overhead = 0.2;
   bool patch_stream = false;       // the budget's PatchSetting::stream_input (--patch-input stream)
-  bool inplace = false;            // the budget's PatchSetting::inplace (--inplace depthwise)
+  InplaceKinds inplace = InplaceKinds::none;  // the budget's PatchSetting::inplace (--inplace)
   std::vector<StageTime> stages;   // where this run's time went (search phases, comparison)
 };
 

@@ -169,8 +169,9 @@ std::string sweep_markdown(const std::vector<SweepEntry>& entries, bool weights_
            (f.budget.patch.stream_input ? " --patch-input stream" : "") +
            "` (MAC overhead at most " + pct(f.budget.patch.max_overhead) +
            " with auto), so a policy's RAM is its arena with its stage (each budget's report.md names the stages)\n";
-    if (f.budget.patch.inplace)
-      o += "- RAM with in-place depthwise: every search ran with `--inplace depthwise`, so a policy's RAM is its "
+    if (f.budget.patch.inplace != InplaceKinds::none)
+      o += std::string("- RAM with in-place pairs: every search ran with `--inplace ") +
+           inplace_option_word(f.budget.patch.inplace) + "`, so a policy's RAM is its "
            "arena with the in-place pairs that lower it (each budget's report.md gives the separate-buffer RAM)\n";
     o += "\n";
   }
@@ -268,7 +269,7 @@ std::string sweep_json(const std::vector<SweepEntry>& entries, bool weights_only
                       {"patch", entries.empty() ? "none" : entries.front().budget.patch.request},
                       {"patch_max_overhead", entries.empty() ? 0.2 : entries.front().budget.patch.max_overhead},
                       {"patch_input", !entries.empty() && entries.front().budget.patch.stream_input ? "stream" : "whole"},
-                      {"inplace", inplace_option_word(!entries.empty() && entries.front().budget.patch.inplace)},
+                      {"inplace", inplace_option_word(entries.empty() ? InplaceKinds::none : entries.front().budget.patch.inplace)},
                       {"code_target", code_text(entries) == "none" ? nlohmann::json(nullptr)
                                                                    : nlohmann::json(code_text(entries))},
                       {"budgets", budgets}};

@@ -302,7 +302,7 @@ BOOST_AUTO_TEST_CASE(in_place_depthwise_lowers_ram_and_keeps_the_integer_outputs
   const auto plain = nlohmann::json::parse(expect_exit("memory --model mobilenet_v2 --json", 0).out);
   BOOST_TEST(plain["ram_bytes"] == j["separate_ram_bytes"]);
   expect_exit("memory --inplace depthwise", 0, "in-place depthwise (--inplace depthwise): RAM");
-  expect_exit("memory --inplace sideways", 2, "'sideways' is neither none nor depthwise");
+  expect_exit("memory --inplace sideways", 2, "'sideways' is none of none, depthwise and all");
   expect_exit("memory --fit --inplace depthwise", 0, "separate B");  // test_cli_inplace_search.cpp checks the rows
 
   const mpq_cli_test::Workspace& w = mpq_cli_test::workspace();
@@ -312,7 +312,7 @@ BOOST_AUTO_TEST_CASE(in_place_depthwise_lowers_ram_and_keeps_the_integer_outputs
                                        "/inplace.mpqm --patch auto --inplace depthwise --json",
                                    0, "\"inplace_depthwise\": true");
   expect_exit("export --checkpoint " + w.q8 + " --out " + dir + "/bad.mpqm --inplace sideways", 2,
-              "'sideways' is neither none nor depthwise");
+              "'sideways' is none of none, depthwise and all");
   const std::string eval = "eval " + w.data_flags + " --checkpoint " + w.q8 + " --json --model " + dir;
   auto without_path = [&](std::string out, const std::string& name) {
     const size_t at = out.find(dir + "/" + name);

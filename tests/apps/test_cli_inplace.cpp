@@ -1,8 +1,9 @@
-// mpq export --inplace depthwise with pairs chosen, through the commands: the blob's arena
+// mpq export --inplace depthwise|all with pairs chosen, through the commands: the blob's arena
 // and flags read from its bytes, and eval and run against the --inplace none blob.
 #include <boost/test/unit_test.hpp>
 
 #include <fstream>
+#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -29,15 +30,22 @@ BOOST_AUTO_TEST_CASE(chosen_in_place_pairs_give_the_memory_models_ram_and_the_sa
   uint32_t state = 12345;  // pseudo-random pixels: every tap byte matters
   for (int i = 0; i < 6 * 32 * 32; ++i) x.bytes += static_cast<char>((state = state * 1103515245u + 12345u) >> 24);
   std::ofstream(dir + "/x.npy", std::ios::binary) << mpq::encode_npy(x);
+  // --inplace all: pointwise convs too, never more RAM than depthwise alone.
+  int pointwise_flagged = 0;
+  std::map<std::string, uint64_t> depthwise_ram;
+  for (const std::string kinds : {"depthwise", "all"})
   for (const std::string patch : {"", " --patch auto --patch-input stream"}) {
     const auto memory = nlohmann::json::parse(
-        expect_exit("memory --model " + w.q8 + " --uniform 8 --inplace depthwise --json" + patch, 0).out);
+        expect_exit("memory --model " + w.q8 + " --uniform 8 --inplace " + kinds + " --json" + patch, 0).out);
     const uint64_t ram = memory["ram_bytes"].get<uint64_t>();
     BOOST_TEST(ram < memory["separate_ram_bytes"].get<uint64_t>(), patch);
+    BOOST_TEST(memory["inplace"].get<std::string>() == kinds);
+    if (kinds == "depthwise") depthwise_ram[patch] = ram;
+    else BOOST_TEST(ram <= depthwise_ram[patch], patch);
     const std::string plain = dir + "/plain.mpqm", in_place = dir + "/inplace.mpqm";
     expect_exit("export --checkpoint " + w.q8 + " --out " + plain + patch, 0);
     const auto exported = nlohmann::json::parse(
-        expect_exit("export --checkpoint " + w.q8 + " --out " + in_place + " --inplace depthwise --json" + patch, 0).out);
+        expect_exit("export --checkpoint " + w.q8 + " --out " + in_place + " --inplace " + kinds + " --json" + patch, 0).out);
     BOOST_TEST(exported["ram_bytes"].get<uint64_t>() == ram, patch);
 
     auto flagged_ops = [&](const std::string& path, uint32_t* arena) {
@@ -51,7 +59,8 @@ BOOST_AUTO_TEST_CASE(chosen_in_place_pairs_give_the_memory_models_ram_and_the_sa
       for (uint16_t i = 0; i < h.op_count; ++i) {
         const mpq::rt::OpRecord r = mpq::rt::decode_op_record(b + h.ops_offset + size_t{i} * mpq::blob::kOpRecordBytes);
         if ((r.flags & mpq::blob::kOpFlagInPlace) == 0) continue;
-        BOOST_TEST(r.kind == mpq::blob::op_kind::depthwise);
+        BOOST_TEST((r.kind == mpq::blob::op_kind::depthwise || (kinds == "all" && r.kind == mpq::blob::op_kind::conv)));
+        pointwise_flagged += r.kind == mpq::blob::op_kind::conv ? 1 : 0;
         ++n;
       }
       return n;
@@ -74,9 +83,10 @@ BOOST_AUTO_TEST_CASE(chosen_in_place_pairs_give_the_memory_models_ram_and_the_sa
       const std::string run = "run --npy " + dir + "/x.npy --json" + kernels + " --model ";
       const auto expected = logits_of(mpq_cli_test::mpq(run + plain));
       BOOST_TEST(expected.size() == 6u);
-      BOOST_TEST(logits_of(mpq_cli_test::mpq(run + in_place)) == expected, patch + kernels);
+      BOOST_TEST(logits_of(mpq_cli_test::mpq(run + in_place)) == expected, kinds + patch + kernels);
     }
   }
+  BOOST_TEST(pointwise_flagged > 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -96,7 +96,7 @@ BOOST_AUTO_TEST_CASE(in_place_pairs_keep_bits_the_separate_buffer_check_cuts) {
   const Run r = expect_exit(search + "/inplace --resume", 1, "other settings");
   BOOST_TEST(contains(r.out, "|inplace depthwise"), r.out);
   expect_exit(search + "/none --inplace depthwise --resume", 1, "other settings");
-  expect_exit(search + "/x --inplace all", 2, "--inplace: 'all' is neither none nor depthwise");
+  expect_exit(search + "/x --inplace sideways", 2, "--inplace: 'sideways' is none of none, depthwise and all");
 }
 
 BOOST_AUTO_TEST_CASE(sweep_passes_inplace_on_and_a_rerun_with_another_is_refused) {

@@ -1,5 +1,7 @@
 // InplaceDepthwise::best (plan_model_arena.cpp) against its rule written plainly: two
-// greedy passes over the eligible depthwise ops, each trial a full plan_arena_inplace of
+// greedy passes over the eligible depthwise ops (and, with InplaceKinds::all, pointwise
+// convs, a pair with its producer's where it alone does not help, then the depthwise
+// choice where it needs less RAM), each trial a full plan_arena_inplace of
 // the records with those ops flagged, the smaller arena kept (ties: the adding pass). The
 // planner skips trials whose lower bound settles them, encodes the records once and
 // remembers choices: none of that may change which pairs it picks. inplace_arena_lower_bound
@@ -44,9 +46,10 @@ struct Choice {
   uint32_t arena = 0;
 };
 
-Choice plain_rule(const std::vector<OpRecord>& records, PatchStage patch) {
+Choice plain_rule(const std::vector<OpRecord>& records, PatchStage patch,
+                  mpq::InplaceKinds kinds = mpq::InplaceKinds::depthwise) {
   const std::vector<uint16_t> eligible =
-      mpq::plan_model_arena(records, patch, mpq::InplaceDepthwise::every).inplace_ops;
+      mpq::plan_model_arena(records, patch, mpq::InplaceDepthwise::every, kinds).inplace_ops;
   const std::vector<ArenaBuffer> table = mpq::plan_model_arena(records, patch).buffers;  // offsets are replanned
   Choice removing{eligible, full_plan(records, eligible, patch, table)};
   for (uint16_t op : eligible) {
@@ -56,13 +59,25 @@ Choice plain_rule(const std::vector<OpRecord>& records, PatchStage patch) {
     if (arena <= removing.arena) removing = {fewer, arena};
   }
   Choice adding{{}, full_plan(records, {}, patch, table)};
+  auto has = [](const std::vector<uint16_t>& ops, uint16_t op) { return std::count(ops.begin(), ops.end(), op) > 0; };
   for (uint16_t op : eligible) {
     std::vector<uint16_t> more = adding.ops;
     more.insert(std::upper_bound(more.begin(), more.end(), op), op);
-    const uint32_t arena = full_plan(records, more, patch, table);
+    uint32_t arena = full_plan(records, more, patch, table);
+    // Not lower alone: with its producer's pair, when that is a candidate not yet taken.
+    uint16_t producer = 0;
+    while (producer < op && records[producer].output_buffer != records[op].input_buffer) ++producer;
+    if (arena >= adding.arena && producer < op && has(eligible, producer) && !has(more, producer)) {
+      more.insert(std::upper_bound(more.begin(), more.end(), producer), producer);
+      arena = full_plan(records, more, patch, table);
+    }
     if (arena < adding.arena) adding = {more, arena};
   }
-  return removing.arena < adding.arena ? removing : adding;
+  const Choice passes = removing.arena < adding.arena ? removing : adding;
+  if (kinds != mpq::InplaceKinds::all) return passes;
+  // With pointwise pairs, the depthwise choice where it needs less RAM.
+  const Choice depthwise = plain_rule(records, patch, mpq::InplaceKinds::depthwise);
+  return depthwise.arena < passes.arena ? depthwise : passes;
 }
 
 }  // namespace
@@ -70,20 +85,29 @@ Choice plain_rule(const std::vector<OpRecord>& records, PatchStage patch) {
 BOOST_AUTO_TEST_SUITE(inplace_best_pairs)
 
 BOOST_AUTO_TEST_CASE(best_picks_what_the_plain_rule_picks) {
-  int chosen = 0, cases = 0;
-  auto check = [&](const std::vector<OpRecord>& records, PatchStage patch, const std::string& what) {
-    const Choice expected = plain_rule(records, patch);
+  int chosen = 0, cases = 0, pointwise_chosen = 0;
+  auto check_kinds = [&](const std::vector<OpRecord>& records, PatchStage patch, mpq::InplaceKinds kinds,
+                         const std::string& what) {
+    const Choice expected = plain_rule(records, patch, kinds);
     for (int twice = 0; twice < 2; ++twice) {  // the second is remembered
-      const mpq::ModelArena best = mpq::plan_model_arena(records, patch, mpq::InplaceDepthwise::best);
+      const mpq::ModelArena best = mpq::plan_model_arena(records, patch, mpq::InplaceDepthwise::best, kinds);
       BOOST_TEST(best.inplace_ops == expected.ops, what);
       BOOST_TEST(best.arena_bytes == expected.arena, what);
     }
     // No choice of pairs goes below inplace_arena_lower_bound.
-    const uint32_t bound = mpq::inplace_arena_lower_bound(records, patch);
+    const uint32_t bound = mpq::inplace_arena_lower_bound(records, patch, kinds);
     for (auto inplace : {mpq::InplaceDepthwise::off, mpq::InplaceDepthwise::best, mpq::InplaceDepthwise::every})
-      BOOST_TEST(bound <= mpq::plan_model_arena(records, patch, inplace).arena_bytes, what);
+      BOOST_TEST(bound <= mpq::plan_model_arena(records, patch, inplace, kinds).arena_bytes, what);
+    if (kinds == mpq::InplaceKinds::all) {
+      for (uint16_t i : expected.ops) pointwise_chosen += records[i].kind == mpq::blob::op_kind::conv ? 1 : 0;
+      return;
+    }
     chosen += expected.ops.empty() ? 0 : 1;
     ++cases;
+  };
+  auto check = [&](const std::vector<OpRecord>& records, PatchStage patch, const std::string& what) {
+    check_kinds(records, patch, mpq::InplaceKinds::depthwise, what);
+    check_kinds(records, patch, mpq::InplaceKinds::all, what + " (all)");
   };
   for (const char* arch : {"mobilenet_v1", "mobilenet_v2", "mnasnet"}) {
     mpq::ModelSpec spec;  // width 0.25, 1x32x32, 10 classes
@@ -113,12 +137,12 @@ BOOST_AUTO_TEST_CASE(best_picks_what_the_plain_rule_picks) {
     for (int a : {8, 4}) {
       const std::vector<OpRecord> records =
           mpq::op_records(graph, mpq::op_bits(graph, mpq::uniform_policy(graph, 8, a)));
-      const PatchStage stage = mpq::choose_patch_stage(records, 0.2, true, true);
+      const PatchStage stage = mpq::choose_patch_stage(records, 0.2, true, mpq::InplaceKinds::depthwise);
       BOOST_TEST(stage.present());
       // best_patch_stage skips stages by the bound: the stage it picks is the one every
       // candidate planned with its best pairs gives (least RAM, then fewest MACs).
       PatchStage expected;
-      uint32_t least = mpq::arena_without_stage(records, true);
+      uint32_t least = mpq::arena_without_stage(records, mpq::InplaceKinds::depthwise);
       int64_t macs = 0;
       for (mpq::PatchCandidate c : mpq::patch_candidates(records, 0.2)) {
         c.stage.stream_input = true;
@@ -142,6 +166,8 @@ BOOST_AUTO_TEST_CASE(best_picks_what_the_plain_rule_picks) {
   // The rule chooses pairs in some cases and none in others (where every pair costs RAM).
   BOOST_TEST(chosen > 0);
   BOOST_TEST(chosen < cases);
+  // The chooser takes pointwise pairs where they lower RAM.
+  BOOST_TEST(pointwise_chosen > 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

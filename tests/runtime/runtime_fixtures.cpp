@@ -96,9 +96,9 @@ void fill_weighted(std::mt19937_64& rng, const QOp& op, const OpSections& s, dou
 }  // namespace
 
 std::vector<uint8_t> random_valid_blob(const QuantGraph& graph, const Policy& policy, uint64_t seed,
-                                       rt::PatchStage patch, InplaceDepthwise inplace) {
+                                       rt::PatchStage patch, InplaceDepthwise inplace, InplaceKinds kinds) {
   std::mt19937_64 rng(seed);
-  const BlobLayout layout = blob_layout(op_records(graph, policy), patch, inplace);
+  const BlobLayout layout = blob_layout(op_records(graph, policy), patch, inplace, kinds);
   std::vector<uint8_t> blob = blob_skeleton(layout);
   // Monotone affine tables, like a dataset normalization: brighter pixels, larger codes.
   for (uint32_t c = 0; c < layout.input_lut_bytes / blob::kInputLutBytesPerChannel; ++c) {

@@ -30,9 +30,10 @@ namespace mpq::test {
 // clamps sometimes narrowed like PACT; CRC set. Deterministic in `seed`.
 // With `patch` present the blob runs that patch stage; the same seed gives the same weights
 // and parameters with or without one, and with or without in-place depthwise pairs
-// (`inplace`: the pairs plan_model_arena picks, flagged in their records).
+// (`inplace`: the pairs plan_model_arena picks among `kinds`, flagged in their records).
 std::vector<uint8_t> random_valid_blob(const QuantGraph& graph, const Policy& policy, uint64_t seed,
-                                       rt::PatchStage patch = {}, InplaceDepthwise inplace = InplaceDepthwise::off);
+                                       rt::PatchStage patch = {}, InplaceDepthwise inplace = InplaceDepthwise::off,
+                                       InplaceKinds kinds = InplaceKinds::depthwise);
 
 // A raw 8-bit HWC image of the graph's input shape: random brightness and contrast.
 std::vector<uint8_t> random_image(const QuantGraph& graph, uint64_t seed);

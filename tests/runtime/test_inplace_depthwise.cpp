@@ -200,7 +200,7 @@ int check_in_place_blob(const mpq::QuantGraph& graph, const mpq::Policy& policy,
     BOOST_TEST(in.offset == out.offset + lag, what << ": op " << i);
     BOOST_TEST(in.size + lag > 0u, what);
   }
-  const mpq::MemoryReport best = mpq::memory_report(records, patch, true);
+  const mpq::MemoryReport best = mpq::memory_report(records, patch, mpq::InplaceKinds::depthwise);
   const std::vector<uint8_t> chosen = mpq::test::random_valid_blob(graph, policy, seed, patch, InplaceDepthwise::best);
   const mpq::test::LoadResult c = mpq::test::load_any_stage(chosen);
   BOOST_REQUIRE_MESSAGE(c.status == Status::ok, what << ": best pairs: " << c.status);

@@ -25,7 +25,7 @@ mpq::PatchSetting setting(const std::string& request, bool stream, bool inplace)
   mpq::PatchSetting s;
   s.request = request;
   s.stream_input = stream;
-  s.inplace = inplace;
+  s.inplace = inplace ? mpq::InplaceKinds::depthwise : mpq::InplaceKinds::none;
   return s;
 }
 
@@ -42,16 +42,16 @@ BOOST_AUTO_TEST_CASE(the_checked_ram_is_mpq_memorys_with_pairs) {
       const std::string what = "w" + std::to_string(w) + "a" + std::to_string(a);
       // Layer by layer (a budget the stageless arena meets, or --patch none).
       const mpq::MemoryReport plain = mpq::policy_memory(graph, p, setting("none", false, true), mpq::kNoRamBudget);
-      BOOST_TEST(plain.ram_bytes == mpq::memory_report(records, {}, true).ram_bytes, what);
+      BOOST_TEST(plain.ram_bytes == mpq::memory_report(records, {}, mpq::InplaceKinds::depthwise).ram_bytes, what);
       BOOST_TEST(plain.ram_bytes <= mpq::policy_memory(graph, p).ram_bytes, what);
       // Over any budget: the stage --patch auto picks with pairs, its arena with pairs.
       for (bool stream : {false, true}) {
         const mpq::MemoryReport staged = mpq::policy_memory(graph, p, setting("auto", stream, true), 0);
-        const mpq::rt::PatchStage chosen = mpq::choose_patch_stage(records, 0.2, stream, true);
+        const mpq::rt::PatchStage chosen = mpq::choose_patch_stage(records, 0.2, stream, mpq::InplaceKinds::depthwise);
         BOOST_TEST(staged.patch.op_count == chosen.op_count, what);
         BOOST_TEST(staged.patch.grid == chosen.grid, what);
         const uint32_t expected =
-            chosen.present() ? mpq::memory_report(records, chosen, true).ram_bytes : plain.ram_bytes;
+            chosen.present() ? mpq::memory_report(records, chosen, mpq::InplaceKinds::depthwise).ram_bytes : plain.ram_bytes;
         BOOST_TEST(staged.ram_bytes == expected, what << (stream ? " streamed" : ""));
         BOOST_TEST(staged.ram_bytes <= mpq::policy_memory(graph, p, setting("auto", stream, false), 0).ram_bytes, what);
       }
@@ -71,7 +71,7 @@ BOOST_AUTO_TEST_CASE(enforcement_keeps_the_bits_that_fit_with_pairs) {
     const mpq::MemoryReport r = mpq::enforce_budget(graph, kept, budget);
     BOOST_TEST(kept.key() == w8a8.key(), request);
     BOOST_TEST(r.ram_bytes == with_pairs, request);
-    budget.patch.inplace = false;
+    budget.patch.inplace = mpq::InplaceKinds::none;
     mpq::Policy cut = w8a8;
     BOOST_TEST(mpq::fits(mpq::enforce_budget(graph, cut, budget), budget), request);
     BOOST_TEST(cut.key() != w8a8.key(), request);

@@ -117,15 +117,15 @@ Status check_sizes_and_lifetimes(const BlobContext& ctx, const StageRule& rule, 
   return s;
 }
 
-// An op flagged in place (blob::kOpFlagInPlace, only on depthwise ops: validate_op) must
-// be eligible; its input's last step is the table's, which check_sizes_and_lifetimes has
+// An op flagged in place (blob::kOpFlagInPlace, only on depthwise and conv records:
+// validate_op) must be eligible (a conv only when the pointwise kernel runs it); its input's last step is the table's, which check_sizes_and_lifetimes has
 // checked against the ops.
 Status check_inplace_ops(const BlobContext& ctx, LoadError* error) {
   for (uint16_t i = 0; i < ctx.op_count; ++i) {
     const OpRecord op = decode_op_record(ctx.record(i));
     if ((op.flags & blob::kOpFlagInPlace) == 0) continue;
     const bool eligible = op.input_buffer < ctx.buffer_count && op.output_buffer < ctx.buffer_count &&
-                          inplace_depthwise_eligible(ctx.record(0), i, ctx.patch,
+                          inplace_eligible(ctx.record(0), i, ctx.patch,
                                                      read_buffer(ctx, op.input_buffer).last_step);
     if (!eligible) {
       if (error != nullptr) error->op = i;

@@ -28,7 +28,8 @@ Status check_structure(const OpRecord& op, uint16_t version) {
   const bool is_pool = op.kind == blob::op_kind::avgpool;
   const bool is_window_pool = op.kind == blob::op_kind::maxpool || op.kind == blob::op_kind::avgpool2d;
   const bool is_window = op.kind == blob::op_kind::conv || op.kind == blob::op_kind::depthwise || is_window_pool;
-  const uint8_t known_flags = op.kind == blob::op_kind::depthwise      ? blob::kOpFlagReluOutput | blob::kOpFlagInPlace
+  const bool may_run_in_place = op.kind == blob::op_kind::depthwise || op.kind == blob::op_kind::conv;
+  const uint8_t known_flags = may_run_in_place                          ? blob::kOpFlagReluOutput | blob::kOpFlagInPlace
                               : op_has_weights(op.kind)                 ? blob::kOpFlagReluOutput
                               : op.kind == blob::op_kind::avgpool2d ? blob::kOpFlagCountIncludePad
                                                                       : 0;

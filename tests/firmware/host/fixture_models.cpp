@@ -46,8 +46,8 @@ std::vector<NamedPolicy> fixture_policies(const QuantGraph& graph) {
 
 FixtureModel build_fixture_model(const ModelSpec& spec, const NamedPolicy& policy, const Tensor& calibration,
                                  const PixelNormalization& normalization, uint64_t seed, rt::PatchStage patch,
-                                 InplaceDepthwise inplace) {
-  return build_fixture_model(build_model(spec, seed), policy, calibration, normalization, patch, inplace);
+                                 InplaceDepthwise inplace, InplaceKinds kinds) {
+  return build_fixture_model(build_model(spec, seed), policy, calibration, normalization, patch, inplace, kinds);
 }
 
 Model pooling_fixture_model(uint64_t seed) {
@@ -98,7 +98,7 @@ Model window_fixture_model(uint64_t seed) {
 
 FixtureModel build_fixture_model(Model float_model, const NamedPolicy& policy, const Tensor& calibration,
                                  const PixelNormalization& normalization, rt::PatchStage patch,
-                                 InplaceDepthwise inplace) {
+                                 InplaceDepthwise inplace, InplaceKinds kinds) {
   for (int pass = 0; pass < kBatchNormPasses; ++pass) float_model.forward(calibration, /*training=*/true);
   Model folded = fold_batch_norm(float_model);
 
@@ -117,7 +117,7 @@ FixtureModel build_fixture_model(Model float_model, const NamedPolicy& policy, c
   out.policy = policy.policy;
   const QuantGraph graph = build_quant_graph(folded);
   out.blob = convert_to_blob(fake_quant, graph, policy.policy, InputNormalization{normalization.mean, normalization.std},
-                             patch, inplace);
+                             patch, inplace, kinds);
   out.macs = patched_macs(op_records(graph, policy.policy), patch);
   return out;
 }

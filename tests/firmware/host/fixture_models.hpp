@@ -40,14 +40,16 @@ struct FixtureModel {
 // The exported blob of `policy` (what `mpq export` would write for such a checkpoint).
 // `calibration`: float inputs for the BN statistics and the activation grids. With `patch`
 // present the blob runs that patch stage (same weights and parameters as without);
-// `inplace` chooses its in-place depthwise ops (convert_to_blob).
+// `inplace` chooses its in-place ops among `kinds` (convert_to_blob).
 FixtureModel build_fixture_model(const ModelSpec& spec, const NamedPolicy& policy, const Tensor& calibration,
                                  const PixelNormalization& normalization, uint64_t seed, rt::PatchStage patch = {},
-                                 InplaceDepthwise inplace = InplaceDepthwise::off);
+                                 InplaceDepthwise inplace = InplaceDepthwise::off,
+                                 InplaceKinds kinds = InplaceKinds::depthwise);
 // The same for any float model (its weights already drawn).
 FixtureModel build_fixture_model(Model float_model, const NamedPolicy& policy, const Tensor& calibration,
                                  const PixelNormalization& normalization, rt::PatchStage patch = {},
-                                 InplaceDepthwise inplace = InplaceDepthwise::off);
+                                 InplaceDepthwise inplace = InplaceDepthwise::off,
+                                 InplaceKinds kinds = InplaceKinds::depthwise);
 
 // The stage `mpq export --patch auto` picks for the policy (20 % MAC cap), or the first
 // seven ops on a 4x4 grid when no stage lowers its RAM: the firmware runs a stage either way.

@@ -259,10 +259,12 @@ int run(int argc, char** argv) {
             "fixture " + residual_patched.name + ": the patch stage changes the output of image " + std::to_string(i));
   add(residual_patched);
   // MobileNetV2 at a sixteenth of its width (fewer MACs under QEMU) at the mixed bits,
-  // stageless, with every eligible depthwise op in place (InplaceDepthwise::every: more
-  // ops, strides and bit widths than the pairs `mpq export --inplace depthwise` keeps,
-  // which are a subset): the target's fast kernels (dsp.hpp's asm loads) and reference
-  // kernels overwrite their inputs as they go and must still print the host's codes.
+  // stageless, with every eligible op of `kinds` in place (InplaceDepthwise::every: more
+  // ops, strides and bit widths than the pairs `mpq export --inplace` keeps, which are a
+  // subset): `inplace` its depthwise ops, `inplace_all` its depthwise ops and pointwise
+  // convs, chained where one's output is the next one's input. The target's fast kernels
+  // (dsp.hpp's asm loads) and reference kernels overwrite their inputs as they go and must
+  // still print the host's codes.
   ModelSpec inplace_spec = residual_spec;
   inplace_spec.width = 0.0625f;
   Model inplace_float = build_model(inplace_spec, kWeightSeed);
@@ -270,26 +272,35 @@ int run(int argc, char** argv) {
   inplace_policy.name = "inplace_plain";
   const FixtureModel separate =
       build_fixture_model(inplace_spec, inplace_policy, calibration, normalization, kWeightSeed);
-  inplace_policy.name = "inplace";
-  const FixtureModel inplace = build_fixture_model(inplace_spec, inplace_policy, calibration, normalization,
-                                                   kWeightSeed, {}, InplaceDepthwise::every);
   const IntegerModel separate_model(separate.blob, "fixture " + separate.name);
-  const IntegerModel inplace_model(inplace.blob, "fixture " + inplace.name);
-  std::string inplace_ops;
-  for (uint16_t i = 0; i < inplace_model.view().op_count; ++i) {
-    const rt::OpRecord r = rt::decode_op_record(inplace_model.view().ops + size_t{i} * blob::kOpRecordBytes);
-    if ((r.flags & blob::kOpFlagInPlace) == 0) continue;
-    inplace_ops += " op " + std::to_string(i) + " (stride " + std::to_string(r.stride) + ", a" +
-                   std::to_string(r.input_bits) + "->a" + std::to_string(r.output_bits) + ", w" + std::to_string(r.weight_bits) +
-                   ")";
-  }
-  require(!inplace_ops.empty(), "fixture " + inplace.name + ": no depthwise op runs in place");
-  for (int64_t i = 0; i < test_images.count; ++i)
-    require(inplace_model.run(test_images.image(i)) == separate_model.run(test_images.image(i)),
-            "fixture " + inplace.name + ": running in place changes the output of image " + std::to_string(i));
-  std::printf("inplace: in place:%s; arena %u B (separate buffers: %u B)\n", inplace_ops.c_str(),
-              inplace_model.arena_bytes(), separate_model.arena_bytes());
-  add(inplace);
+  auto add_in_place = [&](const char* name, InplaceKinds kinds) {
+    inplace_policy.name = name;
+    const FixtureModel inplace = build_fixture_model(inplace_spec, inplace_policy, calibration, normalization,
+                                                     kWeightSeed, {}, InplaceDepthwise::every, kinds);
+    const IntegerModel inplace_model(inplace.blob, "fixture " + inplace.name);
+    std::string inplace_ops;
+    bool pointwise = false;
+    for (uint16_t i = 0; i < inplace_model.view().op_count; ++i) {
+      const rt::OpRecord r = rt::decode_op_record(inplace_model.view().ops + size_t{i} * blob::kOpRecordBytes);
+      if ((r.flags & blob::kOpFlagInPlace) == 0) continue;
+      pointwise = pointwise || r.kind == blob::op_kind::conv;
+      inplace_ops += " op " + std::to_string(i) + (r.kind == blob::op_kind::conv ? " (pointwise, " : " (stride ") +
+                     (r.kind == blob::op_kind::conv ? "" : std::to_string(r.stride) + ", ") + "a" +
+                     std::to_string(r.input_bits) + "->a" + std::to_string(r.output_bits) + ", w" +
+                     std::to_string(r.weight_bits) + ")";
+    }
+    require(!inplace_ops.empty(), "fixture " + inplace.name + ": no op runs in place");
+    require(pointwise == (kinds == InplaceKinds::all),
+            "fixture " + inplace.name + ": pointwise convs in place exactly with InplaceKinds::all");
+    for (int64_t i = 0; i < test_images.count; ++i)
+      require(inplace_model.run(test_images.image(i)) == separate_model.run(test_images.image(i)),
+              "fixture " + inplace.name + ": running in place changes the output of image " + std::to_string(i));
+    std::printf("%s: in place:%s; arena %u B (separate buffers: %u B)\n", name, inplace_ops.c_str(),
+                inplace_model.arena_bytes(), separate_model.arena_bytes());
+    add(inplace);
+  };
+  add_in_place("inplace", InplaceKinds::depthwise);
+  add_in_place("inplace_all", InplaceKinds::all);
   // Every window pool (a version 3 blob) at the mixed policy's bits.
   Model pooling = pooling_fixture_model(kWeightSeed);
   NamedPolicy pooling_policy = fixture_policies(build_quant_graph(fold_batch_norm(pooling))).back();
