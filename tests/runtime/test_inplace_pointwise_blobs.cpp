@@ -183,7 +183,7 @@ BOOST_AUTO_TEST_CASE(load_refuses_pointwise_flags_that_are_not_eligible_or_not_t
   const std::vector<OpRecord> v1_records = mpq::op_records(v1, mpq::uniform_policy(v1, 8, 8));
   uint16_t first_pointwise = 0;
   while (!is_pointwise(v1_records[first_pointwise])) ++first_pointwise;
-  const mpq::rt::PatchStage stage{0, static_cast<uint16_t>(first_pointwise + 1), 2, false};
+  const mpq::rt::PatchStage stage{0, static_cast<uint8_t>(first_pointwise + 1), 2, false};
   const std::vector<uint8_t> staged = mpq::test::random_valid_blob(v1, mpq::uniform_policy(v1, 8, 8), 3, stage);
   BOOST_REQUIRE(mpq::test::load_any_stage(staged).status == Status::ok);
   const mpq::test::LoadResult inside = mpq::test::load_any_stage(set_flag(staged, first_pointwise, true));
