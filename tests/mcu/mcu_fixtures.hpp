@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/test/unit_test.hpp>
 
@@ -116,6 +117,21 @@ inline Model window_model() {
 }
 
 inline QuantGraph graph_of(const Model& m) { return build_quant_graph(m); }
+
+// The small graphs above by name, for tests that run every one of them the same way.
+struct NamedModel {
+  const char* label;
+  Model model;
+};
+inline std::vector<NamedModel> small_graphs() {
+  std::vector<NamedModel> graphs;
+  graphs.push_back({"chain", chain_model()});
+  graphs.push_back({"odd channels", odd_channel_model()});
+  graphs.push_back({"residual", residual_model()});
+  graphs.push_back({"pooling", pooling_model()});
+  graphs.push_back({"windows", window_model()});
+  return graphs;
+}
 
 // `fn` throws mpq::Error whose message contains every one of `parts`.
 inline void check_error_mentions(const std::function<void()>& fn, std::initializer_list<std::string> parts) {

@@ -274,16 +274,11 @@ BOOST_AUTO_TEST_CASE(builders_run_in_place_as_with_separate_buffers_at_every_uni
 }
 
 BOOST_AUTO_TEST_CASE(small_graphs_and_patch_stages_run_in_place_as_with_separate_buffers) {
-  const std::pair<const char*, mpq::Model> graphs[] = {{"chain", mpq::test::chain_model()},
-                                                       {"odd channels", mpq::test::odd_channel_model()},
-                                                       {"residual", mpq::test::residual_model()},
-                                                       {"pooling", mpq::test::pooling_model()},
-                                                       {"windows", mpq::test::window_model()}};
   uint64_t seed = 30;
-  for (const auto& g : graphs) {
-    const mpq::QuantGraph graph = mpq::test::graph_of(g.second);
+  for (const mpq::test::NamedModel& g : mpq::test::small_graphs()) {
+    const mpq::QuantGraph graph = mpq::test::graph_of(g.model);
     for (const mpq::test::NamedPolicy& p : mpq::test::test_policies(graph))
-      check_in_place_blob(graph, p.policy, {}, seed++, std::string(g.first) + ", " + p.label);
+      check_in_place_blob(graph, p.policy, {}, seed++, std::string(g.label) + ", " + p.label);
   }
   // A stem stage, then in-place depthwise ops after it (the case).
   for (const char* arch : {"mobilenet_v1", "mobilenet_v2", "mnasnet"}) {

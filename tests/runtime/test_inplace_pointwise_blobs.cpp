@@ -113,16 +113,11 @@ BOOST_AUTO_TEST_CASE(builders_run_pointwise_pairs_as_with_separate_buffers_at_ev
 }
 
 BOOST_AUTO_TEST_CASE(small_graphs_and_stem_stages_run_pointwise_pairs_as_with_separate_buffers) {
-  const std::pair<const char*, mpq::Model> graphs[] = {{"chain", mpq::test::chain_model()},
-                                                       {"odd channels", mpq::test::odd_channel_model()},
-                                                       {"residual", mpq::test::residual_model()},
-                                                       {"pooling", mpq::test::pooling_model()},
-                                                       {"windows", mpq::test::window_model()}};
   uint64_t seed = 60;
-  for (const auto& g : graphs) {
-    const mpq::QuantGraph graph = mpq::test::graph_of(g.second);
+  for (const mpq::test::NamedModel& g : mpq::test::small_graphs()) {
+    const mpq::QuantGraph graph = mpq::test::graph_of(g.model);
     for (const mpq::test::NamedPolicy& p : mpq::test::test_policies(graph))
-      check_all_kinds(graph, p.policy, {}, seed++, std::string(g.first) + ", " + p.label);
+      check_all_kinds(graph, p.policy, {}, seed++, std::string(g.label) + ", " + p.label);
   }
   for (const char* arch : {"mobilenet_v1", "mobilenet_v2", "mnasnet"}) {
     const mpq::QuantGraph graph = builder_graph(arch);
