@@ -38,8 +38,19 @@ Status depthwise_convolve_ref(const DepthwiseParams& params, const uint8_t* inpu
                               const int32_t* multiplier, const int32_t* shift,
                               uint8_t* output);
 
-// Scratch bytes of depthwise_convolve_fast, the same on every target; 0 for invalid params.
+// Scratch bytes of depthwise_convolve_fast, the same on every target; 0 for invalid params
+// (docs/kernels.md, "Scratch sizes").
 int32_t depthwise_convolve_fast_get_buffer_size(const DepthwiseParams& params);
+
+// The fast kernel expands its weights and per-channel parameters in chunks of input words
+// ("blocks" of 32 / input.bits channels) whose expansion and border window take at most
+// this many bytes, once per output row, when that needs less scratch than expanding all
+// channels once per call (with the row buffer it then needs).
+constexpr int32_t kDepthwiseChunkBytes = 4096;
+
+// Blocks per chunk: all of the layer's blocks when it runs as one chunk; 0 for invalid
+// params. A pure function of `params`, as the scratch size.
+int32_t depthwise_convolve_fast_chunk_blocks(const DepthwiseParams& params);
 
 Status depthwise_convolve_fast(const DepthwiseParams& params, const uint8_t* input,
                                const uint8_t* weights, const int32_t* bias,

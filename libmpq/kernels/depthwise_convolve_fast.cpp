@@ -2,12 +2,20 @@
 // of 8, 4 or 2 bits), each block in passes of 4 channels. Per output pixel and pass, each
 // tap loads the block's input word, takes its pass's lane pair (UXTB16) and multiply-
 // accumulates each lane into its own channel's accumulator (SMLABB / SMLATT) against
-// weights expanded once per call into the same lane order. Interior pixels read the input
-// in place through per-tap offsets; border pixels first copy their window, with zero-point
-// pixels for the padding, so one inner loop serves both.
+// weights expanded into the same lane order. Interior pixels read the input in place
+// through per-tap offsets; border pixels first copy their window, with zero-point pixels
+// for the padding, so one inner loop serves both.
 //
 // Scratch: expanded weights (16-bit, padded to whole blocks), per-channel requantization
-// parameters, the two tap-offset tables, a zero-point pixel and a border window.
+// parameters, the two tap-offset tables, a zero-point pixel and a border window. A layer
+// whose expanded weights, parameters and window exceed kDepthwiseChunkBytes (many
+// channels, large kernels: MNasNet's 5x5 layers of 1,152 channels) goes in chunks of
+// blocks instead, when that takes less scratch: per output row, each chunk's weights and
+// parameters are expanded, its channels computed for every pixel of the row into a row
+// buffer, and the finished row copied out. The scratch then holds one chunk (weights,
+// parameters, border window) and one output row, for out_h expansions instead of one. The
+// output is still written in raster order, each row after all its reads, so the in-place
+// lag of the one-chunk order still holds (docs/memory-model.md, "In-place depthwise").
 #include <cstring>
 
 #include "libmpq/kernels/convolve.hpp"
@@ -28,6 +36,7 @@ using namespace detail;
 
 constexpr int32_t round4(int32_t n) { return (n + 3) & ~3; }
 
+
 // Per-channel requantization parameters, worked out once per call (channel_requant.hpp).
 struct ChannelParams {
   int32_t bias;
@@ -38,6 +47,8 @@ struct Plan {
   int32_t out_h, out_w, taps;
   int32_t in_pixel, out_pixel, w_tap;
   int32_t blocks;  // input words per pixel: whole blocks plus a partial one
+  int32_t chunk_blocks;  // blocks per chunk: `blocks` when the layer runs as one chunk
+  int32_t window_pixel;  // bytes per tap in the border window and the zero-point pixel
   // scratch regions
   uint32_t* lanes;  // [block][pass][tap][2] weight lane words
   ChannelParams* params;  // in lane order: [block][lane position], as the accumulators
@@ -45,6 +56,13 @@ struct Plan {
   int32_t* window_offsets;
   uint8_t* zero_pixel;
   uint8_t* window;
+  uint8_t* row;  // one output row; chunked layers only
+};
+
+// The blocks [first, end) of one chunk; `end` is `blocks` for the last, whose final block
+// may be partial.
+struct Chunk {
+  int32_t first, end;
 };
 
 // The size query passes no scratch: offsets are summed as integers and turned into
@@ -58,13 +76,25 @@ int32_t scratch_layout(const DepthwiseParams& p, void* scratch, Plan* plan) {
   g.out_pixel = packed_row_bytes(p.channels, p.output.bits);
   g.w_tap = packed_row_bytes(p.channels, p.weight_bits);
   g.blocks = (g.in_pixel + 3) / 4;
+  // Per block: weights (two bytes per channel slot and tap), parameters, border window.
+  const int32_t slots = 32 / p.input.bits;
+  const int32_t block_bytes = slots * g.taps * 2 + static_cast<int32_t>(sizeof(ChannelParams)) * slots;
+  const int32_t whole_layer = g.blocks * block_bytes + round4(g.taps * g.in_pixel);
+  int32_t chunk = kDepthwiseChunkBytes / (block_bytes + 4 * g.taps);
+  if (chunk < 1) chunk = 1;
+  const int32_t chunked = chunk * block_bytes + round4(g.taps * 4 * chunk) + round4(g.out_w * g.out_pixel);
+  // Chunks only where they take less scratch than one chunk does (the row buffer is extra).
+  const bool one_chunk = chunk >= g.blocks || chunked >= whole_layer;
+  g.chunk_blocks = one_chunk ? g.blocks : chunk;
+  g.window_pixel = one_chunk ? g.in_pixel : 4 * chunk;
   const int32_t lanes_at = 0;
-  const int32_t params_at = lanes_at + g.blocks * 32 / p.input.bits * g.taps * 2;  // two bytes per (channel slot, tap)
-  const int32_t interior_at = params_at + static_cast<int32_t>(sizeof(ChannelParams)) * g.blocks * (32 / p.input.bits);
+  const int32_t params_at = lanes_at + g.chunk_blocks * slots * g.taps * 2;
+  const int32_t interior_at = params_at + static_cast<int32_t>(sizeof(ChannelParams)) * g.chunk_blocks * slots;
   const int32_t window_offsets_at = interior_at + 4 * g.taps;
   const int32_t zero_pixel_at = window_offsets_at + 4 * g.taps;
-  const int32_t window_at = zero_pixel_at + round4(g.in_pixel);
-  const int32_t end = window_at + round4(g.taps * g.in_pixel);
+  const int32_t window_at = zero_pixel_at + round4(g.window_pixel);
+  const int32_t row_at = window_at + round4(g.taps * g.window_pixel);
+  const int32_t end = row_at + (one_chunk ? 0 : round4(g.out_w * g.out_pixel));
   if (scratch != nullptr) {
     uint8_t* base = static_cast<uint8_t*>(scratch);
     g.lanes = reinterpret_cast<uint32_t*>(base + lanes_at);
@@ -73,30 +103,70 @@ int32_t scratch_layout(const DepthwiseParams& p, void* scratch, Plan* plan) {
     g.window_offsets = reinterpret_cast<int32_t*>(base + window_offsets_at);
     g.zero_pixel = base + zero_pixel_at;
     g.window = base + window_at;
+    g.row = one_chunk ? nullptr : base + row_at;
   }
   if (plan != nullptr) *plan = g;
   return end;
 }
 static_assert(sizeof(ChannelParams) == 16, "the scratch size formula counts 16 bytes per channel");
 
+// Weights first .. first + n - 1 of a packed tap row, in channel order (shifts by
+// constants).
+template <int WB>
+MPQ_ALWAYS_INLINE void unpack_weights(const uint8_t* row, int32_t first, int32_t n, int32_t* w) {
+  for (int32_t i = 0; i < n; ++i) w[i] = get_weight(row, first + i, WB);
+}
+
+// The chunk's weights in lane order, [block][pass][tap][2] words. Each tap's weights of a
+// block are unpacked once, in channel order, then stored in lane order: chunked layers
+// expand once per output row, so this is not cold.
 template <int XB>
-void expand_weights(const DepthwiseParams& p, const Plan& g, const uint8_t* weights) {
+void expand_weights(const DepthwiseParams& p, const Plan& g, Chunk ch, const uint8_t* weights) {
   using L = Lanes<XB>;
-  uint32_t* out = g.lanes;
-  for (int32_t b = 0; b < g.blocks; ++b) {
-    for (int32_t k = 0; k < L::kWords / 2; ++k) {
-      for (int32_t t = 0; t < g.taps; ++t) {
-        const uint8_t* row = weights + static_cast<int64_t>(t) * g.w_tap;
+  for (int32_t b = ch.first; b < ch.end; ++b) {
+    const int32_t first = b * L::kValues;
+    const int32_t count = p.channels - first < L::kValues ? p.channels - first : L::kValues;
+    uint32_t* block = g.lanes + (b - ch.first) * L::kWords * g.taps;
+    int32_t w[L::kValues] = {};  // channels past the last stay 0
+    for (int32_t t = 0; t < g.taps; ++t) {
+      const uint8_t* row = weights + static_cast<int64_t>(t) * g.w_tap;
+      switch (p.weight_bits) {
+        case 8: unpack_weights<8>(row, first, count, w); break;
+        case 4: unpack_weights<4>(row, first, count, w); break;
+        default: unpack_weights<2>(row, first, count, w); break;
+      }
+      for (int32_t k = 0; k < L::kWords / 2; ++k) {
         for (int32_t j = 0; j < 4; j += 2) {
-          const int32_t c0 = b * L::kValues + L::kOrder[4 * k + j];
-          const int32_t c1 = b * L::kValues + L::kOrder[4 * k + j + 1];
-          const int32_t w0 = c0 < p.channels ? get_weight(row, c0, p.weight_bits) : 0;
-          const int32_t w1 = c1 < p.channels ? get_weight(row, c1, p.weight_bits) : 0;
-          *out++ = (static_cast<uint32_t>(w0) & 0xFFFFu) | (static_cast<uint32_t>(w1) << 16);
+          const uint32_t w0 = static_cast<uint32_t>(w[L::kOrder[4 * k + j]]);
+          const uint32_t w1 = static_cast<uint32_t>(w[L::kOrder[4 * k + j + 1]]);
+          block[(k * g.taps + t) * 2 + j / 2] = (w0 & 0xFFFFu) | (w1 << 16);
         }
       }
     }
   }
+}
+
+// The chunk's weights and requantization parameters in lane order. True when a channel's
+// multiplier is 1/2 or more (the slower rounding form).
+template <int XB>
+bool expand_chunk(const DepthwiseParams& p, const Plan& g, Chunk ch, const uint8_t* weights,
+                  const int32_t* bias, const int32_t* multiplier, const int32_t* shift) {
+  using L = Lanes<XB>;
+  expand_weights<XB>(p, g, ch, weights);
+  bool any_large = false;
+  ChannelParams* cp = g.params;
+  for (int32_t b = ch.first; b < ch.end; ++b) {
+    for (int32_t i = 0; i < L::kValues; ++i, ++cp) {
+      const int32_t c = b * L::kValues + L::kOrder[i];
+      if (c >= p.channels) {
+        *cp = ChannelParams{0, RoundingWords{0, 0, 0}};
+        continue;
+      }
+      *cp = ChannelParams{bias != nullptr ? bias[c] : 0, rounding_words(multiplier[c], shift[c])};
+      any_large = any_large || cp->words.round_hi < 0;
+    }
+  }
+  return any_large;
 }
 
 // clamp(r, lo, hi) of an accumulator that already holds the bias.
@@ -132,24 +202,24 @@ MPQ_ALWAYS_INLINE void depthwise_tap(uint32_t x, int32_t k, const uint32_t*& w, 
   acc[3] = dsp::smlatt(x1, w1, acc[3]);
 }
 
-// One block (input word b) of one output pixel; its taps are at base + offsets[t]. For a
-// 3x3 kernel (K3) the taps are read unrolled, row by row: tap (ky, kx) at
-// base + ky * row_stride + kx * in_pixel, which saves the offset-table load and the loop
-// test of every tap (a quarter of the tap loop).
+// One block (input word b, the chunk's block lb) of one output pixel; its taps are at
+// block_base + offsets[t]. For a 3x3 kernel (K3) the taps are read unrolled, row by row:
+// tap (ky, kx) at block_base + ky * row_stride + kx * col_stride, which saves the
+// offset-table load and the loop test of every tap (a quarter of the tap loop).
 template <int XB, bool Partial, bool AnyLarge, bool K3, int FullBits>
 MPQ_ALWAYS_INLINE void depthwise_block(const DepthwiseParams& p, const Plan& g, int32_t b,
-                                       const uint8_t* base, const int32_t* offsets,
-                                       int32_t row_stride, uint8_t* out) {
+                                       int32_t lb, const uint8_t* block_base,
+                                       const int32_t* offsets, int32_t row_stride,
+                                       int32_t col_stride, uint8_t* out) {
   using L = Lanes<XB>;
-  const uint8_t* block_base = base + 4 * b;
   const int32_t valid = g.in_pixel - 4 * b;  // bytes of this word inside the pixel
   const int32_t first = b * L::kValues;
   const int32_t count = Partial ? p.channels - first : L::kValues;
   const int32_t zero_point = p.output.zero_point;
   const int32_t lo = p.output.min - zero_point;
   const int32_t hi = p.output.max - zero_point;
-  const uint32_t* w = g.lanes + b * L::kWords * g.taps;
-  const ChannelParams* params = g.params + first;
+  const uint32_t* w = g.lanes + lb * L::kWords * g.taps;
+  const ChannelParams* params = g.params + lb * L::kValues;
   uint8_t* out_block = out + first * p.output.bits / 8;
   const bool direct = p.output.bits == 8 && !Partial;
   uint8_t codes[L::kValues];
@@ -163,9 +233,9 @@ MPQ_ALWAYS_INLINE void depthwise_block(const DepthwiseParams& p, const Plan& g, 
       for (int32_t ky = 0; ky < 3; ++ky, row += row_stride) {
         depthwise_tap<XB>(dsp::load32_at(row, 0), k, w, acc);
         dsp::order_after(row, acc[3]);
-        depthwise_tap<XB>(dsp::load32_at(row, g.in_pixel), k, w, acc);
+        depthwise_tap<XB>(dsp::load32_at(row, col_stride), k, w, acc);
         dsp::order_after(row, acc[3]);
-        depthwise_tap<XB>(dsp::load32_at_scaled<1>(row, g.in_pixel), k, w, acc);
+        depthwise_tap<XB>(dsp::load32_at_scaled<1>(row, col_stride), k, w, acc);
         dsp::order_after(row, acc[3]);
       }
     } else {
@@ -193,79 +263,66 @@ MPQ_ALWAYS_INLINE void depthwise_block(const DepthwiseParams& p, const Plan& g, 
   if (!direct) pack_codes(codes, count, p.output.bits, out_block);
 }
 
-// The partial last block (channels not a multiple of a word's values): one out-of-line
-// copy per input width and requantization form, shared by every pixel loop.
-template <int XB, bool AnyLarge>
-__attribute__((noinline)) void depthwise_partial_block(const DepthwiseParams& p, const Plan& g,
-                                                       int32_t b, const uint8_t* base,
-                                                       const int32_t* offsets, uint8_t* out) {
-  depthwise_block<XB, true, AnyLarge, false, 0>(p, g, b, base, offsets, 0, out);
-}
-
+// Output rows [oy_begin, oy_end) of the chunk's channels; row oy_begin at `output`.
 template <int XB, bool AnyLarge, bool K3, int FullBits = 0>
-void depthwise_pixels(const DepthwiseParams& p, const Plan& g, const uint8_t* input,
-                      uint8_t* output) {
-  const int32_t whole = p.channels / Lanes<XB>::kValues;
-  for (int32_t oy = 0; oy < g.out_h; ++oy) {
+void depthwise_pixels(const DepthwiseParams& p, const Plan& g, Chunk ch, int32_t oy_begin,
+                      int32_t oy_end, const uint8_t* input, uint8_t* output) {
+  // Whole blocks end here; a partial last block follows when the chunk holds it.
+  const int32_t whole = ch.end < g.blocks ? ch.end : p.channels / Lanes<XB>::kValues;
+  const int32_t copy_bytes = g.in_pixel - 4 * ch.first < g.window_pixel ? g.in_pixel - 4 * ch.first
+                                                                         : g.window_pixel;
+  for (int32_t oy = oy_begin; oy < oy_end; ++oy) {
     const int32_t iy0 = oy * p.stride_h - p.pad_top;
     for (int32_t ox = 0; ox < g.out_w; ++ox) {
       const int32_t ix0 = ox * p.stride_w - p.pad_left;
       const uint8_t* base;
       const int32_t* offsets;
-      int32_t row_stride;
+      int32_t row_stride, col_stride, base_block;
       if (iy0 >= 0 && iy0 + p.kernel_h <= p.input_h && ix0 >= 0 && ix0 + p.kernel_w <= p.input_w) {
         base = input + (static_cast<int64_t>(iy0) * p.input_w + ix0) * g.in_pixel;
         offsets = g.interior_offsets;
         row_stride = p.input_w * g.in_pixel;
+        col_stride = g.in_pixel;
+        base_block = 0;
       } else {
+        // The chunk's bytes of each tap pixel, window_pixel apart.
         for (int32_t ky = 0; ky < p.kernel_h; ++ky) {
           for (int32_t kx = 0; kx < p.kernel_w; ++kx) {
             const int32_t iy = iy0 + ky, ix = ix0 + kx;
             const bool inside = iy >= 0 && iy < p.input_h && ix >= 0 && ix < p.input_w;
-            std::memcpy(g.window + (ky * p.kernel_w + kx) * g.in_pixel,
-                        inside ? input + (static_cast<int64_t>(iy) * p.input_w + ix) * g.in_pixel
+            std::memcpy(g.window + (ky * p.kernel_w + kx) * g.window_pixel,
+                        inside ? input + (static_cast<int64_t>(iy) * p.input_w + ix) * g.in_pixel + 4 * ch.first
                                : g.zero_pixel,
-                        static_cast<size_t>(g.in_pixel));
+                        static_cast<size_t>(copy_bytes));
           }
         }
         base = g.window;
         offsets = g.window_offsets;
-        row_stride = p.kernel_w * g.in_pixel;
+        row_stride = p.kernel_w * g.window_pixel;
+        col_stride = g.window_pixel;
+        base_block = ch.first;
         // The 3x3 path's loads carry no memory operand: make them depend on the copy.
         dsp::after_stores(base);
       }
-      uint8_t* out = output + (static_cast<int64_t>(oy) * g.out_w + ox) * g.out_pixel;
-      for (int32_t b = 0; b < whole; ++b) {
-        depthwise_block<XB, false, AnyLarge, K3, FullBits>(p, g, b, base, offsets, row_stride, out);
+      uint8_t* out = output + (static_cast<int64_t>(oy - oy_begin) * g.out_w + ox) * g.out_pixel;
+      for (int32_t b = ch.first; b < whole; ++b) {
+        depthwise_block<XB, false, AnyLarge, K3, FullBits>(p, g, b, b - ch.first, base + 4 * (b - base_block),
+                                                           offsets, row_stride, col_stride, out);
       }
-      if (whole < g.blocks) {
-        depthwise_block<XB, true, AnyLarge, K3, FullBits>(p, g, whole, base, offsets, row_stride, out);
+      if (whole < ch.end) {
+        depthwise_block<XB, true, AnyLarge, K3, FullBits>(p, g, whole, whole - ch.first,
+                                                          base + 4 * (whole - base_block), offsets, row_stride,
+                                                          col_stride, out);
       }
     }
   }
 }
 
-// Weights and requantization parameters in lane order, then every output pixel. Layers
-// whose multipliers are all below 1/2 (nearly all at 8 and 4 bits) skip the per-output
-// test for the other form.
+// Rows [oy_begin, oy_end) of one expanded chunk. Layers whose multipliers are all below
+// 1/2 (nearly all at 8 and 4 bits) skip the per-output test for the other form.
 template <int XB>
-void run(const DepthwiseParams& p, const Plan& g, const uint8_t* input, const uint8_t* weights,
-         const int32_t* bias, const int32_t* multiplier, const int32_t* shift, uint8_t* output) {
-  using L = Lanes<XB>;
-  expand_weights<XB>(p, g, weights);
-  bool any_large = false;
-  for (int32_t b = 0; b < g.blocks; ++b) {
-    for (int32_t i = 0; i < L::kValues; ++i) {
-      const int32_t c = b * L::kValues + L::kOrder[i];
-      ChannelParams& cp = g.params[b * L::kValues + i];
-      if (c >= p.channels) {
-        cp = ChannelParams{0, RoundingWords{0, 0, 0}};
-        continue;
-      }
-      cp = ChannelParams{bias != nullptr ? bias[c] : 0, rounding_words(multiplier[c], shift[c])};
-      any_large = any_large || cp.words.round_hi < 0;
-    }
-  }
+void chunk_rows(const DepthwiseParams& p, const Plan& g, Chunk ch, bool any_large, int32_t oy_begin,
+                int32_t oy_end, const uint8_t* input, uint8_t* output) {
   const bool k3 = p.kernel_h == 3 && p.kernel_w == 3;
   // 3x3 layers whose output has the input's width and its whole code range (no
   // ReLU6-style clip; nearly every layer) clamp with one USAT.
@@ -273,17 +330,40 @@ void run(const DepthwiseParams& p, const Plan& g, const uint8_t* input, const ui
                     p.output.max == (1 << XB) - 1;
   if (full) {
     if (any_large) {
-      depthwise_pixels<XB, true, true, XB>(p, g, input, output);
+      depthwise_pixels<XB, true, true, XB>(p, g, ch, oy_begin, oy_end, input, output);
     } else {
-      depthwise_pixels<XB, false, true, XB>(p, g, input, output);
+      depthwise_pixels<XB, false, true, XB>(p, g, ch, oy_begin, oy_end, input, output);
     }
   } else if (!k3) {
     // Not 3x3 (no bench or default-model layer): one copy, either requantization form.
-    depthwise_pixels<XB, true, false>(p, g, input, output);
+    depthwise_pixels<XB, true, false>(p, g, ch, oy_begin, oy_end, input, output);
   } else if (any_large) {
-    depthwise_pixels<XB, true, true>(p, g, input, output);
+    depthwise_pixels<XB, true, true>(p, g, ch, oy_begin, oy_end, input, output);
   } else {
-    depthwise_pixels<XB, false, true>(p, g, input, output);
+    depthwise_pixels<XB, false, true>(p, g, ch, oy_begin, oy_end, input, output);
+  }
+}
+
+// One chunk: weights and parameters expanded once, then every output pixel. Several: per
+// output row, each chunk expanded and computed into the row buffer, then the row copied
+// out, so the output is written in raster order after the row's last read.
+template <int XB>
+void run(const DepthwiseParams& p, const Plan& g, const uint8_t* input, const uint8_t* weights,
+         const int32_t* bias, const int32_t* multiplier, const int32_t* shift, uint8_t* output) {
+  if (g.chunk_blocks == g.blocks) {
+    const Chunk all{0, g.blocks};
+    const bool any_large = expand_chunk<XB>(p, g, all, weights, bias, multiplier, shift);
+    chunk_rows<XB>(p, g, all, any_large, 0, g.out_h, input, output);
+    return;
+  }
+  const int64_t row_bytes = static_cast<int64_t>(g.out_w) * g.out_pixel;
+  for (int32_t oy = 0; oy < g.out_h; ++oy) {
+    for (int32_t first = 0; first < g.blocks; first += g.chunk_blocks) {
+      const Chunk ch{first, first + g.chunk_blocks < g.blocks ? first + g.chunk_blocks : g.blocks};
+      const bool any_large = expand_chunk<XB>(p, g, ch, weights, bias, multiplier, shift);
+      chunk_rows<XB>(p, g, ch, any_large, oy, oy + 1, input, g.row);
+    }
+    std::memcpy(output + oy * row_bytes, g.row, static_cast<size_t>(row_bytes));
   }
 }
 
@@ -292,6 +372,13 @@ void run(const DepthwiseParams& p, const Plan& g, const uint8_t* input, const ui
 int32_t depthwise_convolve_fast_get_buffer_size(const DepthwiseParams& p) {
   if (depthwise_convolve_check(p) != Status::ok) return 0;
   return scratch_layout(p, nullptr, nullptr);
+}
+
+int32_t depthwise_convolve_fast_chunk_blocks(const DepthwiseParams& p) {
+  if (depthwise_convolve_check(p) != Status::ok) return 0;
+  Plan g;
+  scratch_layout(p, nullptr, &g);
+  return g.chunk_blocks;
 }
 
 Status depthwise_convolve_fast(const DepthwiseParams& p, const uint8_t* input,
@@ -310,11 +397,13 @@ Status depthwise_convolve_fast(const DepthwiseParams& p, const uint8_t* input,
     for (int32_t kx = 0; kx < p.kernel_w; ++kx) {
       const int32_t t = ky * p.kernel_w + kx;
       g.interior_offsets[t] = (ky * p.input_w + kx) * g.in_pixel;
-      g.window_offsets[t] = t * g.in_pixel;
+      g.window_offsets[t] = t * g.window_pixel;
     }
   }
-  std::memset(g.zero_pixel, 0, static_cast<size_t>(g.in_pixel));
-  for (int32_t c = 0; c < p.channels; ++c) {
+  // Every chunk starts on a block, so one chunk's worth of zero-point codes serves all.
+  std::memset(g.zero_pixel, 0, static_cast<size_t>(g.window_pixel));
+  const int32_t zero_channels = g.window_pixel * 8 / p.input.bits;
+  for (int32_t c = 0; c < p.channels && c < zero_channels; ++c) {
     set_unsigned(g.zero_pixel, c, p.input.bits, static_cast<uint32_t>(p.input.zero_point));
   }
   switch (p.input.bits) {

@@ -133,6 +133,55 @@ BOOST_AUTO_TEST_CASE(edge_shapes) {
   check_dw(p, 6);
 }
 
+// Layers whose fast kernel goes in chunks of channels (many channels: expanded per output
+// row, chunk by chunk, into a row buffer): fast == reference == oracle at every width in,
+// out and of the weights, kernels 3 and 5, strides 1 and 2, borders on every side, a
+// partial last block (250 channels) or none (256).
+BOOST_AUTO_TEST_CASE(chunked_layers_match_the_reference) {
+  int32_t i = 0;
+  for (int32_t xb : {8, 4, 2}) {
+    for (int32_t wb : {8, 4, 2}) {
+      for (int32_t ob : {8, 4, 2}) {
+        for (int32_t k : {3, 5}) {
+          for (int32_t stride : {1, 2}) {
+            const int32_t c = i % 2 == 0 ? 250 : 256;
+            const mk::DepthwiseParams p = dw(6, 7, c, k, stride, k / 2, xb, wb, ob);
+            const int32_t blocks = (mk::packed_row_bytes(c, xb) + 3) / 4;
+            BOOST_TEST_CONTEXT("bits " << xb << "/" << wb << "/" << ob << " k" << k << " s" << stride << " c" << c) {
+              BOOST_REQUIRE(mk::depthwise_convolve_fast_chunk_blocks(p) < blocks);
+              check_dw(p, 3000 + i++);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Chunk edges: a last chunk holding only a partial block of one channel, clipped outputs
+// (the compare clamp), uneven padding and strides.
+BOOST_AUTO_TEST_CASE(chunked_layers_edge_shapes) {
+  int32_t i = 0;
+  for (int32_t xb : {8, 4, 2}) {
+    for (int32_t k : {3, 5}) {
+      // Chunks do not depend on the channel count: two chunks and one more channel.
+      const int32_t n = mk::depthwise_convolve_fast_chunk_blocks(dw(3, 3, 2000, k, 1, 1, xb, 4, xb));
+      const int32_t c = 2 * n * (32 / xb) + 1;
+      const int32_t wb = i % 3 == 0 ? 8 : (i % 3 == 1 ? 4 : 2);
+      mk::DepthwiseParams p = dw(5, 4, c, k, 1, k / 2, xb, wb, xb);
+      BOOST_TEST_CONTEXT("bits " << xb << " k" << k << " c" << c) {
+        BOOST_REQUIRE(mk::depthwise_convolve_fast_chunk_blocks(p) == n);
+        check_dw(p, 4000 + i++);
+        p.output.max = p.output.max * 3 / 4;  // clipped
+        p.pad_top = 0;
+        p.pad_right = k - 1;
+        p.stride_w = 2;
+        check_dw(p, 4000 + i++);
+      }
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(bad_arguments_return_their_status) {
   const mk::DepthwiseParams good = dw(4, 4, 8, 3, 1, 1, 8, 8, 8);
   std::vector<uint8_t> in(256), w(256), out(256), scratch_v(8192);

@@ -99,13 +99,13 @@ int32_t pick(std::mt19937& rng, std::initializer_list<int32_t> values) {
 int32_t uniform(std::mt19937& rng, int32_t lo, int32_t hi) { return std::uniform_int_distribution<int32_t>(lo, hi)(rng); }
 
 // A random valid shape (kernel 3 or 5, strides 1/2, any pads below the kernel, every
-// width in and out).
-Shape random_shape(std::mt19937& rng) {
+// width in and out, min_c to max_c channels).
+Shape random_shape(std::mt19937& rng, int32_t min_c = 1, int32_t max_c = 21) {
   for (;;) {
     const int32_t kernel = pick(rng, {3, 5});
     int32_t pads[4];
     for (int32_t& pad : pads) pad = uniform(rng, 0, kernel - 1);
-    const Shape s = make_shape(uniform(rng, 1, 13), uniform(rng, 1, 13), uniform(rng, 1, 21), kernel,
+    const Shape s = make_shape(uniform(rng, 1, 13), uniform(rng, 1, 13), uniform(rng, min_c, max_c), kernel,
                                pick(rng, {1, 2}), pick(rng, {1, 2}), pads, pick(rng, {2, 4, 8}),
                                pick(rng, {2, 4, 8}), pick(rng, {2, 4, 8}));
     if (k::depthwise_convolve_check(s.p) == k::Status::ok) return s;
@@ -257,6 +257,33 @@ BOOST_AUTO_TEST_CASE(kernels_run_in_place_bit_exact) {
     check_in_place_run(s, run, input, lag, false);
     check_in_place_run(s, run, input, lag, true);
   }
+}
+
+// Layers of many channels, whose fast kernel expands one chunk of channels at a time per
+// output row into a row buffer and copies each finished row out: the lag (the reference
+// kernel's, pixel by pixel) is still the least the simulation allows and serves both
+// kernels, since the fast one writes each row after all of the row's reads.
+BOOST_AUTO_TEST_CASE(chunked_fast_kernel_runs_in_place_with_the_same_lag) {
+  std::mt19937 rng(1718);
+  int chunked = 0;
+  for (int trial = 0; trial < 150; ++trial) {
+    const Shape s = random_shape(rng, 100, 400);
+    const int32_t blocks = (k::packed_row_bytes(s.p.channels, s.p.input.bits) + 3) / 4;
+    if (k::depthwise_convolve_fast_chunk_blocks(s.p) >= blocks) continue;
+    ++chunked;
+    const int32_t least = inplace_depthwise_lag(s.record);
+    BOOST_REQUIRE(least >= 0);
+    BOOST_TEST(simulation_allows(s, least), "trial " << trial << " lag " << least);
+    if (least > 0) BOOST_TEST(!simulation_allows(s, least - 1), "trial " << trial << ": lag " << least << " is not the least");
+    const Run run = random_run(rng, s.p);
+    std::vector<uint8_t> input(
+        static_cast<size_t>(k::activation_bytes(s.p.input_h, s.p.input_w, s.p.channels, s.p.input.bits)));
+    for (uint8_t& b : input) b = static_cast<uint8_t>(uniform(rng, 0, 255));
+    const uint32_t lag = (static_cast<uint32_t>(least) + 3u) & ~3u;
+    check_in_place_run(s, run, input, lag, false);
+    check_in_place_run(s, run, input, lag, true);
+  }
+  BOOST_TEST(chunked >= 50);  // most of these shapes take chunks
 }
 
 BOOST_AUTO_TEST_CASE(builders_run_in_place_as_with_separate_buffers_at_every_uniform_policy) {
