@@ -206,12 +206,18 @@ MPQ_ALWAYS_INLINE void depthwise_tap(uint32_t x, int32_t k, const uint32_t*& w, 
 // block_base + offsets[t]. For a 3x3 kernel (K3) the taps are read unrolled, row by row:
 // tap (ky, kx) at block_base + ky * row_stride + kx * col_stride, which saves the
 // offset-table load and the loop test of every tap (a quarter of the tap loop).
-template <int XB, bool Partial, bool AnyLarge, bool K3, int FullBits>
+template <int XB, bool Partial, bool AnyLarge, bool K3, int FullBits, bool Chunked>
 MPQ_ALWAYS_INLINE void depthwise_block(const DepthwiseParams& p, const Plan& g, int32_t b,
-                                       int32_t lb, const uint8_t* block_base,
-                                       const int32_t* offsets, int32_t row_stride,
-                                       int32_t col_stride, uint8_t* out) {
+                                       const uint8_t* base, const int32_t* offsets,
+                                       int32_t row_stride, uint8_t* out, int32_t chunk_first,
+                                       int32_t base_block, int32_t chunk_col_stride) {
   using L = Lanes<XB>;
+  // One chunk: block b at base + 4 b, the pixel size read where used, as before chunks
+  // existed (values held across the pass cost the 8-bit loop registers: 2 to 8 % more
+  // instructions on Cortex-M4).
+  const uint8_t* block_base = base + 4 * (Chunked ? b - base_block : b);
+  const int32_t lb = Chunked ? b - chunk_first : b;  // the block's place in the chunk's scratch
+  const int32_t col_stride = Chunked ? chunk_col_stride : g.in_pixel;
   const int32_t valid = g.in_pixel - 4 * b;  // bytes of this word inside the pixel
   const int32_t first = b * L::kValues;
   const int32_t count = Partial ? p.channels - first : L::kValues;
@@ -264,14 +270,22 @@ MPQ_ALWAYS_INLINE void depthwise_block(const DepthwiseParams& p, const Plan& g, 
 }
 
 // Output rows [oy_begin, oy_end) of the chunk's channels; row oy_begin at `output`.
-template <int XB, bool AnyLarge, bool K3, int FullBits = 0>
-void depthwise_pixels(const DepthwiseParams& p, const Plan& g, Chunk ch, int32_t oy_begin,
-                      int32_t oy_end, const uint8_t* input, uint8_t* output) {
+// Without Chunked, the one chunk of every block: the offsets below are then constants (0,
+// in_pixel) and the loop is the one the kernel bench measures, unchanged.
+// Out of line: inlined into its caller with the others, GCC allocates the 2-bit loop's
+// registers worse (8 % more instructions on Cortex-M4).
+template <int XB, bool AnyLarge, bool K3, int FullBits, bool Chunked>
+__attribute__((noinline)) void depthwise_pixels(const DepthwiseParams& p, const Plan& g, const uint8_t* input,
+                      uint8_t* output, Chunk ch, int32_t oy_begin, int32_t oy_end) {
+  const int32_t first = Chunked ? ch.first : 0;
+  const int32_t end = Chunked ? ch.end : g.blocks;
+  const int32_t window_pixel = Chunked ? g.window_pixel : g.in_pixel;
   // Whole blocks end here; a partial last block follows when the chunk holds it.
-  const int32_t whole = ch.end < g.blocks ? ch.end : p.channels / Lanes<XB>::kValues;
-  const int32_t copy_bytes = g.in_pixel - 4 * ch.first < g.window_pixel ? g.in_pixel - 4 * ch.first
-                                                                         : g.window_pixel;
-  for (int32_t oy = oy_begin; oy < oy_end; ++oy) {
+  const int32_t whole = end < g.blocks ? end : p.channels / Lanes<XB>::kValues;
+  const int32_t copy_bytes = g.in_pixel - 4 * first < window_pixel ? g.in_pixel - 4 * first : window_pixel;
+  const int32_t oy_first = Chunked ? oy_begin : 0;
+  const int32_t oy_last = Chunked ? oy_end : g.out_h;
+  for (int32_t oy = oy_first; oy < oy_last; ++oy) {
     const int32_t iy0 = oy * p.stride_h - p.pad_top;
     for (int32_t ox = 0; ox < g.out_w; ++ox) {
       const int32_t ix0 = ox * p.stride_w - p.pad_left;
@@ -290,39 +304,38 @@ void depthwise_pixels(const DepthwiseParams& p, const Plan& g, Chunk ch, int32_t
           for (int32_t kx = 0; kx < p.kernel_w; ++kx) {
             const int32_t iy = iy0 + ky, ix = ix0 + kx;
             const bool inside = iy >= 0 && iy < p.input_h && ix >= 0 && ix < p.input_w;
-            std::memcpy(g.window + (ky * p.kernel_w + kx) * g.window_pixel,
-                        inside ? input + (static_cast<int64_t>(iy) * p.input_w + ix) * g.in_pixel + 4 * ch.first
+            std::memcpy(g.window + (ky * p.kernel_w + kx) * window_pixel,
+                        inside ? input + (static_cast<int64_t>(iy) * p.input_w + ix) * g.in_pixel + 4 * first
                                : g.zero_pixel,
                         static_cast<size_t>(copy_bytes));
           }
         }
         base = g.window;
         offsets = g.window_offsets;
-        row_stride = p.kernel_w * g.window_pixel;
-        col_stride = g.window_pixel;
-        base_block = ch.first;
+        row_stride = p.kernel_w * window_pixel;
+        col_stride = window_pixel;
+        base_block = first;
         // The 3x3 path's loads carry no memory operand: make them depend on the copy.
         dsp::after_stores(base);
       }
-      uint8_t* out = output + (static_cast<int64_t>(oy - oy_begin) * g.out_w + ox) * g.out_pixel;
-      for (int32_t b = ch.first; b < whole; ++b) {
-        depthwise_block<XB, false, AnyLarge, K3, FullBits>(p, g, b, b - ch.first, base + 4 * (b - base_block),
-                                                           offsets, row_stride, col_stride, out);
+      uint8_t* out = output + (static_cast<int64_t>(oy - oy_first) * g.out_w + ox) * g.out_pixel;
+      for (int32_t b = first; b < whole; ++b) {
+        depthwise_block<XB, false, AnyLarge, K3, FullBits, Chunked>(p, g, b, base, offsets, row_stride, out,
+                                                                    first, base_block, col_stride);
       }
-      if (whole < ch.end) {
-        depthwise_block<XB, true, AnyLarge, K3, FullBits>(p, g, whole, whole - ch.first,
-                                                          base + 4 * (whole - base_block), offsets, row_stride,
-                                                          col_stride, out);
+      if (whole < end) {
+        depthwise_block<XB, true, AnyLarge, K3, FullBits, Chunked>(p, g, whole, base, offsets, row_stride, out,
+                                                                   first, base_block, col_stride);
       }
     }
   }
 }
 
-// Rows [oy_begin, oy_end) of one expanded chunk. Layers whose multipliers are all below
-// 1/2 (nearly all at 8 and 4 bits) skip the per-output test for the other form.
+// Every row of the layer's one chunk. Layers whose multipliers are all below 1/2 (nearly
+// all at 8 and 4 bits) skip the per-output test for the other form.
 template <int XB>
-void chunk_rows(const DepthwiseParams& p, const Plan& g, Chunk ch, bool any_large, int32_t oy_begin,
-                int32_t oy_end, const uint8_t* input, uint8_t* output) {
+void one_chunk_rows(const DepthwiseParams& p, const Plan& g, Chunk ch, bool any_large,
+                    const uint8_t* input, uint8_t* output) {
   const bool k3 = p.kernel_h == 3 && p.kernel_w == 3;
   // 3x3 layers whose output has the input's width and its whole code range (no
   // ReLU6-style clip; nearly every layer) clamp with one USAT.
@@ -330,17 +343,18 @@ void chunk_rows(const DepthwiseParams& p, const Plan& g, Chunk ch, bool any_larg
                     p.output.max == (1 << XB) - 1;
   if (full) {
     if (any_large) {
-      depthwise_pixels<XB, true, true, XB>(p, g, ch, oy_begin, oy_end, input, output);
+      depthwise_pixels<XB, true, true, XB, false>(p, g, input, output, ch, 0, g.out_h);
     } else {
-      depthwise_pixels<XB, false, true, XB>(p, g, ch, oy_begin, oy_end, input, output);
+      depthwise_pixels<XB, false, true, XB, false>(p, g, input, output, ch, 0, g.out_h);
     }
   } else if (!k3) {
-    // Not 3x3 (no bench or default-model layer): one copy, either requantization form.
-    depthwise_pixels<XB, true, false>(p, g, ch, oy_begin, oy_end, input, output);
+    // Not 3x3 (no bench or default-model layer): one copy, either requantization form,
+    // the one chunked layers take (here with one chunk of all rows).
+    depthwise_pixels<XB, true, false, 0, true>(p, g, input, output, ch, 0, g.out_h);
   } else if (any_large) {
-    depthwise_pixels<XB, true, true>(p, g, ch, oy_begin, oy_end, input, output);
+    depthwise_pixels<XB, true, true, 0, false>(p, g, input, output, ch, 0, g.out_h);
   } else {
-    depthwise_pixels<XB, false, true>(p, g, ch, oy_begin, oy_end, input, output);
+    depthwise_pixels<XB, false, true, 0, false>(p, g, input, output, ch, 0, g.out_h);
   }
 }
 
@@ -353,15 +367,18 @@ void run(const DepthwiseParams& p, const Plan& g, const uint8_t* input, const ui
   if (g.chunk_blocks == g.blocks) {
     const Chunk all{0, g.blocks};
     const bool any_large = expand_chunk<XB>(p, g, all, weights, bias, multiplier, shift);
-    chunk_rows<XB>(p, g, all, any_large, 0, g.out_h, input, output);
+    one_chunk_rows<XB>(p, g, all, any_large, input, output);
     return;
   }
+  // Chunked layers (many channels, a small share of a model's MACs) take one copy of the
+  // pixel loop per input width: the tap-offset table for every kernel size, either
+  // requantization form, the compare clamp. Less code than the one-chunk variants.
   const int64_t row_bytes = static_cast<int64_t>(g.out_w) * g.out_pixel;
   for (int32_t oy = 0; oy < g.out_h; ++oy) {
     for (int32_t first = 0; first < g.blocks; first += g.chunk_blocks) {
       const Chunk ch{first, first + g.chunk_blocks < g.blocks ? first + g.chunk_blocks : g.blocks};
-      const bool any_large = expand_chunk<XB>(p, g, ch, weights, bias, multiplier, shift);
-      chunk_rows<XB>(p, g, ch, any_large, oy, oy + 1, input, g.row);
+      expand_chunk<XB>(p, g, ch, weights, bias, multiplier, shift);
+      depthwise_pixels<XB, true, false, 0, true>(p, g, input, g.row, ch, oy, oy + 1);
     }
     std::memcpy(output + oy * row_bytes, g.row, static_cast<size_t>(row_bytes));
   }
