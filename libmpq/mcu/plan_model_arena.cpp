@@ -80,7 +80,7 @@ class PairTrials {
     merged_ = buffers_;
     const uint16_t count = static_cast<uint16_t>(merged_.size());
     const uint16_t n = static_cast<uint16_t>(records_.size());
-    rt::PlanStatus status = rt::merge_inplace_depthwise(bytes_.data(), n, patch_, merged_.data(), count, kArenaAlignment);
+    rt::PlanStatus status = rt::merge_inplace_pairs(bytes_.data(), n, patch_, merged_.data(), count, kArenaAlignment);
     flag(ops, false);
     uint32_t arena = limit;
     if (status == rt::PlanStatus::ok && rt::arena_lower_bound(merged_.data(), count, kArenaAlignment) < limit)
@@ -325,7 +325,7 @@ ModelArena plan_model_arena(const std::vector<rt::OpRecord>& input_records, rt::
                                                        arena.buffers.data(), count, kArenaAlignment, order.data(),
                                                        &arena.arena_bytes);
   require(status == rt::PlanStatus::ok, "memory model: plan_arena refused the buffer list");
-  rt::merge_inplace_depthwise(flagged.data(), static_cast<uint16_t>(n), patch, bound.data(), count, kArenaAlignment);
+  rt::merge_inplace_pairs(flagged.data(), static_cast<uint16_t>(n), patch, bound.data(), count, kArenaAlignment);
   arena.lower_bound = rt::arena_lower_bound(bound.data(), count, kArenaAlignment);
   return arena;
 }

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "libmpq/runtime/blob_format.hpp"
-#include "libmpq/runtime/inplace_depthwise.hpp"
+#include "libmpq/runtime/inplace_pairs.hpp"
 #include "libmpq/runtime/op_record.hpp"
 #include "libmpq/runtime/patch_stage.hpp"
 #include "libmpq/runtime/plan_arena.hpp"

@@ -51,7 +51,7 @@ static_assert(kLongWindowVersion <= kVersion, "the long form is readable");
 constexpr uint8_t kOpFlagReluOutput = 1;       // conv, depthwise, fc
 constexpr uint8_t kOpFlagCountIncludePad = 2;  // avgpool2d: padding counts in the divisor
 // depthwise, and conv when the pointwise kernel runs it (1x1, stride 1, no padding): runs
-// in place, its output over its input (libmpq/runtime/inplace_depthwise.hpp; load_model
+// in place, its output over its input (libmpq/runtime/inplace_pairs.hpp; load_model
 // refuses it on an op that is not eligible). Loaders before it refuse it (bad_op_field; on
 // a conv, loaders before in-place pointwise), so no version bump was needed.
 constexpr uint8_t kOpFlagInPlace = 4;

@@ -4,7 +4,7 @@
 // bytes before the input, the pair costs max(lag + in, out) bytes, about the larger of
 // the two tensors plus one pixel, instead of in + out. The lag rule (freestanding, for
 // load_model and the host planner alike); rt::inplace_lag and the merge in
-// inplace_depthwise.hpp take it for flagged pointwise convs (docs/memory-model.md,
+// inplace_pairs.hpp take it for flagged pointwise convs (docs/memory-model.md,
 // "In-place pointwise").
 #pragma once
 

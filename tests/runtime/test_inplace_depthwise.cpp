@@ -1,4 +1,4 @@
-// In-place depthwise convolution (libmpq/runtime/inplace_depthwise.hpp): the lag against a
+// In-place depthwise convolution (libmpq/runtime/inplace_pairs.hpp): the lag against a
 // byte-level simulation of the kernels' order of writes and reads, and both depthwise
 // kernels run with output = input - lag bit for bit as with separate buffers; whole blobs
 // with depthwise ops flagged in place load with the memory model's arena and run as their
@@ -16,7 +16,7 @@
 #include "libmpq/mcu/memory_model.hpp"
 #include "libmpq/nn/model_builders.hpp"
 #include "libmpq/quant/op_records.hpp"
-#include "libmpq/runtime/inplace_depthwise.hpp"
+#include "libmpq/runtime/inplace_pairs.hpp"
 #include "mcu/mcu_fixtures.hpp"
 #include "runtime/runtime_fixtures.hpp"
 

@@ -16,7 +16,7 @@
 #include "libmpq/mcu/memory_model.hpp"
 #include "libmpq/nn/model_builders.hpp"
 #include "libmpq/quant/op_records.hpp"
-#include "libmpq/runtime/inplace_depthwise.hpp"
+#include "libmpq/runtime/inplace_pairs.hpp"
 #include "libmpq/runtime/inplace_pointwise.hpp"
 #include "libmpq/runtime/op_requirements.hpp"
 #include "mcu/mcu_fixtures.hpp"

@@ -1,7 +1,7 @@
 #include "libmpq/kernels/packing.hpp"
 #include "libmpq/runtime/detail/blob_context.hpp"
 #include "libmpq/runtime/buffer_record.hpp"
-#include "libmpq/runtime/inplace_depthwise.hpp"
+#include "libmpq/runtime/inplace_pairs.hpp"
 #include "libmpq/runtime/op_requirements.hpp"
 #include "libmpq/runtime/patch_stage.hpp"
 #include "libmpq/runtime/plan_arena.hpp"

@@ -1,4 +1,4 @@
-#include "libmpq/runtime/inplace_depthwise.hpp"
+#include "libmpq/runtime/inplace_pairs.hpp"
 
 #include "libmpq/kernels/packing.hpp"
 #include "libmpq/runtime/inplace_pointwise.hpp"
@@ -91,7 +91,7 @@ bool flagged_pair(const OpRecord& r, uint16_t count) {
 
 }  // namespace
 
-PlanStatus merge_inplace_depthwise(const uint8_t* records, uint16_t op_count, PatchStage patch, ArenaBuffer* buffers,
+PlanStatus merge_inplace_pairs(const uint8_t* records, uint16_t op_count, PatchStage patch, ArenaBuffer* buffers,
                                    uint16_t count, uint32_t alignment) {
   if (records == nullptr || buffers == nullptr || alignment == 0 || (alignment & (alignment - 1)) != 0)
     return PlanStatus::bad_argument;
@@ -115,7 +115,7 @@ PlanStatus merge_inplace_depthwise(const uint8_t* records, uint16_t op_count, Pa
   return PlanStatus::ok;
 }
 
-void split_inplace_depthwise(const uint8_t* records, uint16_t op_count, ArenaBuffer* buffers, uint16_t count,
+void split_inplace_pairs(const uint8_t* records, uint16_t op_count, ArenaBuffer* buffers, uint16_t count,
                              uint32_t alignment) {
   // Backwards: a chain's last output holds the merged buffer's offset, and each input
   // then follows its output's, placed just before.
@@ -133,10 +133,10 @@ void split_inplace_depthwise(const uint8_t* records, uint16_t op_count, ArenaBuf
 
 PlanStatus plan_arena_inplace(const uint8_t* records, uint16_t op_count, PatchStage patch, ArenaBuffer* buffers,
                               uint16_t count, uint32_t alignment, uint16_t* order, uint32_t* arena_bytes) {
-  PlanStatus s = merge_inplace_depthwise(records, op_count, patch, buffers, count, alignment);
+  PlanStatus s = merge_inplace_pairs(records, op_count, patch, buffers, count, alignment);
   if (s != PlanStatus::ok) return s;
   s = plan_arena(buffers, count, alignment, order, arena_bytes);
-  split_inplace_depthwise(records, op_count, buffers, count, alignment);
+  split_inplace_pairs(records, op_count, buffers, count, alignment);
   return s;
 }
 

@@ -1,6 +1,7 @@
-// In-place depthwise and pointwise convolution (MCUNet): a depthwise op or pointwise conv
-// whose input nothing after it reads may write its output over that input, the output starting `lag` bytes before it,
-// so the pair costs max(lag + in, out) bytes of arena instead of in + out. The rule lives
+// In-place pairs (MCUNet's in-place depthwise, and pointwise convs too): a depthwise op or
+// pointwise conv whose input nothing after it reads may write its output over that input,
+// the output starting `lag` bytes before it, so the pair costs max(lag + in, out) bytes of
+// arena instead of in + out; pairs may chain into one buffer. The rule lives
 // here, freestanding, because the host's memory model (libmpq/mcu's plan_model_arena) and
 // load_model's re-plan must place the same buffers the same way (docs/memory-model.md,
 // "In-place depthwise").
@@ -52,9 +53,9 @@ bool inplace_depthwise_eligible(const uint8_t* records, uint16_t op, PatchStage 
 // eligible. split, over the ops in reverse order: the entries back as the table stores
 // them, each input at its output's offset + align(lag). arena_lower_bound of the merged
 // list is the bound with these pairs.
-PlanStatus merge_inplace_depthwise(const uint8_t* records, uint16_t op_count, PatchStage patch, ArenaBuffer* buffers,
+PlanStatus merge_inplace_pairs(const uint8_t* records, uint16_t op_count, PatchStage patch, ArenaBuffer* buffers,
                                    uint16_t count, uint32_t alignment);
-void split_inplace_depthwise(const uint8_t* records, uint16_t op_count, ArenaBuffer* buffers, uint16_t count,
+void split_inplace_pairs(const uint8_t* records, uint16_t op_count, ArenaBuffer* buffers, uint16_t count,
                              uint32_t alignment);
 
 // plan_arena with in-place pairs: with none flagged, exactly plan_arena. On return the
