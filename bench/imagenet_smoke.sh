@@ -37,6 +37,7 @@ ft_batches=2
 ft_batch=8
 val_images=16
 integer=0
+search_args=
 
 usage() {
   cat <<EOF
@@ -56,6 +57,9 @@ usage: bench/imagenet_smoke.sh [options]
   --finetune-batch S      ... of S images (default $ft_batch)
   --val-images V          validation images per candidate (default $val_images)
   --integer               also evaluate the integer blob on the test split (slow)
+  --search-args "ARGS"    more mpq search options, e.g. "--patch auto --patch-input stream
+                          --inplace all" (export takes the stage and pairs from the
+                          searched checkpoint)
 
 Environment: MPQ (default build/apps/mpq/mpq), PYTHON (default /usr/bin/python3, needs
 numpy and PIL; torch for --weights torch). Run it under 'nice' on a shared machine.
@@ -77,6 +81,7 @@ while [ $# -gt 0 ]; do
     --finetune-batch) ft_batch=$2; shift 2 ;;
     --val-images) val_images=$2; shift 2 ;;
     --integer) integer=1; shift ;;
+    --search-args) search_args=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "imagenet_smoke.sh: unknown option $1" >&2; usage >&2; exit 1 ;;
   esac
@@ -145,7 +150,7 @@ timed eval_float "$MPQ" eval --checkpoint float.mpqc $common
 rm -rf search
 timed search "$MPQ" search --checkpoint float.mpqc $common --board stm32h743 --episodes 1 --warmup 1 \
   --random-search 0 --finetune-batches "$ft_batches" --finetune-batch "$ft_batch" --val-images "$val_images" \
-  --rerank 0 --final-epochs 0 --no-shrunk --out search
+  --rerank 0 --final-epochs 0 --no-shrunk --out search $search_args
 timed export "$MPQ" export --checkpoint search/final/searched.mpqc --out searched.mpqm --c-source searched.c
 timed eval_fakequant "$MPQ" eval --checkpoint search/final/searched.mpqc $common
 if [ "$integer" = 1 ]; then
