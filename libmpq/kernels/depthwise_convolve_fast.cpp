@@ -36,8 +36,8 @@ using namespace detail;
 
 constexpr int32_t round4(int32_t n) { return (n + 3) & ~3; }
 
-
-// Per-channel requantization parameters, worked out once per call (channel_requant.hpp).
+// Per-channel requantization parameters, worked out once per chunk (channel_requant.hpp):
+// once per call for a layer of one chunk, once per output row and chunk otherwise.
 struct ChannelParams {
   int32_t bias;
   RoundingWords words;
