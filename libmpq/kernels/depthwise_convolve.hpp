@@ -48,7 +48,14 @@ int32_t depthwise_convolve_fast_get_buffer_size(const DepthwiseParams& params);
 // channels once per call (with the row buffer it then needs).
 constexpr int32_t kDepthwiseChunkBytes = 4096;
 
-// Blocks per chunk: all of the layer's blocks when it runs as one chunk; 0 for invalid
+// Scratch with which depthwise_convolve_fast expands all channels once per call, whatever
+// kDepthwiseChunkBytes says: given at least this many bytes, the kernel runs the layer as
+// one chunk (faster: layers of few output rows otherwise expand their weights once per
+// row), given less (at least get_buffer_size) it runs in chunks. Equal to get_buffer_size
+// for a layer of one chunk; 0 for invalid params.
+int32_t depthwise_convolve_fast_get_one_chunk_buffer_size(const DepthwiseParams& params);
+
+// Blocks per chunk with get_buffer_size's scratch: all of the layer's blocks when it runs as one chunk; 0 for invalid
 // params. A pure function of `params`, as the scratch size.
 int32_t depthwise_convolve_fast_chunk_blocks(const DepthwiseParams& params);
 

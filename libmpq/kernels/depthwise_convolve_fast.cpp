@@ -10,9 +10,10 @@
 // parameters, the two tap-offset tables, a zero-point pixel and a border window. A layer
 // whose expanded weights, parameters and window exceed kDepthwiseChunkBytes (many
 // channels, large kernels: MNasNet's 5x5 layers of 1,152 channels) goes in chunks of
-// blocks instead, when that takes less scratch: per output row, each chunk's weights and
-// parameters are expanded, its channels computed for every pixel of the row into a row
-// buffer, and the finished row copied out. The scratch then holds one chunk (weights,
+// blocks instead, when that takes less scratch and the caller gave less than one chunk
+// needs (depthwise_convolve_fast_get_one_chunk_buffer_size): per output row, each chunk's
+// weights and parameters are expanded, its channels computed for every pixel of the row
+// into a row buffer, and the finished row copied out. The scratch then holds one chunk (weights,
 // parameters, border window) and one output row, for out_h expansions instead of one. The
 // output is still written in raster order, each row after all its reads, so the in-place
 // lag of the one-chunk order still holds (docs/memory-model.md, "In-place depthwise").
@@ -257,6 +258,11 @@ int32_t depthwise_convolve_fast_get_buffer_size(const DepthwiseParams& p) {
   return scratch_layout(p, nullptr, nullptr);
 }
 
+int32_t depthwise_convolve_fast_get_one_chunk_buffer_size(const DepthwiseParams& p) {
+  if (depthwise_convolve_check(p) != Status::ok) return 0;
+  return scratch_layout(p, nullptr, nullptr, false);
+}
+
 int32_t depthwise_convolve_fast_chunk_blocks(const DepthwiseParams& p) {
   if (depthwise_convolve_check(p) != Status::ok) return 0;
   Plan g;
@@ -271,11 +277,13 @@ Status depthwise_convolve_fast(const DepthwiseParams& p, const uint8_t* input,
   if (input == nullptr || weights == nullptr || output == nullptr) return Status::null_pointer;
   Status s = first_error(depthwise_convolve_check(p), check_requant(multiplier, shift, p.channels));
   if (s != Status::ok) return s;
-  s = check_scratch(scratch, scratch_bytes, depthwise_convolve_fast_get_buffer_size(p));
+  // Chunks only when the caller's scratch is short of one chunk's.
+  const bool may_chunk = scratch_bytes < scratch_layout(p, nullptr, nullptr, false);
+  s = check_scratch(scratch, scratch_bytes, scratch_layout(p, nullptr, nullptr, may_chunk));
   if (s != Status::ok) return s;
 
   Plan g;
-  scratch_layout(p, scratch, &g);
+  scratch_layout(p, scratch, &g, may_chunk);
   for (int32_t ky = 0; ky < p.kernel_h; ++ky) {
     for (int32_t kx = 0; kx < p.kernel_w; ++kx) {
       const int32_t t = ky * p.kernel_w + kx;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "libmpq/core/error.hpp"
+#include "libmpq/mcu/one_chunk_scratch.hpp"
 #include "libmpq/runtime/op_requirements.hpp"
 
 namespace mpq {
@@ -200,9 +201,9 @@ std::vector<uint16_t> remembered_best_pairs(const std::vector<rt::OpRecord>& rec
 
 namespace {
 
-// The records without the in-place flag: plan_model_arena's to set.
-std::vector<rt::OpRecord> without_inplace_flags(std::vector<rt::OpRecord> records) {
-  for (rt::OpRecord& r : records) r.flags = static_cast<uint8_t>(r.flags & ~blob::kOpFlagInPlace);
+// The records without the flags plan_model_arena sets: in place and one-chunk scratch.
+std::vector<rt::OpRecord> without_planner_flags(std::vector<rt::OpRecord> records) {
+  for (rt::OpRecord& r : records) r.flags = static_cast<uint8_t>(r.flags & ~(blob::kOpFlagInPlace | blob::kOpFlagOneChunk));
   return records;
 }
 
@@ -302,7 +303,7 @@ std::vector<uint16_t> eligible_ops(const std::vector<rt::OpRecord>& records, rt:
 
 ModelArena plan_model_arena(const std::vector<rt::OpRecord>& input_records, rt::PatchStage patch,
                             InplaceDepthwise inplace, InplaceKinds kinds) {
-  std::vector<rt::OpRecord> records = without_inplace_flags(input_records);
+  std::vector<rt::OpRecord> records = without_planner_flags(input_records);
   const size_t n = records.size();
   ModelArena arena = buffer_table(records, patch);
   const std::vector<uint16_t> eligible =
@@ -316,23 +317,24 @@ ModelArena plan_model_arena(const std::vector<rt::OpRecord>& input_records, rt::
                           : eligible;
   // The placement load_model re-plans a blob with these flags with.
   for (uint16_t i : arena.inplace_ops) records[i].flags |= blob::kOpFlagInPlace;
-  const std::vector<uint8_t> flagged = encoded_records(records);
   const uint16_t count = static_cast<uint16_t>(arena.buffers.size());
+  std::vector<uint16_t> order(count);
+  const rt::PlanStatus status = rt::plan_arena_inplace(encoded_records(records).data(), static_cast<uint16_t>(n),
+                                                       patch, arena.buffers.data(), count, kArenaAlignment,
+                                                       order.data(), &arena.arena_bytes);
+  require(status == rt::PlanStatus::ok, "memory model: plan_arena refused the buffer list");
+  grant_one_chunk_scratch(&records, &arena);
   // With pairs, the bound is that of the merged list (a pair's two buffers share bytes).
   std::vector<rt::ArenaBuffer> bound = arena.buffers;
-  std::vector<uint16_t> order(count);
-  const rt::PlanStatus status = rt::plan_arena_inplace(flagged.data(), static_cast<uint16_t>(n), patch,
-                                                       arena.buffers.data(), count, kArenaAlignment, order.data(),
-                                                       &arena.arena_bytes);
-  require(status == rt::PlanStatus::ok, "memory model: plan_arena refused the buffer list");
-  rt::merge_inplace_pairs(flagged.data(), static_cast<uint16_t>(n), patch, bound.data(), count, kArenaAlignment);
+  rt::merge_inplace_pairs(encoded_records(records).data(), static_cast<uint16_t>(n), patch, bound.data(), count,
+                          kArenaAlignment);
   arena.lower_bound = rt::arena_lower_bound(bound.data(), count, kArenaAlignment);
   return arena;
 }
 
 uint32_t inplace_arena_lower_bound(const std::vector<rt::OpRecord>& input_records, rt::PatchStage patch,
                                    InplaceKinds kinds) {
-  const std::vector<rt::OpRecord> records = without_inplace_flags(input_records);
+  const std::vector<rt::OpRecord> records = without_planner_flags(input_records);
   const std::vector<rt::ArenaBuffer> plain = buffer_table(records, patch).buffers;
   const std::vector<uint16_t> eligible = eligible_ops(records, patch, plain, kinds);
   auto aligned = [](uint64_t bytes) { return (bytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment; };

@@ -44,6 +44,10 @@ struct ModelArena {
   // their own sizes and lifetimes; such an op's input sits at its output's offset + the
   // aligned lag.
   std::vector<uint16_t> inplace_ops;
+  // The depthwise ops given the fast kernel's one-chunk scratch (grant_one_chunk_scratch,
+  // docs/memory-model.md, "Scratch"), increasing: their records get blob::kOpFlagOneChunk
+  // and `scratch` holds that size.
+  std::vector<uint16_t> one_chunk_ops;
 };
 
 // Which eligible ops run in place: none; those that lower the arena (best: of two greedy
@@ -72,7 +76,8 @@ enum class InplaceKinds : uint8_t { none, depthwise, all };
 // input window by window into the stage's window buffer.
 // The placement is rt::plan_arena_inplace's with the pairs `inplace` picks, as load_model
 // re-plans a blob whose records carry blob::kOpFlagInPlace (records given with that flag:
-// it is ignored, `inplace` decides).
+// it is ignored, `inplace` decides). Then depthwise ops get their one-chunk scratch where
+// the arena does not grow (grant_one_chunk_scratch; a flag given is ignored likewise).
 // `kinds` says which eligible ops `inplace` picks among (none: as InplaceDepthwise::off).
 ModelArena plan_model_arena(const std::vector<rt::OpRecord>& records, rt::PatchStage patch = {},
                             InplaceDepthwise inplace = InplaceDepthwise::off,

@@ -55,6 +55,12 @@ constexpr uint8_t kOpFlagCountIncludePad = 2;  // avgpool2d: padding counts in t
 // refuses it on an op that is not eligible). Loaders before it refuse it (bad_op_field; on
 // a conv, loaders before in-place pointwise), so no version bump was needed.
 constexpr uint8_t kOpFlagInPlace = 4;
+// depthwise outside a patch stage: its scratch buffer is the fast kernel's one-chunk size
+// (kernels::depthwise_convolve_fast_get_one_chunk_buffer_size), so a layer that could go
+// in chunks expands its weights once per call, not once per output row. The planner sets
+// it where the arena does not grow (docs/memory-model.md, "Scratch"). Loaders before it
+// refuse it (bad_op_field), so no version bump was needed.
+constexpr uint8_t kOpFlagOneChunk = 8;
 
 // Header fields: byte offsets.
 namespace header {

@@ -69,7 +69,9 @@ OpRequirements op_requirements(const OpRecord& op) {
       break;
     case OpKernel::depthwise_convolve:
       r.status = check(d::depthwise_params(op), kernels::depthwise_convolve_check,
-                       kernels::depthwise_convolve_fast_get_buffer_size, &r.scratch_bytes);
+                       (op.flags & blob::kOpFlagOneChunk) != 0 ? kernels::depthwise_convolve_fast_get_one_chunk_buffer_size
+                                                                : kernels::depthwise_convolve_fast_get_buffer_size,
+                       &r.scratch_bytes);
       break;
     case OpKernel::fully_connected:
       r.status = check(d::fully_connected_params(op), kernels::fully_connected_check,

@@ -33,7 +33,9 @@ OpKernel op_kernel(const OpRecord& record);
 struct OpRequirements {
   kernels::Status status = kernels::Status::ok;  // the kernel's *_check on the record's parameters
   OpKernel kernel = OpKernel::convolve;
-  int32_t scratch_bytes = 0;  // the fast kernel's scratch (0: none); set only when status is ok
+  // The fast kernel's scratch (0: none); set only when status is ok. For a depthwise op
+  // flagged blob::kOpFlagOneChunk, the kernel's one-chunk size.
+  int32_t scratch_bytes = 0;
   int32_t weight_bytes = 0;   // packed weights under the record's shape and bits (0 without
                               // weights; <= 0 when they exceed the kernels' 2 GiB limit)
   int32_t output_bytes = 0;   // the packed output activation (<= 0 beyond 2 GiB)

@@ -54,6 +54,19 @@ void check_dw(const mk::DepthwiseParams& p, uint64_t seed) {
   BOOST_REQUIRE(mk::depthwise_convolve_fast(p, input.data(), weights.data(), folded.data(), mult.data(),
                                             shift.data(), aligned4(scratch), need, fast.data()) == Status::ok);
   BOOST_TEST(ref == fast, boost::test_tools::per_element());
+  // A layer that goes in chunks with the least scratch: given the one-chunk scratch it
+  // expands all channels once (the planner's kOpFlagOneChunk), given a little less it
+  // still goes in chunks; the same output either way.
+  const int32_t one_chunk = mk::depthwise_convolve_fast_get_one_chunk_buffer_size(p);
+  BOOST_TEST(one_chunk >= need);
+  if (one_chunk > need) {
+    for (const int32_t bytes : {one_chunk, one_chunk - 4}) {
+      std::vector<uint8_t> big(one_chunk + 4), again(out_bytes, 0x3C);
+      BOOST_REQUIRE(mk::depthwise_convolve_fast(p, input.data(), weights.data(), folded.data(), mult.data(),
+                                                shift.data(), aligned4(big), bytes, again.data()) == Status::ok);
+      BOOST_TEST(ref == again, boost::test_tools::per_element());
+    }
+  }
 
   const int64_t in_px = mk::oracle::row_bytes(p.channels, p.input.bits);
   const int64_t out_px = mk::oracle::row_bytes(p.channels, p.output.bits);

@@ -70,6 +70,10 @@ BOOST_AUTO_TEST_CASE(depthwise_scratch_follows_the_chunked_formula) {
             const int32_t want = depthwise_formula(p, &chunk);
             BOOST_TEST(mk::depthwise_convolve_fast_get_buffer_size(p) == want, xb << "/" << ob << " k" << k << " c" << c << " w" << w);
             BOOST_TEST(mk::depthwise_convolve_fast_chunk_blocks(p) == chunk, xb << "/" << ob << " k" << k << " c" << c << " w" << w);
+            // The one-chunk scratch: every block at once, no row buffer.
+            const int32_t b = words(row(c, xb)), px = row(c, xb), t = k * k;
+            const int32_t one = b * (32 / xb) * (2 * t + 16) + 8 * t + round4(px) + round4(t * px);
+            BOOST_TEST(mk::depthwise_convolve_fast_get_one_chunk_buffer_size(p) == one, xb << "/" << ob << " k" << k << " c" << c << " w" << w);
             chunked += chunk < words(row(c, xb)) ? 1 : 0;
           }
   BOOST_TEST(chunked > 50);  // the sweep reaches both forms
@@ -84,6 +88,7 @@ BOOST_AUTO_TEST_CASE(depthwise_scratch_follows_the_chunked_formula) {
   BOOST_TEST(whole == 91208);
   BOOST_TEST(mk::depthwise_convolve_fast_chunk_blocks(mnas) == 6);
   BOOST_TEST(mk::depthwise_convolve_fast_get_buffer_size(mnas) == chunk);
+  BOOST_TEST(mk::depthwise_convolve_fast_get_one_chunk_buffer_size(mnas) == whole);
   // Bounded by the chunk budget, the tables, the chunk's zero-point pixel and the row.
   BOOST_TEST(mk::depthwise_convolve_fast_get_buffer_size(mnas) <= mk::kDepthwiseChunkBytes + 8 * 25 + 24 + 7 * 576);
 }

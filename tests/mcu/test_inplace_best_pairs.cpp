@@ -20,6 +20,7 @@
 #include "libmpq/quant/op_bits.hpp"
 #include "libmpq/quant/op_records.hpp"
 #include "libmpq/quant/policy.hpp"
+#include "libmpq/runtime/op_requirements.hpp"
 
 namespace {
 
@@ -41,6 +42,16 @@ uint32_t full_plan(std::vector<OpRecord> records, const std::vector<uint16_t>& o
   return arena;
 }
 
+// plan_model_arena's buffer table (offsets are replanned) with every depthwise op at its
+// least scratch: the pairs are chosen before any op gets its one-chunk scratch.
+std::vector<ArenaBuffer> least_scratch_table(const std::vector<OpRecord>& records, PatchStage patch) {
+  const mpq::ModelArena a = mpq::plan_model_arena(records, patch);
+  std::vector<ArenaBuffer> table = a.buffers;
+  for (uint16_t i : a.one_chunk_ops)
+    table[a.ops[i].scratch].size = static_cast<uint32_t>(mpq::rt::op_requirements(records[i]).scratch_bytes);
+  return table;
+}
+
 struct Choice {
   std::vector<uint16_t> ops;
   uint32_t arena = 0;
@@ -50,7 +61,7 @@ Choice plain_rule(const std::vector<OpRecord>& records, PatchStage patch,
                   mpq::InplaceKinds kinds = mpq::InplaceKinds::depthwise) {
   const std::vector<uint16_t> eligible =
       mpq::plan_model_arena(records, patch, mpq::InplaceDepthwise::every, kinds).inplace_ops;
-  const std::vector<ArenaBuffer> table = mpq::plan_model_arena(records, patch).buffers;  // offsets are replanned
+  const std::vector<ArenaBuffer> table = least_scratch_table(records, patch);
   Choice removing{eligible, full_plan(records, eligible, patch, table)};
   for (uint16_t op : eligible) {
     std::vector<uint16_t> fewer = removing.ops;
@@ -92,7 +103,9 @@ BOOST_AUTO_TEST_CASE(best_picks_what_the_plain_rule_picks) {
     for (int twice = 0; twice < 2; ++twice) {  // the second is remembered
       const mpq::ModelArena best = mpq::plan_model_arena(records, patch, mpq::InplaceDepthwise::best, kinds);
       BOOST_TEST(best.inplace_ops == expected.ops, what);
-      BOOST_TEST(best.arena_bytes == expected.arena, what);
+      // Then ops get their one-chunk scratch where the arena does not grow
+      // (test_one_chunk_scratch.cpp).
+      BOOST_TEST(best.arena_bytes <= expected.arena, what);
     }
     // No choice of pairs goes below inplace_arena_lower_bound.
     const uint32_t bound = mpq::inplace_arena_lower_bound(records, patch, kinds);

@@ -50,8 +50,10 @@ struct Chunk {
 };
 
 // The size query passes no scratch: offsets are summed as integers and turned into
-// pointers only for a real scratch (arithmetic on a null pointer is undefined).
-inline int32_t scratch_layout(const DepthwiseParams& p, void* scratch, Plan* plan) {
+// pointers only for a real scratch (arithmetic on a null pointer is undefined). With
+// `may_chunk` false the layer runs as one chunk whatever its size (the scratch
+// depthwise_convolve_fast_get_one_chunk_buffer_size asks for).
+inline int32_t scratch_layout(const DepthwiseParams& p, void* scratch, Plan* plan, bool may_chunk = true) {
   Plan g{};
   g.out_h = conv_output_size(p.input_h, p.kernel_h, p.stride_h, p.pad_top, p.pad_bottom);
   g.out_w = conv_output_size(p.input_w, p.kernel_w, p.stride_w, p.pad_left, p.pad_right);
@@ -68,7 +70,7 @@ inline int32_t scratch_layout(const DepthwiseParams& p, void* scratch, Plan* pla
   if (chunk < 1) chunk = 1;
   const int32_t chunked = chunk * block_bytes + round4(g.taps * 4 * chunk) + round4(g.out_w * g.out_pixel);
   // Chunks only where they take less scratch than one chunk does (the row buffer is extra).
-  const bool one_chunk = chunk >= g.blocks || chunked >= whole_layer;
+  const bool one_chunk = !may_chunk || chunk >= g.blocks || chunked >= whole_layer;
   g.chunk_blocks = one_chunk ? g.blocks : chunk;
   g.window_pixel = one_chunk ? g.in_pixel : 4 * chunk;
   const int32_t lanes_at = 0;

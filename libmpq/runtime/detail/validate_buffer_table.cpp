@@ -54,6 +54,11 @@ Status check_ids(const BlobContext& ctx, const StageRule& rule, LoadError* error
   uint32_t next = 1;
   for (uint16_t i = 0; i < ctx.op_count; ++i) {
     const OpRecord op = decode_op_record(ctx.record(i));
+    // A stage op's scratch is per tile (patch_stage_buffers): the flag has no meaning there.
+    if (rule.contains(i) && (op.flags & blob::kOpFlagOneChunk) != 0) {
+      if (error != nullptr) error->op = i;
+      return Status::bad_op_field;
+    }
     const int32_t scratch = rule.contains(i) ? static_cast<int32_t>(rule.sizes.scratch_bytes[i - rule.stage.first_op])
                                              : op_requirements(op).scratch_bytes;
     bool ok = op.output_buffer == next++;
@@ -136,15 +141,17 @@ Status check_inplace_ops(const BlobContext& ctx, LoadError* error) {
 }
 
 // The arena of the same ops layer by layer: the table plan_model_arena makes without a
-// stage (every output whole, every fast kernel's whole scratch), planned like the stored
-// one. 0 when that table cannot even be planned in 32 bits (then any stage saves RAM).
+// stage (every output whole, every fast kernel's whole scratch, depthwise at its least:
+// as if no op were flagged blob::kOpFlagOneChunk), planned like the stored one. 0 when
+// that table cannot even be planned in 32 bits (then any stage saves RAM).
 uint32_t layer_by_layer_arena(const BlobContext& ctx, uint32_t alignment, void* scratch) {
   ArenaBuffer* buffers = static_cast<ArenaBuffer*>(scratch);
   uint32_t count = 0;
   const int32_t input_bytes = activation_buffer_bytes(ctx.input_h, ctx.input_w, ctx.input_c, 8);
   buffers[count++] = {static_cast<uint32_t>(input_bytes), 0, last_reader_step(ctx, 0, 0), 0};
   for (uint16_t i = 0; i < ctx.op_count; ++i) {
-    const OpRecord op = decode_op_record(ctx.record(i));
+    OpRecord op = decode_op_record(ctx.record(i));
+    op.flags = static_cast<uint8_t>(op.flags & ~blob::kOpFlagOneChunk);  // the least scratch, as the host's rule
     const OpRequirements needs = op_requirements(op);
     const uint16_t step = static_cast<uint16_t>(i + 1);
     if (needs.output_bytes <= 0 || needs.scratch_bytes < 0) return 0;

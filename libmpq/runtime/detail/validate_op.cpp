@@ -19,7 +19,7 @@ Status check_data_section(const BlobContext& ctx, uint32_t offset, uint64_t byte
 }
 
 // Fields that the format fixes: reserved bytes and the fields a kind does not use are 0
-// (docs/blob-format.md), flags hold only the ReLU bit of weighted ops, the window of
+// (docs/blob-format.md), flags hold only the bits of the op's kind, the window of
 // non-convolutions is 1/1/0 in the short form, a window has its one encoding (the long
 // form only for a window that is not square, and only from version 4); and the shapes each
 // kind implies.
@@ -29,10 +29,11 @@ Status check_structure(const OpRecord& op, uint16_t version) {
   const bool is_window_pool = op.kind == blob::op_kind::maxpool || op.kind == blob::op_kind::avgpool2d;
   const bool is_window = op.kind == blob::op_kind::conv || op.kind == blob::op_kind::depthwise || is_window_pool;
   const bool may_run_in_place = op.kind == blob::op_kind::depthwise || op.kind == blob::op_kind::conv;
-  const uint8_t known_flags = may_run_in_place                          ? blob::kOpFlagReluOutput | blob::kOpFlagInPlace
-                              : op_has_weights(op.kind)                 ? blob::kOpFlagReluOutput
+  const uint8_t one_chunk = op.kind == blob::op_kind::depthwise ? blob::kOpFlagOneChunk : 0;
+  const uint8_t known_flags = may_run_in_place                      ? blob::kOpFlagReluOutput | blob::kOpFlagInPlace | one_chunk
+                              : op_has_weights(op.kind)             ? blob::kOpFlagReluOutput
                               : op.kind == blob::op_kind::avgpool2d ? blob::kOpFlagCountIncludePad
-                                                                      : 0;
+                                                                    : 0;
   if (!reserved_bytes_zero(op) || (op.flags & ~known_flags) != 0) return Status::bad_op_field;
   if (!is_add && (op.input2_bits != 0 || op.input2_buffer != blob::kNoBuffer || op.input2_zero_point != 0 ||
                   op.input2_multiplier != 0 || op.input2_shift != 0 || op.output_multiplier != 0 ||
