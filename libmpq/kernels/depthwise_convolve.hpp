@@ -55,8 +55,8 @@ constexpr int32_t kDepthwiseChunkBytes = 4096;
 // for a layer of one chunk; 0 for invalid params.
 int32_t depthwise_convolve_fast_get_one_chunk_buffer_size(const DepthwiseParams& params);
 
-// Blocks per chunk with get_buffer_size's scratch: all of the layer's blocks when it runs as one chunk; 0 for invalid
-// params. A pure function of `params`, as the scratch size.
+// Blocks per chunk with get_buffer_size's scratch: all of the layer's blocks when it runs
+// as one chunk; 0 for invalid params. A pure function of `params`, as the scratch size.
 int32_t depthwise_convolve_fast_chunk_blocks(const DepthwiseParams& params);
 
 Status depthwise_convolve_fast(const DepthwiseParams& params, const uint8_t* input,

@@ -13,10 +13,11 @@
 // blocks instead, when that takes less scratch and the caller gave less than one chunk
 // needs (depthwise_convolve_fast_get_one_chunk_buffer_size): per output row, each chunk's
 // weights and parameters are expanded, its channels computed for every pixel of the row
-// into a row buffer, and the finished row copied out. The scratch then holds one chunk (weights,
-// parameters, border window) and one output row, for out_h expansions instead of one. The
-// output is still written in raster order, each row after all its reads, so the in-place
-// lag of the one-chunk order still holds (docs/memory-model.md, "In-place depthwise").
+// into a row buffer, and the finished row copied out. The scratch then holds one chunk
+// (weights, parameters, border window) and one output row, for out_h expansions instead
+// of one. The output is still written in raster order, each row after all its reads, so
+// the in-place lag of the one-chunk order still holds (docs/memory-model.md, "In-place
+// depthwise").
 #include <cstring>
 
 #include "libmpq/kernels/convolve.hpp"

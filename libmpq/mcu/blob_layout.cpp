@@ -18,7 +18,8 @@ BlobLayout blob_layout(const std::vector<rt::OpRecord>& records, rt::PatchStage 
   BlobLayout L;
   L.arena = plan_model_arena(records, patch, inplace, kinds);
   L.records = records;
-  for (rt::OpRecord& r : L.records) r.flags = static_cast<uint8_t>(r.flags & ~(blob::kOpFlagInPlace | blob::kOpFlagOneChunk));
+  const uint8_t planner_flags = blob::kOpFlagInPlace | blob::kOpFlagOneChunk;
+  for (rt::OpRecord& r : L.records) r.flags = static_cast<uint8_t>(r.flags & ~planner_flags);
   for (uint16_t i : L.arena.inplace_ops) L.records[i].flags |= blob::kOpFlagInPlace;
   for (uint16_t i : L.arena.one_chunk_ops) L.records[i].flags |= blob::kOpFlagOneChunk;
   const size_t n = records.size();

@@ -203,7 +203,8 @@ namespace {
 
 // The records without the flags plan_model_arena sets: in place and one-chunk scratch.
 std::vector<rt::OpRecord> without_planner_flags(std::vector<rt::OpRecord> records) {
-  for (rt::OpRecord& r : records) r.flags = static_cast<uint8_t>(r.flags & ~(blob::kOpFlagInPlace | blob::kOpFlagOneChunk));
+  const uint8_t planner_flags = blob::kOpFlagInPlace | blob::kOpFlagOneChunk;
+  for (rt::OpRecord& r : records) r.flags = static_cast<uint8_t>(r.flags & ~planner_flags);
   return records;
 }
 

@@ -72,7 +72,8 @@ BOOST_AUTO_TEST_CASE(load_refuses_a_flag_that_does_not_match_its_buffer) {
   BOOST_REQUIRE(mpq::test::load(blob).status == Status::ok);
   const uint16_t granted = arena.one_chunk_ops.front();
   std::vector<uint8_t> bad = blob;
-  mpq::test::edit_op(bad, granted, [](mpq::OpRecord& r) { r.flags &= static_cast<uint8_t>(~mpq::blob::kOpFlagOneChunk); });
+  mpq::test::edit_op(bad, granted,
+                     [](mpq::OpRecord& r) { r.flags &= static_cast<uint8_t>(~mpq::blob::kOpFlagOneChunk); });
   mpq::test::LoadResult loaded = mpq::test::load(bad);
   BOOST_TEST(loaded.status == Status::buffer_size_mismatch);
   BOOST_TEST(loaded.error.op == granted);

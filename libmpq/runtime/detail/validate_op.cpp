@@ -30,7 +30,8 @@ Status check_structure(const OpRecord& op, uint16_t version) {
   const bool is_window = op.kind == blob::op_kind::conv || op.kind == blob::op_kind::depthwise || is_window_pool;
   const bool may_run_in_place = op.kind == blob::op_kind::depthwise || op.kind == blob::op_kind::conv;
   const uint8_t one_chunk = op.kind == blob::op_kind::depthwise ? blob::kOpFlagOneChunk : 0;
-  const uint8_t known_flags = may_run_in_place                      ? blob::kOpFlagReluOutput | blob::kOpFlagInPlace | one_chunk
+  const uint8_t window_op_flags = blob::kOpFlagReluOutput | blob::kOpFlagInPlace | one_chunk;  // conv, depthwise
+  const uint8_t known_flags = may_run_in_place                      ? window_op_flags
                               : op_has_weights(op.kind)             ? blob::kOpFlagReluOutput
                               : op.kind == blob::op_kind::avgpool2d ? blob::kOpFlagCountIncludePad
                                                                     : 0;
