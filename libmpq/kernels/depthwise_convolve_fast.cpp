@@ -279,8 +279,9 @@ Status depthwise_convolve_fast(const DepthwiseParams& p, const uint8_t* input,
   Status s = first_error(depthwise_convolve_check(p), check_requant(multiplier, shift, p.channels));
   if (s != Status::ok) return s;
   // Chunks only when the caller's scratch is short of one chunk's.
-  const bool may_chunk = scratch_bytes < scratch_layout(p, nullptr, nullptr, false);
-  s = check_scratch(scratch, scratch_bytes, scratch_layout(p, nullptr, nullptr, may_chunk));
+  const int32_t one_chunk = scratch_layout(p, nullptr, nullptr, false);
+  const bool may_chunk = scratch_bytes < one_chunk;
+  s = check_scratch(scratch, scratch_bytes, may_chunk ? scratch_layout(p, nullptr, nullptr) : one_chunk);
   if (s != Status::ok) return s;
 
   Plan g;

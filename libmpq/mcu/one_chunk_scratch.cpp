@@ -2,8 +2,6 @@
 
 #include <cstdint>
 
-#include "libmpq/core/error.hpp"
-#include "libmpq/runtime/inplace_pairs.hpp"
 #include "libmpq/runtime/op_requirements.hpp"
 
 namespace mpq {
@@ -19,8 +17,7 @@ struct Candidate {
 std::vector<Candidate> candidates(const std::vector<rt::OpRecord>& records, const ModelArena& arena) {
   std::vector<Candidate> found;
   for (uint16_t i = 0; i < records.size(); ++i) {
-    const bool in_stage = arena.patch.present() && i >= arena.patch.first_op && i < arena.patch.end_op();
-    if (records[i].kind != blob::op_kind::depthwise || in_stage || arena.scratch[i] == 0) continue;
+    if (records[i].kind != blob::op_kind::depthwise || arena.patch.contains(i) || arena.scratch[i] == 0) continue;
     rt::OpRecord flagged = records[i];
     flagged.flags |= blob::kOpFlagOneChunk;
     const uint32_t bytes = static_cast<uint32_t>(rt::op_requirements(flagged).scratch_bytes);
@@ -43,13 +40,7 @@ Trial plan_with(const std::vector<rt::OpRecord>& records, const ModelArena& aren
     t.records[c.op].flags |= blob::kOpFlagOneChunk;
     t.buffers[arena.ops[c.op].scratch].size = c.one_chunk_bytes;
   }
-  for (rt::ArenaBuffer& b : t.buffers) b.offset = 0;
-  const std::vector<uint8_t> bytes = encoded_records(t.records);
-  std::vector<uint16_t> order(t.buffers.size());
-  const rt::PlanStatus status =
-      rt::plan_arena_inplace(bytes.data(), static_cast<uint16_t>(t.records.size()), arena.patch, t.buffers.data(),
-                             static_cast<uint16_t>(t.buffers.size()), kArenaAlignment, order.data(), &t.arena_bytes);
-  require(status == rt::PlanStatus::ok, "memory model: plan_arena refused the buffer list");
+  t.arena_bytes = place_buffers(t.records, arena.patch, &t.buffers);
   return t;
 }
 

@@ -220,7 +220,6 @@ ModelArena buffer_table(const std::vector<rt::OpRecord>& records, rt::PatchStage
   ModelArena arena;
   arena.patch = patch;
   const rt::PatchBuffers tiles = patch.present() ? stage_buffers(records, patch) : rt::PatchBuffers{};
-  auto in_stage = [&](size_t i) { return patch.present() && i >= patch.first_op && i < patch.end_op(); };
   arena.ops.resize(n);
   arena.scratch.resize(n);
   const rt::OpRecord& first = records[0];
@@ -250,7 +249,7 @@ ModelArena buffer_table(const std::vector<rt::OpRecord>& records, rt::PatchStage
     ids.output = r.output_buffer;
     int32_t output_bytes = needs.output_bytes, scratch_bytes = needs.scratch_bytes;
     uint16_t first_step = step;
-    if (in_stage(i)) {
+    if (patch.contains(static_cast<uint32_t>(i))) {
       // The rule load_model checks (validate_buffer_table.cpp): inner outputs are tiles,
       // the stage output is whole from the stage's first step, scratch is per tile.
       const size_t k = i - patch.first_op;
@@ -318,19 +317,27 @@ ModelArena plan_model_arena(const std::vector<rt::OpRecord>& input_records, rt::
                           : eligible;
   // The placement load_model re-plans a blob with these flags with.
   for (uint16_t i : arena.inplace_ops) records[i].flags |= blob::kOpFlagInPlace;
-  const uint16_t count = static_cast<uint16_t>(arena.buffers.size());
-  std::vector<uint16_t> order(count);
-  const rt::PlanStatus status = rt::plan_arena_inplace(encoded_records(records).data(), static_cast<uint16_t>(n),
-                                                       patch, arena.buffers.data(), count, kArenaAlignment,
-                                                       order.data(), &arena.arena_bytes);
-  require(status == rt::PlanStatus::ok, "memory model: plan_arena refused the buffer list");
+  arena.arena_bytes = place_buffers(records, patch, &arena.buffers);
   grant_one_chunk_scratch(&records, &arena);
   // With pairs, the bound is that of the merged list (a pair's two buffers share bytes).
+  const uint16_t count = static_cast<uint16_t>(arena.buffers.size());
   std::vector<rt::ArenaBuffer> bound = arena.buffers;
   rt::merge_inplace_pairs(encoded_records(records).data(), static_cast<uint16_t>(n), patch, bound.data(), count,
                           kArenaAlignment);
   arena.lower_bound = rt::arena_lower_bound(bound.data(), count, kArenaAlignment);
   return arena;
+}
+
+uint32_t place_buffers(const std::vector<rt::OpRecord>& records, rt::PatchStage patch,
+                       std::vector<rt::ArenaBuffer>* buffers) {
+  std::vector<uint16_t> order(buffers->size());
+  uint32_t arena_bytes = 0;
+  const rt::PlanStatus status =
+      rt::plan_arena_inplace(encoded_records(records).data(), static_cast<uint16_t>(records.size()), patch,
+                             buffers->data(), static_cast<uint16_t>(buffers->size()), kArenaAlignment, order.data(),
+                             &arena_bytes);
+  require(status == rt::PlanStatus::ok, "memory model: plan_arena refused the buffer list");
+  return arena_bytes;
 }
 
 uint32_t inplace_arena_lower_bound(const std::vector<rt::OpRecord>& input_records, rt::PatchStage patch,

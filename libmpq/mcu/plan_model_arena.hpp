@@ -92,6 +92,12 @@ ModelArena plan_model_arena(const std::vector<rt::OpRecord>& records, rt::PatchS
 uint32_t inplace_arena_lower_bound(const std::vector<rt::OpRecord>& records, rt::PatchStage patch = {},
                                    InplaceKinds kinds = InplaceKinds::depthwise);
 
+// Places `buffers` (their offsets) as load_model re-plans a blob of `records`, whose
+// in-place flags say which pairs share bytes, with `patch`; returns the arena size.
+// Throws Error when rt::plan_arena_inplace refuses the list.
+uint32_t place_buffers(const std::vector<rt::OpRecord>& records, rt::PatchStage patch,
+                       std::vector<rt::ArenaBuffer>* buffers);
+
 // The records encoded back to back, as the blob's op section holds them: the form the
 // runtime's patch-stage functions read.
 std::vector<uint8_t> encoded_records(const std::vector<rt::OpRecord>& records);

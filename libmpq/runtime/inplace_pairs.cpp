@@ -70,7 +70,7 @@ uint16_t producer_of(const uint8_t* records, uint16_t op, uint16_t buffer) {
 bool inplace_eligible(const uint8_t* records, uint16_t op, PatchStage patch, uint16_t input_last_step) {
   const OpRecord r = record_at(records, op);
   if (inplace_lag(r) < 0 || r.input_buffer == 0 || r.input_buffer == blob::kNoBuffer) return false;
-  if (patch.present() && op >= patch.first_op && op < patch.end_op()) return false;
+  if (patch.contains(op)) return false;
   if (input_last_step != op + 1u) return false;
   return producer_of(records, op, r.input_buffer) != kNoProducer;
 }

@@ -31,6 +31,7 @@ struct PatchStage {
   bool stream_input = false;
   bool present() const { return op_count != 0; }
   uint32_t end_op() const { return static_cast<uint32_t>(first_op) + op_count; }  // one past the last
+  bool contains(uint32_t op) const { return present() && op >= first_op && op < end_op(); }
 };
 
 // [begin, end) along one spatial axis.

@@ -8,7 +8,6 @@
 #include "libmpq/mcu/plan_model_arena.hpp"
 #include "libmpq/nn/model_builders.hpp"
 #include "libmpq/quant/op_records.hpp"
-#include "libmpq/runtime/inplace_pairs.hpp"
 #include "libmpq/runtime/op_requirements.hpp"
 
 using namespace mpq;
@@ -35,18 +34,10 @@ uint32_t arena_with(const std::vector<rt::OpRecord>& records, const ModelArena& 
     flagged[i].flags = static_cast<uint8_t>(flagged[i].flags & ~blob::kOpFlagOneChunk);
     if (contains(a.inplace_ops, i)) flagged[i].flags |= blob::kOpFlagInPlace;
     if (contains(granted, i)) flagged[i].flags |= blob::kOpFlagOneChunk;
-    const bool in_stage = a.patch.present() && i >= a.patch.first_op && i < a.patch.end_op();
-    if (a.ops[i].scratch != kNoBuffer && !in_stage)
+    if (a.ops[i].scratch != kNoBuffer && !a.patch.contains(i))
       buffers[a.ops[i].scratch].size = static_cast<uint32_t>(rt::op_requirements(flagged[i]).scratch_bytes);
   }
-  for (rt::ArenaBuffer& b : buffers) b.offset = 0;
-  const std::vector<uint8_t> bytes = encoded_records(flagged);
-  std::vector<uint16_t> order(buffers.size());
-  uint32_t arena = 0;
-  BOOST_REQUIRE(rt::plan_arena_inplace(bytes.data(), static_cast<uint16_t>(flagged.size()), a.patch, buffers.data(),
-                                       static_cast<uint16_t>(buffers.size()), kArenaAlignment, order.data(),
-                                       &arena) == rt::PlanStatus::ok);
-  return arena;
+  return place_buffers(flagged, a.patch, &buffers);
 }
 
 }  // namespace
@@ -77,12 +68,11 @@ BOOST_AUTO_TEST_CASE(granted_where_the_arena_does_not_grow) {
             BOOST_TEST(arena_with(records, a, a.one_chunk_ops) == a.arena_bytes);
             BOOST_TEST(std::is_sorted(a.one_chunk_ops.begin(), a.one_chunk_ops.end()));
             for (uint16_t i = 0; i < records.size(); ++i) {
-              const bool in_stage = a.patch.present() && i >= a.patch.first_op && i < a.patch.end_op();
               rt::OpRecord flagged = records[i];
               flagged.flags |= blob::kOpFlagOneChunk;
               const uint32_t one = static_cast<uint32_t>(rt::op_requirements(flagged).scratch_bytes);
               const uint32_t own = static_cast<uint32_t>(rt::op_requirements(records[i]).scratch_bytes);
-              const bool candidate = records[i].kind == blob::op_kind::depthwise && !in_stage && one > own;
+              const bool candidate = records[i].kind == blob::op_kind::depthwise && !a.patch.contains(i) && one > own;
               if (contains(a.one_chunk_ops, i)) {
                 ++granted;
                 BOOST_TEST(candidate, "op " << i);

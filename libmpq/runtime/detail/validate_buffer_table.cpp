@@ -42,7 +42,7 @@ struct StageRule {
   PatchStage stage;
   PatchBuffers sizes;
   uint16_t input_buffer = blob::kNoBuffer;  // the stage input, read by every tile
-  bool contains(uint32_t op) const { return stage.present() && op >= stage.first_op && op < stage.end_op(); }
+  bool contains(uint32_t op) const { return stage.contains(op); }
   uint16_t end_step() const { return static_cast<uint16_t>(stage.end_op()); }
 };
 
